@@ -5,14 +5,14 @@
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "Strata",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "StrataRESP", targets: ["StrataRESP"]),
+        .library(name: "StrataRESP", targets: ["StrataRESP"])
     ],
     targets: [
         // The wire protocol. No I/O, no dependencies.
