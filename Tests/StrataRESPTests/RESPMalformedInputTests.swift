@@ -83,6 +83,8 @@ let malformedCases: [MalformedCase] = [
     MalformedCase("_x\r\n", .invalidNull, at: 1),
     MalformedCase("=3\r\ntxt\r\n", .invalidVerbatimString, at: 1),
     MalformedCase("=5\r\ntxtx1\r\n", .invalidVerbatimString, at: 7),
+    MalformedCase([UInt8]("=5\r\n".utf8) + [0x74, 0xFF, 0x74, 0x3A, 0x31, 0x0D, 0x0A], .invalidVerbatimString, at: 5),
+    MalformedCase("+a\rb\r\n", .missingCRLF, at: 3),
     MalformedCase(";3\r\nabc\r\n", .unexpectedStreamPart, at: 0),
     MalformedCase(".\r\n", .unexpectedStreamPart, at: 0),
     MalformedCase("*2\r\n.\r\n", .unexpectedStreamPart, at: 4),

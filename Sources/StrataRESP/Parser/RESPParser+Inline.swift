@@ -5,17 +5,17 @@ extension RESPParser {
     /// Parses one inline command line at `readIndex` (``Mode/commands`` only).
     mutating func parseInline(_ buf: UnsafeBufferPointer<UInt8>) throws(RESPProtocolError) -> Step {
         let start = readIndex
+        // The newline must come within the first `maxInlineLength + 1` bytes; only those are searched.
+        let window = start + limits.maxInlineLength + 1
+        let end = min(buf.count, window)
         var i = max(start, scanResume - base)
-        while i < buf.count && buf[i] != 0x0A { i += 1 }
-        guard i < buf.count else {
-            if buf.count - start > limits.maxInlineLength {
-                throw error(.inlineTooLong, at: start, "more than \(limits.maxInlineLength) bytes without a newline")
+        while i < end && buf[i] != 0x0A { i += 1 }
+        guard i < end else {
+            if end == window {
+                throw error(.inlineTooLong, at: start, "more than \(limits.maxInlineLength) bytes")
             }
-            scanResume = base + buf.count
+            scanResume = base + end
             return .needMore
-        }
-        if i - start > limits.maxInlineLength {
-            throw error(.inlineTooLong, at: start, "more than \(limits.maxInlineLength) bytes")
         }
         var lineEnd = i
         if lineEnd > start && buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }

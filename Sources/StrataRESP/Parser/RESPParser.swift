@@ -429,6 +429,10 @@ extension RESPParser {
         case .bulkString: return .value(.bulkString(bytes))
         case .bulkError: return .value(.bulkError(bytes))
         case .verbatimString:
+            for i in 0..<3 where bytes[i] <= 0x20 || bytes[i] >= 0x7F || bytes[i] == UInt8(ascii: ":") {
+                throw RESPProtocolError(
+                    code: .invalidVerbatimString, offset: offset + i, detail: "the format must be 3 ASCII letters")
+            }
             guard bytes[3] == UInt8(ascii: ":") else {
                 throw RESPProtocolError(
                     code: .invalidVerbatimString, offset: offset + 3, detail: "expected ':' after the format")
@@ -565,23 +569,33 @@ extension RESPParser {
     static let maxEagerElements = 1024
 
     /// Finds the CR of the CRLF ending the line that starts at `from`; `nil` if it has not arrived.
+    ///
+    /// A line holds neither CR nor LF, and only its first `limit` bytes and CRLF are searched,
+    /// so the outcome (a line, a missing CRLF, or a line too long) is the same however the
+    /// bytes were chunked.
     @inline(__always)
     mutating func findLineEnd(
         _ buf: UnsafeBufferPointer<UInt8>,
         from: Int,
         limit: Int
     ) throws(RESPProtocolError) -> Int? {
+        let window = from + limit + 1  // the CR must be at or before `from + limit`
+        let end = min(buf.count, window)
         var i = max(from, scanResume - base)
-        let end = buf.count
         while i < end {
-            if buf[i] == 0x0A {
-                guard i > from, buf[i - 1] == 0x0D else { throw error(.missingCRLF, at: i, "LF without CR") }
-                if i - 1 - from > limit { throw error(.lineTooLong, at: from, "more than \(limit) bytes") }
-                return i - 1
+            let byte = buf[i]
+            if byte == 0x0D {
+                guard i + 1 < buf.count else {
+                    scanResume = base + i
+                    return nil
+                }
+                guard buf[i + 1] == 0x0A else { throw error(.missingCRLF, at: i + 1, "CR without LF") }
+                return i
             }
+            if byte == 0x0A { throw error(.missingCRLF, at: i, "LF without CR") }
             i += 1
         }
-        if end - from > limit + 1 { throw error(.lineTooLong, at: from, "more than \(limit) bytes without CRLF") }
+        if end == window { throw error(.lineTooLong, at: from, "more than \(limit) bytes") }
         scanResume = base + end
         return nil
     }
