@@ -115,7 +115,8 @@ public struct RESPEncoder: Sendable {
     public static func formatDouble(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        if value == value.rounded(.towardZero) && abs(value) < 1e17 {
+        // Integral test without libm (a conversion, not `rounded()`, which needs `trunc`).
+        if abs(value) < 1e17, Double(Int(value)) == value {
             return value.sign == .minus && value == 0 ? "-0" : String(Int(value))
         }
         return value.description

@@ -125,6 +125,18 @@ public struct RESPParser: Sendable {
     /// - Throws: ``RESPProtocolError`` when the bytes are not valid RESP. The parser then stays failed.
     public mutating func next() throws(RESPProtocolError) -> RESPValue? {
         if let failure { throw failure }
+        if pending == nil && stack.isEmpty && topAttribute == nil && mode == .values {
+            // The common case: one complete scalar at top level.
+            let start = readIndex
+            let limits = self.limits
+            let found = buffer.withUnsafeBufferPointer { buf in
+                Self.fastScalar(buf, at: start, limits: limits, bulkOnly: false)
+            }
+            if let (value, next) = found {
+                readIndex = next
+                return value
+            }
+        }
         do throws(RESPProtocolError) {
             let storage = buffer
             return try storage.withUnsafeBufferPointer { (buf) throws(RESPProtocolError) -> RESPValue? in
@@ -196,9 +208,8 @@ extension RESPParser {
         var kind: RESPTypeIdentifier
         /// Elements still expected (keys and values count separately); -1 while streamed.
         var remaining: Int
+        /// The finished elements so far; for maps and attributes, keys and values alternate.
         var values: [RESPValue] = []
-        var pairs: [(key: RESPValue, value: RESPValue)] = []
-        var key: RESPValue?
         /// The bytes of a streamed string so far.
         var bytes: [UInt8] = []
         /// Attributes that arrived at this level and belong to its next element.
@@ -240,7 +251,9 @@ extension RESPParser {
     mutating func parse(_ buf: UnsafeBufferPointer<UInt8>) throws(RESPProtocolError) -> RESPValue? {
         while true {
             let step: Step
-            if pending != nil {
+            if !stack.isEmpty && pending == nil && fillScalars(buf) {
+                step = .value(closeFrame())
+            } else if pending != nil {
                 step = try finishPending(buf)
             } else if readIndex >= buf.count {
                 return nil
@@ -340,11 +353,12 @@ extension RESPParser {
                 throw error(.unexpectedStreamPart, at: start, "'.' outside a streamed aggregate")
             }
             guard lineEnd == start + 1 else { throw error(.missingCRLF, at: start + 1, "expected CRLF after '.'") }
-            if frame.key != nil || frame.attribute != nil {
+            let isPairs = frame.kind == .map
+            if frame.attribute != nil || (isPairs && frame.values.count % 2 != 0) {
                 throw error(.invalidMapLength, at: start, "the stream ended after a key or attribute without its value")
             }
             readIndex = lineEnd + 2
-            return .value(Self.build(stack.removeLast()))
+            return .value(closeFrame())
         }
     }
 
@@ -479,15 +493,16 @@ extension RESPParser {
                 attachAttribute([])
                 return .proceed
             }
-            return .value(Self.build(Frame(kind: type, remaining: 0, offset: base + start)))
+            switch type {
+            case .set: return .value(.set([]))
+            case .push: return .value(.push([]))
+            case .map: return .value(.map([]))
+            default: return .value(.array([]))
+            }
         }
         let isPairs = type == .map || type == .attribute
         var frame = Frame(kind: type, remaining: isPairs ? count * 2 : count, offset: base + start)
-        if isPairs {
-            frame.pairs.reserveCapacity(min(count, Self.maxEagerElements))
-        } else {
-            frame.values.reserveCapacity(min(count, Self.maxEagerElements))
-        }
+        frame.values.reserveCapacity(min(frame.remaining, Self.maxEagerElements))
         try pushFrame(frame)
         return .proceed
     }
@@ -510,25 +525,15 @@ extension RESPParser {
                 stack[top].attribute = nil
                 value = .attributed(value, attributes: attribute)
             }
-            if stack[top].kind == .map || stack[top].kind == .attribute {
-                if let key = stack[top].key {
-                    stack[top].key = nil
-                    stack[top].pairs.append((key: key, value: value))
-                } else {
-                    stack[top].key = value
-                }
-            } else {
-                stack[top].values.append(value)
-            }
+            stack[top].values.append(value)
             guard stack[top].remaining > 0 else { return nil }  // streamed: ends with '.'
             stack[top].remaining -= 1
             guard stack[top].remaining == 0 else { return nil }
-            let frame = stack.removeLast()
-            if frame.kind == .attribute {
-                attachAttribute(frame.pairs)
+            if stack[top].kind == .attribute {
+                attachAttribute(Self.pairs(stack.removeLast().values[...]))
                 return nil
             }
-            value = Self.build(frame)
+            value = closeFrame()
         }
         if let attribute = topAttribute {
             topAttribute = nil
@@ -546,13 +551,27 @@ extension RESPParser {
         }
     }
 
-    private static func build(_ frame: Frame) -> RESPValue {
+    /// Pops the innermost frame and builds its value from its elements.
+    mutating func closeFrame() -> RESPValue {
+        let frame = stack.removeLast()
         switch frame.kind {
         case .set: return .set(frame.values)
         case .push: return .push(frame.values)
-        case .map: return .map(frame.pairs)
+        case .map: return .map(Self.pairs(frame.values[...]))
         default: return .array(frame.values)
         }
+    }
+
+    /// Alternating keys and values as pairs.
+    static func pairs(_ flat: ArraySlice<RESPValue>) -> [(key: RESPValue, value: RESPValue)] {
+        var pairs: [(key: RESPValue, value: RESPValue)] = []
+        pairs.reserveCapacity(flat.count / 2)
+        var i = flat.startIndex
+        while i + 1 < flat.endIndex {
+            pairs.append((key: flat[i], value: flat[i + 1]))
+            i += 2
+        }
+        return pairs
     }
 }
 
@@ -565,7 +584,7 @@ extension RESPParser {
     static let maxDoubleLine = 512
     /// How much a partial bulk string reserves before its bytes arrive; beyond this it grows as they do.
     static let maxEagerReservation = 4 * 1024 * 1024
-    /// How many elements an aggregate reserves before they arrive.
+    /// How many elements an aggregate reserves before they arrive; beyond this it grows as they do.
     static let maxEagerElements = 1024
 
     /// Finds the CR of the CRLF ending the line that starts at `from`; `nil` if it has not arrived.

@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+// Strata's benchmarks: a package of its own, so the root package keeps zero dependencies.
+//
+//   cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+//
+// Every hot path has a benchmark here; each reports against a reference measured in the same
+// run (a Dictionary, hiredis, redis-benchmark), because these machines are shared and noisy.
+import PackageDescription
+
+let package = Package(
+    name: "StrataBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Strata", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The RESP corpora, shared by the package-benchmark suite and the hiredis comparison.
+        .target(
+            name: "BenchmarkCorpora",
+            dependencies: [.product(name: "StrataRESP", package: "Strata")]
+        ),
+        // `swift run -c release RESPCompare`: the corpora timed with a plain clock, as JSON, for
+        // scripts/bench-resp.sh to set beside hiredis' reader.
+        .executableTarget(
+            name: "RESPCompare",
+            dependencies: ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
+        ),
+    ]
+)
+
+// package-benchmark suites: Benchmarks/<Name>/<Name>.swift.
+let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
+    ("RESPBenchmarks", ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]),
+]
+
+for suite in benchmarkSuites {
+    package.targets.append(
+        .executableTarget(
+            name: suite.name,
+            dependencies: suite.dependencies + [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/\(suite.name)",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}
