@@ -31,7 +31,10 @@ let package = Package(
 
 // package-benchmark suites: Benchmarks/<Name>/<Name>.swift.
 let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
-    ("RESPBenchmarks", ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]),
+    (
+        "RESPBenchmarks",
+        ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
+    )
 ]
 
 for suite in benchmarkSuites {
