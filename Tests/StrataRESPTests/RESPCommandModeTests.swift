@@ -37,3 +37,31 @@ struct RESPCommandModeTests {
         #expect(try RESPParser.parseAll("+PING\r\n".bytes, mode: .commands) == [["+PING"]])
     }
 }
+
+/// What a server needs to answer a malformed request the way Redis does.
+@Suite("Command mode: server hooks")
+struct RESPCommandModeServerHookTests {
+    @Test(
+        arguments: [
+            ("*abc\r\n", 0),
+            ("*1\r\n$abc\r\n", 1),
+            ("*2\r\n$1\r\na\r\n:1\r\n", 1),
+        ])
+    func openAggregateCountLocatesTheError(_ wire: String, _ depth: Int) {
+        var parser = RESPParser(mode: .commands)
+        parser.append(contentsOf: wire.bytes)
+        #expect(throws: RESPProtocolError.self) { while try parser.next() != nil {} }
+        #expect(parser.openAggregateCount == depth)
+    }
+
+    @Test func limitsCanBeRelaxedBetweenCommands() throws {
+        var limits = RESPParser.Limits.default
+        limits.maxAggregateLength = 2
+        var parser = RESPParser(mode: .commands, limits: limits)
+        parser.append(contentsOf: "*2\r\n$4\r\nAUTH\r\n$1\r\np\r\n".bytes)
+        #expect(try parser.next() == ["AUTH", "p"])
+        parser.limits = .default
+        parser.append(contentsOf: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n".bytes)
+        #expect(try parser.next() == ["SET", "k", "v"])
+    }
+}

@@ -68,8 +68,9 @@ public struct RESPParser: Sendable {
         case commands
     }
 
-    /// The limits this parser enforces.
-    public let limits: Limits
+    /// The limits this parser enforces. They may change between values: a server relaxes them
+    /// once a client has authenticated, as Redis does.
+    public var limits: Limits
     /// What this parser expects to read.
     public let mode: Mode
 
@@ -95,6 +96,10 @@ public struct RESPParser: Sendable {
 
     /// The number of bytes appended so far.
     public var totalBytesAppended: Int { base + buffer.count }
+
+    /// The number of aggregates whose elements are still arriving. After a ``RESPProtocolError``
+    /// in ``Mode/commands`` it tells a bad command header (0) from a bad argument (1).
+    public var openAggregateCount: Int { stack.count }
 
     /// Whether the parser holds part of a value: a started line, an open aggregate or a partial bulk string.
     public var isMidValue: Bool { readIndex < buffer.count || !stack.isEmpty || pending != nil || topAttribute != nil }
