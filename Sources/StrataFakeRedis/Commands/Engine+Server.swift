@@ -1,0 +1,314 @@
+import Glibc
+
+// Server commands: INFO, TIME, COMMAND, CONFIG, DEBUG, LASTSAVE, WAIT.
+
+extension Engine {
+    func infoCommand(_ c: Client, _ args: Arguments) {
+        let all = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster", "keyspace"]
+        var wanted: [String] = []
+        if args.count == 1 {
+            wanted = all
+        } else {
+            for j in 1..<args.count {
+                let name = ASCII.lowercased(args[j])
+                switch name {
+                case "all", "everything", "default": wanted += all
+                default: if all.contains(name) { wanted.append(name) }
+                }
+            }
+        }
+        var seen = Set<String>()
+        let sections = wanted.filter { seen.insert($0).inserted }.map(infoSection)
+        c.addVerbatim(sections.joined(separator: "\r\n"))
+    }
+
+    private func infoSection(_ name: String) -> String {
+        func render(_ title: String, _ fields: [(String, String)]) -> String {
+            "# \(title)\r\n" + fields.map { "\($0.0):\($0.1)\r\n" }.joined()
+        }
+        let nowMs = now()
+        switch name {
+        case "server":
+            let uptime = (Clock.wallMilliseconds() - startedAt) / 1000
+            return render(
+                "Server",
+                [
+                    ("redis_version", settings.version), ("redis_git_sha1", "00000000"), ("redis_git_dirty", "0"),
+                    ("redis_build_id", "0"), ("redis_mode", "standalone"), ("os", "Linux"), ("arch_bits", "64"),
+                    ("multiplexing_api", "poll"), ("process_id", String(getpid())), ("process_supervised", "no"),
+                    ("run_id", runID), ("tcp_port", String(settings.tcpPort)),
+                    ("server_time_usec", String(nowMs * 1000)), ("uptime_in_seconds", String(uptime)),
+                    ("uptime_in_days", String(uptime / 86400)), ("hz", "10"), ("configured_hz", "10"),
+                    ("executable", ""), ("config_file", ""), ("io_threads_active", "0"), ("strata_fake", "1"),
+                ])
+        case "clients":
+            return render(
+                "Clients",
+                [
+                    ("connected_clients", String(clientList.count)), ("cluster_connections", "0"),
+                    ("maxclients", "10000"), ("blocked_clients", String(blockedClientCount)),
+                    ("tracking_clients", String(trackingClientCount)), ("clients_in_timeout_table", "0"),
+                ])
+        case "memory":
+            let used = estimatedMemory()
+            return render(
+                "Memory",
+                [
+                    ("used_memory", String(used)), ("used_memory_human", humanBytes(used)),
+                    ("maxmemory", "0"), ("maxmemory_human", "0B"), ("maxmemory_policy", "noeviction"),
+                ])
+        case "persistence":
+            return render(
+                "Persistence",
+                [
+                    ("loading", "0"), ("async_loading", "0"), ("rdb_changes_since_last_save", "0"),
+                    ("rdb_bgsave_in_progress", "0"), ("rdb_last_save_time", String(startedAt / 1000)),
+                    ("aof_enabled", "0"), ("aof_rewrite_in_progress", "0"),
+                ])
+        case "stats":
+            return render(
+                "Stats",
+                [
+                    ("total_connections_received", String(statistics.connectionsReceived)),
+                    ("total_commands_processed", String(statistics.commandsProcessed)),
+                    ("instantaneous_ops_per_sec", "0"),
+                    ("total_net_input_bytes", String(statistics.bytesRead)),
+                    ("total_net_output_bytes", String(statistics.bytesWritten)),
+                    ("rejected_connections", String(statistics.rejectedConnections)),
+                    ("expired_keys", String(statistics.expiredKeys)), ("evicted_keys", "0"),
+                    ("keyspace_hits", String(statistics.keyspaceHits)),
+                    ("keyspace_misses", String(statistics.keyspaceMisses)),
+                    ("pubsub_channels", String(channelSubscribers.count)),
+                    ("pubsub_patterns", String(Set(patternSubscribers.map(\.pattern)).count)),
+                    ("total_error_replies", String(statistics.errorReplies)),
+                    ("total_reads_processed", String(statistics.readCalls)),
+                    ("total_writes_processed", String(statistics.writeCalls)),
+                ])
+        case "replication":
+            return render(
+                "Replication",
+                [
+                    ("role", "master"), ("connected_slaves", "0"), ("master_failover_state", "no-failover"),
+                    ("master_replid", runID), ("master_repl_offset", "0"),
+                ])
+        case "cpu":
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            func seconds(_ t: timeval) -> String {
+                let micros = t.tv_sec * 1_000_000 + t.tv_usec
+                let fraction = String(micros % 1_000_000)
+                return "\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+            }
+            return render(
+                "CPU", [("used_cpu_sys", seconds(usage.ru_stime)), ("used_cpu_user", seconds(usage.ru_utime))])
+        case "cluster":
+            return render("Cluster", [("cluster_enabled", "0")])
+        default:
+            var fields: [(String, String)] = []
+            for db in databases where db.count > 0 {
+                fields.append(("db\(db.id)", "keys=\(db.count),expires=\(db.expiresCount),avg_ttl=0"))
+            }
+            return render("Keyspace", fields)
+        }
+    }
+
+    /// A rough count of the bytes the keyspace holds.
+    private func estimatedMemory() -> Int {
+        var total = 1024 * 1024
+        for db in databases {
+            for slot in 0..<db.slotCount where db.isOccupied(slot) {
+                total += db.key(at: slot).count + 64
+                switch db.value(at: slot) {
+                case .string(let s): total += s.count
+                case .list(let l): total += l.count * 32
+                case .hash(let h): total += h.count * 64
+                case .set(let s): total += s.count * 48
+                case .sortedSet(let z): total += z.count * 64
+                }
+            }
+        }
+        return total
+    }
+
+    private func humanBytes(_ bytes: Int) -> String {
+        let units = ["B", "K", "M", "G"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let hundredths = Int((value * 100).rounded())
+        return unit == 0
+            ? "\(bytes)B" : "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)\(units[unit])"
+    }
+
+    func timeCommand(_ c: Client, _ args: Arguments) {
+        let micros = Clock.wallMicroseconds() + clockOffset * 1000
+        c.addArrayHeader(2)
+        c.addBulk(String(micros / 1_000_000))
+        c.addBulk(String(micros % 1_000_000))
+    }
+
+    func lastsaveCommand(_ c: Client, _ args: Arguments) { c.addInteger(startedAt / 1000) }
+
+    func waitCommand(_ c: Client, _ args: Arguments) {
+        guard Numbers.parseInteger(args[1]) != nil, Numbers.parseInteger(args[2]) != nil else {
+            return c.addNotInteger()
+        }
+        c.addInteger(0)
+    }
+
+    // MARK: COMMAND
+
+    /// COMMAND and COMMAND INFO: name, arity, flags, first key, last key, step, and the four
+    /// Redis 7 fields (ACL categories, tips, key specs, subcommands) left empty.
+    private func addCommandInfo(_ c: Client, _ spec: CommandSpec) {
+        c.addArrayHeader(10)
+        c.addBulk(spec.name)
+        c.addInteger(spec.arity)
+        var flags: [String] = []
+        if spec.flags.contains(.write) { flags.append("write") }
+        if spec.flags.contains(.readonly) { flags.append("readonly") }
+        if spec.flags.contains(.admin) { flags.append("admin") }
+        if spec.flags.contains(.pubsubContext) { flags.append("pubsub") }
+        if spec.flags.contains(.noAuth) { flags.append("no_auth") }
+        if spec.flags.contains(.blocking) { flags.append("blocking") }
+        if spec.flags.contains(.fast) { flags.append("fast") }
+        c.addSetHeader(flags.count)
+        for f in flags { c.out.buffer.append(contentsOf: "+\(f)\r\n".utf8) }
+        c.addInteger(spec.firstKey)
+        c.addInteger(spec.lastKey)
+        c.addInteger(spec.keyStep)
+        c.addSetHeader(0)
+        c.addSetHeader(0)
+        c.addArrayHeader(0)
+        c.addArrayHeader(spec.subcommands.count)
+        for sub in spec.subcommands.values.sorted(by: { $0.name < $1.name }) {
+            c.addArrayHeader(10)
+            c.addBulk(sub.fullName)
+            c.addInteger(sub.arity)
+            c.addSetHeader(0)
+            c.addInteger(sub.firstKey)
+            c.addInteger(sub.lastKey)
+            c.addInteger(sub.keyStep)
+            c.addSetHeader(0)
+            c.addSetHeader(0)
+            c.addArrayHeader(0)
+            c.addArrayHeader(0)
+        }
+    }
+
+    func commandCommand(_ c: Client, _ args: Arguments) {
+        let all = commands.all.sorted { $0.name < $1.name }
+        c.addArrayHeader(all.count)
+        for spec in all { addCommandInfo(c, spec) }
+    }
+
+    func commandCountCommand(_ c: Client, _ args: Arguments) { c.addInteger(commands.all.count) }
+
+    func commandInfoCommand(_ c: Client, _ args: Arguments) {
+        if args.count == 2 { return commandCommand(c, args) }
+        c.addArrayHeader(args.count - 2)
+        for j in 2..<args.count {
+            if let spec = commands.lookup(args[j]) { addCommandInfo(c, spec) } else { c.addNullArray() }
+        }
+    }
+
+    /// COMMAND DOCS: enough for redis-cli, which reads it for hints: a summary per command.
+    func commandDocsCommand(_ c: Client, _ args: Arguments) {
+        var specs: [CommandSpec]
+        if args.count == 2 {
+            specs = commands.all.sorted { $0.name < $1.name }
+        } else {
+            specs = (2..<args.count).compactMap { commands.lookup(args[$0]) }
+        }
+        specs = specs.filter { !$0.isContainer }
+        c.addMapHeader(specs.count)
+        for spec in specs {
+            c.addBulk(spec.name)
+            c.addMapHeader(3)
+            c.addBulk("summary")
+            c.addBulk("")
+            c.addBulk("since")
+            c.addBulk("1.0.0")
+            c.addBulk("group")
+            c.addBulk("generic")
+        }
+    }
+
+    func commandListCommand(_ c: Client, _ args: Arguments) {
+        c.addBulkArray(commands.all.map { Array($0.name.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
+    // MARK: CONFIG
+
+    /// The parameters CONFIG GET knows, in the order it lists them.
+    private func configParameters() -> [(String, String)] {
+        [
+            ("appendonly", "no"), ("save", ""), ("databases", String(databases.count)),
+            ("maxmemory", "0"), ("maxmemory-policy", "noeviction"), ("port", String(settings.tcpPort)),
+            ("bind", settings.tcpHost), ("requirepass", defaultPassword ?? ""), ("timeout", "0"),
+            ("tcp-keepalive", "300"), ("hz", "10"), ("notify-keyspace-events", ""), ("maxclients", "10000"),
+            ("proto-max-bulk-len", String(settings.parserLimits.maxBulkLength)),
+            ("client-query-buffer-limit", String(settings.maxQueryBuffer)),
+            ("unixsocket", settings.unixSocketPath ?? ""),
+        ]
+    }
+
+    func configGetCommand(_ c: Client, _ args: Arguments) {
+        var matched: [(String, String)] = []
+        for (name, value) in configParameters() {
+            let hit = (2..<args.count).contains {
+                Glob.matches(Array(ASCII.lowercased(args[$0]).utf8), Array(name.utf8))
+            }
+            if hit { matched.append((name, value)) }
+        }
+        c.addMapHeader(matched.count)
+        for (name, value) in matched {
+            c.addBulk(name)
+            c.addBulk(value)
+        }
+    }
+
+    func configSetCommand(_ c: Client, _ args: Arguments) {
+        guard args.count % 2 == 0 else {
+            return c.addError("ERR wrong number of arguments for 'config|set' command")
+        }
+        let known = Set(configParameters().map(\.0))
+        for j in stride(from: 2, to: args.count, by: 2) {
+            let name = ASCII.lowercased(args[j])
+            guard known.contains(name) else {
+                return c.addError("ERR Unknown option or number of arguments for CONFIG SET - '\(args.string(j))'")
+            }
+        }
+        for j in stride(from: 2, to: args.count, by: 2) where ASCII.lowercased(args[j]) == "requirepass" {
+            defaultPassword = args[j + 1].isEmpty ? nil : args.string(j + 1)
+        }
+        c.addOK()
+    }
+
+    func configResetstatCommand(_ c: Client, _ args: Arguments) {
+        statistics = EngineStatistics()
+        c.addOK()
+    }
+
+    // MARK: DEBUG
+
+    func debugCommand(_ c: Client, _ args: Arguments) {
+        if args.is(1, "sleep") && args.count == 3 {
+            guard let seconds = Numbers.parseLongDouble(args[2]), seconds >= 0 else {
+                return c.addError("ERR value is not a valid float")
+            }
+            // Redis sleeps in the command and so stops serving everyone: freeze the loop.
+            frozenUntil = Clock.monotonicNanoseconds() + UInt64(seconds * 1_000_000_000)
+            c.addOK()
+        } else if args.is(1, "set-active-expire") && args.count == 3 {
+            guard let flag = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
+            activeExpireEnabled = flag != 0
+            c.addOK()
+        } else {
+            c.addError("ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try DEBUG HELP.")
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import StrataRESP
+
+/// One connection and everything Redis keeps per client: the query parser, the output buffer,
+/// the protocol version, the selected database, transaction, subscriptions, tracking, blocking
+/// state and counters. Confined to the event-loop thread.
+final class Client {
+    let id: Int
+    let fd: Int32
+    /// `ip:port` of the peer (or `path:0` for a Unix socket), as CLIENT LIST shows it.
+    let address: String
+    /// `ip:port` of the local end.
+    let localAddress: String
+    let isUnixSocket: Bool
+    /// When the connection was accepted, in Unix milliseconds.
+    let createdAt: Int
+    var lastInteraction: Int
+
+    var parser: RESPParser
+    /// Replies not yet written; `sent` bytes of it already went out.
+    var out = RESPEncoder(reservingCapacity: 16 * 1024)
+    var sent = 0
+    /// The position in the loop's list of clients.
+    var listIndex = 0
+    /// Queued for a write before the loop sleeps.
+    var pendingWrite = false
+    /// The last write would have blocked: wait for POLLOUT.
+    var writeBlocked = false
+
+    var resp3 = false
+    /// CLIENT NO-EVICT on (shown as flag `e`; nothing is evicted anyway).
+    var noEvict = false
+    var db = 0
+    var name: Bytes?
+    /// The authenticated user, or nil while authentication is required and missing.
+    var user: String?
+    var lastCommand = "NULL"
+
+    // MARK: Transactions
+    var inMulti = false
+    var dirtyExec = false
+    var dirtyCAS = false
+    var queued: [Arguments] = []
+    var watched: [WatchedKey] = []
+    /// Blocking commands reply at once inside EXEC.
+    var denyBlocking = false
+
+    // MARK: Pub/sub
+    var channels = SlotTable<Void>(keepsInsertionOrder: true)
+    var patterns: [Bytes] = []
+    var subscriptionCount: Int { channels.count + patterns.count }
+
+    // MARK: Tracking
+    var tracking: TrackingState?
+    /// CLIENT CACHING yes/no was given for the next command.
+    var trackingCachingGiven = false
+    var trackingBrokenRedirect = false
+
+    // MARK: Blocking, latency, closing
+    var blocked: BlockedState?
+    /// A command held back by injected latency, and its timer's generation.
+    var delayed: Arguments?
+    var delayGeneration = 0
+    /// Close once the output buffer is written (QUIT, protocol error, CLIENT KILL of itself).
+    var closeAfterReply = false
+    /// Being closed: no more reading or processing.
+    var closing = false
+
+    // MARK: Faults and counters
+    /// Replies sent since the connection (or the current drop/garbage fault) began.
+    var repliesSinceFault = 0
+    var commandsProcessed = 0
+    var readCalls = 0
+    var writeCalls = 0
+    var bytesRead = 0
+    var bytesWritten = 0
+    var commandsThisRead = 0
+    var maxCommandsPerRead = 0
+
+    init(
+        id: Int, fd: Int32, address: String, localAddress: String, isUnixSocket: Bool, now: Int,
+        authenticated: Bool
+    ) {
+        self.id = id
+        self.fd = fd
+        self.address = address
+        self.localAddress = localAddress
+        self.isUnixSocket = isUnixSocket
+        self.createdAt = now
+        self.lastInteraction = now
+        self.user = authenticated ? "default" : nil
+        var limits = RESPParser.Limits.default
+        if !authenticated {
+            limits.maxAggregateLength = Client.unauthenticatedMaxArguments
+            limits.maxBulkLength = Client.unauthenticatedMaxBulk
+        }
+        parser = RESPParser(mode: .commands, limits: limits)
+    }
+
+    /// Redis' limits for a client that has not authenticated yet.
+    static let unauthenticatedMaxArguments = 10
+    static let unauthenticatedMaxBulk = 16384
+
+    var isAuthenticated: Bool { user != nil }
+
+    /// Bytes waiting to be written.
+    var pendingOutput: Int { out.buffer.count - sent }
+
+    /// Whether this client is in RESP2 subscribed mode.
+    var inRESP2PubSubContext: Bool { !resp3 && subscriptionCount > 0 }
+}
+
+/// A key watched by a client, with whether it was already expired when watched.
+struct WatchedKey: Hashable {
+    var db: Int
+    var key: Bytes
+    var expiredWhenWatched: Bool
+}
+
+/// A key in a given database: what WATCH and blocking operations are keyed by.
+struct DatabaseKey: Hashable {
+    var db: Int
+    var key: Bytes
+}
+
+/// CLIENT TRACKING options of one client.
+struct TrackingState {
+    var redirect = 0
+    var bcast = false
+    var optIn = false
+    var optOut = false
+    var noLoop = false
+    var prefixes: [Bytes] = []
+}
+
+/// A client waiting in BLPOP or BRPOP.
+struct BlockedState {
+    var keys: [Bytes]
+    var db: Int
+    var popFront: Bool
+    /// Unix milliseconds, or 0 to wait forever.
+    var deadline: Int
+    var generation: Int
+}
+
+/// The arguments of one command: bulk strings, as the command-mode parser returns them.
+struct Arguments {
+    let values: [RESPValue]
+
+    @inline(__always)
+    init(_ values: [RESPValue]) { self.values = values }
+
+    init(bytes: [Bytes]) { self.values = bytes.map { .bulkString($0) } }
+
+    var count: Int { values.count }
+
+    @inline(__always)
+    subscript(i: Int) -> Bytes {
+        if case .bulkString(let bytes) = values[i] { return bytes }
+        return []
+    }
+
+    /// An argument as text (lossy for invalid UTF-8).
+    func string(_ i: Int) -> String { String(decoding: self[i], as: UTF8.self) }
+
+    /// Whether argument `i` equals `word`, ignoring ASCII case. `word` must be lowercase.
+    @inline(__always)
+    func `is`(_ i: Int, _ word: StaticString) -> Bool {
+        guard i < values.count, case .bulkString(let bytes) = values[i] else { return false }
+        return ASCII.equalsLowercase(bytes, word)
+    }
+}
+
+/// ASCII helpers for case-insensitive command names and options.
+enum ASCII {
+    @inline(__always)
+    static func lower(_ c: UInt8) -> UInt8 {
+        c &- UInt8(ascii: "A") < 26 ? c | 0x20 : c
+    }
+
+    /// Whether `bytes` equals the lowercase `word`, ignoring ASCII case.
+    @inline(__always)
+    static func equalsLowercase(_ bytes: Bytes, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let p = word.utf8Start
+        for i in 0..<bytes.count where lower(bytes[i]) != p[i] { return false }
+        return true
+    }
+
+    static func lowercased(_ bytes: Bytes) -> String {
+        String(decoding: bytes.map(lower), as: UTF8.self)
+    }
+
+    static func uppercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { $0 &- UInt8(ascii: "a") < 26 ? $0 & ~0x20 : $0 }, as: UTF8.self)
+    }
+}

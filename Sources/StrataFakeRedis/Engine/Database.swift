@@ -1,0 +1,135 @@
+/// One of the numbered databases (SELECT 0...15): keys, values and expiry times.
+///
+/// Expiry works as in Redis: a key past its time is deleted when it is next touched (lazy), and
+/// an active cycle samples keys that have an expiry and deletes the expired ones, so memory is
+/// reclaimed even for keys nobody reads. The keys with an expiry are kept in an array as well, so
+/// the cycle can sample them at random in O(1).
+final class Database {
+    struct Entry {
+        var value: StoredValue
+        /// Unix time in milliseconds, or 0 for no expiry.
+        var expireAt: Int
+        /// The entry's position in ``Database/expiring``, or -1.
+        var expirePosition: Int
+    }
+
+    let id: Int
+    private(set) var table = SlotTable<Entry>(keepsInsertionOrder: false)
+    /// The slots of the keys that have an expiry.
+    private(set) var expiring: [Int] = []
+
+    init(id: Int) { self.id = id }
+
+    var count: Int { table.count }
+    var expiresCount: Int { expiring.count }
+
+    @inline(__always)
+    func slot(_ key: Bytes) -> Int? { table.find(key) }
+
+    @inline(__always)
+    func entry(at slot: Int) -> Entry { table.value(at: slot) }
+
+    @inline(__always)
+    func key(at slot: Int) -> Bytes { table.key(at: slot) }
+
+    @inline(__always)
+    func value(at slot: Int) -> StoredValue { table.value(at: slot).value }
+
+    @inline(__always)
+    func expireAt(_ slot: Int) -> Int { table.value(at: slot).expireAt }
+
+    /// Adds a key that is not present; returns its slot.
+    @discardableResult
+    func add(_ key: Bytes, _ value: StoredValue) -> Int {
+        table.insert(key, Entry(value: value, expireAt: 0, expirePosition: -1))
+    }
+
+    /// Replaces the value in a slot; the expiry stays unless `keepExpiry` is false.
+    @inline(__always)
+    func replace(at slot: Int, with value: StoredValue, keepExpiry: Bool) {
+        if !keepExpiry { removeExpiry(at: slot) }
+        table.modify(at: slot) { $0.value = value }
+    }
+
+    /// Sets a key's value: replaces it (dropping any expiry unless `keepExpiry`) or adds it.
+    @discardableResult
+    func set(_ key: Bytes, _ value: StoredValue, keepExpiry: Bool = false) -> Int {
+        if let slot = table.find(key) {
+            replace(at: slot, with: value, keepExpiry: keepExpiry)
+            return slot
+        }
+        return add(key, value)
+    }
+
+    /// Deletes the key in a slot and returns its entry.
+    @discardableResult
+    func delete(at slot: Int) -> Entry {
+        removeExpiry(at: slot)
+        return table.remove(at: slot).value
+    }
+
+    /// Sets the expiry of the key in a slot (Unix milliseconds, > 0).
+    func setExpiry(at slot: Int, _ time: Int) {
+        let position = table.value(at: slot).expirePosition
+        if position < 0 {
+            table.modify(at: slot) {
+                $0.expireAt = time
+                $0.expirePosition = expiring.count
+            }
+            expiring.append(slot)
+        } else {
+            table.modify(at: slot) { $0.expireAt = time }
+        }
+    }
+
+    /// Removes the expiry of the key in a slot; returns whether it had one.
+    @discardableResult
+    func removeExpiry(at slot: Int) -> Bool {
+        let position = table.value(at: slot).expirePosition
+        guard position >= 0 else { return false }
+        let last = expiring.removeLast()
+        if last != slot {
+            expiring[position] = last
+            table.modify(at: last) { $0.expirePosition = position }
+        }
+        table.modify(at: slot) {
+            $0.expireAt = 0
+            $0.expirePosition = -1
+        }
+        return true
+    }
+
+    /// A random slot among the keys with an expiry.
+    func randomExpiringSlot(using rng: inout some RandomNumberGenerator) -> Int? {
+        guard !expiring.isEmpty else { return nil }
+        return expiring[Int.random(in: 0..<expiring.count, using: &rng)]
+    }
+
+    /// A random occupied slot, or nil when empty.
+    func randomSlot(using rng: inout some RandomNumberGenerator) -> Int? {
+        guard !table.isEmpty else { return nil }
+        // Probe random slots; when the table is sparse, fall back to a walk from a random start.
+        for _ in 0..<16 {
+            let slot = Int.random(in: 0..<table.slotCount, using: &rng)
+            if table.entry(at: slot) != nil { return slot }
+        }
+        let start = Int.random(in: 0..<table.slotCount, using: &rng)
+        for offset in 0..<table.slotCount {
+            let slot = (start + offset) % table.slotCount
+            if table.entry(at: slot) != nil { return slot }
+        }
+        return nil
+    }
+
+    var slotCount: Int { table.slotCount }
+
+    func isOccupied(_ slot: Int) -> Bool { table.entry(at: slot) != nil }
+
+    /// Every key, in slot order.
+    var keys: [Bytes] { table.entries.map(\.key) }
+
+    func removeAll() {
+        table.removeAll()
+        expiring.removeAll()
+    }
+}

@@ -1,0 +1,129 @@
+import StrataRESP
+
+// Command dispatch, in the order Redis 7.0's processCommand checks things: QUIT, existence,
+// arity, authentication, the RESP2 subscribed context, MULTI queueing; then call(), which runs
+// the command, remembers tracked keys, and sends the running client its own invalidations
+// after its reply.
+
+extension Engine {
+    /// One command from a client's input: faults first, then the command.
+    @inline(__always)
+    func execute(_ c: Client, _ args: Arguments) {
+        commandTime = now()
+        if faults.hasCommandFaults && applyCommandFaults(c, args) { return }
+        runCommand(c, args)
+    }
+
+    /// Runs a command and applies the reply faults (drop, garbage) to its reply.
+    func runCommand(_ c: Client, _ args: Arguments) {
+        let start = c.out.buffer.count
+        processCommand(c, args)
+        if faults.hasReplyFaults { applyReplyFaults(c, replyStart: start) }
+        if c.pendingOutput > (c.subscriptionCount > 0 ? settings.outputLimitPubSub : settings.outputLimitNormal) {
+            statistics.outputLimitDisconnections += 1
+            scheduleClose(c)
+        }
+    }
+
+    func processCommand(_ c: Client, _ args: Arguments) {
+        let name = args[0]
+        // Redis 7.0 answers QUIT before anything else, whatever its arguments.
+        if ASCII.equalsLowercase(name, "quit") {
+            c.addOK()
+            c.closeAfterReply = true
+            return
+        }
+        guard var spec = commands.lookup(name) else {
+            reject(c, nil, unknownCommandMessage(args))
+            return
+        }
+        if spec.isContainer && args.count >= 2 {
+            guard let sub = spec.subcommand(args[1]) else {
+                let shown = String(decoding: args[1].prefix(128), as: UTF8.self)
+                reject(c, nil, "ERR unknown subcommand '\(shown)'. Try \(ASCII.uppercased(spec.name)) HELP.")
+                return
+            }
+            spec = sub
+        }
+        guard spec.acceptsArgumentCount(args.count) else {
+            reject(c, spec, "ERR wrong number of arguments for '\(spec.fullName)' command")
+            return
+        }
+        if c.user == nil && !spec.flags.contains(.noAuth) {
+            reject(c, spec, "NOAUTH Authentication required.")
+            return
+        }
+        if c.inRESP2PubSubContext && !spec.flags.contains(.pubsubContext) {
+            reject(
+                c, spec,
+                "ERR Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )
+            return
+        }
+        if c.inMulti && !spec.flags.contains(.noQueue) {
+            if !c.dirtyExec && !c.dirtyCAS { c.queued.append(args) }
+            c.addRaw(SharedReply.queued)
+            return
+        }
+        call(c, spec, args)
+        if !readyKeys.isEmpty { handleClientsBlockedOnKeys() }
+    }
+
+    /// Runs a command that passed the checks (also EXEC's queued commands).
+    func call(_ c: Client, _ spec: CommandSpec, _ args: Arguments) {
+        let previous = currentClient
+        currentClient = c
+        executionDepth += 1
+        spec.handler!(self, c, args)
+        c.lastCommand = spec.fullName
+        c.commandsProcessed += 1
+        statistics.commandsProcessed += 1
+        if spec.flags.contains(.readonly), let tracking = c.tracking, !tracking.bcast {
+            trackingRememberKeys(c, spec, args)
+        }
+        executionDepth -= 1
+        currentClient = previous
+        if executionDepth == 0 {
+            if !pendingSelfInvalidations.isEmpty { flushSelfInvalidations(c) }
+            // CLIENT CACHING applies to the next command only (or to a whole transaction).
+            if !c.inMulti && spec.name != "client" && !spec.fullName.hasPrefix("client|") {
+                c.trackingCachingGiven = false
+            }
+        }
+    }
+
+    /// Redis' rejectCommand: the error, and inside MULTI the transaction is flagged; a rejected
+    /// EXEC aborts the transaction with EXECABORT.
+    func reject(_ c: Client, _ spec: CommandSpec?, _ message: String) {
+        if c.inMulti { c.dirtyExec = true }
+        statistics.errorReplies += 1
+        if spec?.name == "exec" {
+            discardTransaction(c)
+            c.addError("EXECABORT Transaction discarded because of: \(message.droppingErrorCode)")
+        } else {
+            c.addError(message)
+        }
+    }
+
+    /// `ERR unknown command 'x', with args beginning with: 'a' 'b' ` (at most 128 characters of
+    /// arguments, each cut to what remains).
+    private func unknownCommandMessage(_ args: Arguments) -> String {
+        var shownArgs = ""
+        var i = 1
+        while i < args.count && shownArgs.utf8.count < 128 {
+            let room = 128 - shownArgs.utf8.count
+            let arg = args[i].prefix { $0 != 0 }.prefix(room)
+            shownArgs += "'\(String(decoding: arg, as: UTF8.self))' "
+            i += 1
+        }
+        let name = String(decoding: args[0].prefix { $0 != 0 }.prefix(128), as: UTF8.self)
+        return "ERR unknown command '\(name)', with args beginning with: \(shownArgs)"
+    }
+}
+
+extension String {
+    /// An error message without its leading `ERR `: what EXECABORT quotes.
+    var droppingErrorCode: String {
+        hasPrefix("ERR ") ? String(dropFirst(4)) : self
+    }
+}

@@ -1,0 +1,324 @@
+import Glibc
+import StrataRESP
+
+/// The server's single-threaded core, as in Redis: one event loop owns every socket, the
+/// keyspace and all per-client state, so the data path takes no locks. Other threads talk to it
+/// only through the ``Mailbox``.
+final class Engine {
+    let settings: ServerSettings
+    let commands: CommandTable
+    var databases: [Database]
+
+    // MARK: Authentication
+    /// The default user's password, or nil when it needs none (Redis' `requirepass`).
+    var defaultPassword: String?
+    /// ACL-style users other than `default`: name to password (nil: `nopass`), and enabled.
+    var users: [String: (password: String?, enabled: Bool)]
+
+    // MARK: Clients
+    var clientList: [Client] = []
+    var clientsByID: [Int: Client] = [:]
+    var nextClientID = 1
+    /// The client whose command is running, and how deeply calls are nested (EXEC).
+    var currentClient: Client?
+    var executionDepth = 0
+    /// Clients to close before the loop sleeps.
+    var closeQueue: [Client] = []
+    /// Clients with replies to write before the loop sleeps.
+    var writeQueue: [Client] = []
+    /// Clients unblocked or resumed whose buffered input still waits to be processed.
+    var resumeQueue: [Client] = []
+
+    // MARK: Pub/sub
+    var channelSubscribers: [Bytes: [Client]] = [:]
+    var patternSubscribers: [(pattern: Bytes, client: Client)] = []
+
+    // MARK: Transactions
+    var watchers: [DatabaseKey: [Client]] = [:]
+
+    // MARK: Tracking
+    /// Key to the IDs of the clients that may cache it (default mode; keys of every database).
+    var trackingTable: [Bytes: Set<Int>] = [:]
+    /// BCAST prefixes: clients and keys changed since the last broadcast, with who changed them.
+    var broadcastPrefixes: [Bytes: BroadcastPrefix] = [:]
+    var trackingClientCount = 0
+    /// Invalidations for the running client, sent after its reply (nil: a flush).
+    var pendingSelfInvalidations: [Bytes?] = []
+
+    // MARK: Blocking
+    var blockedOn: [DatabaseKey: [Client]] = [:]
+    var readyKeys: [DatabaseKey] = []
+    var readySet: Set<DatabaseKey> = []
+    var blockedClientCount = 0
+
+    // MARK: Loop
+    let mailbox: Mailbox
+    var listener: Int32
+    var unixListener: Int32
+    var running = true
+    var paused = false
+    /// DEBUG SLEEP: nothing but the mailbox is served until this monotonic time (ns).
+    var frozenUntil: UInt64 = 0
+    var timers = TimerHeap()
+    let readBuffer: UnsafeMutableRawBufferPointer
+
+    // MARK: Time, randomness, faults, counters
+    /// Added to the wall clock (ADVANCE by the control API), in milliseconds.
+    var clockOffset = 0
+    /// The time of the running command, in Unix milliseconds (Redis' command time snapshot).
+    var commandTime = 0
+    var rng = SystemRandomNumberGenerator()
+    var faults = FaultState()
+    var statistics = EngineStatistics()
+    var activeExpireEnabled = true
+    let startedAt: Int
+    let runID: String
+
+    init(settings: ServerSettings, listener: Int32, unixListener: Int32, mailbox: Mailbox) {
+        self.settings = settings
+        self.listener = listener
+        self.unixListener = unixListener
+        self.mailbox = mailbox
+        self.commands = CommandTable(Engine.commandSpecs)
+        self.databases = (0..<settings.databases).map(Database.init(id:))
+        self.defaultPassword = settings.password
+        self.users = settings.users.mapValues { (password: Optional($0), enabled: true) }
+        self.readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        var rng = SystemRandomNumberGenerator()
+        self.runID = String((0..<40).map { _ in "0123456789abcdef".randomElement(using: &rng)! })
+        self.startedAt = Clock.wallMilliseconds()
+        self.activeExpireEnabled = settings.activeExpiry
+        self.commandTime = startedAt
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    // MARK: Time
+
+    /// Now, in Unix milliseconds, as this server sees it (wall clock plus the test offset).
+    @inline(__always)
+    func now() -> Int { Clock.wallMilliseconds() &+ clockOffset }
+
+    // MARK: Authentication
+
+    /// Whether a new client starts authenticated: the default user needs no password.
+    var defaultUserIsOpen: Bool { defaultPassword == nil }
+
+    /// Checks a username and password the way ACLAuthenticateUser does.
+    func authenticate(user: String, password: Bytes) -> Bool {
+        let given = String(decoding: password, as: UTF8.self)
+        if user == "default" {
+            guard let required = defaultPassword else { return true }
+            return required == given
+        }
+        guard let record = users[user], record.enabled else { return false }
+        guard let required = record.password else { return true }
+        return required == given
+    }
+
+    /// Marks a client authenticated as `user` and lifts the pre-authentication request limits.
+    func markAuthenticated(_ c: Client, as user: String) {
+        c.user = user
+        c.parser.limits = settings.parserLimits
+    }
+
+    // MARK: Keyspace access
+
+    @inline(__always)
+    func database(_ c: Client) -> Database { databases[c.db] }
+
+    /// The slot of a live key, deleting it first when it has expired.
+    @inline(__always)
+    func lookup(_ db: Database, _ key: Bytes) -> Int? {
+        guard let slot = db.slot(key) else { return nil }
+        let expireAt = db.expireAt(slot)
+        if expireAt != 0 && expireAt <= commandTime {
+            deleteExpired(db, slot)
+            return nil
+        }
+        return slot
+    }
+
+    /// Deletes an expired key and tells watchers and tracking clients, as Redis does.
+    func deleteExpired(_ db: Database, _ slot: Int) {
+        let key = db.key(at: slot)
+        db.delete(at: slot)
+        statistics.expiredKeys += 1
+        signalModifiedKey(db.id, key)
+    }
+
+    /// Whether a key exists but is logically expired (used by WATCH).
+    func isLogicallyExpired(_ db: Database, _ key: Bytes) -> Bool {
+        guard let slot = db.slot(key) else { return false }
+        let expireAt = db.expireAt(slot)
+        return expireAt != 0 && expireAt <= now()
+    }
+
+    /// A key's value of an expected type: `.missing`, `.found`, or `.wrongType`.
+    enum Found<T> {
+        case missing
+        case found(Int, T)
+        case wrongType
+    }
+
+    func findString(_ db: Database, _ key: Bytes) -> Found<Bytes> {
+        guard let slot = lookup(db, key) else { return .missing }
+        if case .string(let s) = db.value(at: slot) { return .found(slot, s) }
+        return .wrongType
+    }
+
+    func findList(_ db: Database, _ key: Bytes) -> Found<ListValue> {
+        guard let slot = lookup(db, key) else { return .missing }
+        if case .list(let l) = db.value(at: slot) { return .found(slot, l) }
+        return .wrongType
+    }
+
+    func findHash(_ db: Database, _ key: Bytes) -> Found<HashValue> {
+        guard let slot = lookup(db, key) else { return .missing }
+        if case .hash(let h) = db.value(at: slot) { return .found(slot, h) }
+        return .wrongType
+    }
+
+    func findSet(_ db: Database, _ key: Bytes) -> Found<SetValue> {
+        guard let slot = lookup(db, key) else { return .missing }
+        if case .set(let s) = db.value(at: slot) { return .found(slot, s) }
+        return .wrongType
+    }
+
+    func findSortedSet(_ db: Database, _ key: Bytes) -> Found<SortedSetValue> {
+        guard let slot = lookup(db, key) else { return .missing }
+        if case .sortedSet(let z) = db.value(at: slot) { return .found(slot, z) }
+        return .wrongType
+    }
+
+    /// Deletes a key (if present) and signals the change. Returns whether it existed.
+    @discardableResult
+    func deleteKey(_ db: Database, _ key: Bytes) -> Bool {
+        guard let slot = lookup(db, key) else { return false }
+        db.delete(at: slot)
+        signalModifiedKey(db.id, key)
+        return true
+    }
+
+    /// Redis' getPositiveLongFromObjectOrReply: a count >= 0, or `message` (for a bad number
+    /// too) and nil.
+    func positiveCount(_ c: Client, _ bytes: Bytes, _ message: String = "ERR value is out of range, must be positive")
+        -> Int?
+    {
+        guard let n = Numbers.parseInteger(bytes), n >= 0 else {
+            c.addError(message)
+            return nil
+        }
+        return n
+    }
+
+    // MARK: Change notification
+
+    /// What Redis' `signalModifiedKey` does: dirty the WATCHers, invalidate tracking clients.
+    @inline(__always)
+    func signalModifiedKey(_ db: Int, _ key: Bytes) {
+        if !watchers.isEmpty { touchWatchedKey(db, key) }
+        if trackingClientCount > 0 || !trackingTable.isEmpty { trackingInvalidateKey(key) }
+    }
+
+    /// A list got elements: wake clients blocked on it after the command.
+    @inline(__always)
+    func signalKeyAsReady(_ db: Int, _ key: Bytes) {
+        guard !blockedOn.isEmpty else { return }
+        let dk = DatabaseKey(db: db, key: key)
+        guard blockedOn[dk] != nil, readySet.insert(dk).inserted else { return }
+        readyKeys.append(dk)
+    }
+
+    /// Marks every client watching the key as dirty.
+    func touchWatchedKey(_ db: Int, _ key: Bytes) {
+        guard let clients = watchers[DatabaseKey(db: db, key: key)] else { return }
+        for c in clients {
+            // A key already expired when watched and now deleted is logically unchanged.
+            if let w = c.watched.first(where: { $0.db == db && $0.key == key }), w.expiredWhenWatched {
+                if databases[db].slot(key) == nil {
+                    if let i = c.watched.firstIndex(of: w) { c.watched[i].expiredWhenWatched = false }
+                    continue
+                }
+            }
+            c.dirtyCAS = true
+        }
+    }
+
+    /// FLUSHDB/FLUSHALL: every client watching a key that existed in `db` becomes dirty.
+    func touchAllWatchedKeys(in db: Int?) {
+        for (dk, clients) in watchers where db == nil || dk.db == db {
+            if databases[dk.db].slot(dk.key) != nil {
+                for c in clients { c.dirtyCAS = true }
+            }
+        }
+    }
+}
+
+/// Settings the engine runs with, fixed at start.
+struct ServerSettings: Sendable {
+    var databases = 16
+    var password: String?
+    var users: [String: String] = [:]
+    var version = "7.0.15"
+    var maxQueryBuffer = 1024 * 1024 * 1024
+    var outputLimitNormal = 512 * 1024 * 1024
+    var outputLimitPubSub = 32 * 1024 * 1024
+    var activeExpiry = true
+    var tcpHost = ""
+    var tcpPort = 0
+    var unixSocketPath: String?
+    var parserLimits = RESPParser.Limits.default
+}
+
+/// Server-wide counters (INFO stats and the control API).
+struct EngineStatistics {
+    var connectionsReceived = 0
+    var rejectedConnections = 0
+    var commandsProcessed = 0
+    var readCalls = 0
+    var writeCalls = 0
+    var bytesRead = 0
+    var bytesWritten = 0
+    var expiredKeys = 0
+    var keyspaceHits = 0
+    var keyspaceMisses = 0
+    var errorReplies = 0
+    var outputLimitDisconnections = 0
+    var queryLimitDisconnections = 0
+    var protocolErrors = 0
+    var faultsApplied = 0
+}
+
+/// A BCAST prefix: its clients and the keys changed since the last broadcast.
+final class BroadcastPrefix {
+    var clients: [Int: Client] = [:]
+    /// Changed keys and the client that changed each first (for NOLOOP).
+    var keys: [Bytes: Int] = [:]
+}
+
+/// Wall and monotonic clocks.
+enum Clock {
+    @inline(__always)
+    static func wallMilliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
+    }
+
+    @inline(__always)
+    static func wallMicroseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
+    }
+
+    @inline(__always)
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
