@@ -217,6 +217,25 @@ struct FakeServerTests {
         #expect(server.statistics().connectionsAccepted >= 17)
     }
 
+    @Test func brokenTrackingRedirectIsReportedInRESP3() throws {
+        try withServer { server in
+            let tracker = try RESPTestConnection(port: server.port)
+            let target = try RESPTestConnection(port: server.port)
+            let targetID = try target.command("CLIENT", "ID").asInt()
+            _ = try tracker.command("HELLO", "3")
+            #expect(try tracker.command("CLIENT", "TRACKING", "ON", "REDIRECT", "\(targetID)") == .simpleString("OK"))
+            #expect(try tracker.command("GET", "k").isNull)
+            target.close()
+            try waitUntil { server.statistics().connections.count == 1 }
+            try tracker.send(["SET", "k", "v"])
+            // As in Redis 7.0: the reply, then the push (the client's own change).
+            #expect(try tracker.readReply().value == .simpleString("OK"))
+            #expect(try tracker.readReply().value == .push(["tracking-redir-broken", .integer(targetID)]))
+            let info = try tracker.command("CLIENT", "TRACKINGINFO")
+            #expect(String(describing: info).contains("broken_redirect"))
+        }
+    }
+
     @Test func blockedClientIsServedByAPushFromAnotherClient() throws {
         try withServer { server in
             let waiter = try RESPTestConnection(port: server.port)

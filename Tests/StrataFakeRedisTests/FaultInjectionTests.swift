@@ -237,6 +237,10 @@ struct FaultInjectionTests {
             #expect(try other.readReply().value == .simpleString("PONG"))
             #expect(ContinuousClock.now - started >= .milliseconds(300))
             #expect(try sleeper.readReply().value == .simpleString("OK"))
+            // Commands pipelined behind a DEBUG SLEEP run when it ends.
+            try sleeper.send(bytes: Array("DEBUG SLEEP 0.05\r\nPING\r\n".utf8))
+            #expect(try sleeper.readReply().value == .simpleString("OK"))
+            #expect(try sleeper.readReply().value == .simpleString("PONG"))
         }
     }
 }

@@ -303,6 +303,8 @@ extension Engine {
             // Redis sleeps in the command and so stops serving everyone: freeze the loop.
             frozenUntil = Clock.monotonicNanoseconds() + UInt64(seconds * 1_000_000_000)
             c.addOK()
+            // Its own pipelined commands continue after the sleep.
+            resumeQueue.append(c)
         } else if args.is(1, "set-active-expire") && args.count == 3 {
             guard let flag = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
             activeExpireEnabled = flag != 0
