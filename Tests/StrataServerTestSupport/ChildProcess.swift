@@ -18,7 +18,9 @@ public final class ChildProcess: @unchecked Sendable {
     public struct Result: Sendable {
         /// The exit code, or 128 + signal number if a signal ended it.
         public var status: Int32
+        /// Everything the process wrote to stdout (if piped).
         public var stdout: String
+        /// Everything the process wrote to stderr (if piped).
         public var stderr: String
     }
 
@@ -238,6 +240,7 @@ public final class ChildProcess: @unchecked Sendable {
 /// A failure of the test support itself (a server that would not start, a timeout).
 public struct TestSupportError: Error, CustomStringConvertible, Sendable {
     public var description: String
+    /// Creates an error with a message.
     public init(_ description: String) { self.description = description }
 }
 

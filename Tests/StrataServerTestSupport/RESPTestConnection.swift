@@ -39,6 +39,7 @@ public final class RESPTestConnection {
     private var pending: [UInt8] = []
     /// Stream offset of the end of the last reply returned.
     private var consumed = 0
+    /// How long a read waits for a reply.
     public var timeout: Duration
 
     /// Connects over TCP to `host:port`.

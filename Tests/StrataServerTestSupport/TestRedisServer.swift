@@ -52,11 +52,13 @@ public final class TestRedisServer: Sendable {
         }
     }
 
+    /// Fake or real.
     public let kind: Kind
     /// Always loopback.
     public let host = "127.0.0.1"
     /// The port; it stays the same across ``restart()``.
     public let port: Int
+    /// What it was started with.
     public let options: Options
 
     private enum Running {

@@ -14,8 +14,9 @@ extension FakeRedisServer {
         public var readCalls: Int
         /// `send` system calls on client sockets.
         public var writeCalls: Int
-        /// Bytes read from and written to clients.
+        /// Bytes read from clients.
         public var bytesRead: Int
+        /// Bytes written to clients.
         public var bytesWritten: Int
         /// Connections closed for malformed input.
         public var protocolErrors: Int
@@ -43,7 +44,9 @@ extension FakeRedisServer {
         public var readCalls: Int
         /// `send` calls: the replies to pipelined commands leave together.
         public var writeCalls: Int
+        /// Bytes read from this connection.
         public var bytesRead: Int
+        /// Bytes written to this connection.
         public var bytesWritten: Int
         /// The most commands one read delivered.
         public var maxCommandsPerRead: Int
