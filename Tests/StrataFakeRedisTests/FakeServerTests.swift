@@ -38,6 +38,22 @@ struct FakeServerTests {
         server.inject(.stall())  // so are control calls after stop
     }
 
+    @Test func concurrentStopsAllWaitForTheLoop() async throws {
+        let server = try FakeRedisServer.start()
+        let c = try RESPTestConnection(port: server.port)
+        #expect(try c.command("PING") == .simpleString("PONG"))
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    server.stop()
+                    return server.isRunning
+                }
+            }
+            for await running in group { #expect(!running) }
+        }
+        #expect(try c.readUntilClosed() == [])
+    }
+
     @Test func aTakenPortIsAClearError() throws {
         try withServer { server in
             #expect {

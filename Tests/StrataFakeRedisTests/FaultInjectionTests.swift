@@ -45,6 +45,17 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test func faultsCombine() throws {
+        try withServer { server in
+            server.inject(.latency(.milliseconds(100), commands: ["GET"]))
+            server.inject(.errorReply("ERR injected", commands: ["GET"]))
+            let c = try RESPTestConnection(port: server.port)
+            let started = ContinuousClock.now
+            #expect(try c.command("GET", "k") == .simpleError("ERR injected"))
+            #expect(ContinuousClock.now - started >= .milliseconds(100))
+        }
+    }
+
     @Test func dropAfterReplies() throws {
         try withServer { server in
             server.inject(.dropConnection(afterReplies: 2))

@@ -36,7 +36,7 @@ struct FaultState {
 extension Engine {
     /// Applies latency, stalls, scripted errors and zero-reply drops before a command runs.
     /// Returns true when the command was handled (held back, swallowed or answered).
-    func applyCommandFaults(_ c: Client, _ args: Arguments) -> Bool {
+    func applyCommandFaults(_ c: Client, _ args: Arguments, afterDelay: Bool = false) -> Bool {
         let name = ASCII.lowercased(args[0])
         if faults.stallAll || faults.stallCommands.contains(name) {
             statistics.faultsApplied += 1
@@ -47,7 +47,7 @@ extension Engine {
             scheduleClose(c)
             return true
         }
-        if let latency = faults.latencyByCommand[name] ?? faults.latencyAll, latency > 0 {
+        if !afterDelay, let latency = faults.latencyByCommand[name] ?? faults.latencyAll, latency > 0 {
             statistics.faultsApplied += 1
             c.delayed = args
             c.delayGeneration += 1
@@ -102,7 +102,8 @@ extension Engine {
         return all.count
     }
 
-    /// Applies a refusal fault, or clears it (nil), opening or closing the listener.
+    /// Applies a refusal fault, or clears it (nil), closing or reopening the TCP listener.
+    /// Connections still in the listener's backlog are reset when it closes.
     func setRefusal(_ refusal: FaultState.Refusal?) {
         faults.refusal = refusal
         if refusal == .refuse {

@@ -38,12 +38,11 @@ extension Engine {
             polled.removeAll(keepingCapacity: true)
             fds.append(pollfd(fd: mailbox.wakeReader, events: Int16(POLLIN), revents: 0))
             polled.append(nil)
-            let accepting = faults.refusal == nil || faults.refusal == .reset
-            if listener >= 0 && accepting {
+            if listener >= 0 {
                 fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0))
                 polled.append(nil)
             }
-            if unixListener >= 0 && accepting {
+            if unixListener >= 0 {
                 fds.append(pollfd(fd: unixListener, events: Int16(POLLIN), revents: 0))
                 polled.append(nil)
             }
@@ -126,7 +125,8 @@ extension Engine {
                 if errno == EINTR { continue }
                 return  // EAGAIN, or a transient error such as ECONNABORTED or EMFILE
             }
-            if faults.refusal == .reset {
+            // A refused TCP port is not listening at all; Unix socket connections are reset.
+            if faults.refusal != nil {
                 statistics.rejectedConnections += 1
                 Socket.closeWithReset(fd)
                 continue
@@ -263,6 +263,12 @@ extension Engine {
                 continue
             } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 c.writeBlocked = true
+                // A client that reads slowly but steadily may never drain the buffer: drop the
+                // part already sent so the buffer holds only what is pending.
+                if c.sent >= 64 * 1024 && c.sent * 2 >= c.out.buffer.count {
+                    c.out.buffer.removeSubrange(0..<c.sent)
+                    c.sent = 0
+                }
                 return
             } else {
                 closeClient(c)
@@ -320,7 +326,10 @@ extension Engine {
                 guard let c = clientsByID[id], c.delayGeneration == generation, let args = c.delayed else { continue }
                 c.delayed = nil
                 commandTime = self.now()
-                runCommand(c, args)
+                // The other faults (errors, drops) still apply to a delayed command.
+                if !(faults.hasCommandFaults && applyCommandFaults(c, args, afterDelay: true)) {
+                    runCommand(c, args)
+                }
                 resumeQueue.append(c)
             case .blockTimeout(let id, let generation):
                 guard let c = clientsByID[id], let b = c.blocked, b.generation == generation else { continue }

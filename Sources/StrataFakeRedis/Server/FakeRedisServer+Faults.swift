@@ -55,8 +55,9 @@ extension FakeRedisServer {
         }
 
         /// New connections are refused: the listening socket closes, so connecting fails with
-        /// ECONNREFUSED. ``FakeRedisServer/clearFaults()`` listens again on the same port.
-        /// Existing connections stay.
+        /// ECONNREFUSED (connections not yet accepted are reset; Unix socket connections are
+        /// reset). ``FakeRedisServer/clearFaults()`` listens again on the same port. Accepted
+        /// connections stay.
         public static var refuseConnections: Fault { Fault(kind: .refuse(reset: false)) }
 
         /// New connections are accepted and reset at once (the client sees ECONNRESET or EOF).

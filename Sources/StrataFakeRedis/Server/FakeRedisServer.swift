@@ -121,19 +121,17 @@ public final class FakeRedisServer: Sendable {
     public var isRunning: Bool { thread.withLock { $0 != nil } }
 
     /// Stops the server: closes every connection and the listening sockets, removes the Unix
-    /// socket file, and joins the loop thread. Safe to call more than once and from any thread
-    /// other than the loop's.
+    /// socket file, and joins the loop thread. Safe to call more than once and from several
+    /// threads at once; every call returns after the loop thread has ended.
     public func stop() {
-        guard
-            let handle = thread.withLock({ handle -> pthread_t? in
-                let current = handle
-                handle = nil
-                return current
-            })
-        else { return }
-        _ = mailbox.post(Mailbox.Job(run: { engine in engine.running = false }, cancel: {}))
-        pthread_join(handle, nil)
-        mailbox.closePipe()
+        // Held while joining, so a concurrent stop() also returns only once the loop is gone.
+        thread.withLock { handle in
+            guard let running = handle else { return }
+            _ = mailbox.post(Mailbox.Job(run: { engine in engine.running = false }, cancel: {}))
+            pthread_join(running, nil)
+            mailbox.closePipe()
+            handle = nil
+        }
     }
 
     /// Runs `body` on the loop thread and returns its result; nil once the server has stopped.
