@@ -140,6 +140,22 @@ struct DifferentialTests {
     @Test func keysAndExpiry() throws {
         try assertSameBehaviour(
             """
+            set k 1 ex 100
+            incr k
+            ttl k
+            append k x
+            ttl k
+            setrange k 0 y
+            ttl k
+            set k2 v
+            getex k2 px 5000
+            ?pttl k2
+            expire k 100 xx gt
+            expire k 100 lt
+            expire k 50 xx lt
+            expire k 60 gt xx
+            persist k
+            ttl k
             set a 1
             expire a 100 nx
             expire a 100 nx
@@ -651,6 +667,19 @@ struct DifferentialTests {
             zpopmin missing
             zpopmax scores 100
             exists scores
+            zadd r 1 a 2 b 3 c 4 d
+            zremrangebyscore r (1 3
+            zrange r 0 -1
+            zremrangebyscore r a b
+            zremrangebyrank r a 1
+            zremrangebyrank r -100 100
+            exists r
+            zadd l2 0 a 0 b 0 c
+            zremrangebylex l2 [a (c
+            zremrangebylex l2 a b
+            zrange l2 0 -1
+            zremrangebyrank missing 0 1
+            zremrangebylex str [a [b
             set str x
             zadd str 1 a
             zscore str a
@@ -861,6 +890,10 @@ struct DifferentialTests {
             client getname
             % client info
             % client list
+            client list id abc
+            client list id -5 0
+            client list type foo
+            client list type normal id
             acl whoami
             acl whoami x
             acl foo

@@ -181,10 +181,8 @@ extension Engine {
             } else if args.is(j, "id") && j + 1 < args.count {
                 var ids = Set<Int>()
                 for k in (j + 1)..<args.count {
-                    guard let id = Numbers.parseInteger(args[k]), id > 0 else {
-                        return c.addError("ERR Invalid client ID")
-                    }
-                    ids.insert(id)
+                    guard let id = Numbers.parseInteger(args[k]) else { return c.addError("ERR Invalid client ID") }
+                    if id > 0 { ids.insert(id) }
                 }
                 selected = selected.filter { ids.contains($0.id) }
                 j = args.count

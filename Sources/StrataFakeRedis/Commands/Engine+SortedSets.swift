@@ -419,6 +419,67 @@ extension Engine {
     func zrangebylexCommand(_ c: Client, _ args: Arguments) { zrangeGeneric(c, args, type: .lex, reverse: false) }
     func zrevrangebylexCommand(_ c: Client, _ args: Arguments) { zrangeGeneric(c, args, type: .lex, reverse: true) }
 
+    /// ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX: the range is checked before the key.
+    private func zremrangeGeneric(_ c: Client, _ args: Arguments, _ type: RangeType) {
+        var rankRange = (0, 0)
+        var scoreRange: (ScoreBound, ScoreBound)?
+        var lexRange: (LexBound, LexBound)?
+        switch type {
+        case .score:
+            guard let min = ScoreBound(args[2]), let max = ScoreBound(args[3]) else {
+                return c.addError("ERR min or max is not a float")
+            }
+            scoreRange = (min, max)
+        case .lex:
+            guard let min = LexBound(args[2]), let max = LexBound(args[3]) else {
+                return c.addError("ERR min or max not valid string range item")
+            }
+            lexRange = (min, max)
+        default:
+            guard let start = Numbers.parseInteger(args[2]), let end = Numbers.parseInteger(args[3]) else {
+                return c.addNotInteger()
+            }
+            rankRange = (start, end)
+        }
+        let db = database(c)
+        let zset: SortedSetValue
+        switch findSortedSet(db, args[1]) {
+        case .wrongType: return c.addWrongType()
+        case .missing: return c.addInteger(0)
+        case .found(_, let z): zset = z
+        }
+        let length = zset.count
+        var ranks: [Int] = []
+        switch type {
+        case .score:
+            let (min, max) = scoreRange!
+            let first = zset.firstRank(scoreAbove: min.value, inclusive: !min.exclusive)
+            let end = zset.endRank(scoreBelow: max.value, inclusive: !max.exclusive)
+            if first < end { ranks = Array(first..<end) }
+        case .lex:
+            let (min, max) = lexRange!
+            ranks = lexRanks(zset, min, max, reverse: false)
+        default:
+            var (start, end) = rankRange
+            if start < 0 { start += length }
+            if end < 0 { end += length }
+            if start < 0 { start = 0 }
+            if start <= end && start < length {
+                if end >= length { end = length - 1 }
+                ranks = Array(start...end)
+            }
+        }
+        let members = ranks.map { zset[$0].member }
+        for member in members { zset.remove(member) }
+        deleteIfEmpty(db, args[1], zset)
+        if !members.isEmpty { signalModifiedKey(db.id, args[1]) }
+        c.addInteger(members.count)
+    }
+
+    func zremrangebyrankCommand(_ c: Client, _ args: Arguments) { zremrangeGeneric(c, args, .rank) }
+    func zremrangebyscoreCommand(_ c: Client, _ args: Arguments) { zremrangeGeneric(c, args, .score) }
+    func zremrangebylexCommand(_ c: Client, _ args: Arguments) { zremrangeGeneric(c, args, .lex) }
+
     /// ZPOPMIN and ZPOPMAX.
     private func zpopGeneric(_ c: Client, _ args: Arguments, max: Bool) {
         var count = 1
