@@ -1049,6 +1049,30 @@ struct DifferentialTests {
             """, protocols: [2])
     }
 
+    @Test func clientKill() throws {
+        try assertSameBehaviour(
+            """
+            B: client setname victim
+            C: subscribe news
+            A: client kill type pubsub
+            C: <eof>
+            A: client kill type normal skipme yes
+            B: <eof>
+            D: ping
+            A: client kill id $D
+            D: <eof>
+            E: ping
+            A: client kill user nobody
+            A: client kill user default
+            E: <eof>
+            A: client kill type master
+            A: client kill maxage 0
+            A: client kill maxage x
+            A: client kill id $A skipme no
+            A: <eof>
+            """, protocols: [2])
+    }
+
     @Test func server() throws {
         try assertSameBehaviour(
             """

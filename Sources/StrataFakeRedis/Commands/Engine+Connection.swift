@@ -246,8 +246,6 @@ extension Engine {
                 } else {
                     return c.addSyntaxError()
                 }
-            } else if args.is(j, "maxage") {
-                guard Numbers.parseInteger(value) != nil else { return c.addNotInteger() }
             } else {
                 return c.addSyntaxError()
             }
