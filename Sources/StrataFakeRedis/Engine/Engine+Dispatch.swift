@@ -74,8 +74,8 @@ extension Engine {
         let previous = currentClient
         currentClient = c
         executionDepth += 1
-        spec.handler!(self, c, args)
         c.lastCommand = spec.fullName
+        spec.handler!(self, c, args)
         c.commandsProcessed += 1
         statistics.commandsProcessed += 1
         if spec.flags.contains(.readonly), let tracking = c.tracking, !tracking.bcast {
