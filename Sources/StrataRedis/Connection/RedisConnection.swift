@@ -185,7 +185,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     }
 
     private func enqueue(_ slot: Slot, _ encode: (inout RESPEncoder) -> Void) {
-        let decision = state.withLock { s -> Result<Bool, RedisClientError> in
+        let decision = state.withLock { s -> Result<WriteTiming, RedisClientError> in
             if let error = s.closeError { return .failure(error) }
             encode(&s.output)
             s.pending.append(slot)
@@ -194,17 +194,33 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             if let deadline = slot.deadline, s.nextDeadline.map({ deadline < $0 }) ?? true {
                 s.nextDeadline = deadline
             }
-            guard case .idle = s.writer else { return .success(false) }
+            guard case .idle = s.writer else { return .success(.none) }
             s.writer = .active
-            return .success(true)
+            // Alone on the connection: write now, for the lowest latency. With other commands in
+            // flight, their callers are about to send more: write a moment later, together.
+            return .success(s.pending.count > 1 ? .later : .now)
         }
         switch decision {
         case .failure(let error):
             slot.waiter?.fail(error.notSent)
-        case .success(let shouldWrite):
+        case .success(let write):
             commandsSent.add(1, ordering: .relaxed)
-            if shouldWrite { flush() }
+            switch write {
+            case .now: flush()
+            case .later:
+                if loop.inLoopThread { loop.flushSoon(self) } else { Task { self.flush() } }
+            case .none: break
+            }
         }
+    }
+
+    /// When the caller that enqueued a command writes it.
+    private enum WriteTiming {
+        /// Another caller is writing and will take this command along.
+        case none
+        case now
+        /// After the tasks that are ready to run have had their turn to enqueue.
+        case later
     }
 
     private func enqueueBatch(
@@ -238,7 +254,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
 
     /// Writes everything buffered, looping while callers keep appending. Called by the caller that
     /// took the writer role, or by the event loop once a blocked socket is writable.
-    private func flush() {
+    func flush() {
         var chunk: [UInt8] = []
         while true {
             let next = state.withLock { s -> [UInt8]? in
