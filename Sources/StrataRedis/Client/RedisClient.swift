@@ -25,6 +25,8 @@ public final class RedisClient: Sendable {
     /// The connections behind the client.
     public let pool: RedisConnectionPool
     private let pushRouter: PushRouter
+    let subscriptions: SubscriptionHub
+    let tracking: TrackingHub
     private let background = Mutex<[Task<Void, Never>]>([])
 
     /// Creates a client. Connections open lazily, on the first command (or `pool.minimumConnections`
@@ -37,6 +39,10 @@ public final class RedisClient: Sendable {
         let router = PushRouter()
         self.pushRouter = router
         self.pool = RedisConnectionPool(configuration: configuration, pushHandler: { router.route($0) })
+        self.subscriptions = SubscriptionHub(configuration: configuration, loop: pool.loop)
+        let tracking = TrackingHub(configuration: configuration, pool: pool)
+        self.tracking = tracking
+        _ = router.add { tracking.handlePoolPush($0) }
         startBackgroundWork()
     }
 
@@ -55,10 +61,11 @@ public final class RedisClient: Sendable {
             tasks.append(Task { await pool.warmUp() })
         }
         tasks.append(
-            Task { [weak pool] in
+            Task { [weak pool, weak subscriptions] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval / 2)
                     guard let pool, !Task.isCancelled else { return }
+                    subscriptions?.checkHealth(interval: interval)
                     await pool.checkIdleConnections()
                 }
             })
@@ -74,6 +81,8 @@ public final class RedisClient: Sendable {
         }
         for task in tasks { task.cancel() }
         await pool.shutdown(gracePeriod: gracePeriod)
+        subscriptions.shutdown()
+        tracking.shutdown()
         pushRouter.finishAll(RedisClientError(.shutdown, "the client was shut down"))
     }
 

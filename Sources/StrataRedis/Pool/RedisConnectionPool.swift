@@ -47,6 +47,14 @@ public final class RedisConnectionPool: Sendable {
         var nextAttempt: ContinuousClock.Instant?
         var lastFailure: RedisClientError?
         var isShutDown = false
+        /// What every new connection runs after its handshake: `CLIENT TRACKING ON REDIRECT ...`.
+        var setup: ConnectionSetup?
+        var setupVersion = 0
+    }
+
+    /// Commands run on every connection right after its handshake, before anyone uses it.
+    struct ConnectionSetup: Sendable {
+        var commands: [[String]]
     }
 
     /// The settings the pool was created with.
@@ -154,15 +162,33 @@ public final class RedisConnectionPool: Sendable {
             do {
                 let connection = try await RedisConnection.open(
                     configuration, loop: loop, pushHandler: pushHandler,
-                    closeHandler: { [weak self] _ in self?.connectionClosed() })
-                let accepted = state.withLock { s -> Bool in
-                    s.consecutiveFailures = 0
-                    s.nextAttempt = nil
-                    s.lastFailure = nil
-                    if shared { s.opening = nil }
-                    guard !s.isShutDown else { return false }
-                    if shared { s.shared.append(connection) }
-                    return true
+                    closeHandler: { [weak self] error in self?.connectionClosed(error) })
+                // Run the setup, and again if it changed meanwhile, so no connection joins the pool
+                // without it (client tracking depends on it).
+                var appliedVersion = -1
+                var accepted = false
+                while true {
+                    let (setup, version) = state.withLock { ($0.setup, $0.setupVersion) }
+                    if version != appliedVersion, let setup {
+                        do {
+                            try await Self.apply(setup, to: connection, timeout: configuration.connectTimeout)
+                        } catch {
+                            connection.close(RedisClientError(.connectionFailed, "connection setup failed: \(error)"))
+                            throw RedisClientError(.connectionFailed, "connection setup failed: \(error)")
+                        }
+                    }
+                    appliedVersion = version
+                    let settled = state.withLock { s -> Bool in
+                        guard s.setupVersion == appliedVersion else { return false }
+                        s.consecutiveFailures = 0
+                        s.nextAttempt = nil
+                        s.lastFailure = nil
+                        if shared { s.opening = nil }
+                        accepted = !s.isShutDown
+                        if accepted && shared { s.shared.append(connection) }
+                        return true
+                    }
+                    if settled { break }
                 }
                 if !accepted {
                     connection.close(RedisClientError(.shutdown, "the client was shut down"))
@@ -183,10 +209,37 @@ public final class RedisConnectionPool: Sendable {
         }
     }
 
-    /// Drops closed connections from the shared list.
-    private func connectionClosed() {
-        state.withLock { s in
+    /// Drops closed connections from the shared list and tells the listener.
+    private func connectionClosed(_ error: RedisClientError) {
+        let listener = state.withLock { s -> (@Sendable (RedisClientError) -> Void)? in
+            let before = s.shared.count
             s.shared.removeAll { $0.isClosed }
+            return s.shared.count < before ? closeListener.withLock { $0 } : nil
+        }
+        listener?(error)
+    }
+
+    /// Called when a shared connection closes (client tracking: its tracked keys are forgotten).
+    let closeListener = Mutex<(@Sendable (RedisClientError) -> Void)?>(nil)
+
+    /// Installs commands every connection runs after its handshake (or removes them with `nil`),
+    /// and runs them on the shared connections open now. Returns once all ran.
+    func installSetup(_ setup: ConnectionSetup?, andRunNow commands: [[String]]) async throws {
+        let connections = state.withLock { s -> [RedisConnection] in
+            s.setup = setup
+            s.setupVersion += 1
+            return s.shared
+        }
+        let now = ConnectionSetup(commands: commands)
+        for connection in connections where !connection.isClosed {
+            try await Self.apply(now, to: connection, timeout: configuration.commandTimeout ?? .seconds(5))
+        }
+    }
+
+    private static func apply(_ setup: ConnectionSetup, to connection: RedisConnection, timeout: Duration) async throws {
+        for command in setup.commands {
+            let reply = try await connection.send(timeout: timeout) { $0.writeCommand(command) }
+            if let message = reply.errorMessage { throw RedisServerError(message: message) }
         }
     }
 
