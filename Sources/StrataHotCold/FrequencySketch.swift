@@ -1,8 +1,9 @@
 /// A count-min sketch of 4-bit counters that estimates how often keys were seen recently.
 ///
-/// Its memory is fixed when it is created (about 8 bytes per slot of the cache it serves, plus a
-/// doorkeeper bit per slot), however many distinct keys it sees. Every `sampleSize` recorded
-/// accesses all counters are halved, so old popularity fades (TinyLFU aging). A small Bloom
+/// Its memory is fixed when it is created (about 32 bytes of counters per entry of the cache it
+/// serves, plus a 20-bit doorkeeper per entry), however many distinct keys it sees. Every
+/// `sampleSize` (40 times the capacity) recorded accesses all counters are halved, so old
+/// popularity fades (TinyLFU aging). A small Bloom
 /// filter, the doorkeeper, absorbs the first sighting of a key, so one-hit wonders do not
 /// crowd the counters.
 ///
@@ -15,6 +16,7 @@
 /// - Complexity: `record` and `estimate` are O(1); the periodic halving is O(size of the table),
 ///   amortized O(1) per recorded access.
 public struct FrequencySketch<Key: Hashable>: Sendable {
+    // Key is only a type tag for the keyed conveniences; the table holds no keys.
     /// Counters, 16 per word, 4 bits each.
     private var table: [UInt64]
     /// The doorkeeper: one bit per slot, cleared at each halving.
@@ -22,20 +24,21 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     private let tableMask: Int
     private let doorkeeperMask: Int
     private var additions: Int
-    private let useDoorkeeper: Bool
     /// How many recorded accesses between two halvings.
     public let sampleSize: Int
 
     /// Creates a sketch sized for a cache of `capacity` entries.
     ///
+    /// The table holds 64 four-bit counters per entry (rounded up to a power of two). A long
+    /// halving period with a wide table measured best on the reference traces: it separates
+    /// keys near the admission boundary, whose counts per period are small.
+    ///
     /// - Parameters:
-    ///   - capacity: the number of entries of the cache the sketch serves; the table holds
-    ///     16 counters per entry (rounded up to a power of two).
+    ///   - capacity: the number of entries of the cache the sketch serves.
     ///   - sampleSizeMultiplier: the halving period, in multiples of `capacity`.
-    public init(capacity: Int, sampleSizeMultiplier: Int = 10, widthMultiplier: Int = 1, useDoorkeeper: Bool = true) {
-        self.useDoorkeeper = useDoorkeeper
+    public init(capacity: Int, sampleSizeMultiplier: Int = 40) {
         let slots = Swift.max(capacity, 64)
-        let words = Self.nextPowerOfTwo(slots * widthMultiplier)
+        let words = Self.nextPowerOfTwo(slots * 4)
         table = [UInt64](repeating: 0, count: words)
         tableMask = words - 1
         let doorkeeperBits = Self.nextPowerOfTwo(Swift.max(slots * sampleSizeMultiplier / 2, 64 * 64))
@@ -55,20 +58,22 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
         record(hash: Self.spread(key.hashValue))
     }
 
-    /// The estimate for a key whose spread hash is `hash`.
-    func estimate(hash: UInt64) -> Int {
+    /// The estimate for the key whose 64-bit hash is `hash` (see ``record(hash:)``).
+    public func estimate(hash: UInt64) -> Int {
         var minimum = 15
         let block = Int(truncatingIfNeeded: hash) & tableMask
         for depth in 0..<4 {
             let (word, shift) = position(hash: hash, block: block, depth: depth)
             minimum = Swift.min(minimum, Int((table[word] >> shift) & 0xF))
         }
-        return minimum + (useDoorkeeper && doorkeeperContains(hash) ? 1 : 0)
+        return minimum + (doorkeeperContains(hash) ? 1 : 0)
     }
 
-    /// Records an access for a key whose spread hash is `hash`.
-    mutating func record(hash: UInt64) {
-        if useDoorkeeper && !doorkeeperInsert(hash) {
+    /// Records an access for the key whose 64-bit hash is `hash`: for callers that hash keys
+    /// themselves (a fixed hash makes runs reproducible; `hashValue` is seeded per process).
+    /// The hash must be well mixed in all 64 bits.
+    public mutating func record(hash: UInt64) {
+        if !doorkeeperInsert(hash) {
             // First sighting since the last halving: the doorkeeper remembers it, counters stay.
             countAddition()
             return
@@ -151,7 +156,7 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
 
     /// Mixes a `hashValue` so that its high and low bits are both well distributed.
     @inline(__always)
-    static func spread(_ hashValue: Int) -> UInt64 {
+    package static func spread(_ hashValue: Int) -> UInt64 {
         var x = UInt64(bitPattern: Int64(hashValue))
         x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
         x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB

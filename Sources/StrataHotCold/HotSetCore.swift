@@ -3,8 +3,10 @@
 /// New entries land in a small LRU admission window. When the window overflows, its oldest
 /// entry becomes a candidate for the main region, a segmented LRU (probation, then protected).
 /// The candidate enters only if the frequency sketch rates it above the main region's victim;
-/// otherwise the candidate is dropped. A hill climber resizes the window from the hit ratio it
-/// observes, so recency-heavy workloads get a large window and frequency-heavy ones a small one.
+/// otherwise the candidate is dropped. The window is resized from a comparison with a sampled
+/// shadow LRU (``ShadowLRU``): when plain LRU would clearly hit more often on the same requests
+/// the window grows (it is an LRU), otherwise it shrinks, so recency-heavy workloads get a
+/// large window and frequency-heavy ones a small one.
 ///
 /// Not thread-safe: ``HotSet`` keeps it inside a `Mutex`.
 struct HotSetCore<Key: Hashable, Value> {
@@ -43,7 +45,11 @@ struct HotSetCore<Key: Hashable, Value> {
     private var protectedMaximum: Int
     /// The minimum estimated frequency for a window entry to enter the main region.
     let admissionThreshold: Int
-    var admissionMargin = 0
+    /// How many counts more than the victim a candidate needs. One, not zero: in a loop the
+    /// candidate was always seen once more than the victim, and admitting it only churns.
+    let admissionMargin = 1
+    /// Entries admitted from the window into the main region.
+    private(set) var promotions = 0
 
     /// A fixed hash for the sketch, or `nil` to use `hashValue` (seeded per process).
     let keyHash: (@Sendable (Key) -> UInt64)?
@@ -54,19 +60,32 @@ struct HotSetCore<Key: Hashable, Value> {
     private var sampledRequests = 0
     private var sampledHits = 0
     private var shadowHits = 0
-    var period: Int
-    var step: Int
-    var zScore = 2.0
+    private let period: Int
+    private let step: Int
+    private let zScore = 2.0
 
     /// Creates an engine for `capacity` entries.
-    init(capacity: Int, admissionThreshold: Int = 1, initialWindowPercent: Double = 1, adaptive: Bool = true, sampleMultiplier: Int = 10, widthMultiplier: Int = 1, doorkeeper: Bool = true, periodPercent: Int = 100, stepPercent: Int = 5, shadowBudget: Int = 1024, keyHash: (@Sendable (Key) -> UInt64)? = nil) {
+    ///
+    /// The defaults were chosen on the reference traces (see `strata simulate`): a 1% initial
+    /// window, a margin of one count for admission, a shadow of about 1,000 sampled keys,
+    /// an adaptation period of 1.6 shadow-lengths of sampled requests, steps of 10%.
+    init(
+        capacity: Int,
+        admissionThreshold: Int = 3,
+        initialWindowPercent: Double = 1,
+        adaptive: Bool = true,
+        periodPercent: Int = 160,
+        stepPercent: Int = 10,
+        shadowBudget: Int = 1024,
+        keyHash: (@Sendable (Key) -> UInt64)? = nil
+    ) {
         self.keyHash = keyHash
         precondition(capacity > 0, "capacity must be positive")
         precondition(capacity < Int(Int32.max), "capacity must fit in Int32")
         self.capacity = capacity
         self.admissionThreshold = admissionThreshold
         self.adaptive = adaptive
-        sketch = FrequencySketch(capacity: capacity, sampleSizeMultiplier: sampleMultiplier, widthMultiplier: widthMultiplier, useDoorkeeper: doorkeeper)
+        sketch = FrequencySketch(capacity: capacity)
         windowMaximum = Swift.min(capacity, Swift.max(1, Int((Double(capacity) * initialWindowPercent / 100).rounded())))
         protectedMaximum = Int(Double(capacity - windowMaximum) * 0.8)
         shadow = ShadowLRU(cacheCapacity: capacity, budget: shadowBudget)
@@ -84,9 +103,15 @@ struct HotSetCore<Key: Hashable, Value> {
         index[key]
     }
 
-    /// Records an access to `key` in the sketch and in the hill climber's sample.
+    /// The sketch hash of `key`.
+    @inline(__always)
+    func hash(of key: Key) -> UInt64 {
+        keyHash.map { $0(key) } ?? FrequencySketch<Key>.spread(key.hashValue)
+    }
+
+    /// Records an access to `key` in the sketch and, if sampled, in the shadow LRU.
     mutating func recordAccess(_ key: Key, hit: Bool) -> UInt64 {
-        let hash = keyHash.map { $0(key) } ?? FrequencySketch<Key>.spread(key.hashValue)
+        let hash = hash(of: key)
         sketch.record(hash: hash)
         if adaptive {
             if shadow.samples(hash) {
@@ -187,12 +212,14 @@ struct HotSetCore<Key: Hashable, Value> {
                 // The main region has room: the candidate moves in on probation.
                 unlink(candidate)
                 pushFront(candidate, into: .probation)
+                promotions += 1
                 continue
             }
             let victim = mainVictim()
             if victim < 0 || admits(candidate: candidate, over: victim) {
                 unlink(candidate)
                 pushFront(candidate, into: .probation)
+                promotions += 1
                 if victim >= 0 {
                     let entry = remove(victim)
                     evicted(entry.key, entry.value)
