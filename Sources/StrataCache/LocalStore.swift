@@ -44,11 +44,13 @@ public protocol LocalStore<Key, Value>: AnyObject, Sendable {
 
 extension LocalStore {
     /// Stores `value` for `key`, evicting other entries if the store is full.
+    @inlinable
     public func set(_ key: Key, _ value: Value) {
         set(key, value, evicted: { _, _ in })
     }
 
     /// Whether the store holds an entry for `key` (without counting a hit or a miss).
+    @inlinable
     public func contains(_ key: Key) -> Bool {
         peek(key) != nil
     }

@@ -18,12 +18,12 @@
 public struct FrequencySketch<Key: Hashable>: Sendable {
     // Key is only a type tag for the keyed conveniences; the table holds no keys.
     /// Counters, 16 per word, 4 bits each.
-    private var table: [UInt64]
+    @usableFromInline var table: [UInt64]
     /// The doorkeeper: one bit per slot, cleared at each halving.
-    private var doorkeeper: [UInt64]
-    private let tableMask: Int
-    private let doorkeeperMask: Int
-    private var additions: Int
+    @usableFromInline var doorkeeper: [UInt64]
+    @usableFromInline let tableMask: Int
+    @usableFromInline let doorkeeperMask: Int
+    @usableFromInline var additions: Int
     /// How many recorded accesses between two halvings.
     public let sampleSize: Int
 
@@ -36,6 +36,7 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     /// - Parameters:
     ///   - capacity: the number of entries of the cache the sketch serves.
     ///   - sampleSizeMultiplier: the halving period, in multiples of `capacity`.
+    @inlinable
     public init(capacity: Int, sampleSizeMultiplier: Int = 40) {
         let slots = Swift.max(capacity, 64)
         let words = Self.nextPowerOfTwo(slots * 4)
@@ -49,16 +50,19 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     }
 
     /// The estimated number of recent accesses to `key`, from 0 to 16.
+    @inlinable
     public func estimate(_ key: Key) -> Int {
         estimate(hash: Self.spread(key.hashValue))
     }
 
     /// Records one access to `key`.
+    @inlinable
     public mutating func record(_ key: Key) {
         record(hash: Self.spread(key.hashValue))
     }
 
     /// The estimate for the key whose 64-bit hash is `hash` (see ``record(hash:)``).
+    @inlinable
     public func estimate(hash: UInt64) -> Int {
         var minimum = 15
         let block = Int(truncatingIfNeeded: hash) & tableMask
@@ -72,6 +76,7 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     /// Records an access for the key whose 64-bit hash is `hash`: for callers that hash keys
     /// themselves (a fixed hash makes runs reproducible; `hashValue` is seeded per process).
     /// The hash must be well mixed in all 64 bits.
+    @inlinable
     public mutating func record(hash: UInt64) {
         if !doorkeeperInsert(hash) {
             // First sighting since the last halving: the doorkeeper remembers it, counters stay.
@@ -99,13 +104,15 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     }
 
     /// Forgets everything.
+    @inlinable
     public mutating func clear() {
         for index in table.indices { table[index] = 0 }
         for index in doorkeeper.indices { doorkeeper[index] = 0 }
         additions = 0
     }
 
-    private mutating func countAddition() {
+    @inlinable
+    mutating func countAddition() {
         additions += 1
         if additions >= sampleSize {
             halve()
@@ -113,7 +120,8 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     }
 
     /// Halves every counter and clears the doorkeeper: popularity decays over time.
-    private mutating func halve() {
+    @inlinable
+    mutating func halve() {
         for index in table.indices {
             table[index] = (table[index] >> 1) & 0x7777_7777_7777_7777
         }
@@ -123,20 +131,22 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
 
     /// The word and bit shift of the counter for `depth`. The four counters of a key live in
     /// four neighbouring words of one 32-byte block, one counter per word.
-    @inline(__always)
-    private func position(hash: UInt64, block: Int, depth: Int) -> (Int, UInt64) {
+    @inlinable
+    func position(hash: UInt64, block: Int, depth: Int) -> (Int, UInt64) {
         let word = (block & ~3 | depth) & tableMask
         let nibble = (hash >> (UInt64(depth) &* 8 &+ 32)) & 0xF
         return (word, nibble << 2)
     }
 
-    private func doorkeeperContains(_ hash: UInt64) -> Bool {
+    @inlinable
+    func doorkeeperContains(_ hash: UInt64) -> Bool {
         let (a, b) = doorkeeperBits(hash)
         return doorkeeper[a >> 6] & (1 << UInt64(a & 63)) != 0 && doorkeeper[b >> 6] & (1 << UInt64(b & 63)) != 0
     }
 
     /// Sets the key's doorkeeper bits; returns whether they were all set already.
-    private mutating func doorkeeperInsert(_ hash: UInt64) -> Bool {
+    @inlinable
+    mutating func doorkeeperInsert(_ hash: UInt64) -> Bool {
         let (a, b) = doorkeeperBits(hash)
         let maskA: UInt64 = 1 << UInt64(a & 63)
         let maskB: UInt64 = 1 << UInt64(b & 63)
@@ -146,8 +156,8 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
         return present
     }
 
-    @inline(__always)
-    private func doorkeeperBits(_ hash: UInt64) -> (Int, Int) {
+    @inlinable
+    func doorkeeperBits(_ hash: UInt64) -> (Int, Int) {
         let rehash = hash &* 0x9E37_79B9_7F4A_7C15
         let a = Int(truncatingIfNeeded: rehash >> 20) & doorkeeperMask
         let b = Int(truncatingIfNeeded: rehash >> 40) & doorkeeperMask
@@ -155,7 +165,7 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     }
 
     /// Mixes a `hashValue` so that its high and low bits are both well distributed.
-    @inline(__always)
+    @inlinable
     package static func spread(_ hashValue: Int) -> UInt64 {
         var x = UInt64(bitPattern: Int64(hashValue))
         x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -163,7 +173,8 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
         return x ^ (x >> 31)
     }
 
-    private static func nextPowerOfTwo(_ value: Int) -> Int {
+    @inlinable
+    static func nextPowerOfTwo(_ value: Int) -> Int {
         value <= 1 ? 1 : 1 << (Int.bitWidth - (value - 1).leadingZeroBitCount)
     }
 }

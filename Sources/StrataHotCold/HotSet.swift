@@ -39,20 +39,27 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         case miss(PromotionTicket)
     }
 
-    private struct State: ~Copyable {
-        var core: HotSetCore<Key, Value>
+    @usableFromInline
+    struct State: ~Copyable {
+        @usableFromInline var core: HotSetCore<Key, Value>
         /// Invalidation stamps by key hash: a promotion is refused if its key's stamp moved.
-        var stamps: [UInt32]
-        var hits = 0
-        var misses = 0
-        var evictions = 0
-        var expirations = 0
+        @usableFromInline var stamps: [UInt32]
+        @usableFromInline var hits = 0
+        @usableFromInline var misses = 0
+        @usableFromInline var evictions = 0
+        @usableFromInline var expirations = 0
+
+        @usableFromInline
+        init(core: HotSetCore<Key, Value>, stamps: [UInt32]) {
+            self.core = core
+            self.stamps = stamps
+        }
     }
 
-    private let state: Mutex<State>
-    private let clock: any CacheClock
-    private let ttlNanoseconds: Int64?
-    private let stampMask: Int
+    @usableFromInline let state: Mutex<State>
+    @usableFromInline let clock: any CacheClock
+    @usableFromInline let ttlNanoseconds: Int64?
+    @usableFromInline let stampMask: Int
 
     /// The maximum number of hot copies.
     public let capacity: Int
@@ -89,6 +96,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Looks `key` up, recording the read in the frequency sketch.
+    @inlinable
     public func lookup(_ key: Key) -> Lookup {
         let now = ttlNanoseconds == nil ? 0 : clock.now.nanoseconds
         return state.withLock { state in
@@ -109,6 +117,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// The hot copy of `key`, if there is a live one (a convenience over ``lookup(_:)``).
+    @inlinable
     public func get(_ key: Key) -> Value? {
         if case .hit(let value) = lookup(key) { return value }
         return nil
@@ -118,7 +127,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///
     /// - Returns: whether the value was stored (it may still be dropped later by admission);
     ///   `false` when `key` was invalidated since the ticket was issued or already has a copy.
-    @discardableResult
+    @inlinable @discardableResult
     public func offer(_ key: Key, _ value: Value, ticket: PromotionTicket) -> Bool {
         let deadline = ttlNanoseconds.map { clock.now.nanoseconds.addingReportingOverflow($0).partialValue } ?? .max
         return state.withLock { state -> Bool in
@@ -178,6 +187,12 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
 /// Proof of a miss in a ``HotSet``, handed back with the value read from the colder tier.
 public struct PromotionTicket: Sendable, Hashable {
-    let hash: UInt64
-    let stamp: UInt32
+    @usableFromInline let hash: UInt64
+    @usableFromInline let stamp: UInt32
+
+    @inlinable
+    init(hash: UInt64, stamp: UInt32) {
+        self.hash = hash
+        self.stamp = stamp
+    }
 }

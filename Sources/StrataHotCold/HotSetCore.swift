@@ -9,66 +9,85 @@
 /// large window and frequency-heavy ones a small one.
 ///
 /// Not thread-safe: ``HotSet`` keeps it inside a `Mutex`.
+@usableFromInline
 struct HotSetCore<Key: Hashable, Value> {
+    @usableFromInline
     enum Region: UInt8 {
         case window
         case probation
         case protected
     }
 
+    @usableFromInline
     struct Node {
-        var key: Key
-        var value: Value
+        @usableFromInline var key: Key
+        @usableFromInline var value: Value
         /// The sketch hash of the key, kept so the victim's frequency needs no rehash.
-        var hash: UInt64
+        @usableFromInline var hash: UInt64
         /// When the entry stops being served, in the owner's clock ticks (`Int64.max`: never).
-        var deadline: Int64
-        var prev: Int32
-        var next: Int32
-        var region: Region
+        @usableFromInline var deadline: Int64
+        @usableFromInline var prev: Int32
+        @usableFromInline var next: Int32
+        @usableFromInline var region: Region
+
+        @inlinable
+        init(key: Key, value: Value, hash: UInt64, deadline: Int64, prev: Int32, next: Int32, region: Region) {
+            self.key = key
+            self.value = value
+            self.hash = hash
+            self.deadline = deadline
+            self.prev = prev
+            self.next = next
+            self.region = region
+        }
     }
 
+    @usableFromInline
     struct List {
-        var head: Int32 = -1  // most recently used
-        var tail: Int32 = -1  // least recently used
-        var count = 0
+        @usableFromInline var head: Int32 = -1  // most recently used
+        @usableFromInline var tail: Int32 = -1  // least recently used
+        @usableFromInline var count = 0
+
+        @inlinable
+        init() {}
     }
 
-    private(set) var nodes: ContiguousArray<Node> = []
-    private var index: [Key: Int32] = [:]
-    private var lists = [List](repeating: List(), count: 3)
-    private(set) var sketch: FrequencySketch<Key>
+    @usableFromInline var nodes: ContiguousArray<Node> = []
+    @usableFromInline var index: [Key: Int32] = [:]
+    @usableFromInline var lists = [List](repeating: List(), count: 3)
+    @usableFromInline var sketch: FrequencySketch<Key>
 
-    let capacity: Int
+    @usableFromInline let capacity: Int
     /// The target size of the admission window; the rest is the main region.
-    private(set) var windowMaximum: Int
-    private var protectedMaximum: Int
+    @usableFromInline var windowMaximum: Int
+    @usableFromInline var protectedMaximum: Int
     /// The minimum estimated frequency for a window entry to enter the main region.
-    let admissionThreshold: Int
+    @usableFromInline let admissionThreshold: Int
     /// How many counts more than the victim a candidate needs. One, not zero: in a loop the
     /// candidate was always seen once more than the victim, and admitting it only churns.
-    let admissionMargin = 1
+    @usableFromInline let admissionMargin = 1
     /// Entries admitted from the window into the main region.
-    private(set) var promotions = 0
+    @usableFromInline var promotions = 0
 
     /// A fixed hash for the sketch, or `nil` to use `hashValue` (seeded per process).
-    let keyHash: (@Sendable (Key) -> UInt64)?
+    @usableFromInline let keyHash: (@Sendable (Key) -> UInt64)?
 
     // Window adaptation: compare the hits on sampled requests with a shadow LRU's.
-    private let adaptive: Bool
-    private var shadow: ShadowLRU
-    private var sampledRequests = 0
-    private var sampledHits = 0
-    private var shadowHits = 0
-    private let period: Int
-    private let step: Int
-    private let zScore = 2.0
+    @usableFromInline let adaptive: Bool
+    @usableFromInline var shadow: ShadowLRU
+    @usableFromInline var sampledRequests = 0
+    @usableFromInline var sampledHits = 0
+    @usableFromInline var shadowHits = 0
+    @usableFromInline let period: Int
+    @usableFromInline let step: Int
+    @usableFromInline let zScore = 2.0
 
     /// Creates an engine for `capacity` entries.
     ///
     /// The defaults were chosen on the reference traces (see `strata simulate`): a 1% initial
     /// window, a margin of one count for admission, a shadow of about 1,000 sampled keys,
     /// an adaptation period of 1.6 shadow-lengths of sampled requests, steps of 10%.
+    @inlinable
     init(
         capacity: Int,
         admissionThreshold: Int = 3,
@@ -95,21 +114,22 @@ struct HotSetCore<Key: Hashable, Value> {
         index.reserveCapacity(capacity)
     }
 
-    var count: Int { nodes.count }
+    @inlinable var count: Int { nodes.count }
 
     /// The slot of `key`, if present.
-    @inline(__always)
+    @inlinable
     func slot(of key: Key) -> Int32? {
         index[key]
     }
 
     /// The sketch hash of `key`.
-    @inline(__always)
+    @inlinable
     func hash(of key: Key) -> UInt64 {
         keyHash.map { $0(key) } ?? FrequencySketch<Key>.spread(key.hashValue)
     }
 
     /// Records an access to `key` in the sketch and, if sampled, in the shadow LRU.
+    @inlinable
     mutating func recordAccess(_ key: Key, hit: Bool) -> UInt64 {
         let hash = hash(of: key)
         sketch.record(hash: hash)
@@ -125,6 +145,7 @@ struct HotSetCore<Key: Hashable, Value> {
     }
 
     /// Moves the entry at `slot` to the most recently used end of its region (a hit).
+    @inlinable
     mutating func touch(_ slot: Int32) {
         switch nodes[Int(slot)].region {
         case .window:
@@ -143,6 +164,7 @@ struct HotSetCore<Key: Hashable, Value> {
     }
 
     /// Replaces the value and deadline of the entry at `slot`.
+    @inlinable
     mutating func update(_ slot: Int32, value: Value, deadline: Int64) {
         nodes[Int(slot)].value = value
         nodes[Int(slot)].deadline = deadline
@@ -150,6 +172,7 @@ struct HotSetCore<Key: Hashable, Value> {
 
     /// Inserts a new entry into the admission window, then evicts what no longer fits.
     /// `evicted` is called for each entry that leaves (the candidate or the victim).
+    @inlinable
     mutating func insert(
         _ key: Key,
         value: Value,
@@ -166,6 +189,7 @@ struct HotSetCore<Key: Hashable, Value> {
 
     /// Removes the entry at `slot` and returns it.
     @discardableResult
+    @inlinable
     mutating func remove(_ slot: Int32) -> (key: Key, value: Value) {
         unlink(slot)
         let removed = nodes[Int(slot)]
@@ -192,6 +216,7 @@ struct HotSetCore<Key: Hashable, Value> {
     }
 
     /// Removes every entry; the sketch keeps its history.
+    @inlinable
     mutating func removeAll() {
         nodes.removeAll(keepingCapacity: true)
         index.removeAll(keepingCapacity: true)
@@ -199,13 +224,15 @@ struct HotSetCore<Key: Hashable, Value> {
     }
 
     /// The entry count of each region, for tests.
+    @inlinable
     func regionCounts() -> (window: Int, probation: Int, protected: Int) {
         (lists[0].count, lists[1].count, lists[2].count)
     }
 
     // MARK: - Eviction and admission
 
-    private mutating func evictIfNeeded(_ evicted: (Key, Value) -> Void) {
+    @inlinable
+    mutating func evictIfNeeded(_ evicted: (Key, Value) -> Void) {
         while lists[Int(Region.window.rawValue)].count > windowMaximum {
             let candidate = lists[Int(Region.window.rawValue)].tail
             if nodes.count <= capacity {
@@ -241,13 +268,15 @@ struct HotSetCore<Key: Hashable, Value> {
     }
 
     /// The least recently used entry of probation, else of protected, else -1.
-    private func mainVictim() -> Int32 {
+    @inlinable
+    func mainVictim() -> Int32 {
         let probation = lists[Int(Region.probation.rawValue)].tail
         return probation >= 0 ? probation : lists[Int(Region.protected.rawValue)].tail
     }
 
     /// TinyLFU admission: the candidate must be seen often enough and more often than the victim.
-    private func admits(candidate: Int32, over victim: Int32) -> Bool {
+    @inlinable
+    func admits(candidate: Int32, over victim: Int32) -> Bool {
         let candidateFrequency = sketch.estimate(hash: nodes[Int(candidate)].hash)
         guard candidateFrequency >= admissionThreshold else { return false }
         let victimFrequency = sketch.estimate(hash: nodes[Int(victim)].hash)
@@ -260,7 +289,8 @@ struct HotSetCore<Key: Hashable, Value> {
     /// requests (a recency-heavy workload: the window is an LRU), and shrinks it when the
     /// frequency-guarded main region does at least as well. Differences within the sampling
     /// noise (`zScore` standard deviations) leave it alone.
-    private mutating func adapt() {
+    @inlinable
+    mutating func adapt() {
         defer {
             sampledRequests = 0
             sampledHits = 0
@@ -280,7 +310,8 @@ struct HotSetCore<Key: Hashable, Value> {
         }
     }
 
-    private mutating func setWindowMaximum(_ target: Int) {
+    @inlinable
+    mutating func setWindowMaximum(_ target: Int) {
         windowMaximum = target
         protectedMaximum = Int(Double(capacity - windowMaximum) * 0.8)
         while lists[Int(Region.protected.rawValue)].count > protectedMaximum {
@@ -292,14 +323,15 @@ struct HotSetCore<Key: Hashable, Value> {
 
     // MARK: - Lists
 
-    @inline(__always)
-    private mutating func moveToFront(_ slot: Int32, of region: Region) {
+    @inlinable
+    mutating func moveToFront(_ slot: Int32, of region: Region) {
         guard lists[Int(region.rawValue)].head != slot else { return }
         unlink(slot)
         pushFront(slot, into: region)
     }
 
-    private mutating func pushFront(_ slot: Int32, into region: Region) {
+    @inlinable
+    mutating func pushFront(_ slot: Int32, into region: Region) {
         let r = Int(region.rawValue)
         let head = lists[r].head
         nodes[Int(slot)].region = region
@@ -314,7 +346,8 @@ struct HotSetCore<Key: Hashable, Value> {
         lists[r].count += 1
     }
 
-    private mutating func unlink(_ slot: Int32) {
+    @inlinable
+    mutating func unlink(_ slot: Int32) {
         let node = nodes[Int(slot)]
         let r = Int(node.region.rawValue)
         if node.prev >= 0 {

@@ -4,19 +4,21 @@
 /// `capacity * rate` hashes, so it costs a fixed, small amount of memory (spatial sampling,
 /// as in SHARDS). ``HotSetCore`` compares its own hits on the same sampled requests with this
 /// estimate to tell when recency beats frequency.
+@usableFromInline
 struct ShadowLRU {
-    private var index: [UInt64: Int32] = [:]
-    private var hashes: [UInt64] = []
-    private var prev: [Int32] = []
-    private var next: [Int32] = []
-    private var head: Int32 = -1
-    private var tail: Int32 = -1
+    @usableFromInline var index: [UInt64: Int32] = [:]
+    @usableFromInline var hashes: [UInt64] = []
+    @usableFromInline var prev: [Int32] = []
+    @usableFromInline var next: [Int32] = []
+    @usableFromInline var head: Int32 = -1
+    @usableFromInline var tail: Int32 = -1
     /// How many hashes it holds.
-    let capacity: Int
+    @usableFromInline let capacity: Int
     /// A request is sampled when `hash >> 48 & sampleMask == 0`.
-    let sampleMask: UInt64
+    @usableFromInline let sampleMask: UInt64
 
     /// A shadow for a cache of `cacheCapacity` entries, holding at most about `budget` hashes.
+    @inlinable
     init(cacheCapacity: Int, budget: Int) {
         var rate = 1
         while cacheCapacity / (rate * 2) >= budget { rate *= 2 }
@@ -28,12 +30,13 @@ struct ShadowLRU {
         next.reserveCapacity(capacity)
     }
 
-    @inline(__always)
+    @inlinable
     func samples(_ hash: UInt64) -> Bool {
         (hash >> 48) & sampleMask == 0
     }
 
     /// Replays one sampled request; returns whether LRU would have hit.
+    @inlinable
     mutating func access(_ hash: UInt64) -> Bool {
         if let slot = index[hash] {
             if slot != head {
@@ -60,14 +63,16 @@ struct ShadowLRU {
         return false
     }
 
-    private mutating func unlink(_ slot: Int32) {
+    @inlinable
+    mutating func unlink(_ slot: Int32) {
         let p = prev[Int(slot)]
         let n = next[Int(slot)]
         if p >= 0 { next[Int(p)] = n } else { head = n }
         if n >= 0 { prev[Int(n)] = p } else { tail = p }
     }
 
-    private mutating func pushFront(_ slot: Int32) {
+    @inlinable
+    mutating func pushFront(_ slot: Int32) {
         prev[Int(slot)] = -1
         next[Int(slot)] = head
         if head >= 0 { prev[Int(head)] = slot } else { tail = slot }
