@@ -7,7 +7,7 @@
 /// let roll = Int.random(in: 1...6, using: &random)
 /// ```
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
     /// A generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) {
@@ -21,6 +21,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits.
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return Self.mix(state)
@@ -28,6 +29,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A well-mixed 64-bit hash of `value` (the SplitMix64 finalizer): a fixed, reproducible
     /// hash for integer keys.
+    @inlinable
     public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

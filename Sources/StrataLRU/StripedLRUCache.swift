@@ -14,8 +14,8 @@ import StrataCache
 ///
 /// - Complexity: O(1) per operation, plus hashing the key once more to pick the stripe.
 public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalStore {
-    private let stripes: [LRUCache<Key, Value>]
-    private let mask: Int
+    @usableFromInline let stripes: [LRUCache<Key, Value>]
+    @usableFromInline let mask: Int
 
     /// The total capacity: the sum of the stripes' capacities.
     public let capacity: Int
@@ -37,8 +37,8 @@ public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: L
         self.capacity = perStripe * count
     }
 
-    @inline(__always)
-    private func stripe(for key: Key) -> LRUCache<Key, Value> {
+    @inlinable
+    func stripe(for key: Key) -> LRUCache<Key, Value> {
         // The high bits pick the stripe; the dictionary inside uses the low ones.
         let hash = UInt(bitPattern: key.hashValue)
         return stripes[Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask]
@@ -48,22 +48,25 @@ public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: L
     public var stripeCount: Int { stripes.count }
 
     /// The value for `key`, marked most recently used in its stripe.
+    @inlinable
     public func get(_ key: Key) -> Value? {
         stripe(for: key).get(key)
     }
 
     /// The value for `key`, without side effects.
+    @inlinable
     public func peek(_ key: Key) -> Value? {
         stripe(for: key).peek(key)
     }
 
     /// Stores `value` for `key`, evicting from the key's stripe if it is full.
+    @inlinable
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
         stripe(for: key).set(key, value, evicted: evicted)
     }
 
     /// Removes the entry for `key` and returns its value.
-    @discardableResult
+    @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
         stripe(for: key).remove(key)
     }

@@ -3,30 +3,40 @@
 /// Entries are dense (a removed entry's slot is filled by the last one) and the heap holds
 /// entry indices, so sifting moves integers, not keys. One entry per key, so its size is at
 /// most the base store's entry count (the TTL layer drops keys the base evicts).
+@usableFromInline
 struct ExpiryHeap<Key: Hashable> {
-    private struct Entry {
-        var key: Key
-        var deadline: Int64
-        var heapIndex: Int32
+    @usableFromInline
+    struct Entry {
+        @usableFromInline var key: Key
+        @usableFromInline var deadline: Int64
+        @usableFromInline var heapIndex: Int32
+
+        @inlinable
+        init(key: Key, deadline: Int64, heapIndex: Int32) {
+            self.key = key
+            self.deadline = deadline
+            self.heapIndex = heapIndex
+        }
     }
 
-    private var slots: [Key: Int32] = [:]
-    private var entries: ContiguousArray<Entry> = []
-    private var heap: [Int32] = []
+    @usableFromInline var slots: [Key: Int32] = [:]
+    @usableFromInline var entries: ContiguousArray<Entry> = []
+    @usableFromInline var heap: [Int32] = []
 
-    var count: Int { entries.count }
+    @inlinable var count: Int { entries.count }
 
     /// The earliest deadline, if any.
-    var earliestDeadline: Int64? {
+    @inlinable var earliestDeadline: Int64? {
         heap.first.map { entries[Int($0)].deadline }
     }
 
     /// The earliest entry's key.
-    var earliestKey: Key? {
+    @inlinable var earliestKey: Key? {
         heap.first.map { entries[Int($0)].key }
     }
 
     /// Sets `key`'s deadline, adding the key if needed.
+    @inlinable
     mutating func schedule(_ key: Key, deadline: Int64) {
         if let slot = slots[key] {
             let old = entries[Int(slot)].deadline
@@ -43,6 +53,7 @@ struct ExpiryHeap<Key: Hashable> {
     }
 
     /// Forgets `key`.
+    @inlinable
     mutating func cancel(_ key: Key) {
         guard let slot = slots.removeValue(forKey: key) else { return }
         // Take it out of the heap: move the heap's last element into its position.
@@ -69,23 +80,27 @@ struct ExpiryHeap<Key: Hashable> {
         entries.removeLast()
     }
 
+    @inlinable
     mutating func removeAll() {
         slots.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         heap.removeAll(keepingCapacity: true)
     }
 
-    private func less(_ a: Int, _ b: Int) -> Bool {
+    @inlinable
+    func less(_ a: Int, _ b: Int) -> Bool {
         entries[Int(heap[a])].deadline < entries[Int(heap[b])].deadline
     }
 
-    private mutating func swapAt(_ a: Int, _ b: Int) {
+    @inlinable
+    mutating func swapAt(_ a: Int, _ b: Int) {
         heap.swapAt(a, b)
         entries[Int(heap[a])].heapIndex = Int32(a)
         entries[Int(heap[b])].heapIndex = Int32(b)
     }
 
-    private mutating func siftUp(_ start: Int) {
+    @inlinable
+    mutating func siftUp(_ start: Int) {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
@@ -95,7 +110,8 @@ struct ExpiryHeap<Key: Hashable> {
         }
     }
 
-    private mutating func siftDown(_ start: Int) {
+    @inlinable
+    mutating func siftDown(_ start: Int) {
         var parent = start
         while true {
             let left = 2 * parent + 1

@@ -26,18 +26,24 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// The key type: the base store's.
     public typealias Key = Base.Key
 
-    private struct State: ~Copyable {
-        var deadlines = ExpiryHeap<Key>()
-        var random: SplitMix64
-        var hits = 0
-        var misses = 0
-        var expirations = 0
-        var evictions = 0
+    @usableFromInline
+    struct State: ~Copyable {
+        @usableFromInline var deadlines = ExpiryHeap<Key>()
+        @usableFromInline var random: SplitMix64
+        @usableFromInline var hits = 0
+        @usableFromInline var misses = 0
+        @usableFromInline var expirations = 0
+        @usableFromInline var evictions = 0
+
+        @usableFromInline
+        init(random: SplitMix64) {
+            self.random = random
+        }
     }
 
-    private let state: Mutex<State>
-    private let base: Base
-    private let clock: any CacheClock
+    @usableFromInline let state: Mutex<State>
+    @usableFromInline let base: Base
+    @usableFromInline let clock: any CacheClock
 
     /// The TTL of `set` calls that pass none (`nil`: such entries never expire).
     public let defaultTTL: Duration?
@@ -75,6 +81,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// The live value for `key`; an expired entry is removed and counts as a miss.
+    @inlinable
     public func get(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
         return state.withLock { state in
@@ -94,6 +101,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// The live value for `key`, without counting or reordering anything.
+    @inlinable
     public func peek(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
         guard let entry = base.peek(key), entry.deadline.nanoseconds > now else { return nil }
@@ -101,17 +109,20 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// Stores `value` for `key` with the default TTL.
+    @inlinable
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
         set(key, value, ttl: defaultTTL, evicted: evicted)
     }
 
     /// Stores `value` for `key`, expiring after `ttl` (`nil`: never).
+    @inlinable
     public func set(_ key: Key, _ value: Value, ttl: Duration?) {
         set(key, value, ttl: ttl, evicted: { _, _ in })
     }
 
     /// Stores `value` for `key`, expiring after `ttl` (`nil`: never); `evicted` sees each entry
     /// the base store dropped to make room.
+    @inlinable
     public func set(_ key: Key, _ value: Value, ttl: Duration?, evicted: (Key, Value) -> Void) {
         let now = clock.now
         // What the base evicts is collected under the lock and reported after it; the first
@@ -138,13 +149,14 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// Drops the deadline of a key the base store evicted.
-    private func forget(_ key: Key, _ state: inout State) {
+    @inlinable
+    func forget(_ key: Key, _ state: inout State) {
         state.deadlines.cancel(key)
         state.evictions += 1
     }
 
     /// Removes the entry for `key` and returns its value if it was still live.
-    @discardableResult
+    @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
         return state.withLock { state in
@@ -175,6 +187,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// How long `key` has left to live, or `nil` if it is absent, expired, or never expires.
+    @inlinable
     public func remainingTTL(for key: Key) -> Duration? {
         let now = clock.now
         guard let entry = base.peek(key), entry.deadline > now, entry.deadline.nanoseconds != .max else {
@@ -193,8 +206,8 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// Removes up to `budget` entries whose deadline is at or before `now`, earliest first.
-    @discardableResult
-    private func sweep(_ state: inout State, now: Int64, budget: Int? = nil) -> Int {
+    @inlinable @discardableResult
+    func sweep(_ state: inout State, now: Int64, budget: Int? = nil) -> Int {
         var removed = 0
         let limit = budget ?? sweepBudget
         while removed < limit, let deadline = state.deadlines.earliestDeadline, deadline <= now,
@@ -206,13 +219,15 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         return removed
     }
 
-    private func expire(_ key: Key, _ state: inout State) {
+    @inlinable
+    func expire(_ key: Key, _ state: inout State) {
         state.deadlines.cancel(key)
         base.remove(key)
         state.expirations += 1
     }
 
-    private func jittered(_ ttl: Duration, _ random: inout SplitMix64) -> Duration {
+    @inlinable
+    func jittered(_ ttl: Duration, _ random: inout SplitMix64) -> Duration {
         guard jitter > 0 else { return ttl }
         let unit = Double(random.next() >> 11) / Double(1 << 53)
         return ttl * (1 - jitter * unit)

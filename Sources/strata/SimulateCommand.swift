@@ -41,7 +41,7 @@ struct SimulateCommand: Subcommand {
         for path in paths {
             let trace: [Int]
             do {
-                trace = try TraceReader.read(path: path)
+                trace = try TraceReader.load(path: path)
             } catch {
                 printError("strata simulate: \(error)")
                 return 1

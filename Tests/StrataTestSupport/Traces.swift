@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import StrataCache
 
 /// Seeded synthetic key traces for the policy tests (smaller cousins of the reference traces).
@@ -48,7 +53,7 @@ struct ZipfSampler {
     init(keys: Int, alpha: Double) {
         var total = 0.0
         cumulative = (1...keys).map { rank in
-            total += 1 / Double(rank).pow(alpha)
+            total += 1 / pow(Double(rank), alpha)
             return total
         }
         cumulative = cumulative.map { $0 / total }
@@ -63,42 +68,5 @@ struct ZipfSampler {
             if cumulative[mid] < u { low = mid + 1 } else { high = mid }
         }
         return low
-    }
-}
-
-extension Double {
-    fileprivate func pow(_ exponent: Double) -> Double {
-        // exp(exponent * log(self)) without Foundation: self is a rank >= 1.
-        Self.exp(exponent * Self.log(self))
-    }
-
-    private static func log(_ x: Double) -> Double {
-        // Reduce to m * 2^e with m in [1, 2), then a series for log(m).
-        let e = Double(x.exponent)
-        let m = x.significand
-        let t = (m - 1) / (m + 1)
-        var term = t
-        var sum = 0.0
-        var k = 1.0
-        while abs(term) > 1e-17 {
-            sum += term / k
-            term *= t * t
-            k += 2
-        }
-        return 2 * sum + e * 0.693_147_180_559_945_3
-    }
-
-    private static func exp(_ x: Double) -> Double {
-        let n = (x / 0.693_147_180_559_945_3).rounded(.down)
-        let r = x - n * 0.693_147_180_559_945_3
-        var term = 1.0
-        var sum = 1.0
-        var k = 1.0
-        while abs(term) > 1e-17 {
-            term *= r / k
-            sum += term
-            k += 1
-        }
-        return sum * Double(sign: .plus, exponent: Int(n), significand: 1)
     }
 }
