@@ -1,5 +1,4 @@
 import StrataCache
-import Synchronization
 
 /// A bounded in-memory set of hot copies of values that live in a colder tier.
 ///
@@ -56,7 +55,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    @usableFromInline let state: Mutex<State>
+    @usableFromInline let state: CacheMutex<State>
     @usableFromInline let clock: any CacheClock
     @usableFromInline let ttlNanoseconds: Int64?
     @usableFromInline let stampMask: Int
@@ -87,7 +86,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         ttlNanoseconds = ttl.map { Swift.max(0, $0.cacheNanoseconds) }
         let stampCount = 1024
         stampMask = stampCount - 1
-        state = Mutex(
+        state = CacheMutex(
             State(
                 core: HotSetCore(capacity: capacity, admissionThreshold: promotionThreshold, keyHash: keyHash),
                 stamps: [UInt32](repeating: 0, count: stampCount)

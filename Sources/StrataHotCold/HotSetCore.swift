@@ -8,7 +8,7 @@
 /// the window grows (it is an LRU), otherwise it shrinks, so recency-heavy workloads get a
 /// large window and frequency-heavy ones a small one.
 ///
-/// Not thread-safe: ``HotSet`` keeps it inside a `Mutex`.
+/// Not thread-safe: ``HotSet`` keeps it inside a ``StrataCache/CacheMutex``.
 @usableFromInline
 struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline
@@ -105,7 +105,8 @@ struct HotSetCore<Key: Hashable, Value> {
         self.admissionThreshold = admissionThreshold
         self.adaptive = adaptive
         sketch = FrequencySketch(capacity: capacity)
-        windowMaximum = Swift.min(capacity, Swift.max(1, Int((Double(capacity) * initialWindowPercent / 100).rounded())))
+        windowMaximum = Swift.min(
+            capacity, Swift.max(1, Int((Double(capacity) * initialWindowPercent / 100).rounded())))
         protectedMaximum = Int(Double(capacity - windowMaximum) * 0.8)
         shadow = ShadowLRU(cacheCapacity: capacity, budget: shadowBudget)
         period = Swift.max(1, shadow.capacity * periodPercent / 100)

@@ -1,5 +1,4 @@
 import StrataCache
-import Synchronization
 
 /// A bounded least-recently-used cache, safe to share across threads and tasks.
 ///
@@ -14,12 +13,12 @@ import Synchronization
 /// cache.get("user:1")  // the bytes, now most recently used
 /// ```
 ///
-/// One `Mutex` guards the whole cache; under heavy contention from many threads use
+/// One lock (a ``StrataCache/CacheMutex``) guards the whole cache; under heavy contention from many threads use
 /// ``StripedLRUCache``.
 ///
 /// - Complexity: `get`, `peek`, `set` and `remove` are O(1). A hit does not allocate.
 public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalStore {
-    @usableFromInline let storage: Mutex<LRUStorage<Key, Value>>
+    @usableFromInline let storage: CacheMutex<LRUStorage<Key, Value>>
     @usableFromInline let weigher: (@Sendable (Key, Value) -> Int)?
     @usableFromInline let onEvict: (@Sendable (Key, Value) -> Void)?
 
@@ -38,7 +37,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
         maxCost = nil
         weigher = nil
         self.onEvict = onEvict
-        storage = Mutex(LRUStorage(capacity: capacity, maxCost: nil))
+        storage = CacheMutex(LRUStorage(capacity: capacity, maxCost: nil))
     }
 
     /// Creates a cache bounded by entry count and by total cost.
@@ -59,7 +58,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
         self.maxCost = maxCost
         self.weigher = weigher
         self.onEvict = onEvict
-        storage = Mutex(LRUStorage(capacity: capacity, maxCost: maxCost))
+        storage = CacheMutex(LRUStorage(capacity: capacity, maxCost: maxCost))
     }
 
     /// The value for `key`, marked most recently used; counts a hit or a miss.
@@ -85,7 +84,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
             return dropped
         }
         guard !dropped.isEmpty else { return }
-        dropped.forEach { key, value in
+        dropped.deliver { key, value in
             evicted(key, value)
             onEvict?(key, value)
         }

@@ -211,7 +211,7 @@ struct Evicted<Key, Value> {
     @inlinable var isEmpty: Bool { first == nil }
 
     @inlinable
-    func forEach(_ body: (Key, Value) -> Void) {
+    func deliver(_ body: (Key, Value) -> Void) {
         guard let first else { return }
         body(first.0, first.1)
         for (key, value) in rest { body(key, value) }

@@ -1,5 +1,4 @@
 import StrataCache
-import Synchronization
 
 /// Per-entry time-to-live as a layer over any ``LocalStore``.
 ///
@@ -41,7 +40,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         }
     }
 
-    @usableFromInline let state: Mutex<State>
+    @usableFromInline let state: CacheMutex<State>
     @usableFromInline let base: Base
     @usableFromInline let clock: any CacheClock
 
@@ -77,7 +76,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         self.jitter = jitter
         self.sweepBudget = sweepBudget
         self.clock = clock
-        state = Mutex(State(random: seed.map { SplitMix64(seed: $0) } ?? SplitMix64()))
+        state = CacheMutex(State(random: seed.map { SplitMix64(seed: $0) } ?? SplitMix64()))
     }
 
     /// The live value for `key`; an expired entry is removed and counts as a miss.

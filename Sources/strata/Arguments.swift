@@ -5,7 +5,8 @@ struct Arguments {
     private(set) var positionals: [String] = []
 
     /// Parses `arguments`, accepting only the listed flags and options (names with `--`).
-    init(_ arguments: [String], flags allowedFlags: Set<String>, options allowedOptions: Set<String>) throws(UsageError) {
+    init(_ arguments: [String], flags allowedFlags: Set<String>, options allowedOptions: Set<String>) throws(UsageError)
+    {
         var index = 0
         var onlyPositionals = false
         while index < arguments.count {

@@ -1,9 +1,10 @@
+import StrataSimulator
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataSimulator
 
 /// Reads a trace: text, one integer key per line (optional sign, `\r\n` line ends and blank
 /// lines tolerated). The file is read in 4 MiB chunks and parsed byte by byte, with no

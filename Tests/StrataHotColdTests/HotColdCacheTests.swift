@@ -9,12 +9,17 @@ import Testing
 final class CountingTier: CacheTier {
     let store = LRUCache<String, Int>(capacity: 1_000)
     let reads = Atomic<Int>(0)
-    let duringRead = Mutex<(@Sendable () async -> Void)?>(nil)
+    let duringRead = CacheMutex<(@Sendable () async -> Void)?>(nil)
 
     func get(_ key: String) async throws -> Int? {
         reads.add(1, ordering: .relaxed)
         let value = store.get(key)
-        if let hook = duringRead.withLock({ hook in defer { hook = nil }; return hook }) { await hook() }
+        if let hook = duringRead.withLock({ hook in
+            defer { hook = nil }
+            return hook
+        }) {
+            await hook()
+        }
         return value
     }
 

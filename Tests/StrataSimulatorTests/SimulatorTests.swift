@@ -38,7 +38,8 @@ struct SimulatorTests {
         #expect(table.contains("33.33%") && table.contains("66.67%"))
         let json = SimulationReport.json([result], policies: SimulatedPolicy.allCases)
         #expect(json == "{\n  \"a.txt\": {\"LRU\": 33.33, \"HotCold\": 66.67, \"Belady\": 66.67}\n}\n")
-        let quoted = SimulationReport.json([SimulationResult(trace: "a\"b", requests: 0, hits: [.lru: 0])], policies: [.lru])
+        let quoted = SimulationReport.json(
+            [SimulationResult(trace: "a\"b", requests: 0, hits: [.lru: 0])], policies: [.lru])
         #expect(quoted.contains("\"a\\\"b\": {\"LRU\": 0.00}"))
     }
 }

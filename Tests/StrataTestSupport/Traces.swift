@@ -1,9 +1,10 @@
+import StrataCache
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCache
 
 /// Seeded synthetic key traces for the policy tests (smaller cousins of the reference traces).
 public enum Traces {
