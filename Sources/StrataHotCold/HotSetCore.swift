@@ -73,7 +73,6 @@ struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline let keyHash: (@Sendable (Key) -> UInt64)?
 
     // Window adaptation: compare the hits on sampled requests with a shadow LRU's.
-    @usableFromInline let adaptive: Bool
     @usableFromInline var shadow: ShadowLRU
     @usableFromInline var sampledRequests = 0
     @usableFromInline var sampledHits = 0
@@ -84,33 +83,22 @@ struct HotSetCore<Key: Hashable, Value> {
 
     /// Creates an engine for `capacity` entries.
     ///
-    /// The defaults were chosen on the reference traces (see `strata simulate`): a 1% initial
-    /// window, a margin of one count for admission, a shadow of about 1,000 sampled keys,
-    /// an adaptation period of 1.6 shadow-lengths of sampled requests, steps of 10%.
+    /// The tuning was chosen on the reference traces (see `strata simulate`): a window of 1%
+    /// to start with, a shadow of about 1,000 sampled keys, an adaptation period of 1.6
+    /// shadow-lengths of sampled requests, window steps of 10% of the capacity.
     @inlinable
-    init(
-        capacity: Int,
-        admissionThreshold: Int = 3,
-        initialWindowPercent: Double = 1,
-        adaptive: Bool = true,
-        periodPercent: Int = 160,
-        stepPercent: Int = 10,
-        shadowBudget: Int = 1024,
-        keyHash: (@Sendable (Key) -> UInt64)? = nil
-    ) {
-        self.keyHash = keyHash
+    init(capacity: Int, admissionThreshold: Int = 3, keyHash: (@Sendable (Key) -> UInt64)? = nil) {
         precondition(capacity > 0, "capacity must be positive")
         precondition(capacity < Int(Int32.max), "capacity must fit in Int32")
+        self.keyHash = keyHash
         self.capacity = capacity
         self.admissionThreshold = admissionThreshold
-        self.adaptive = adaptive
         sketch = FrequencySketch(capacity: capacity)
-        windowMaximum = Swift.min(
-            capacity, Swift.max(1, Int((Double(capacity) * initialWindowPercent / 100).rounded())))
+        windowMaximum = Swift.max(1, capacity / 100)
         protectedMaximum = Int(Double(capacity - windowMaximum) * 0.8)
-        shadow = ShadowLRU(cacheCapacity: capacity, budget: shadowBudget)
-        period = Swift.max(1, shadow.capacity * periodPercent / 100)
-        step = Swift.max(1, capacity * stepPercent / 100)
+        shadow = ShadowLRU(cacheCapacity: capacity, budget: 1024)
+        period = Swift.max(1, shadow.capacity * 8 / 5)
+        step = Swift.max(1, capacity / 10)
         nodes.reserveCapacity(capacity)
         index.reserveCapacity(capacity)
     }
@@ -134,13 +122,11 @@ struct HotSetCore<Key: Hashable, Value> {
     mutating func recordAccess(_ key: Key, hit: Bool) -> UInt64 {
         let hash = hash(of: key)
         sketch.record(hash: hash)
-        if adaptive {
-            if shadow.samples(hash) {
-                sampledRequests += 1
-                if hit { sampledHits += 1 }
-                if shadow.access(hash) { shadowHits += 1 }
-                if sampledRequests >= period { adapt() }
-            }
+        if shadow.samples(hash) {
+            sampledRequests += 1
+            if hit { sampledHits += 1 }
+            if shadow.access(hash) { shadowHits += 1 }
+            if sampledRequests >= period { adapt() }
         }
         return hash
     }
@@ -162,13 +148,6 @@ struct HotSetCore<Key: Hashable, Value> {
                 pushFront(demoted, into: .probation)
             }
         }
-    }
-
-    /// Replaces the value and deadline of the entry at `slot`.
-    @inlinable
-    mutating func update(_ slot: Int32, value: Value, deadline: Int64) {
-        nodes[Int(slot)].value = value
-        nodes[Int(slot)].deadline = deadline
     }
 
     /// Inserts a new entry into the admission window, then evicts what no longer fits.
@@ -222,12 +201,6 @@ struct HotSetCore<Key: Hashable, Value> {
         nodes.removeAll(keepingCapacity: true)
         index.removeAll(keepingCapacity: true)
         lists = [List](repeating: List(), count: 3)
-    }
-
-    /// The entry count of each region, for tests.
-    @inlinable
-    func regionCounts() -> (window: Int, probation: Int, protected: Int) {
-        (lists[0].count, lists[1].count, lists[2].count)
     }
 
     // MARK: - Eviction and admission
