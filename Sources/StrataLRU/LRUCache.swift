@@ -18,7 +18,7 @@ import StrataCache
 ///
 /// - Complexity: `get`, `peek`, `set` and `remove` are O(1). A hit does not allocate.
 public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalStore {
-    @usableFromInline let storage: CacheMutex<LRUStorage<Key, Value>>
+    @usableFromInline let shard: LRUShard<Key, Value>
     @usableFromInline let weigher: (@Sendable (Key, Value) -> Int)?
     @usableFromInline let onEvict: (@Sendable (Key, Value) -> Void)?
 
@@ -37,7 +37,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
         maxCost = nil
         weigher = nil
         self.onEvict = onEvict
-        storage = CacheMutex(LRUStorage(capacity: capacity, maxCost: nil))
+        shard = LRUShard(capacity: capacity, maxCost: nil)
     }
 
     /// Creates a cache bounded by entry count and by total cost.
@@ -58,19 +58,19 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
         self.maxCost = maxCost
         self.weigher = weigher
         self.onEvict = onEvict
-        storage = CacheMutex(LRUStorage(capacity: capacity, maxCost: maxCost))
+        shard = LRUShard(capacity: capacity, maxCost: maxCost)
     }
 
     /// The value for `key`, marked most recently used; counts a hit or a miss.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        storage.withLock { $0.get(key) }
+        shard.get(key)
     }
 
     /// The value for `key`, without changing its recency or the statistics.
     @inlinable
     public func peek(_ key: Key) -> Value? {
-        storage.withLock { $0.peek(key) }
+        shard.peek(key)
     }
 
     /// Stores `value` for `key` as the most recently used entry, evicting what no longer fits.
@@ -78,11 +78,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
         let cost = weigher.map { $0(key, value) } ?? 0
         precondition(cost >= 0, "a weigher must not return a negative cost")
-        let dropped = storage.withLock { state in
-            var dropped = Evicted<Key, Value>()
-            state.set(key, value, cost: cost, evicted: &dropped)
-            return dropped
-        }
+        let dropped = shard.set(key, value, cost: cost)
         guard !dropped.isEmpty else { return }
         dropped.deliver { key, value in
             evicted(key, value)
@@ -93,31 +89,31 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
     /// Removes the entry for `key` and returns its value (the listener is not called).
     @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
-        storage.withLock { $0.remove(key) }
+        shard.remove(key)
     }
 
     /// Removes every entry (the listener is not called); statistics are kept.
     public func removeAll() {
-        storage.withLock { $0.removeAll() }
+        shard.removeAll()
     }
 
     /// The number of entries.
     public var count: Int {
-        storage.withLock { $0.count }
+        shard.count
     }
 
     /// The total cost of the entries (0 without a weigher).
     public var totalCost: Int {
-        storage.withLock { $0.totalCost }
+        shard.totalCost
     }
 
     /// Hits, misses and evictions so far.
     public var statistics: CacheStatistics {
-        storage.withLock { CacheStatistics(hits: $0.hits, misses: $0.misses, evictions: $0.evictions) }
+        shard.statistics
     }
 
     /// The keys from most to least recently used. O(n); for tests and debugging.
     public func keysByRecency() -> [Key] {
-        storage.withLock { $0.keysByRecency() }
+        shard.keysByRecency()
     }
 }

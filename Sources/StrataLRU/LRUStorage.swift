@@ -75,37 +75,39 @@ struct LRUStorage<Key: Hashable, Value> {
     /// Inserts or replaces; appends the entries it evicts to `evicted`.
     @inlinable
     mutating func set(_ key: Key, _ value: Value, cost: Int, evicted: inout Evicted<Key, Value>) {
-        if let slot = index[key] {
+        // One probe of the index both finds an existing entry and claims a slot for a new one:
+        // the least recently used slot when full, else the next free one.
+        let full = nodes.count == capacity
+        let claimed = full ? tail : Int32(nodes.count)
+        if let slot = index.updateValue(claimed, forKey: key) {
+            // Already present (the rarer case for a cache): give the key its slot back.
+            index[key] = slot
             nodes[Int(slot)].value = value
             if weighs {
                 totalCost += cost - costs[Int(slot)]
                 costs[Int(slot)] = cost
             }
             moveToFront(slot)
-        } else if nodes.count == capacity {
-            // Full: recycle the least recently used slot for the new entry.
-            let slot = tail
-            unlink(slot)
-            let old = nodes[Int(slot)]
+        } else if full {
+            // Recycle the least recently used slot for the new entry.
+            unlink(claimed)
+            var old = Node(key: key, value: value, prev: -1, next: -1)
+            swap(&old, &nodes[Int(claimed)])
             index[old.key] = nil
-            nodes[Int(slot)] = Node(key: key, value: value, prev: -1, next: -1)
-            index[key] = slot
             if weighs {
-                totalCost += cost - costs[Int(slot)]
-                costs[Int(slot)] = cost
+                totalCost += cost - costs[Int(claimed)]
+                costs[Int(claimed)] = cost
             }
-            pushFront(slot)
+            pushFront(claimed)
             evictions &+= 1
             evicted.append(old.key, old.value)
         } else {
-            let slot = Int32(nodes.count)
             nodes.append(Node(key: key, value: value, prev: -1, next: -1))
             if weighs {
                 costs.append(cost)
                 totalCost += cost
             }
-            index[key] = slot
-            pushFront(slot)
+            pushFront(claimed)
         }
         // Over the cost bound: evict from the cold end, but never the entry just written.
         while totalCost > maxCost && nodes.count > 1 {

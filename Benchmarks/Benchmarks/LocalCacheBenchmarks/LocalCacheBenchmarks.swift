@@ -1,6 +1,10 @@
 // The local cache layers' hot paths, each next to the Dictionary operation it is judged
-// against, measured in the same run. Every benchmark iteration performs 1,000 operations
-// (scalingFactor .kilo), so wall clock per iteration is the time of 1,000 operations.
+// against, measured in the same run. Every iteration performs 1,000 operations
+// (scalingFactor .kilo); times are reported per operation.
+//
+// Each structure is built once, lazily (Swift globals), so iterations measure only the
+// operations. Two working-set sizes: 10,000 entries (fits in the CPU caches: the cost of the
+// code) and 1,000,000 entries (mostly misses the CPU caches: the cost of memory traffic).
 
 import Benchmark
 import Dispatch
@@ -9,181 +13,186 @@ import StrataHotCold
 import StrataLRU
 import StrataTTL
 
-/// Entries in every pre-filled structure: big enough to leave the L1/L2 caches, like a real cache.
-let entries = 100_000
+/// A fixed pseudo-random permutation of 0..<count, so lookups do not walk memory in order.
+func shuffledKeys(_ count: Int) -> [Int] {
+    var random = SplitMix64(seed: UInt64(count))
+    return Array(0..<count).shuffled(using: &random)
+}
 
-/// A fixed pseudo-random order over the keys 0..<entries, so lookups do not walk memory in order.
-let lookupOrder: [Int] = {
-    var random = SplitMix64(seed: 1)
-    return Array(0..<entries).shuffled(using: &random)
-}()
-
-/// A cursor over `lookupOrder` that each benchmark owns.
-struct Cursor {
+/// A position in a key order that survives between iterations (benchmarks run one at a time).
+final class Cursor: @unchecked Sendable {
+    let keys: [Int]
     var position = 0
 
-    mutating func next() -> Int {
-        let key = lookupOrder[position]
-        position = position + 1 == entries ? 0 : position + 1
+    init(_ keys: [Int]) { self.keys = keys }
+
+    @inline(__always)
+    func next() -> Int {
+        let key = keys[position]
+        position = position + 1 == keys.count ? 0 : position + 1
         return key
     }
 }
 
-let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal, .cpuTotal],
-        warmupIterations: 10,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 100_000
-    )
+/// A dictionary that benchmark iterations mutate in place.
+final class DictionaryBox: @unchecked Sendable {
+    var dictionary: [Int: Int]
 
-    // MARK: get hit vs Dictionary lookup
+    init(_ dictionary: [Int: Int]) {
+        self.dictionary = dictionary
+        self.dictionary.reserveCapacity(dictionary.count + 1_000)
+    }
+}
 
-    Benchmark("Dictionary<Int, Int> lookup (reference)") { benchmark in
-        var dictionary = [Int: Int](minimumCapacity: entries)
-        for key in 0..<entries { dictionary[key] = key }
-        var cursor = Cursor()
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(dictionary[cursor.next()])
+/// A counter of fresh keys, for inserts.
+final class Fresh: @unchecked Sendable {
+    var next: Int
+    init(after count: Int) { next = count }
+}
+
+struct Structures: Sendable {
+    let size: Int
+    let order: [Int]
+    let dictionary: [Int: Int]
+    let lru: LRUCache<Int, Int>
+    let striped: StripedLRUCache<Int, Int>
+    let ttl: TTLCache<Int, LRUCache<Int, Expiring<Int>>>
+    let hot: HotSet<Int, Int>
+
+    init(size: Int) {
+        self.size = size
+        order = shuffledKeys(size)
+        var dictionary = [Int: Int](minimumCapacity: size)
+        for key in 0..<size { dictionary[key] = key }
+        self.dictionary = dictionary
+        lru = LRUCache(capacity: size)
+        striped = StripedLRUCache(capacity: size, stripes: 16)
+        ttl = TTLCache(base: LRUCache(capacity: size), defaultTTL: .seconds(86_400))
+        hot = HotSet(capacity: size)
+        for key in 0..<size {
+            lru.set(key, key)
+            striped.set(key, key)
+            ttl.set(key, key)
         }
-    }
-
-    Benchmark("LRUCache<Int, Int> get hit") { benchmark in
-        let cache = LRUCache<Int, Int>(capacity: entries)
-        for key in 0..<entries { cache.set(key, key) }
-        var cursor = Cursor()
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(cache.get(cursor.next()))
-        }
-    }
-
-    // MARK: set with eviction vs Dictionary insert
-
-    Benchmark("Dictionary<Int, Int> insert (reference)") { benchmark in
-        // Insert 1,000 new keys into a dictionary of `entries`; they are taken out again
-        // outside the measurement so its size stays the same.
-        var dictionary = [Int: Int](minimumCapacity: entries + 1_000)
-        for key in 0..<entries { dictionary[key] = key }
-        var next = entries
-        for _ in benchmark.scaledIterations {
-            let first = next
-            benchmark.startMeasurement()
-            for _ in 0..<1_000 {
-                dictionary[next] = next
-                next += 1
-            }
-            benchmark.stopMeasurement()
-            for key in first..<next { dictionary[key] = nil }
-        }
-    }
-
-    Benchmark("LRUCache<Int, Int> set with eviction") { benchmark in
-        let cache = LRUCache<Int, Int>(capacity: entries)
-        for key in 0..<entries { cache.set(key, key) }
-        var next = entries
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            cache.set(next, next)
-            next += 1
-        }
-    }
-
-    // MARK: striped LRU, one thread vs two
-
-    let stripedWork = 100_000
-    Benchmark(
-        "StripedLRUCache get hit, 1 thread x 200k",
-        configuration: .init(scalingFactor: .one, maxIterations: 200)
-    ) { benchmark in
-        let cache = StripedLRUCache<Int, Int>(capacity: entries, stripes: 16)
-        for key in 0..<entries { cache.set(key, key) }
-        benchmark.startMeasurement()
-        var cursor = Cursor()
-        for _ in 0..<(2 * stripedWork) { blackHole(cache.get(cursor.next())) }
-    }
-
-    Benchmark(
-        "StripedLRUCache get hit, 2 threads x 100k",
-        configuration: .init(scalingFactor: .one, maxIterations: 200)
-    ) { benchmark in
-        let cache = StripedLRUCache<Int, Int>(capacity: entries, stripes: 16)
-        for key in 0..<entries { cache.set(key, key) }
-        benchmark.startMeasurement()
-        DispatchQueue.concurrentPerform(iterations: 2) { thread in
-            var cursor = Cursor(position: thread * entries / 2)
-            for _ in 0..<stripedWork { blackHole(cache.get(cursor.next())) }
-        }
-    }
-
-    Benchmark(
-        "LRUCache (one lock) get hit, 2 threads x 100k",
-        configuration: .init(scalingFactor: .one, maxIterations: 200)
-    ) { benchmark in
-        let cache = LRUCache<Int, Int>(capacity: entries)
-        for key in 0..<entries { cache.set(key, key) }
-        benchmark.startMeasurement()
-        DispatchQueue.concurrentPerform(iterations: 2) { thread in
-            var cursor = Cursor(position: thread * entries / 2)
-            for _ in 0..<stripedWork { blackHole(cache.get(cursor.next())) }
-        }
-    }
-
-    // MARK: TTL
-
-    Benchmark("TTLCache<Int> over LRU get hit") { benchmark in
-        let cache = TTLCache(base: LRUCache<Int, Expiring<Int>>(capacity: entries), defaultTTL: .seconds(3600))
-        for key in 0..<entries { cache.set(key, key) }
-        var cursor = Cursor()
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(cache.get(cursor.next()))
-        }
-    }
-
-    Benchmark("TTLCache<Int> over LRU set with eviction") { benchmark in
-        let cache = TTLCache(
-            base: LRUCache<Int, Expiring<Int>>(capacity: entries),
-            defaultTTL: .seconds(3600),
-            jitter: 0.1
-        )
-        for key in 0..<entries { cache.set(key, key) }
-        var next = entries
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            cache.set(next, next)
-            next += 1
-        }
-    }
-
-    // MARK: hot/cold
-
-    Benchmark("HotSet<Int, Int> lookup hit") { benchmark in
-        let hot = HotSet<Int, Int>(capacity: entries)
-        for _ in 0..<2 {
-            for key in 0..<entries {
+        for _ in 0..<3 {
+            for key in order {
                 if case .miss(let ticket) = hot.lookup(key) { hot.offer(key, key, ticket: ticket) }
             }
         }
-        var cursor = Cursor()
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            if case .hit(let value) = hot.lookup(cursor.next()) { blackHole(value) }
+    }
+}
+
+let small = Structures(size: 10_000)
+let large = Structures(size: 1_000_000)
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        warmupIterations: 10,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(1),
+        maxIterations: 100_000
+    )
+
+    for s in [small, large] {
+        let n = s.size == 10_000 ? "10k" : "1M"
+
+        // MARK: get hit vs Dictionary lookup
+
+        let dictionaryCursor = Cursor(s.order)
+        Benchmark("\(n): Dictionary<Int, Int> lookup (reference)") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(s.dictionary[dictionaryCursor.next()]) }
+        }
+
+        let lruCursor = Cursor(s.order)
+        Benchmark("\(n): LRUCache<Int, Int> get hit") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(s.lru.get(lruCursor.next())) }
+        }
+
+        let stripedCursor = Cursor(s.order)
+        Benchmark("\(n): StripedLRUCache<Int, Int> get hit") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(s.striped.get(stripedCursor.next())) }
+        }
+
+        let ttlCursor = Cursor(s.order)
+        Benchmark("\(n): TTLCache over LRU get hit") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(s.ttl.get(ttlCursor.next())) }
+        }
+
+        let hotCursor = Cursor(s.order)
+        Benchmark("\(n): HotSet<Int, Int> lookup hit") { benchmark in
+            for _ in benchmark.scaledIterations {
+                if case .hit(let value) = s.hot.lookup(hotCursor.next()) { blackHole(value) }
+            }
+        }
+
+        // MARK: set with eviction vs Dictionary insert
+
+        let dictionaryFresh = Fresh(after: s.size)
+        let growing = DictionaryBox(s.dictionary)
+        Benchmark("\(n): Dictionary<Int, Int> insert (reference)") { benchmark in
+            // 1,000 new keys into a dictionary of the same size; taken out again unmeasured.
+            let first = dictionaryFresh.next
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                growing.dictionary[dictionaryFresh.next] = dictionaryFresh.next
+                dictionaryFresh.next += 1
+            }
+            benchmark.stopMeasurement()
+            for key in first..<dictionaryFresh.next { growing.dictionary[key] = nil }
+        }
+
+        let lruFresh = Fresh(after: s.size)
+        Benchmark("\(n): LRUCache<Int, Int> set with eviction") { benchmark in
+            for _ in benchmark.scaledIterations {
+                s.lru.set(lruFresh.next, lruFresh.next)
+                lruFresh.next += 1
+            }
+        }
+
+        let ttlFresh = Fresh(after: s.size)
+        Benchmark("\(n): TTLCache over LRU set with eviction") { benchmark in
+            for _ in benchmark.scaledIterations {
+                s.ttl.set(ttlFresh.next, ttlFresh.next)
+                ttlFresh.next += 1
+            }
+        }
+
+        let hotFresh = Fresh(after: s.size)
+        Benchmark("\(n): HotSet<Int, Int> miss + offer") { benchmark in
+            for _ in benchmark.scaledIterations {
+                let key = hotFresh.next
+                if case .miss(let ticket) = s.hot.lookup(key) { s.hot.offer(key, key, ticket: ticket) }
+                hotFresh.next += 1
+            }
         }
     }
 
-    Benchmark("HotSet<Int, Int> miss + offer (admission)") { benchmark in
-        let hot = HotSet<Int, Int>(capacity: entries)
-        for key in 0..<entries {
-            if case .miss(let ticket) = hot.lookup(key) { hot.offer(key, key, ticket: ticket) }
+    // MARK: striped LRU, one thread vs two (same total work: 200,000 get hits)
+
+    let contended = Structures(size: 100_000)
+    let half = contended.size / 2
+    let threads: [(String, Int)] = [("1 thread x 200k", 1), ("2 threads x 100k", 2)]
+    for (label, count) in threads {
+        Benchmark(
+            "StripedLRUCache get hit, \(label)",
+            configuration: .init(scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 200)
+        ) { _ in
+            DispatchQueue.concurrentPerform(iterations: count) { thread in
+                let cursor = Cursor(contended.order)
+                cursor.position = thread * half
+                for _ in 0..<(200_000 / count) { blackHole(contended.striped.get(cursor.next())) }
+            }
         }
-        var next = entries
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            if case .miss(let ticket) = hot.lookup(next) { hot.offer(next, next, ticket: ticket) }
-            next += 1
+        Benchmark(
+            "LRUCache (one lock) get hit, \(label)",
+            configuration: .init(scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 200)
+        ) { _ in
+            DispatchQueue.concurrentPerform(iterations: count) { thread in
+                let cursor = Cursor(contended.order)
+                cursor.position = thread * half
+                for _ in 0..<(200_000 / count) { blackHole(contended.lru.get(cursor.next())) }
+            }
         }
     }
 }
