@@ -142,6 +142,19 @@ let benchmarks: @Sendable () -> Void = {
             for key in first..<dictionaryFresh.next { growing.dictionary[key] = nil }
         }
 
+        let boundedFresh = Fresh(after: s.size)
+        let bounded = DictionaryBox(s.dictionary)
+        Benchmark("\(n): Dictionary<Int, Int> insert + remove oldest (reference)") { benchmark in
+            // What any Dictionary-indexed bounded cache must do per new key: insert it and
+            // remove the key that leaves (the oldest, here), keeping the size constant.
+            for _ in benchmark.scaledIterations {
+                let key = boundedFresh.next
+                bounded.dictionary[key] = key
+                bounded.dictionary[key - s.size] = nil
+                boundedFresh.next += 1
+            }
+        }
+
         let lruFresh = Fresh(after: s.size)
         Benchmark("\(n): LRUCache<Int, Int> set with eviction") { benchmark in
             for _ in benchmark.scaledIterations {
