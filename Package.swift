@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataHotColdTests",
-            dependencies: ["StrataHotCold", "StrataLRU", "StrataCache", "StrataTestSupport"],
+            dependencies: ["StrataHotCold", "StrataLRU", "StrataTTL", "StrataCache", "StrataTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,7 +1,8 @@
 /// A count-min sketch of 4-bit counters that estimates how often keys were seen recently.
 ///
-/// Its memory is fixed when it is created (about 32 bytes of counters per entry of the cache it
-/// serves, plus a 20-bit doorkeeper per entry), however many distinct keys it sees. Every
+/// Its memory is fixed when it is created (32 to 64 bytes of counters per entry of the cache it
+/// serves, the table being a power of two, plus 20 to 40 doorkeeper bits per entry), however
+/// many distinct keys it sees. Every
 /// `sampleSize` (40 times the capacity) recorded accesses all counters are halved, so old
 /// popularity fades (TinyLFU aging). A small Bloom
 /// filter, the doorkeeper, absorbs the first sighting of a key, so one-hit wonders do not
