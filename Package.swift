@@ -5,7 +5,7 @@
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -26,6 +26,14 @@ let package = Package(
         .target(name: "StrataRESP", swiftSettings: strictSettings),
         .testTarget(name: "StrataRESPTests", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
 
+        // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
+        .target(name: "StrataRedis", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataRedisTests",
+            dependencies: ["StrataRedis", "StrataRESP"],
+            swiftSettings: strictSettings
+        ),
+
         // Local cache layers: the shared vocabulary, then one module per layer (no sibling imports).
         .target(name: "StrataCache", swiftSettings: strictSettings),
         .target(name: "StrataLRU", dependencies: ["StrataCache"], swiftSettings: strictSettings),
@@ -37,7 +45,7 @@ let package = Package(
             dependencies: ["StrataCache", "StrataLRU", "StrataHotCold"],
             swiftSettings: strictSettings
         ),
-        // Shared by the tests: manual clock, seeded traces.
+        // Shared by the cache layers' tests: manual clock, seeded traces.
         .target(
             name: "StrataTestSupport",
             dependencies: ["StrataCache"],

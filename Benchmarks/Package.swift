@@ -1,34 +1,35 @@
 // swift-tools-version:6.1
-// Strata's benchmarks: a package of their own so that the root package keeps zero
-// dependencies. Run from this folder:
-//   swift package --allow-writing-to-package-directory benchmark
+// Strata's benchmarks: a package of its own, so the root package keeps zero dependencies.
+//
+//   cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+//
+// Every hot path has a benchmark here; each reports against a reference measured in the same
+// run (a Dictionary, hiredis, redis-benchmark), because these machines are shared and noisy.
 import PackageDescription
 
 let package = Package(
     name: "StrataBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(name: "Strata", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // Benchmark suites, one executable target each (package-benchmark runs them all):
-        // - LocalCacheBenchmarks: LRU, TTL and hot/cold hot paths against Dictionary references.
-        .executableTarget(
-            name: "LocalCacheBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "StrataCache", package: "Strata"),
-                .product(name: "StrataLRU", package: "Strata"),
-                .product(name: "StrataTTL", package: "Strata"),
-                .product(name: "StrataHotCold", package: "Strata"),
-            ],
-            path: "Benchmarks/LocalCacheBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        // The RESP corpora, shared by the package-benchmark suite and the hiredis comparison.
+        .target(
+            name: "BenchmarkCorpora",
+            dependencies: [.product(name: "StrataRESP", package: "Strata")]
         ),
-
-        // Not a benchmark suite: bytes per entry of the local caches against a Dictionary
-        // holding the same data, from malloc statistics. `swift run -c release LocalCacheMemory`
+        // `swift run -c release RESPCompare`: the corpora timed with a plain clock, as JSON, for
+        // scripts/bench-resp.sh to set beside hiredis' reader.
+        .executableTarget(
+            name: "RESPCompare",
+            dependencies: ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
+        ),
+        // glibc's mallinfo2, which the Swift Glibc module does not export.
+        .target(name: "CMallocStats"),
+        // `swift run -c release LocalCacheMemory`: bytes per entry of the local cache layers
+        // against a Dictionary holding the same data, from malloc statistics.
         .executableTarget(
             name: "LocalCacheMemory",
             dependencies: [
@@ -37,10 +38,35 @@ let package = Package(
                 .product(name: "StrataLRU", package: "Strata"),
                 .product(name: "StrataTTL", package: "Strata"),
                 .product(name: "StrataHotCold", package: "Strata"),
-            ],
-            path: "Benchmarks/LocalCacheMemory"
+            ]
         ),
-        // glibc's mallinfo2, which the Swift Glibc module does not export.
-        .target(name: "CMallocStats", path: "Benchmarks/CMallocStats"),
     ]
 )
+
+// package-benchmark suites: Benchmarks/<Name>/<Name>.swift.
+let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
+    (
+        "RESPBenchmarks",
+        ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
+    ),
+    (
+        "LocalCacheBenchmarks",
+        [
+            .product(name: "StrataCache", package: "Strata"),
+            .product(name: "StrataLRU", package: "Strata"),
+            .product(name: "StrataTTL", package: "Strata"),
+            .product(name: "StrataHotCold", package: "Strata"),
+        ]
+    ),
+]
+
+for suite in benchmarkSuites {
+    package.targets.append(
+        .executableTarget(
+            name: suite.name,
+            dependencies: suite.dependencies + [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/\(suite.name)",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

@@ -1,0 +1,96 @@
+// The fast path: complete, well-formed scalars (`+`, `:`, `$`) parsed in a
+// tight loop without the general state machine. It accepts a subset of what
+// the general path accepts and produces identical values; anything else
+// (aggregates, partial input, anything unusual or malformed) is left to the
+// general path, which also produces every error. The fuzzer's chunking oracle
+// holds the two paths to the same results.
+
+extension RESPParser {
+    /// The longest simple string the fast path takes; longer ones go the general way.
+    static let fastLineWindow = 256
+
+    /// Parses the scalar at `start` if it is complete and simple, returning it and the index after it.
+    @inline(__always)
+    static func fastScalar(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at start: Int,
+        limits: Limits,
+        bulkOnly: Bool
+    ) -> (RESPValue, Int)? {
+        let end = buf.count
+        guard start < end else { return nil }
+        switch buf[start] {
+        case RESPTypeIdentifier.bulkString.rawValue:
+            guard let (length, payload) = fastDecimal(buf, from: start + 1), length <= limits.maxBulkLength,
+                end - payload >= length + 2, buf[payload + length] == 0x0D, buf[payload + length + 1] == 0x0A
+            else { return nil }
+            let bytes = Array(UnsafeBufferPointer(rebasing: buf[payload..<(payload + length)]))
+            return (.bulkString(bytes), payload + length + 2)
+        case RESPTypeIdentifier.integer.rawValue where !bulkOnly:
+            var i = start + 1
+            let negative = i < end && buf[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            guard let (magnitude, next) = fastDecimal(buf, from: i) else { return nil }
+            return (.integer(negative ? -magnitude : magnitude), next)
+        case RESPTypeIdentifier.simpleString.rawValue where !bulkOnly:
+            let limit = min(end - 1, start + 1 + min(fastLineWindow, limits.maxLineLength))
+            var i = start + 1
+            while i < limit {
+                let byte = buf[i]
+                if byte == 0x0D { break }
+                if byte == 0x0A { return nil }
+                i += 1
+            }
+            guard i < limit, buf[i + 1] == 0x0A else { return nil }
+            if i == start + 3 && buf[start + 1] == UInt8(ascii: "O") && buf[start + 2] == UInt8(ascii: "K") {
+                return (.simpleString("OK"), i + 2)  // the most common reply, without UTF-8 validation
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: buf[(start + 1)..<i]), as: UTF8.self)
+            return (.simpleString(text), i + 2)
+        default:
+            return nil
+        }
+    }
+
+    /// 1 to 18 decimal digits followed by CRLF: the value and the index after the CRLF.
+    /// (18 digits cannot overflow; longer numbers go the general way.)
+    @inline(__always)
+    static func fastDecimal(_ buf: UnsafeBufferPointer<UInt8>, from: Int) -> (Int, Int)? {
+        let end = buf.count
+        var i = from
+        var value = 0
+        while i < end {
+            let digit = buf[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int(digit)
+            i += 1
+        }
+        guard i > from, i - from <= 18, i + 1 < end, buf[i] == 0x0D, buf[i + 1] == 0x0A else { return nil }
+        return (value, i + 2)
+    }
+
+    /// Fills the open array, set or push message with the complete scalars that follow.
+    /// Returns whether that completed it.
+    @inline(__always)
+    mutating func fillScalars(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        let top = stack.count - 1
+        let kind = stack[top].kind
+        guard kind == .array || kind == .set || kind == .push, stack[top].remaining > 0,
+            stack[top].attribute == nil
+        else { return false }
+        let bulkOnly = mode == .commands
+        var remaining = stack[top].remaining
+        var i = readIndex
+        var values: [RESPValue] = []
+        swap(&values, &stack[top].values)
+        while remaining > 0, let (value, next) = Self.fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
+            values.append(value)
+            i = next
+            remaining -= 1
+        }
+        swap(&values, &stack[top].values)
+        stack[top].remaining = remaining
+        readIndex = i
+        return remaining == 0
+    }
+}
