@@ -79,11 +79,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
         let cost = weigher.map { $0(key, value) } ?? 0
         precondition(cost >= 0, "a weigher must not return a negative cost")
         let dropped = shard.set(key, value, cost: cost)
-        guard !dropped.isEmpty else { return }
-        dropped.deliver { key, value in
-            evicted(key, value)
-            onEvict?(key, value)
-        }
+        dropped.deliver(to: evicted, listener: onEvict)
     }
 
     /// Removes the entry for `key` and returns its value (the listener is not called).

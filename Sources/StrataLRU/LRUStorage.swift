@@ -212,10 +212,15 @@ struct Evicted<Key, Value> {
 
     @inlinable var isEmpty: Bool { first == nil }
 
+    /// Hands each entry to the caller's closure, then to the cache's listener, if any.
     @inlinable
-    func deliver(_ body: (Key, Value) -> Void) {
+    func deliver(to caller: (Key, Value) -> Void, listener: ((Key, Value) -> Void)?) {
         guard let first else { return }
-        body(first.0, first.1)
-        for (key, value) in rest { body(key, value) }
+        caller(first.0, first.1)
+        listener?(first.0, first.1)
+        for (key, value) in rest {
+            caller(key, value)
+            listener?(key, value)
+        }
     }
 }

@@ -95,11 +95,7 @@ public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: L
     @inlinable
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
         let dropped = shard(for: key).pointee.set(key, value, cost: 0)
-        guard !dropped.isEmpty else { return }
-        dropped.deliver { key, value in
-            evicted(key, value)
-            onEvict?(key, value)
-        }
+        dropped.deliver(to: evicted, listener: onEvict)
     }
 
     /// Removes the entry for `key` and returns its value.

@@ -184,28 +184,27 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: striped LRU, one thread vs two (same total work: 200,000 get hits)
 
     let contended = Structures(size: 100_000)
-    let half = contended.size / 2
     let threads: [(String, Int)] = [("1 thread x 200k", 1), ("2 threads x 100k", 2)]
+    let contendedConfiguration = Benchmark.Configuration(
+        scalingFactor: .one,
+        maxDuration: .seconds(2),
+        maxIterations: 200
+    )
     for (label, count) in threads {
-        Benchmark(
-            "StripedLRUCache get hit, \(label)",
-            configuration: .init(scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 200)
-        ) { _ in
-            DispatchQueue.concurrentPerform(iterations: count) { thread in
-                let cursor = Cursor(contended.order)
-                cursor.position = thread * half
-                for _ in 0..<(200_000 / count) { blackHole(contended.striped.get(cursor.next())) }
-            }
+        Benchmark("StripedLRUCache get hit, \(label)", configuration: contendedConfiguration) { _ in
+            getHits(on: contended.striped, threads: count, order: contended.order)
         }
-        Benchmark(
-            "LRUCache (one lock) get hit, \(label)",
-            configuration: .init(scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 200)
-        ) { _ in
-            DispatchQueue.concurrentPerform(iterations: count) { thread in
-                let cursor = Cursor(contended.order)
-                cursor.position = thread * half
-                for _ in 0..<(200_000 / count) { blackHole(contended.lru.get(cursor.next())) }
-            }
+        Benchmark("LRUCache (one lock) get hit, \(label)", configuration: contendedConfiguration) { _ in
+            getHits(on: contended.lru, threads: count, order: contended.order)
         }
+    }
+}
+
+/// 200,000 get hits on `cache`, shared out over `threads` threads that start at different keys.
+func getHits<Cache: LocalStore<Int, Int>>(on cache: Cache, threads: Int, order: [Int]) {
+    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        let cursor = Cursor(order)
+        cursor.position = thread * order.count / threads
+        for _ in 0..<(200_000 / threads) { blackHole(cache.get(cursor.next())) }
     }
 }
