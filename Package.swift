@@ -12,7 +12,14 @@ let package = Package(
     name: "Strata",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "StrataRESP", targets: ["StrataRESP"])
+        .library(name: "StrataRESP", targets: ["StrataRESP"]),
+        // Local cache layers.
+        .library(name: "StrataCache", targets: ["StrataCache"]),
+        .library(name: "StrataLRU", targets: ["StrataLRU"]),
+        .library(name: "StrataTTL", targets: ["StrataTTL"]),
+        .library(name: "StrataHotCold", targets: ["StrataHotCold"]),
+        // The command-line tool.
+        .executable(name: "strata", targets: ["strata"]),
     ],
     targets: [
         // The wire protocol. No I/O, no dependencies.
@@ -21,7 +28,58 @@ let package = Package(
 
         // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
         .target(name: "StrataRedis", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
-        .testTarget(name: "StrataRedisTests", dependencies: ["StrataRedis", "StrataRESP"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataRedisTests",
+            dependencies: ["StrataRedis", "StrataRESP"],
+            swiftSettings: strictSettings
+        ),
+
+        // Local cache layers: the shared vocabulary, then one module per layer (no sibling imports).
+        .target(name: "StrataCache", swiftSettings: strictSettings),
+        .target(name: "StrataLRU", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        .target(name: "StrataTTL", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        .target(name: "StrataHotCold", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        // Trace replay for `strata simulate`: LRU, hot/cold and Belady side by side.
+        .target(
+            name: "StrataSimulator",
+            dependencies: ["StrataCache", "StrataLRU", "StrataHotCold"],
+            swiftSettings: strictSettings
+        ),
+        // Shared by the cache layers' tests: manual clock, seeded traces.
+        .target(
+            name: "StrataTestSupport",
+            dependencies: ["StrataCache"],
+            path: "Tests/StrataTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataCacheTests",
+            dependencies: ["StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataLRUTests",
+            dependencies: ["StrataLRU", "StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataTTLTests",
+            dependencies: ["StrataTTL", "StrataLRU", "StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataHotColdTests",
+            dependencies: ["StrataHotCold", "StrataLRU", "StrataTTL", "StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataSimulatorTests",
+            dependencies: ["StrataSimulator", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+
+        // The command-line tool: `strata <subcommand>`.
+        .executableTarget(name: "strata", dependencies: ["StrataSimulator"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,6 +26,20 @@ let package = Package(
             name: "RESPCompare",
             dependencies: ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
         ),
+        // glibc's mallinfo2, which the Swift Glibc module does not export.
+        .target(name: "CMallocStats"),
+        // `swift run -c release LocalCacheMemory`: bytes per entry of the local cache layers
+        // against a Dictionary holding the same data, from malloc statistics.
+        .executableTarget(
+            name: "LocalCacheMemory",
+            dependencies: [
+                "CMallocStats",
+                .product(name: "StrataCache", package: "Strata"),
+                .product(name: "StrataLRU", package: "Strata"),
+                .product(name: "StrataTTL", package: "Strata"),
+                .product(name: "StrataHotCold", package: "Strata"),
+            ]
+        ),
     ]
 )
 
@@ -34,7 +48,16 @@ let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
     (
         "RESPBenchmarks",
         ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
-    )
+    ),
+    (
+        "LocalCacheBenchmarks",
+        [
+            .product(name: "StrataCache", package: "Strata"),
+            .product(name: "StrataLRU", package: "Strata"),
+            .product(name: "StrataTTL", package: "Strata"),
+            .product(name: "StrataHotCold", package: "Strata"),
+        ]
+    ),
 ]
 
 for suite in benchmarkSuites {
