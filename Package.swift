@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "StrataRESP", targets: ["StrataRESP"]),
+        .library(name: "StrataRedis", targets: ["StrataRedis"]),
         // Local cache layers.
         .library(name: "StrataCache", targets: ["StrataCache"]),
         .library(name: "StrataLRU", targets: ["StrataLRU"]),
@@ -22,12 +23,15 @@ let package = Package(
         .executable(name: "strata", targets: ["strata"]),
     ],
     targets: [
+        // A lock ThreadSanitizer can see (Synchronization.Mutex alone is invisible to it on Linux).
+        .target(name: "StrataSync", swiftSettings: strictSettings),
+
         // The wire protocol. No I/O, no dependencies.
         .target(name: "StrataRESP", swiftSettings: strictSettings),
         .testTarget(name: "StrataRESPTests", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
 
         // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
-        .target(name: "StrataRedis", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
+        .target(name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataRedisTests",
             dependencies: ["StrataRedis", "StrataRESP"],
@@ -35,7 +39,7 @@ let package = Package(
         ),
 
         // Local cache layers: the shared vocabulary, then one module per layer (no sibling imports).
-        .target(name: "StrataCache", swiftSettings: strictSettings),
+        .target(name: "StrataCache", dependencies: ["StrataSync"], swiftSettings: strictSettings),
         .target(name: "StrataLRU", dependencies: ["StrataCache"], swiftSettings: strictSettings),
         .target(name: "StrataTTL", dependencies: ["StrataCache"], swiftSettings: strictSettings),
         .target(name: "StrataHotCold", dependencies: ["StrataCache"], swiftSettings: strictSettings),

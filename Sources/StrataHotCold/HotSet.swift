@@ -1,4 +1,5 @@
 import StrataCache
+import StrataSync
 
 /// A bounded in-memory set of hot copies of values that live in a colder tier.
 ///
@@ -55,7 +56,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    @usableFromInline let state: CacheMutex<State>
+    @usableFromInline let state: StrataMutex<State>
     @usableFromInline let clock: any CacheClock
     @usableFromInline let ttlNanoseconds: Int64?
     @usableFromInline let stampMask: Int
@@ -86,7 +87,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         ttlNanoseconds = ttl.map { Swift.max(0, $0.cacheNanoseconds) }
         let stampCount = 1024
         stampMask = stampCount - 1
-        state = CacheMutex(
+        state = StrataMutex(
             State(
                 core: HotSetCore(capacity: capacity, admissionThreshold: promotionThreshold, keyHash: keyHash),
                 stamps: [UInt32](repeating: 0, count: stampCount)

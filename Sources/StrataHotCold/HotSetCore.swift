@@ -1,3 +1,5 @@
+import StrataSync
+
 /// The admission and eviction engine of a ``HotSet``: W-TinyLFU over contiguous storage.
 ///
 /// New entries land in a small LRU admission window. When the window overflows, its oldest
@@ -8,7 +10,7 @@
 /// the window grows (it is an LRU), otherwise it shrinks, so recency-heavy workloads get a
 /// large window and frequency-heavy ones a small one.
 ///
-/// Not thread-safe: ``HotSet`` keeps it inside a ``StrataCache/CacheMutex``.
+/// Not thread-safe: ``HotSet`` keeps it inside a ``StrataCache/StrataMutex``.
 @usableFromInline
 struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline

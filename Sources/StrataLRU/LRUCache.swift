@@ -1,4 +1,5 @@
 import StrataCache
+import StrataSync
 
 /// A bounded least-recently-used cache, safe to share across threads and tasks.
 ///
@@ -13,7 +14,7 @@ import StrataCache
 /// cache.get("user:1")  // the bytes, now most recently used
 /// ```
 ///
-/// One lock (a ``StrataCache/CacheMutex``) guards the whole cache; under heavy contention from many threads use
+/// One lock (a ``StrataCache/StrataMutex``) guards the whole cache; under heavy contention from many threads use
 /// ``StripedLRUCache``.
 ///
 /// - Complexity: `get`, `peek`, `set` and `remove` are O(1). A hit does not allocate.

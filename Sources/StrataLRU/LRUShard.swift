@@ -1,15 +1,16 @@
 import StrataCache
+import StrataSync
 
 /// One lock and the LRU state it guards: the whole of an ``LRUCache``, one stripe of a
 /// ``StripedLRUCache``. Non-copyable, so a striped cache can keep its shards inline in one
 /// allocation and reach them without reference counting.
 @usableFromInline
 struct LRUShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, Sendable {
-    @usableFromInline let lock: CacheMutex<LRUStorage<Key, Value>>
+    @usableFromInline let lock: StrataMutex<LRUStorage<Key, Value>>
 
     @inlinable
     init(capacity: Int, maxCost: Int?) {
-        lock = CacheMutex(LRUStorage(capacity: capacity, maxCost: maxCost))
+        lock = StrataMutex(LRUStorage(capacity: capacity, maxCost: maxCost))
     }
 
     @inlinable

@@ -1,4 +1,5 @@
 import StrataCache
+import StrataSync
 
 /// Per-entry time-to-live as a layer over any ``LocalStore``.
 ///
@@ -40,7 +41,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         }
     }
 
-    @usableFromInline let state: CacheMutex<State>
+    @usableFromInline let state: StrataMutex<State>
     @usableFromInline let base: Base
     @usableFromInline let clock: any CacheClock
 
@@ -76,7 +77,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         self.jitter = jitter
         self.sweepBudget = sweepBudget
         self.clock = clock
-        state = CacheMutex(State(random: seed.map { SplitMix64(seed: $0) } ?? SplitMix64()))
+        state = StrataMutex(State(random: seed.map { SplitMix64(seed: $0) } ?? SplitMix64()))
     }
 
     /// The live value for `key`; an expired entry is removed and counts as a miss.

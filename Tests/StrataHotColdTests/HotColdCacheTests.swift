@@ -1,6 +1,7 @@
 import StrataCache
 import StrataHotCold
 import StrataLRU
+import StrataSync
 import StrataTestSupport
 import Synchronization
 import Testing
@@ -9,7 +10,7 @@ import Testing
 final class CountingTier: CacheTier {
     let store = LRUCache<String, Int>(capacity: 1_000)
     let reads = Atomic<Int>(0)
-    let duringRead = CacheMutex<(@Sendable () async -> Void)?>(nil)
+    let duringRead = StrataMutex<(@Sendable () async -> Void)?>(nil)
 
     func get(_ key: String) async throws -> Int? {
         reads.add(1, ordering: .relaxed)

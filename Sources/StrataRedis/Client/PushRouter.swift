@@ -1,10 +1,11 @@
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// Fans RESP3 push messages from shared connections out to whoever listens (client tracking).
 final class PushRouter: Sendable {
     typealias Listener = @Sendable (RESPValue) -> Void
-    private let listeners = Mutex<[UInt64: Listener]>([:])
+    private let listeners = StrataMutex<[UInt64: Listener]>([:])
     private let nextID = Atomic<UInt64>(0)
 
     func add(_ listener: @escaping Listener) -> UInt64 {

@@ -1,4 +1,5 @@
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// A Redis client: typed commands, a generic `send`, pipelines, transactions, pub/sub and client
@@ -27,7 +28,7 @@ public final class RedisClient: Sendable {
     private let pushRouter: PushRouter
     let subscriptions: SubscriptionHub
     let tracking: TrackingHub
-    private let background = Mutex<[Task<Void, Never>]>([])
+    private let background = StrataMutex<[Task<Void, Never>]>([])
 
     /// Creates a client. Connections open lazily, on the first command (or `pool.minimumConnections`
     /// right away).
@@ -140,7 +141,8 @@ public final class RedisClient: Sendable {
                 if reply.isError { throw RedisServerError(message: reply.errorMessage ?? "") }
                 return reply
             } catch let error as RedisClientError {
-                let retry = attempts < 3 && (error.isUnsent || (idempotent && attempts == 1 && error.code == .connectionClosed))
+                let retry =
+                    attempts < 3 && (error.isUnsent || (idempotent && attempts == 1 && error.code == .connectionClosed))
                 if !retry { throw error }
             }
         }

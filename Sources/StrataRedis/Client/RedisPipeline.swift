@@ -36,7 +36,9 @@ public struct RedisPipeline: Sendable {
 
     /// Appends any command; its result is the raw reply.
     @discardableResult
-    public mutating func send<each Argument: RESPCommandArgument>(_ arguments: repeat each Argument) -> Handle<RESPValue> {
+    public mutating func send<each Argument: RESPCommandArgument>(_ arguments: repeat each Argument) -> Handle<
+        RESPValue
+    > {
         encoder.writeCommand(repeat each arguments)
         return add { $0 }
     }
@@ -150,7 +152,9 @@ extension RedisClient {
         while true {
             let connection = try await pool.sharedConnection()
             do {
-                let replies = try await connection.sendBatch(count: pipeline.count, timeout: configuration.commandTimeout) {
+                let replies = try await connection.sendBatch(
+                    count: pipeline.count, timeout: configuration.commandTimeout
+                ) {
                     $0.buffer.append(contentsOf: pipeline.encoder.buffer)
                 }
                 return RedisPipelineReplies(replies: replies)
@@ -222,7 +226,9 @@ extension RedisLeasedConnection {
     /// watched with ``watch(_:)`` changed.
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         do {
-            let replies = try await connection.sendBatch(count: pipeline.count + 2, timeout: configuration.commandTimeout) {
+            let replies = try await connection.sendBatch(
+                count: pipeline.count + 2, timeout: configuration.commandTimeout
+            ) {
                 RedisClient.encodeTransaction(pipeline, into: &$0)
             }
             return try RedisClient.transactionResult(replies, count: pipeline.count)

@@ -38,7 +38,8 @@ public enum RedisExpiration: Sendable, Hashable {
 
     /// After `duration`, to the millisecond (`PX`).
     public static func after(_ duration: Duration) -> RedisExpiration {
-        .milliseconds(Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000))
+        .milliseconds(
+            Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000))
     }
 
     var argumentCount: Int {

@@ -39,7 +39,9 @@ extension RedisClient {
     }
 
     /// `HMGET key field...`: values in field order, `nil` for missing fields.
-    public func hmget<Field: RESPCommandArgument>(_ key: some RESPCommandArgument, fields: [Field]) async throws -> [[UInt8]?] {
+    public func hmget<Field: RESPCommandArgument>(_ key: some RESPCommandArgument, fields: [Field]) async throws
+        -> [[UInt8]?]
+    {
         guard !fields.isEmpty else { return [] }
         return try await run(
             "HMGET",
@@ -86,8 +88,11 @@ extension RedisClient {
 
     /// `HINCRBY key field increment`: the new value.
     @discardableResult
-    public func hincr(_ key: some RESPCommandArgument, field: some RESPCommandArgument, by increment: Int = 1) async throws -> Int {
-        try await run("HINCRBY", encode: { $0.writeCommand("HINCRBY", key, field, increment) }, decode: { try $0.asInt() })
+    public func hincr(_ key: some RESPCommandArgument, field: some RESPCommandArgument, by increment: Int = 1)
+        async throws -> Int
+    {
+        try await run(
+            "HINCRBY", encode: { $0.writeCommand("HINCRBY", key, field, increment) }, decode: { try $0.asInt() })
     }
 
     /// `HLEN key`: the number of fields.

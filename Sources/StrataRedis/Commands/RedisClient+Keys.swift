@@ -41,13 +41,15 @@ extension RedisClient {
     @discardableResult
     public func unlink<Key: RESPCommandArgument>(_ keys: [Key]) async throws -> Int {
         guard !keys.isEmpty else { return 0 }
-        return try await run("UNLINK", encode: { $0.writeCommand(prepending: "UNLINK", keys) }, decode: { try $0.asInt() })
+        return try await run(
+            "UNLINK", encode: { $0.writeCommand(prepending: "UNLINK", keys) }, decode: { try $0.asInt() })
     }
 
     /// `EXISTS key...`: how many of the keys exist (a key named twice counts twice).
     public func exists<Key: RESPCommandArgument>(_ keys: [Key]) async throws -> Int {
         guard !keys.isEmpty else { return 0 }
-        return try await run("EXISTS", encode: { $0.writeCommand(prepending: "EXISTS", keys) }, decode: { try $0.asInt() })
+        return try await run(
+            "EXISTS", encode: { $0.writeCommand(prepending: "EXISTS", keys) }, decode: { try $0.asInt() })
     }
 
     /// `EXISTS key`.
@@ -63,7 +65,8 @@ extension RedisClient {
         after duration: Duration,
         condition: RedisExpireCondition? = nil
     ) async throws -> Bool {
-        let milliseconds = Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds =
+            Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
         let wholeSeconds = milliseconds % 1000 == 0
         return try await run(
             "EXPIRE",
@@ -162,7 +165,8 @@ extension RedisClient {
         try await run(
             "SCAN",
             encode: { encoder in
-                encoder.writeArrayHeader(count: 2 + (pattern == nil ? 0 : 2) + (count == nil ? 0 : 2) + (type == nil ? 0 : 2))
+                encoder.writeArrayHeader(
+                    count: 2 + (pattern == nil ? 0 : 2) + (count == nil ? 0 : 2) + (type == nil ? 0 : 2))
                 encoder.writeArgument("SCAN")
                 encoder.writeArgument(cursor)
                 if let pattern {

@@ -5,13 +5,17 @@ import StrataRESP
 extension RedisClient {
     /// `LPUSH key element...`: the length after the push.
     @discardableResult
-    public func lpush<Element: RESPCommandArgument>(_ key: some RESPCommandArgument, _ elements: [Element]) async throws -> Int {
+    public func lpush<Element: RESPCommandArgument>(_ key: some RESPCommandArgument, _ elements: [Element]) async throws
+        -> Int
+    {
         try await push("LPUSH", key, elements)
     }
 
     /// `RPUSH key element...`: the length after the push.
     @discardableResult
-    public func rpush<Element: RESPCommandArgument>(_ key: some RESPCommandArgument, _ elements: [Element]) async throws -> Int {
+    public func rpush<Element: RESPCommandArgument>(_ key: some RESPCommandArgument, _ elements: [Element]) async throws
+        -> Int
+    {
         try await push("RPUSH", key, elements)
     }
 
@@ -44,7 +48,8 @@ extension RedisClient {
 
     /// `LRANGE key start stop` (inclusive; negative indexes count from the end).
     public func lrange(_ key: some RESPCommandArgument, _ start: Int, _ stop: Int) async throws -> [[UInt8]] {
-        try await run("LRANGE", encode: { $0.writeCommand("LRANGE", key, start, stop) }, decode: { try $0.bytesArray() })
+        try await run(
+            "LRANGE", encode: { $0.writeCommand("LRANGE", key, start, stop) }, decode: { try $0.bytesArray() })
     }
 
     /// `LLEN key`.
@@ -64,19 +69,25 @@ extension RedisClient {
 
     /// `LREM key count element`: how many were removed.
     @discardableResult
-    public func lrem(_ key: some RESPCommandArgument, count: Int, _ element: some RESPCommandArgument) async throws -> Int {
+    public func lrem(_ key: some RESPCommandArgument, count: Int, _ element: some RESPCommandArgument) async throws
+        -> Int
+    {
         try await run("LREM", encode: { $0.writeCommand("LREM", key, count, element) }, decode: { try $0.asInt() })
     }
 
     /// `BLPOP key... timeout`: waits up to `timeout` for an element at the head of the first
     /// non-empty list. Returns the key and the element, or `nil` on timeout. Runs on a leased
     /// connection so it never blocks other callers.
-    public func blpop<Key: RESPCommandArgument>(_ keys: [Key], timeout: Duration) async throws -> (key: [UInt8], element: [UInt8])? {
+    public func blpop<Key: RESPCommandArgument>(_ keys: [Key], timeout: Duration) async throws -> (
+        key: [UInt8], element: [UInt8]
+    )? {
         try await blockingPop("BLPOP", keys, timeout: timeout)
     }
 
     /// `BRPOP key... timeout`: like ``blpop(_:timeout:)``, from the tail.
-    public func brpop<Key: RESPCommandArgument>(_ keys: [Key], timeout: Duration) async throws -> (key: [UInt8], element: [UInt8])? {
+    public func brpop<Key: RESPCommandArgument>(_ keys: [Key], timeout: Duration) async throws -> (
+        key: [UInt8], element: [UInt8]
+    )? {
         try await blockingPop("BRPOP", keys, timeout: timeout)
     }
 

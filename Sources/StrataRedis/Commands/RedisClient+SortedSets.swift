@@ -50,7 +50,9 @@ extension RedisClient {
         options: RedisZAddOptions = RedisZAddOptions()
     ) async throws -> Int {
         guard !members.isEmpty else { return 0 }
-        let optionCount = (options.condition == .always ? 0 : 1) + (options.comparison == nil ? 0 : 1) + (options.countChanged ? 1 : 0)
+        let optionCount =
+            (options.condition == .always ? 0 : 1) + (options.comparison == nil ? 0 : 1)
+            + (options.countChanged ? 1 : 0)
         return try await run(
             "ZADD",
             encode: { encoder in
@@ -77,13 +79,18 @@ extension RedisClient {
 
     /// `ZINCRBY key increment member`: the new score.
     @discardableResult
-    public func zincrby(_ key: some RESPCommandArgument, _ increment: Double, _ member: some RESPCommandArgument) async throws -> Double {
-        try await run("ZINCRBY", encode: { $0.writeCommand("ZINCRBY", key, increment, member) }, decode: { try $0.asDouble() })
+    public func zincrby(_ key: some RESPCommandArgument, _ increment: Double, _ member: some RESPCommandArgument)
+        async throws -> Double
+    {
+        try await run(
+            "ZINCRBY", encode: { $0.writeCommand("ZINCRBY", key, increment, member) }, decode: { try $0.asDouble() })
     }
 
     /// `ZREM key member...`: how many were removed.
     @discardableResult
-    public func zrem<Member: RESPCommandArgument>(_ key: some RESPCommandArgument, _ members: [Member]) async throws -> Int {
+    public func zrem<Member: RESPCommandArgument>(_ key: some RESPCommandArgument, _ members: [Member]) async throws
+        -> Int
+    {
         guard !members.isEmpty else { return 0 }
         return try await run("ZREM", encode: { $0.writeCommand(key: "ZREM", key, members) }, decode: { try $0.asInt() })
     }
@@ -94,7 +101,9 @@ extension RedisClient {
     }
 
     /// `ZRANK key member` (or `ZREVRANK` when `reverse`): the 0-based rank, `nil` when absent.
-    public func zrank(_ key: some RESPCommandArgument, _ member: some RESPCommandArgument, reverse: Bool = false) async throws -> Int? {
+    public func zrank(_ key: some RESPCommandArgument, _ member: some RESPCommandArgument, reverse: Bool = false)
+        async throws -> Int?
+    {
         try await run(
             "ZRANK", encode: { $0.writeCommand(reverse ? "ZREVRANK" : "ZRANK", key, member) },
             decode: { $0.isNull ? nil : try $0.asInt() })

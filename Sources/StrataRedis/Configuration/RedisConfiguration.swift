@@ -149,7 +149,9 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         guard pool.minimumConnections >= 0, pool.minimumConnections <= pool.maximumConnections else {
             throw fail("pool.minimumConnections must be between 0 and pool.maximumConnections")
         }
-        guard pool.maximumCommandsPerConnection >= 1 else { throw fail("pool.maximumCommandsPerConnection must be at least 1") }
+        guard pool.maximumCommandsPerConnection >= 1 else {
+            throw fail("pool.maximumCommandsPerConnection must be at least 1")
+        }
         guard pool.maximumLeasedConnections >= 0, pool.maximumWaiters >= 0 else {
             throw fail("pool limits must not be negative")
         }

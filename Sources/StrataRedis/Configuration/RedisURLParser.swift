@@ -77,7 +77,9 @@ enum RedisURLParser {
                 }
             }
             let decoded = try decode(path, what: "socket path")
-            guard decoded.hasPrefix("/") else { throw fail("a unix socket URL needs an absolute path: unix:///path/to/socket") }
+            guard decoded.hasPrefix("/") else {
+                throw fail("a unix socket URL needs an absolute path: unix:///path/to/socket")
+            }
             guard decoded.utf8.count < 108 else { throw fail("the socket path is longer than 107 bytes") }
             configuration = RedisConfiguration(unixSocketPath: decoded)
             configuration.username = username
@@ -156,7 +158,8 @@ enum RedisURLParser {
             if byte == UInt8(ascii: "%") {
                 let hex = utf8.prefix(2)
                 guard hex.count == 2, let value = UInt8(String(decoding: hex, as: UTF8.self), radix: 16) else {
-                    throw RedisClientError(.invalidConfiguration, "invalid Redis URL: bad percent-escape in the \(what)")
+                    throw RedisClientError(
+                        .invalidConfiguration, "invalid Redis URL: bad percent-escape in the \(what)")
                 }
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)

@@ -21,7 +21,8 @@ extension RedisConnection {
             connection.close(error)
             throw error
         } catch {
-            let wrapped = RedisClientError(.connectionFailed, "handshake with \(configuration.endpoint) failed: \(error)")
+            let wrapped = RedisClientError(
+                .connectionFailed, "handshake with \(configuration.endpoint) failed: \(error)")
             connection.close(wrapped)
             throw wrapped
         }
@@ -32,7 +33,8 @@ extension RedisConnection {
         func remaining() throws(RedisClientError) -> Duration {
             let left = deadline - .now
             guard left > .zero else {
-                throw RedisClientError(.timeout, "the handshake with \(configuration.endpoint) took longer than the connect timeout")
+                throw RedisClientError(
+                    .timeout, "the handshake with \(configuration.endpoint) took longer than the connect timeout")
             }
             return left
         }
@@ -102,13 +104,16 @@ extension RedisConnection {
         }
     }
 
-    private static func authenticationError(_ message: String, _ configuration: RedisConfiguration) -> RedisClientError {
+    private static func authenticationError(_ message: String, _ configuration: RedisConfiguration) -> RedisClientError
+    {
         if message.hasPrefix("NOAUTH") {
             return RedisClientError(
                 .authenticationFailed,
                 "the server at \(configuration.endpoint) requires a password and none was configured (\(message))")
         }
-        if message.hasPrefix("WRONGPASS") || message.contains("invalid password") || message.contains("invalid username") {
+        if message.hasPrefix("WRONGPASS") || message.contains("invalid password")
+            || message.contains("invalid username")
+        {
             return RedisClientError(
                 .authenticationFailed,
                 "the server at \(configuration.endpoint) rejected the credentials for user "

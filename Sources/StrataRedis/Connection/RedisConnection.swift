@@ -1,5 +1,6 @@
 import Glibc
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// One socket to one server, shared by many concurrent callers.
@@ -66,12 +67,12 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     let endpoint: RedisConfiguration.Endpoint
     let loop: RedisEventLoop
     /// When set, every value read is handed here (subscriber connections in RESP2 and RESP3).
-    private let messageHandler = Mutex<(@Sendable (RESPValue) -> Void)?>(nil)
+    private let messageHandler = StrataMutex<(@Sendable (RESPValue) -> Void)?>(nil)
     /// Where RESP3 push messages go on an ordinary connection.
     let pushHandler: (@Sendable (RESPValue) -> Void)?
     /// Called once, after the connection closed for any reason.
     let closeHandler: (@Sendable (RedisClientError) -> Void)?
-    private let state = Mutex(State())
+    private let state = StrataMutex(State())
     private let reader: ReaderState
     private let protocolVersionStorage = Atomic<Int>(2)
     private let commandsSent = Atomic<Int>(0)
@@ -235,7 +236,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             encode(&s.output)
             inFlightCount.add(count, ordering: .relaxed)
             for offset in 0..<count {
-                s.pending.append(Slot(id: firstID + UInt64(offset), waiter: .batch(collector, offset), deadline: deadline))
+                s.pending.append(
+                    Slot(id: firstID + UInt64(offset), waiter: .batch(collector, offset), deadline: deadline))
             }
             s.lastActivity = .now
             if let deadline, s.nextDeadline.map({ deadline < $0 }) ?? true { s.nextDeadline = deadline }
@@ -320,9 +322,11 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 writeCalls.add(1, ordering: .relaxed)
                 do throws(SystemCall.Failure) {
                     guard
-                        let n = try SystemCall.run("send", {
-                            Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                        })
+                        let n = try SystemCall.run(
+                            "send",
+                            {
+                                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                            })
                     else { return .blocked(written: offset) }
                     offset += n
                 } catch {
@@ -351,7 +355,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         reading: while true {
             let n: Int
             do throws(SystemCall.Failure) {
-                guard let count = try SystemCall.run("recv", { recv(fd, reader.buffer.baseAddress!, reader.buffer.count, 0) })
+                guard
+                    let count = try SystemCall.run(
+                        "recv", { recv(fd, reader.buffer.baseAddress!, reader.buffer.count, 0) })
                 else { break reading }
                 n = count
             } catch {
@@ -407,7 +413,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         }
         reader.resumptions.removeAll(keepingCapacity: true)
         if unmatched > 0 {
-            close(RedisClientError(.protocolError, "the server sent \(unmatched) replies nobody asked for; the connection was closed"))
+            close(
+                RedisClientError(
+                    .protocolError, "the server sent \(unmatched) replies nobody asked for; the connection was closed"))
         }
     }
 
@@ -451,7 +459,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         }
         if headExpired {
             close(
-                RedisClientError(.timeout, "no reply from \(endpoint) within the command timeout; the connection was closed"),
+                RedisClientError(
+                    .timeout, "no reply from \(endpoint) within the command timeout; the connection was closed"),
                 headError: RedisClientError(.timeout, "no reply within the command timeout"))
         }
     }
@@ -517,10 +526,10 @@ final class BatchCollector: Sendable {
         var remaining: Int
         var continuation: UnsafeContinuation<[RESPValue], any Error>?
     }
-    private let state: Mutex<State>
+    private let state: StrataMutex<State>
 
     init(count: Int) {
-        state = Mutex(State(replies: Array(repeating: .null, count: count), remaining: count))
+        state = StrataMutex(State(replies: Array(repeating: .null, count: count), remaining: count))
     }
 
     func install(_ continuation: UnsafeContinuation<[RESPValue], any Error>) {

@@ -1,4 +1,5 @@
 import Glibc
+import StrataSync
 import Synchronization
 
 /// What the event loop calls when a registered socket is ready, and on every tick.
@@ -57,8 +58,8 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
     private let wakeWrite: Int32
     private let wakePending = Atomic<Bool>(false)
     private let loopThread = Atomic<UInt>(0)
-    private let registry = Mutex(Registry())
-    private let inbox = Mutex(Inbox())
+    private let registry = StrataMutex(Registry())
+    private let inbox = StrataMutex(Inbox())
     private let local = Local()
 
     private init() {

@@ -35,7 +35,9 @@ enum SocketConnector {
         }
     }
 
-    private static func connectTCP(host: String, port: Int, deadline: ContinuousClock.Instant) throws(RedisClientError) -> Int32 {
+    private static func connectTCP(host: String, port: Int, deadline: ContinuousClock.Instant) throws(RedisClientError)
+        -> Int32
+    {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -51,20 +53,25 @@ enum SocketConnector {
         var current: UnsafeMutablePointer<addrinfo>? = first
         while let info = current {
             current = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(
+                info.pointee.ai_family,
+                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else {
                 lastError = "socket: \(String(cString: strerror(errno)))"
                 continue
             }
             do throws(RedisClientError) {
-                try finishConnect(fd: fd, address: info.pointee.ai_addr, length: info.pointee.ai_addrlen, deadline: deadline)
+                try finishConnect(
+                    fd: fd, address: info.pointee.ai_addr, length: info.pointee.ai_addrlen, deadline: deadline)
                 var one: Int32 = 1
                 _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
                 return fd
             } catch {
                 SystemCall.close(fd)
-                if error.code == .timeout { throw RedisClientError(.timeout, "connecting to \(host):\(port): \(error.message)") }
+                if error.code == .timeout {
+                    throw RedisClientError(.timeout, "connecting to \(host):\(port): \(error.message)")
+                }
                 lastError = error.message
             }
         }
@@ -82,14 +89,16 @@ enum SocketConnector {
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             throw RedisClientError(.connectionFailed, "socket: \(String(cString: strerror(errno)))")
         }
         do throws(RedisClientError) {
             try withUnsafePointer(to: &address) { pointer throws(RedisClientError) in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(RedisClientError) in
-                    try finishConnect(fd: fd, address: sa, length: socklen_t(MemoryLayout<sockaddr_un>.size), deadline: deadline)
+                    try finishConnect(
+                        fd: fd, address: sa, length: socklen_t(MemoryLayout<sockaddr_un>.size), deadline: deadline)
                 }
             }
             return fd
@@ -114,7 +123,9 @@ enum SocketConnector {
         }
         while true {
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { throw RedisClientError(.timeout, "no connection within the connect timeout") }
+            guard remaining > .zero else {
+                throw RedisClientError(.timeout, "no connection within the connect timeout")
+            }
             var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             let milliseconds = Int32(min(remaining.seconds * 1000 + 1, 60_000))
             let ready = poll(&descriptor, 1, milliseconds)

@@ -1,4 +1,5 @@
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// The connections of one client: a few shared connections that ordinary commands multiplex over
@@ -60,7 +61,7 @@ public final class RedisConnectionPool: Sendable {
     /// The settings the pool was created with.
     public let configuration: RedisConfiguration
     let loop: RedisEventLoop
-    private let state = Mutex(State())
+    private let state = StrataMutex(State())
     private let pushHandler: (@Sendable (RESPValue) -> Void)?
 
     init(
@@ -220,7 +221,7 @@ public final class RedisConnectionPool: Sendable {
     }
 
     /// Called when a shared connection closes (client tracking: its tracked keys are forgotten).
-    let closeListener = Mutex<(@Sendable (RedisClientError) -> Void)?>(nil)
+    let closeListener = StrataMutex<(@Sendable (RedisClientError) -> Void)?>(nil)
 
     /// Installs commands every connection runs after its handshake (or removes them with `nil`),
     /// and runs them on the shared connections open now. Returns once all ran.
@@ -236,7 +237,8 @@ public final class RedisConnectionPool: Sendable {
         }
     }
 
-    private static func apply(_ setup: ConnectionSetup, to connection: RedisConnection, timeout: Duration) async throws {
+    private static func apply(_ setup: ConnectionSetup, to connection: RedisConnection, timeout: Duration) async throws
+    {
         for command in setup.commands {
             let reply = try await connection.send(timeout: timeout) { $0.writeCommand(command) }
             if let message = reply.errorMessage { throw RedisServerError(message: message) }
@@ -275,7 +277,8 @@ public final class RedisConnectionPool: Sendable {
                 while let idle = s.leasedIdle.popLast() {
                     guard !idle.connection.isClosed else { continue }
                     s.leasedInUse += 1
-                    return .reuse(idle.connection, needsCheck: ContinuousClock.now - idle.since > pool.idleCheckInterval)
+                    return .reuse(
+                        idle.connection, needsCheck: ContinuousClock.now - idle.since > pool.idleCheckInterval)
                 }
                 if s.leasedInUse < pool.maximumLeasedConnections {
                     s.leasedInUse += 1
@@ -296,9 +299,12 @@ public final class RedisConnectionPool: Sendable {
                 throw error
             case .reuse(let connection, let needsCheck):
                 if needsCheck {
-                    let healthy = (try? await connection.send(timeout: configuration.commandTimeout) { $0.writeCommand("PING") }) != nil
+                    let healthy =
+                        (try? await connection.send(timeout: configuration.commandTimeout) { $0.writeCommand("PING") })
+                        != nil
                     if !healthy {
-                        connection.close(RedisClientError(.connectionClosed, "the idle connection failed its health check"))
+                        connection.close(
+                            RedisClientError(.connectionClosed, "the idle connection failed its health check"))
                         state.withLock { $0.leasedInUse -= 1 }
                         continue
                     }
@@ -334,10 +340,13 @@ public final class RedisConnectionPool: Sendable {
                         s.waiters.append(LeaseWaiter(id: id, continuation: continuation))
                         return true
                     }
-                    if !enqueued { continuation.resume(throwing: RedisClientError(.shutdown, "the client was shut down")) }
+                    if !enqueued {
+                        continuation.resume(throwing: RedisClientError(.shutdown, "the client was shut down"))
+                    }
                 }
             } onCancel: { [weak self] in
-                self?.failWaiter(id, RedisClientError(.cancelled, "the task was cancelled while waiting for a connection"))
+                self?.failWaiter(
+                    id, RedisClientError(.cancelled, "the task was cancelled while waiting for a connection"))
             }
         } catch let error as RedisClientError {
             throw error
@@ -364,7 +373,8 @@ public final class RedisConnectionPool: Sendable {
     func release(_ connection: RedisConnection, reusable: Bool) {
         if !reusable || connection.isClosed {
             if !connection.isClosed {
-                connection.close(RedisClientError(.connectionClosed, "the leased connection was released in an unknown state"))
+                connection.close(
+                    RedisClientError(.connectionClosed, "the leased connection was released in an unknown state"))
             }
             releaseSlot()
             return
@@ -408,9 +418,12 @@ public final class RedisConnectionPool: Sendable {
         }
         for connection in candidates {
             do {
-                _ = try await connection.send(timeout: configuration.commandTimeout ?? .seconds(5)) { $0.writeCommand("PING") }
+                _ = try await connection.send(timeout: configuration.commandTimeout ?? .seconds(5)) {
+                    $0.writeCommand("PING")
+                }
             } catch {
-                connection.close(RedisClientError(.connectionClosed, "the idle connection failed its health check: \(error)"))
+                connection.close(
+                    RedisClientError(.connectionClosed, "the idle connection failed its health check: \(error)"))
             }
         }
         state.withLock { s in
@@ -426,7 +439,9 @@ public final class RedisConnectionPool: Sendable {
             s.isShutDown = true
             return s.waiters.removeAll()
         }
-        for waiter in waiters { waiter.continuation.resume(throwing: RedisClientError(.shutdown, "the client was shut down")) }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: RedisClientError(.shutdown, "the client was shut down"))
+        }
         let deadline = ContinuousClock.now + gracePeriod
         while ContinuousClock.now < deadline, snapshot.commandsInFlight > 0 {
             try? await Task.sleep(for: .milliseconds(2))

@@ -55,6 +55,7 @@ extension RedisClient {
     /// `SCRIPT LOAD`: stores the script on the server ahead of time; returns its SHA-1.
     @discardableResult
     public func load(_ script: RedisScript) async throws -> String {
-        try await run("SCRIPT LOAD", encode: { $0.writeCommand("SCRIPT", "LOAD", script.source) }, decode: { try $0.asString() })
+        try await run(
+            "SCRIPT LOAD", encode: { $0.writeCommand("SCRIPT", "LOAD", script.source) }, decode: { try $0.asString() })
     }
 }

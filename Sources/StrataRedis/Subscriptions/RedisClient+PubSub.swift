@@ -10,11 +10,13 @@ extension RedisClient {
     /// for try await message in subscription { print(message.text) }
     /// ```
     public func subscribe(to channels: [String], bufferSize: Int = 1024) async throws -> RedisSubscription {
-        try await subscriptions.subscribe(channels: channels.map { Array($0.utf8) }, patterns: [], bufferSize: bufferSize)
+        try await subscriptions.subscribe(
+            channels: channels.map { Array($0.utf8) }, patterns: [], bufferSize: bufferSize)
     }
 
     /// `PSUBSCRIBE pattern...`: the messages of every channel matching the patterns.
     public func subscribe(toPatterns patterns: [String], bufferSize: Int = 1024) async throws -> RedisSubscription {
-        try await subscriptions.subscribe(channels: [], patterns: patterns.map { Array($0.utf8) }, bufferSize: bufferSize)
+        try await subscriptions.subscribe(
+            channels: [], patterns: patterns.map { Array($0.utf8) }, bufferSize: bufferSize)
     }
 }

@@ -53,10 +53,13 @@ extension RedisClient {
         let (stream, continuation) = AsyncStream<RedisInvalidation>.makeStream(
             bufferingPolicy: .bufferingNewest(max(2, bufferSize)))
         let overflowed = Atomic<Bool>(false)
-        let session = try await startTracking(mode: mode, noLoop: noLoop, healthCheckInterval: healthCheckInterval) { event in
+        let session = try await startTracking(mode: mode, noLoop: noLoop, healthCheckInterval: healthCheckInterval) {
+            event in
             if case .dropped = continuation.yield(event), !overflowed.exchange(true, ordering: .relaxed) {
                 // Events were dropped: whatever they said is unknown now.
-                continuation.yield(.trackingLost(RedisClientError(.subscriptionLost, "invalidations were dropped: the consumer fell behind")))
+                continuation.yield(
+                    .trackingLost(
+                        RedisClientError(.subscriptionLost, "invalidations were dropped: the consumer fell behind")))
                 overflowed.store(false, ordering: .relaxed)
             }
         }

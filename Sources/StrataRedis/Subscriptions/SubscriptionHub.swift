@@ -1,4 +1,5 @@
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// The client's pub/sub connection: one dedicated connection carries every subscription of the
@@ -32,7 +33,7 @@ final class SubscriptionHub: Sendable {
 
     private let configuration: RedisConfiguration
     private let loop: RedisEventLoop
-    private let state = Mutex(State())
+    private let state = StrataMutex(State())
 
     init(configuration: RedisConfiguration, loop: RedisEventLoop) {
         self.configuration = configuration
@@ -46,7 +47,8 @@ final class SubscriptionHub: Sendable {
             bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
         let (id, newChannels, newPatterns) = state.withLock { s -> (UInt64, [[UInt8]], [[UInt8]]) in
             s.nextID += 1
-            s.subscribers[s.nextID] = Subscriber(channels: Set(channels), patterns: Set(patterns), continuation: continuation)
+            s.subscribers[s.nextID] = Subscriber(
+                channels: Set(channels), patterns: Set(patterns), continuation: continuation)
             var newChannels: [[UInt8]] = []
             var newPatterns: [[UInt8]] = []
             for channel in Set(channels) {
@@ -66,8 +68,12 @@ final class SubscriptionHub: Sendable {
                 keys: newChannels.map { ConfirmationKey(pattern: false, name: $0) }
                     + newPatterns.map { ConfirmationKey(pattern: true, name: $0) },
                 send: {
-                    if !newChannels.isEmpty { try connection.sendWithoutReply { $0.writeCommand(prepending: "SUBSCRIBE", newChannels) } }
-                    if !newPatterns.isEmpty { try connection.sendWithoutReply { $0.writeCommand(prepending: "PSUBSCRIBE", newPatterns) } }
+                    if !newChannels.isEmpty {
+                        try connection.sendWithoutReply { $0.writeCommand(prepending: "SUBSCRIBE", newChannels) }
+                    }
+                    if !newPatterns.isEmpty {
+                        try connection.sendWithoutReply { $0.writeCommand(prepending: "PSUBSCRIBE", newPatterns) }
+                    }
                 })
         } catch {
             continuation.finish(throwing: error)
@@ -120,8 +126,12 @@ final class SubscriptionHub: Sendable {
             return (s.connection, channels, patterns)
         }
         guard let connection else { return }
-        if !channels.isEmpty { try? connection.sendWithoutReply { $0.writeCommand(prepending: "UNSUBSCRIBE", channels) } }
-        if !patterns.isEmpty { try? connection.sendWithoutReply { $0.writeCommand(prepending: "PUNSUBSCRIBE", patterns) } }
+        if !channels.isEmpty {
+            try? connection.sendWithoutReply { $0.writeCommand(prepending: "UNSUBSCRIBE", channels) }
+        }
+        if !patterns.isEmpty {
+            try? connection.sendWithoutReply { $0.writeCommand(prepending: "PUNSUBSCRIBE", patterns) }
+        }
     }
 
     private func ensureConnection() async throws -> RedisConnection {
@@ -167,12 +177,15 @@ final class SubscriptionHub: Sendable {
             guard let pattern = try? parts[1].asBytes(), let channel = try? parts[2].asBytes(),
                 let payload = try? parts[3].asBytes()
             else { return }
-            deliver(RedisMessage(channel: channel, pattern: pattern, payload: payload)) { $0.patterns.contains(pattern) }
+            deliver(RedisMessage(channel: channel, pattern: pattern, payload: payload)) {
+                $0.patterns.contains(pattern)
+            }
         case "subscribe", "psubscribe", "ssubscribe":
             guard parts.count >= 2, let name = try? parts[1].asBytes() else { return }
             let waiters = state.withLock { s -> [ConfirmationWaiter] in
                 s.lastHeard = .now
-                return s.confirmations.removeValue(forKey: ConfirmationKey(pattern: kind == "psubscribe", name: name)) ?? []
+                return s.confirmations.removeValue(forKey: ConfirmationKey(pattern: kind == "psubscribe", name: name))
+                    ?? []
             }
             for waiter in waiters { waiter.confirmOne() }
         default:
@@ -200,7 +213,8 @@ final class SubscriptionHub: Sendable {
             }
             return (Array(s.subscribers.values), s.confirmations.values.flatMap { $0 })
         }
-        let lost = RedisClientError(.subscriptionLost, "the subscription connection was lost (\(error.message)); messages may have been missed")
+        let lost = RedisClientError(
+            .subscriptionLost, "the subscription connection was lost (\(error.message)); messages may have been missed")
         for subscriber in subscribers { subscriber.continuation.finish(throwing: lost) }
         for waiter in waiters { waiter.fail(lost) }
     }
@@ -240,10 +254,10 @@ final class ConfirmationWaiter: Sendable {
         var failure: (any Error)?
         var continuation: CheckedContinuation<Void, any Error>?
     }
-    private let state: Mutex<State>
+    private let state: StrataMutex<State>
 
     init(count: Int) {
-        state = Mutex(State(remaining: count))
+        state = StrataMutex(State(remaining: count))
     }
 
     func confirmOne() {

@@ -1,4 +1,5 @@
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// Server-assisted client-side caching for one client: a dedicated tracking connection receives
@@ -32,7 +33,7 @@ final class TrackingHub: Sendable {
 
     private let configuration: RedisConfiguration
     private let pool: RedisConnectionPool
-    private let state = Mutex(State())
+    private let state = StrataMutex(State())
 
     init(configuration: RedisConfiguration, pool: RedisConnectionPool) {
         self.configuration = configuration
@@ -102,7 +103,9 @@ final class TrackingHub: Sendable {
             pushHandler: { [weak self] push in self?.handle(push) },
             closeHandler: { [weak self] error in self?.lost(error, generation: generation) })
         do {
-            let id = try await connection.send(timeout: configuration.connectTimeout) { $0.writeCommand("CLIENT", "ID") }.asInt()
+            let id = try await connection.send(timeout: configuration.connectTimeout) {
+                $0.writeCommand("CLIENT", "ID")
+            }.asInt()
             var own: [String] = []  // tracking on the tracking connection itself (BCAST)
             var pooled: [String] = []  // tracking on every pooled connection (default mode)
             switch options.mode {
@@ -154,7 +157,7 @@ final class TrackingHub: Sendable {
         }
     }
 
-    private let subscribeConfirmed = Mutex<ConfirmationWaiter?>(nil)
+    private let subscribeConfirmed = StrataMutex<ConfirmationWaiter?>(nil)
 
     /// An invalidation push (RESP3), an invalidation message (RESP2), or anything else heard on the
     /// tracking connection or the pool (`tracking-redir-broken`).
@@ -174,7 +177,9 @@ final class TrackingHub: Sendable {
             waiter?.confirmOne()
         case "tracking-redir-broken":
             let generation = state.withLock { $0.generation }
-            lost(RedisClientError(.connectionClosed, "the server reported the tracking redirect broken"), generation: generation)
+            lost(
+                RedisClientError(.connectionClosed, "the server reported the tracking redirect broken"),
+                generation: generation)
         default:
             break
         }
@@ -201,7 +206,11 @@ final class TrackingHub: Sendable {
     /// A pooled connection closed: in default mode the server forgot the keys read through it.
     private func pooledConnectionLost(_ error: RedisClientError) {
         guard state.withLock({ $0.active && $0.options?.mode == .default }) else { return }
-        deliver(.trackingLost(RedisClientError(.connectionClosed, "a tracked connection closed (\(error.message)); invalidations for the keys it read are lost")))
+        deliver(
+            .trackingLost(
+                RedisClientError(
+                    .connectionClosed,
+                    "a tracked connection closed (\(error.message)); invalidations for the keys it read are lost")))
         deliver(.trackingResumed)
     }
 
@@ -215,7 +224,8 @@ final class TrackingHub: Sendable {
             return s.options
         }
         guard let options else { return }
-        deliver(.trackingLost(RedisClientError(.connectionClosed, "the tracking connection was lost (\(error.message))")))
+        deliver(
+            .trackingLost(RedisClientError(.connectionClosed, "the tracking connection was lost (\(error.message))")))
         let task = Task { [weak self] in
             var failures = 0
             while let self, !Task.isCancelled {
@@ -226,7 +236,8 @@ final class TrackingHub: Sendable {
                     return
                 } catch {
                     failures += 1
-                    let delay = self.configuration.reconnectBackoff.delay(afterFailures: failures, random: Double.random(in: 0...1))
+                    let delay = self.configuration.reconnectBackoff.delay(
+                        afterFailures: failures, random: Double.random(in: 0...1))
                     try? await Task.sleep(for: delay)
                 }
             }
@@ -243,10 +254,14 @@ final class TrackingHub: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
-                let (connection, silentFor) = self.state.withLock { ($0.connection, ContinuousClock.now - $0.lastHeard) }
+                let (connection, silentFor) = self.state.withLock {
+                    ($0.connection, ContinuousClock.now - $0.lastHeard)
+                }
                 guard let connection else { continue }
                 if silentFor > interval * 2 {
-                    connection.close(RedisClientError(.timeout, "the tracking connection did not answer PING within \(interval * 2)"))
+                    connection.close(
+                        RedisClientError(.timeout, "the tracking connection did not answer PING within \(interval * 2)")
+                    )
                     continue
                 }
                 if connection.protocolVersion == .resp2 {

@@ -1,7 +1,6 @@
 import Synchronization
 
-/// The lock of the cache layers: a `Synchronization.Mutex` whose hand-offs ThreadSanitizer
-/// can see.
+/// Strata's lock: a `Synchronization.Mutex` whose hand-offs ThreadSanitizer can see.
 ///
 /// On Linux, `Mutex` waits with futex system calls inside the prebuilt Synchronization
 /// library, which ThreadSanitizer does not instrument, so `swift test --sanitize=thread`
@@ -14,11 +13,11 @@ import Synchronization
 ///
 /// ```swift
 /// final class Counter: Sendable {
-///     private let count = CacheMutex(0)
+///     private let count = StrataMutex(0)
 ///     func increment() { count.withLock { $0 += 1 } }
 /// }
 /// ```
-public struct CacheMutex<State: ~Copyable>: ~Copyable, @unchecked Sendable {
+public struct StrataMutex<State: ~Copyable>: ~Copyable, @unchecked Sendable {
     // Sendable like Mutex itself: the state is only reached under the lock.
     @usableFromInline let mutex: Mutex<State>
     @usableFromInline let handOff: Atomic<UInt8>
