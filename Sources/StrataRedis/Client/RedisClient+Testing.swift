@@ -20,3 +20,10 @@ extension RedisClient {
 extension RedisConnectionPool {
     package var _sharedConnections: [RedisConnection] { sharedSnapshot() }
 }
+
+extension RedisConfiguration.Backoff {
+    /// The delay after `failures` consecutive failures, with the jitter at its midpoint. For tests.
+    package func _delay(afterFailures failures: Int) -> Duration {
+        delay(afterFailures: failures, random: 0.5)
+    }
+}

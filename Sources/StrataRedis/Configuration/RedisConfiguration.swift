@@ -161,6 +161,20 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension RedisConfiguration: CustomReflectable {
+    /// A mirror without the password, so `dump` and debuggers do not show it either.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "endpoint": endpoint, "username": username as Any, "password": password == nil ? "nil" : "***",
+                "database": database, "clientName": clientName as Any, "protocolVersion": protocolVersion,
+                "connectTimeout": connectTimeout, "commandTimeout": commandTimeout as Any, "pool": pool,
+                "reconnectBackoff": reconnectBackoff,
+            ])
+    }
+}
+
 extension Duration {
     /// The duration in seconds, as a `Double`.
     var seconds: Double {

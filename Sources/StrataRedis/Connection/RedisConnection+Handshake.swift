@@ -86,6 +86,12 @@ extension RedisConnection {
                 }
                 if let message = reply.errorMessage { throw Self.authenticationError(message, configuration) }
             }
+            if password == nil {
+                // Nothing else checks that the server lets us in: a server with requirepass answers
+                // PING with NOAUTH, which is an authentication failure, not a late surprise.
+                let reply = try await send(timeout: try remaining()) { $0.writeCommand("PING") }
+                if let message = reply.errorMessage { throw Self.authenticationError(message, configuration) }
+            }
             if let name = configuration.clientName {
                 let reply = try await send(timeout: try remaining()) { $0.writeCommand("CLIENT", "SETNAME", name) }
                 if let message = reply.errorMessage {
