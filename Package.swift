@@ -83,7 +83,11 @@ let package = Package(
         ),
 
         // The command-line tool: `strata <subcommand>`.
-        .executableTarget(name: "strata", dependencies: ["StrataSimulator"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "strata",
+            dependencies: ["StrataSimulator", "StrataRedis", "StrataRESP"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

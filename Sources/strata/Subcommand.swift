@@ -29,7 +29,8 @@ struct UsageError: Error {
 enum Strata {
     /// Every subcommand, in the order `--help` lists them.
     static let subcommands: [any Subcommand.Type] = [
-        SimulateCommand.self
+        BenchCommand.self,
+        SimulateCommand.self,
     ]
 
     static var usage: String {
