@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "StrataLRU", targets: ["StrataLRU"]),
         .library(name: "StrataTTL", targets: ["StrataTTL"]),
         .library(name: "StrataHotCold", targets: ["StrataHotCold"]),
+        .library(name: "StrataTiers", targets: ["StrataTiers"]),
         // The command-line tool.
         .executable(name: "strata", targets: ["strata"]),
     ],
@@ -32,9 +33,16 @@ let package = Package(
 
         // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
         .target(name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
+        // Shared by the Redis and tier tests: real redis-server processes on free ports.
+        .target(
+            name: "StrataServerTestSupport",
+            dependencies: ["StrataSync"],
+            path: "Tests/StrataServerTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "StrataRedisTests",
-            dependencies: ["StrataRedis", "StrataRESP"],
+            dependencies: ["StrataRedis", "StrataRESP", "StrataSync", "StrataServerTestSupport"],
             swiftSettings: strictSettings
         ),
 
@@ -79,6 +87,20 @@ let package = Package(
         .testTarget(
             name: "StrataSimulatorTests",
             dependencies: ["StrataSimulator", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+
+        // Tier composition: local -> Redis tiers -> loader, with coherence and stampede protection.
+        .target(
+            name: "StrataTiers",
+            dependencies: ["StrataCache", "StrataLRU", "StrataHotCold", "StrataRedis", "StrataRESP", "StrataSync"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataTiersTests",
+            dependencies: [
+                "StrataTiers", "StrataCache", "StrataRedis", "StrataRESP", "StrataSync", "StrataServerTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
 

@@ -1,5 +1,6 @@
 import StrataRESP
 import StrataRedis
+import StrataServerTestSupport
 import Testing
 
 @Suite("Client against a real redis-server", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))

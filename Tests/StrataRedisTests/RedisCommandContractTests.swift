@@ -1,5 +1,6 @@
 import StrataRESP
 import StrataRedis
+import StrataServerTestSupport
 import Testing
 
 /// The client's commands against a real redis-server, in RESP2 and RESP3. Written against a

@@ -1,6 +1,7 @@
 import Glibc
 import StrataRESP
 import StrataRedis
+import StrataServerTestSupport
 import Testing
 
 /// The client under failure: a killed server, a stalled server, killed connections, wrong

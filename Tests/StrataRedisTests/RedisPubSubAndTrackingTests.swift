@@ -1,5 +1,6 @@
 import StrataRESP
 import StrataRedis
+import StrataServerTestSupport
 import StrataSync
 import Testing
 
@@ -99,7 +100,8 @@ struct RedisPubSubAndTrackingTests {
     }
 
     @Test(arguments: protocolVersions)
-    func broadcastTrackingReportsEveryChangeUnderThePrefixes(_ version: RedisConfiguration.ProtocolVersion) async throws {
+    func broadcastTrackingReportsEveryChangeUnderThePrefixes(_ version: RedisConfiguration.ProtocolVersion) async throws
+    {
         try await RedisServerProcess.with { server in
             try await withClient(server, protocolVersion: version) { writer in
                 try await withClient(server, protocolVersion: version) { client in
@@ -121,15 +123,20 @@ struct RedisPubSubAndTrackingTests {
             try await withClient(server, protocolVersion: version) { admin in
                 try await withClient(server, protocolVersion: version) { client in
                     let events = Collector<RedisInvalidation>()
-                    let tracking = try await client.startTracking(healthCheckInterval: .milliseconds(200)) { events.append($0) }
+                    let tracking = try await client.startTracking(healthCheckInterval: .milliseconds(200)) {
+                        events.append($0)
+                    }
                     // Kill every connection of the tracking client (the tracking one among them).
                     let ids = try await admin.send("CLIENT", "LIST").asString()
                         .split(separator: "\n").compactMap { line -> String? in
                             guard !line.contains("cmd=client|list") else { return nil }
-                            return line.split(separator: " ").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+                            return line.split(separator: " ").first { $0.hasPrefix("id=") }.map {
+                                String($0.dropFirst(3))
+                            }
                         }
                     for id in ids { _ = try? await admin.send("CLIENT", "KILL", "ID", id) }
-                    #expect(await eventually { events.all.contains { if case .trackingLost = $0 { true } else { false } } })
+                    #expect(
+                        await eventually { events.all.contains { if case .trackingLost = $0 { true } else { false } } })
                     #expect(await eventually { events.all.last == .trackingResumed && tracking.isActive })
                     // After recovery, reads are tracked again.
                     _ = try await client.get("k")

@@ -89,6 +89,26 @@ public final class RedisClient: Sendable {
 
     // MARK: Sending
 
+    @TaskLocal static var timeoutOverride: Duration?
+
+    /// Runs `body` with every command it sends through any client timing out after `timeout`
+    /// instead of the configured command timeout.
+    ///
+    /// ```swift
+    /// let value = try await RedisClient.withCommandTimeout(.milliseconds(50)) {
+    ///     try await client.get("k")
+    /// }
+    /// ```
+    public static func withCommandTimeout<T>(
+        _ timeout: Duration,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        try await $timeoutOverride.withValue(timeout) { try await body() }
+    }
+
+    /// The timeout of a command sent now: the task's override, else the configured one.
+    var commandTimeout: Duration? { Self.timeoutOverride ?? configuration.commandTimeout }
+
     /// Sends any command and returns its reply; an error reply throws ``RedisServerError``.
     ///
     /// ```swift
@@ -96,7 +116,7 @@ public final class RedisClient: Sendable {
     /// ```
     @discardableResult
     public func send<each Argument: RESPCommandArgument>(_ arguments: repeat each Argument) async throws -> RESPValue {
-        try await execute(idempotent: false, timeout: configuration.commandTimeout) { encoder in
+        try await execute(idempotent: false, timeout: commandTimeout) { encoder in
             encoder.writeCommand(repeat each arguments)
         }
     }
@@ -108,7 +128,7 @@ public final class RedisClient: Sendable {
         idempotent: Bool,
         _ arguments: repeat each Argument
     ) async throws -> RESPValue {
-        try await execute(idempotent: idempotent, timeout: configuration.commandTimeout) { encoder in
+        try await execute(idempotent: idempotent, timeout: commandTimeout) { encoder in
             encoder.writeCommand(repeat each arguments)
         }
     }
@@ -119,7 +139,7 @@ public final class RedisClient: Sendable {
         command arguments: Arguments,
         idempotent: Bool = false
     ) async throws -> RESPValue where Arguments.Element: RESPCommandArgument {
-        try await execute(idempotent: idempotent, timeout: configuration.commandTimeout) { encoder in
+        try await execute(idempotent: idempotent, timeout: commandTimeout) { encoder in
             encoder.writeCommand(arguments)
         }
     }
@@ -210,7 +230,9 @@ public final class RedisLeasedConnection: Sendable {
         timeout: Duration? = nil,
         _ arguments: repeat each Argument
     ) async throws -> RESPValue {
-        let reply = try await connection.send(timeout: timeout ?? configuration.commandTimeout) { encoder in
+        let reply = try await connection.send(
+            timeout: timeout ?? RedisClient.timeoutOverride ?? configuration.commandTimeout
+        ) { encoder in
             encoder.writeCommand(repeat each arguments)
         }
         if reply.isError { throw RedisServerError(message: reply.errorMessage ?? "") }
@@ -223,7 +245,9 @@ public final class RedisLeasedConnection: Sendable {
         command arguments: Arguments,
         timeout: Duration? = nil
     ) async throws -> RESPValue where Arguments.Element: RESPCommandArgument {
-        let reply = try await connection.send(timeout: timeout ?? configuration.commandTimeout) { encoder in
+        let reply = try await connection.send(
+            timeout: timeout ?? RedisClient.timeoutOverride ?? configuration.commandTimeout
+        ) { encoder in
             encoder.writeCommand(arguments)
         }
         if reply.isError { throw RedisServerError(message: reply.errorMessage ?? "") }

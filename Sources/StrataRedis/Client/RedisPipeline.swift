@@ -153,7 +153,7 @@ extension RedisClient {
             let connection = try await pool.sharedConnection()
             do {
                 let replies = try await connection.sendBatch(
-                    count: pipeline.count, timeout: configuration.commandTimeout
+                    count: pipeline.count, timeout: commandTimeout
                 ) {
                     $0.buffer.append(contentsOf: pipeline.encoder.buffer)
                 }
@@ -171,7 +171,7 @@ extension RedisClient {
     /// - Throws: ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         let connection = try await pool.sharedConnection()
-        let replies = try await connection.sendBatch(count: pipeline.count + 2, timeout: configuration.commandTimeout) {
+        let replies = try await connection.sendBatch(count: pipeline.count + 2, timeout: commandTimeout) {
             Self.encodeTransaction(pipeline, into: &$0)
         }
         return try Self.transactionResult(replies, count: pipeline.count)
@@ -207,11 +207,14 @@ extension RedisClient {
 }
 
 extension RedisLeasedConnection {
+    /// The timeout of a command sent now: the task's override, else the configured one.
+    var commandTimeout: Duration? { RedisClient.timeoutOverride ?? configuration.commandTimeout }
+
     /// `WATCH key...`: the next ``transaction(_:)`` on this connection aborts if any of them
     /// changes first.
     public func watch<Key: RESPCommandArgument>(_ keys: [Key]) async throws {
         guard !keys.isEmpty else { return }
-        let reply = try await connection.send(timeout: configuration.commandTimeout) {
+        let reply = try await connection.send(timeout: commandTimeout) {
             $0.writeCommand(prepending: "WATCH", keys)
         }
         if let message = reply.errorMessage { throw RedisServerError(message: message) }
@@ -227,7 +230,7 @@ extension RedisLeasedConnection {
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         do {
             let replies = try await connection.sendBatch(
-                count: pipeline.count + 2, timeout: configuration.commandTimeout
+                count: pipeline.count + 2, timeout: commandTimeout
             ) {
                 RedisClient.encodeTransaction(pipeline, into: &$0)
             }
@@ -241,7 +244,7 @@ extension RedisLeasedConnection {
     /// Sends every command of `pipeline` on this connection in one write.
     public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
         guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
-        let replies = try await connection.sendBatch(count: pipeline.count, timeout: configuration.commandTimeout) {
+        let replies = try await connection.sendBatch(count: pipeline.count, timeout: commandTimeout) {
             $0.buffer.append(contentsOf: pipeline.encoder.buffer)
         }
         return RedisPipelineReplies(replies: replies)

@@ -10,7 +10,7 @@ extension RedisClient {
         encode: (inout RESPEncoder) -> Void,
         decode: (RESPValue) throws -> Result
     ) async throws -> Result {
-        var limit = timeout ?? configuration.commandTimeout
+        var limit = timeout ?? commandTimeout
         if let extraTimeout, let base = limit { limit = base + extraTimeout }
         let reply = try await execute(idempotent: false, timeout: limit, encode)
         do {

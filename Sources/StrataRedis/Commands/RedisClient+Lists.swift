@@ -97,7 +97,7 @@ extension RedisClient {
         timeout: Duration
     ) async throws -> (key: [UInt8], element: [UInt8])? {
         let seconds = RESPEncoder.formatDouble(timeout.seconds)
-        let limit = configuration.commandTimeout.map { $0 + timeout }
+        let limit = commandTimeout.map { $0 + timeout }
         return try await withConnection { connection in
             let reply = try await connection.connection.send(timeout: limit) { encoder in
                 encoder.writeArrayHeader(count: keys.count + 2)

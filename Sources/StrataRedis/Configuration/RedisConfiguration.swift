@@ -71,7 +71,12 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         /// Creates backoff settings.
         public init() {}
 
-        /// The wait before attempt `attempt` (1-based), with jitter drawn from `random`.
+        /// The wait after `failures` consecutive failures, with random jitter.
+        public func delay(afterFailures failures: Int) -> Duration {
+            delay(afterFailures: failures, random: Double.random(in: 0...1))
+        }
+
+        /// The wait after `failures` consecutive failures, with jitter drawn from `random` (0 to 1).
         func delay(afterFailures failures: Int, random: Double) -> Duration {
             guard failures > 0 else { return .zero }
             let base = initial.seconds * pow2(multiplier, failures - 1)

@@ -1,5 +1,6 @@
 import StrataRESP
 import StrataRedis
+import StrataServerTestSupport
 import Testing
 
 /// Creates a client for `server` speaking `protocolVersion`, runs `body`, and shuts the client down

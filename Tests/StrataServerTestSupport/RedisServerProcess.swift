@@ -1,11 +1,11 @@
 import Glibc
-import Synchronization
+import StrataSync
 
 /// A real `redis-server` started for one test on a free loopback port, and stopped even when the
 /// test fails.
-final class RedisServerProcess: Sendable {
+public final class RedisServerProcess: Sendable {
     /// Whether `redis-server` is on PATH.
-    static let executable: String? = {
+    public static let executable: String? = {
         let path = String(cString: getenv("PATH") ?? strdup("/usr/bin:/bin"))
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/redis-server"
@@ -15,14 +15,14 @@ final class RedisServerProcess: Sendable {
     }()
 
     /// Whether tests that need a real server must run (and fail without one): `STRATA_REQUIRE_REDIS=1`.
-    static let isRequired: Bool = getenv("STRATA_REQUIRE_REDIS").map { String(cString: $0) == "1" } ?? false
+    public static let isRequired: Bool = getenv("STRATA_REQUIRE_REDIS").map { String(cString: $0) == "1" } ?? false
 
     /// Whether real-server tests run: a server is available, or one is required.
-    static let isEnabled: Bool = executable != nil || isRequired
+    public static let isEnabled: Bool = executable != nil || isRequired
 
-    let port: Int
+    public let port: Int
     let extraArguments: [String]
-    private let pid = Mutex<pid_t>(0)
+    private let pid = StrataMutex<pid_t>(0)
 
     private init(port: Int, extraArguments: [String]) {
         self.port = port
@@ -30,7 +30,7 @@ final class RedisServerProcess: Sendable {
     }
 
     /// Starts a server and waits until it answers PING.
-    static func start(arguments: [String] = [], port: Int? = nil) async throws -> RedisServerProcess {
+    public static func start(arguments: [String] = [], port: Int? = nil) async throws -> RedisServerProcess {
         guard executable != nil else {
             throw TestFailure("redis-server is not on PATH; install it (apt-get install -y redis-server)")
         }
@@ -50,7 +50,7 @@ final class RedisServerProcess: Sendable {
     }
 
     /// Starts a server, runs `body`, and stops the server whatever happens.
-    static func with<T>(
+    public static func with<T>(
         arguments: [String] = [],
         _ body: (RedisServerProcess) async throws -> T
     ) async throws -> T {
@@ -59,7 +59,7 @@ final class RedisServerProcess: Sendable {
         return try await body(server)
     }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
     private func launch() async throws {
         var arguments = [
@@ -92,7 +92,7 @@ final class RedisServerProcess: Sendable {
     }
 
     /// Stops the server at once (SIGKILL), as a crash would.
-    func kill() {
+    public func kill() {
         let child = pid.withLock { pid in
             defer { pid = 0 }
             return pid
@@ -104,7 +104,7 @@ final class RedisServerProcess: Sendable {
     }
 
     /// Starts the server again on the same port (after ``kill()``).
-    func restart() async throws {
+    public func restart() async throws {
         kill()
         try await launch()
     }
@@ -112,7 +112,7 @@ final class RedisServerProcess: Sendable {
     deinit { kill() }
 
     /// A loopback port nobody listens on right now.
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -130,7 +130,7 @@ final class RedisServerProcess: Sendable {
     }
 
     /// Sends PING over a blocking socket and checks for +PONG (or an auth error, which also means up).
-    static func answersPing(port: Int) -> Bool {
+    public static func answersPing(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -154,7 +154,7 @@ final class RedisServerProcess: Sendable {
 }
 
 /// A failure in test setup, with a message.
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,221 @@
+import StrataCache
+import StrataHotCold
+import StrataLRU
+import StrataSync
+
+/// How the in-process tier of a ``TieredCache`` is built.
+public struct LocalTierOptions: Sendable {
+    /// The structure holding local copies.
+    public enum Kind: Sendable {
+        /// A bounded LRU cache of `capacity` entries.
+        case lru(capacity: Int)
+        /// A hot set of `capacity` entries that admits only keys read often enough
+        /// (frequency sketch, TinyLFU admission), so scans cannot flush hot keys.
+        case hotCold(capacity: Int, promotionThreshold: Int)
+    }
+
+    /// The structure holding local copies.
+    public var kind: Kind
+    /// How long a local copy may be served at most (a lower tier's remaining time bounds it too).
+    public var ttl: Duration
+
+    /// Creates options.
+    public init(kind: Kind, ttl: Duration) {
+        self.kind = kind
+        self.ttl = ttl
+    }
+
+    /// An LRU local tier.
+    public static func lru(capacity: Int, ttl: Duration) -> LocalTierOptions {
+        LocalTierOptions(kind: .lru(capacity: capacity), ttl: ttl)
+    }
+
+    /// A hot/cold local tier: only frequently read keys are kept in process memory.
+    public static func hotCold(capacity: Int, ttl: Duration, promotionThreshold: Int = 3) -> LocalTierOptions {
+        LocalTierOptions(kind: .hotCold(capacity: capacity, promotionThreshold: promotionThreshold), ttl: ttl)
+    }
+}
+
+/// One cached entry with the times that govern it (Unix milliseconds, shared with Redis tiers).
+struct TierEntry<Value: Sendable>: Sendable {
+    /// The value, or `nil` for a cached "not found".
+    var value: Value?
+    /// Until then the entry is fresh.
+    var freshUntil: Int64
+    /// Until then the entry may be served while a refresh runs (stale-while-revalidate).
+    var usableUntil: Int64
+    /// Until then the entry may be served when loading fails (fail-safe).
+    var keptUntil: Int64
+    /// How long loading it took, for probabilistic early refresh.
+    var loadMicroseconds: UInt32
+}
+
+/// A local miss's right to store the value it goes to fetch. An invalidation of the key (or of
+/// everything) while the fetch is in flight revokes it, so a reply that was already stale when
+/// it arrived is never kept.
+struct FillTicket: Sendable {
+    var token: UInt64
+    var epoch: UInt64
+    var promotion: PromotionTicket?
+}
+
+/// The local tier's storage, behind fill tickets.
+protocol LocalTierStorage<Value>: Sendable {
+    associatedtype Value: Sendable
+    /// The entry for `key`, or a ticket to fill it.
+    func lookup(_ key: String) -> TierLookup<Value>
+    /// A ticket for a write made by this process.
+    func ticket(for key: String) -> FillTicket
+    /// Stores `entry` if `ticket` is still valid; returns whether it did.
+    @discardableResult
+    func store(_ key: String, _ entry: TierEntry<Value>, ticket: FillTicket) -> Bool
+    /// Gives up a ticket (the fetch failed).
+    func release(_ key: String, ticket: FillTicket)
+    /// Drops the copy of `key` and revokes its tickets.
+    func invalidate(_ key: String)
+    /// Drops every copy and revokes every ticket.
+    func invalidateAll()
+    var count: Int { get }
+}
+
+enum TierLookup<Value: Sendable> {
+    case hit(TierEntry<Value>)
+    case miss(FillTicket)
+}
+
+/// Tickets: one pending token per key, shared by concurrent misses; removed by a fill, a release,
+/// or an invalidation. Bounded: if too many fetches are pending at once, everything is revoked.
+struct TicketBook {
+    var pending: [String: UInt64] = [:]
+    var nextToken: UInt64 = 0
+    var epoch: UInt64 = 0
+    static let limit = 100_000
+
+    mutating func ticket(for key: String) -> FillTicket {
+        if let token = pending[key] { return FillTicket(token: token, epoch: epoch) }
+        if pending.count >= Self.limit {
+            pending.removeAll()
+            epoch &+= 1
+        }
+        nextToken &+= 1
+        pending[key] = nextToken
+        return FillTicket(token: nextToken, epoch: epoch)
+    }
+
+    /// Consumes the ticket if still valid.
+    mutating func redeem(_ key: String, _ ticket: FillTicket) -> Bool {
+        guard ticket.epoch == epoch, pending[key] == ticket.token else { return false }
+        pending.removeValue(forKey: key)
+        return true
+    }
+}
+
+/// The LRU local tier.
+final class LRULocalTier<Value: Sendable>: LocalTierStorage {
+    let cache: LRUCache<String, TierEntry<Value>>
+    private let book = StrataMutex(TicketBook())
+
+    init(capacity: Int) {
+        cache = LRUCache(capacity: capacity)
+    }
+
+    @inline(__always)
+    func lookup(_ key: String) -> TierLookup<Value> {
+        if let entry = cache.get(key) { return .hit(entry) }
+        return .miss(ticket(for: key))
+    }
+
+    func ticket(for key: String) -> FillTicket {
+        book.withLock { $0.ticket(for: key) }
+    }
+
+    func store(_ key: String, _ entry: TierEntry<Value>, ticket: FillTicket) -> Bool {
+        // The check and the store happen under the book's lock, which invalidations take too.
+        book.withLock { book in
+            guard book.redeem(key, ticket) else { return false }
+            cache.set(key, entry)
+            return true
+        }
+    }
+
+    func release(_ key: String, ticket: FillTicket) {
+        book.withLock { _ = $0.redeem(key, ticket) }
+    }
+
+    func invalidate(_ key: String) {
+        book.withLock { book in
+            book.pending.removeValue(forKey: key)
+            cache.remove(key)
+        }
+    }
+
+    func invalidateAll() {
+        book.withLock { book in
+            book.pending.removeAll()
+            book.epoch &+= 1
+            cache.removeAll()
+        }
+    }
+
+    var count: Int { cache.count }
+}
+
+/// The hot/cold local tier: the hot set's own promotion tickets guard against stale fills, and
+/// the book adds the same guard for invalidate-all.
+final class HotColdLocalTier<Value: Sendable>: LocalTierStorage {
+    let hot: HotSet<String, TierEntry<Value>>
+    private let book = StrataMutex(TicketBook())
+
+    init(capacity: Int, promotionThreshold: Int) {
+        hot = HotSet(capacity: capacity, promotionThreshold: promotionThreshold)
+    }
+
+    func lookup(_ key: String) -> TierLookup<Value> {
+        switch hot.lookup(key) {
+        case .hit(let entry):
+            return .hit(entry)
+        case .miss(let promotion):
+            var ticket = self.ticket(for: key)
+            ticket.promotion = promotion
+            return .miss(ticket)
+        }
+    }
+
+    func ticket(for key: String) -> FillTicket {
+        book.withLock { $0.ticket(for: key) }
+    }
+
+    func store(_ key: String, _ entry: TierEntry<Value>, ticket: FillTicket) -> Bool {
+        book.withLock { book in
+            guard book.redeem(key, ticket) else { return false }
+            // A write by this process (no promotion ticket) drops the hot copy rather than
+            // inserting one: only reads earn a place in the hot set.
+            guard let promotion = ticket.promotion else {
+                hot.invalidate(key)
+                return false
+            }
+            return hot.offer(key, entry, ticket: promotion)
+        }
+    }
+
+    func release(_ key: String, ticket: FillTicket) {
+        book.withLock { _ = $0.redeem(key, ticket) }
+    }
+
+    func invalidate(_ key: String) {
+        book.withLock { book in
+            book.pending.removeValue(forKey: key)
+            hot.invalidate(key)
+        }
+    }
+
+    func invalidateAll() {
+        book.withLock { book in
+            book.pending.removeAll()
+            book.epoch &+= 1
+            hot.removeAll()
+        }
+    }
+
+    var count: Int { hot.count }
+}

@@ -1,0 +1,123 @@
+import StrataCache
+import StrataRESP
+import StrataRedis
+
+/// One Redis tier of a ``TieredCache``: a client, a key namespace, a TTL, and the limits that
+/// keep a slow or dead Redis from slowing every read.
+public struct RedisTierOptions: Sendable {
+    /// A name for statistics, such as `regional` or `global`.
+    public var name: String
+    /// The client the tier talks through. The tier does not shut it down.
+    public var client: RedisClient
+    /// Prefixed to every key (`"users:"` stores `42` as `users:42`). Also the prefix watched in
+    /// broadcast client tracking.
+    public var namespace: String
+    /// How long entries stay fresh in this tier.
+    public var ttl: Duration
+    /// How long one operation may take before the tier is skipped for it.
+    public var timeout: Duration
+    /// Consecutive failures after which the tier is skipped entirely for `breakerOpenDuration`.
+    public var breakerFailureThreshold: Int
+    /// How long a tripped tier is skipped before one probe request tests it again.
+    public var breakerOpenDuration: Duration
+
+    /// Creates options for a Redis tier.
+    public init(
+        name: String = "redis",
+        client: RedisClient,
+        namespace: String,
+        ttl: Duration,
+        timeout: Duration = .milliseconds(250),
+        breakerFailureThreshold: Int = 3,
+        breakerOpenDuration: Duration = .seconds(1)
+    ) {
+        self.name = name
+        self.client = client
+        self.namespace = namespace
+        self.ttl = ttl
+        self.timeout = timeout
+        self.breakerFailureThreshold = breakerFailureThreshold
+        self.breakerOpenDuration = breakerOpenDuration
+    }
+}
+
+/// The runtime side of a Redis tier: envelopes, timeouts, the circuit breaker, counters.
+final class RedisTier: Sendable {
+    let options: RedisTierOptions
+    let counters: TierCounters
+    let breaker: CircuitBreaker
+
+    init(options: RedisTierOptions, clock: any CacheClock) {
+        self.options = options
+        self.counters = TierCounters(name: options.name)
+        self.breaker = CircuitBreaker(
+            failureThreshold: options.breakerFailureThreshold, openDuration: options.breakerOpenDuration, clock: clock)
+    }
+
+    var client: RedisClient { options.client }
+
+    func key(_ key: String) -> String { options.namespace + key }
+
+    /// Reads an envelope. `nil`: not there (or not written by Strata). Throws when the tier failed
+    /// or was skipped; the breaker has recorded it.
+    func get(_ key: String) async throws -> CacheEnvelope? {
+        guard breaker.allow() else {
+            counters.errors.increment()
+            throw RedisClientError(.connectionFailed, "\(options.name) is skipped while its circuit breaker is open")
+        }
+        do {
+            let bytes = try await RedisClient.withCommandTimeout(options.timeout) {
+                try await client.get(self.key(key))
+            }
+            breaker.recordSuccess()
+            return bytes.flatMap(CacheEnvelope.init(decoding:))
+        } catch {
+            breaker.recordFailure()
+            counters.errors.increment()
+            throw error
+        }
+    }
+
+    /// Writes an envelope that Redis keeps for `milliseconds`. Returns whether it was written.
+    @discardableResult
+    func set(_ key: String, _ envelope: CacheEnvelope, milliseconds: Int64) async -> Bool {
+        guard milliseconds > 0 else { return true }
+        guard breaker.allow() else {
+            counters.failedWrites.increment()
+            return false
+        }
+        do {
+            try await RedisClient.withCommandTimeout(options.timeout) {
+                _ = try await client.set(
+                    self.key(key), envelope.encoded(), expiration: .milliseconds(Int(milliseconds)))
+            }
+            breaker.recordSuccess()
+            return true
+        } catch {
+            breaker.recordFailure()
+            counters.failedWrites.increment()
+            return false
+        }
+    }
+
+    /// Deletes keys (one `DEL`). Returns whether it succeeded.
+    @discardableResult
+    func delete(_ keys: [String]) async -> Bool {
+        guard !keys.isEmpty else { return true }
+        guard breaker.allow() else {
+            counters.failedWrites.increment()
+            return false
+        }
+        do {
+            try await RedisClient.withCommandTimeout(options.timeout) {
+                _ = try await client.del(keys.map(self.key))
+            }
+            breaker.recordSuccess()
+            return true
+        } catch {
+            breaker.recordFailure()
+            counters.failedWrites.increment()
+            return false
+        }
+    }
+}
