@@ -100,6 +100,33 @@ final class RedisTier: Sendable {
         }
     }
 
+    /// Writes an envelope and reads the key back in the same round trip (`SET` + `EXISTS`): a
+    /// write ends the server's client tracking of a key, and the read starts it again, so later
+    /// changes by others still reach this process' local copy.
+    @discardableResult
+    func setAndTrack(_ key: String, _ envelope: CacheEnvelope, milliseconds: Int64) async -> Bool {
+        guard milliseconds > 0 else { return true }
+        guard breaker.allow() else {
+            counters.failedWrites.increment()
+            return false
+        }
+        do {
+            var pipeline = RedisPipeline()
+            let written = pipeline.set(self.key(key), envelope.encoded(), expiration: .milliseconds(Int(milliseconds)))
+            pipeline.send("EXISTS", self.key(key))
+            let replies = try await RedisClient.withCommandTimeout(options.timeout) {
+                try await client.execute(pipeline)
+            }
+            _ = try replies[written]
+            breaker.recordSuccess()
+            return true
+        } catch {
+            breaker.recordFailure()
+            counters.failedWrites.increment()
+            return false
+        }
+    }
+
     /// Deletes keys (one `DEL`). Returns whether it succeeded.
     @discardableResult
     func delete(_ keys: [String]) async -> Bool {

@@ -43,6 +43,8 @@ extension TieredCache {
             let namespace = first.options.namespace
             let tracking = try await first.client.startTracking(
                 mode: broadcast ? .broadcast(prefixes: [namespace]) : .default,
+                // Our own writes do not notify us; `RedisTier.setAndTrack` re-reads what it wrote,
+                // because a write ends the server's tracking of the key.
                 noLoop: true,
                 healthCheckInterval: options.coherenceHealthCheckInterval
             ) { [weak self] event in

@@ -327,9 +327,14 @@ public final class TieredCache<Value: Sendable>: Sendable {
             return false
         }
         var allWritten = true
-        for tier in redisTiers.reversed() {
+        let tracksKeys = options.coherence == .clientTracking(broadcast: false)
+        for (index, tier) in redisTiers.enumerated().reversed() {
             let (envelope, milliseconds) = envelope(for: entry, payload: payload, ttl: tier.options.ttl)
-            if !(await tier.set(key, envelope, milliseconds: milliseconds)) {
+            let written =
+                index == 0 && tracksKeys
+                ? await tier.setAndTrack(key, envelope, milliseconds: milliseconds)
+                : await tier.set(key, envelope, milliseconds: milliseconds)
+            if !written {
                 allWritten = false
                 rememberFailedInvalidations([key])
             }
