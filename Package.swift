@@ -107,7 +107,7 @@ let package = Package(
         // The command-line tool: `strata <subcommand>`.
         .executableTarget(
             name: "strata",
-            dependencies: ["StrataSimulator", "StrataRedis", "StrataRESP"],
+            dependencies: ["StrataSimulator", "StrataRedis", "StrataRESP", "StrataTiers", "StrataCache", "StrataSync"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,7 +1,8 @@
 /// What a Redis tier stores for one key: the encoded value, or a "not found" marker, with the
 /// times that govern it, so every app instance reading it agrees on its freshness.
 ///
-/// Layout (big-endian): `0x53 0x01` magic and version, 1 flag byte (bit 0: not found), then
+/// Layout (big-endian): `0x53 0x01` magic and version, 1 flag byte (bit 0: not found; bit 1:
+/// tombstone, an invalidation that keeps stale fills out), then
 /// three Unix times in milliseconds (8 bytes each): fresh until, usable until (stale while
 /// revalidating), kept until (fail-safe); the load time in microseconds (4 bytes, for early
 /// refresh); then the payload.
@@ -13,6 +14,8 @@ struct CacheEnvelope: Sendable, Equatable {
     var payload: [UInt8]
     /// The loader found nothing for the key (negative caching).
     var isNegative: Bool
+    /// Not a value: the key was invalidated, and fills must not write it back for a while.
+    var isTombstone = false
     var freshUntil: Int64
     var usableUntil: Int64
     var keptUntil: Int64
@@ -36,7 +39,7 @@ struct CacheEnvelope: Sendable, Equatable {
         bytes.reserveCapacity(Self.headerSize + payload.count)
         bytes.append(Self.magic.0)
         bytes.append(Self.magic.1)
-        bytes.append(isNegative ? 1 : 0)
+        bytes.append((isNegative ? 1 : 0) | (isTombstone ? 2 : 0))
         for time in [freshUntil, usableUntil, keptUntil] { Self.append(UInt64(bitPattern: time), bytes: 8, to: &bytes) }
         Self.append(UInt64(loadMicroseconds), bytes: 4, to: &bytes)
         bytes.append(contentsOf: payload)
@@ -47,11 +50,21 @@ struct CacheEnvelope: Sendable, Equatable {
     init?(decoding bytes: [UInt8]) {
         guard bytes.count >= Self.headerSize, bytes[0] == Self.magic.0, bytes[1] == Self.magic.1 else { return nil }
         isNegative = bytes[2] & 1 != 0
+        isTombstone = bytes[2] & 2 != 0
         freshUntil = Int64(bitPattern: Self.read(bytes, at: 3, count: 8))
         usableUntil = Int64(bitPattern: Self.read(bytes, at: 11, count: 8))
         keptUntil = Int64(bitPattern: Self.read(bytes, at: 19, count: 8))
         loadMicroseconds = UInt32(truncatingIfNeeded: Self.read(bytes, at: 27, count: 4))
         payload = Array(bytes[Self.headerSize...])
+    }
+
+    /// A tombstone: an invalidation marker kept for `hold`.
+    static func tombstone(now: Int64) -> CacheEnvelope {
+        var envelope = CacheEnvelope(
+            payload: [], isNegative: false, freshUntil: 0, usableUntil: 0, keptUntil: 0, loadMicroseconds: 0)
+        envelope.isTombstone = true
+        envelope.freshUntil = now
+        return envelope
     }
 
     private static func append(_ value: UInt64, bytes count: Int, to bytes: inout [UInt8]) {

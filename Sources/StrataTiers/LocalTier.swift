@@ -60,15 +60,25 @@ struct FillTicket: Sendable {
 }
 
 /// The local tier's storage, behind fill tickets.
+///
+/// Two kinds of ticket: a fill (a read that missed and fetches the value) and a write (this
+/// process changing the value). A fill is revoked by any invalidation or write of its key, and
+/// refused while a write of the key is in flight; a write is revoked only by an invalidation. So a
+/// fetch that raced a write can never leave its older reply in place of the written value.
 protocol LocalTierStorage<Value>: Sendable {
     associatedtype Value: Sendable
     /// The entry for `key`, or a ticket to fill it.
     func lookup(_ key: String) -> TierLookup<Value>
-    /// A ticket for a write made by this process.
+    /// A fill ticket for `key` (a read that found an expired entry and fetches again).
     func ticket(for key: String) -> FillTicket
-    /// Stores `entry` if `ticket` is still valid; returns whether it did.
+    /// Stores a fetched `entry` if the fill `ticket` is still valid; returns whether it did.
     @discardableResult
     func store(_ key: String, _ entry: TierEntry<Value>, ticket: FillTicket) -> Bool
+    /// Starts a write of `key` by this process: drops the local copy and revokes fills.
+    func beginWrite(_ key: String) -> FillTicket
+    /// Finishes a write: stores `entry` (when given) unless an invalidation came meanwhile, and
+    /// revokes fills that started during the write.
+    func completeWrite(_ key: String, _ entry: TierEntry<Value>?, ticket: FillTicket)
     /// Gives up a ticket (the fetch failed).
     func release(_ key: String, ticket: FillTicket)
     /// Drops the copy of `key` and revokes its tickets.
@@ -83,10 +93,12 @@ enum TierLookup<Value: Sendable> {
     case miss(FillTicket)
 }
 
-/// Tickets: one pending token per key, shared by concurrent misses; removed by a fill, a release,
-/// or an invalidation. Bounded: if too many fetches are pending at once, everything is revoked.
+/// Tickets: one pending fill token per key, shared by concurrent misses, removed by a fill, a
+/// release, a write or an invalidation; and one write token per key being written. Bounded: if too
+/// many are pending at once, everything is revoked.
 struct TicketBook {
     var pending: [String: UInt64] = [:]
+    var writes: [String: UInt64] = [:]
     var nextToken: UInt64 = 0
     var epoch: UInt64 = 0
     static let limit = 100_000
@@ -102,11 +114,41 @@ struct TicketBook {
         return FillTicket(token: nextToken, epoch: epoch)
     }
 
-    /// Consumes the ticket if still valid.
+    /// Consumes the fill ticket if still valid (and no write of the key is in flight).
     mutating func redeem(_ key: String, _ ticket: FillTicket) -> Bool {
         guard ticket.epoch == epoch, pending[key] == ticket.token else { return false }
         pending.removeValue(forKey: key)
+        return writes[key] == nil
+    }
+
+    mutating func beginWrite(_ key: String) -> FillTicket {
+        pending.removeValue(forKey: key)
+        if writes.count >= Self.limit {
+            writes.removeAll()
+            epoch &+= 1
+        }
+        nextToken &+= 1
+        writes[key] = nextToken
+        return FillTicket(token: nextToken, epoch: epoch)
+    }
+
+    /// Ends a write; true if it was not revoked meanwhile.
+    mutating func completeWrite(_ key: String, _ ticket: FillTicket) -> Bool {
+        pending.removeValue(forKey: key)
+        guard ticket.epoch == epoch, writes[key] == ticket.token else { return false }
+        writes.removeValue(forKey: key)
         return true
+    }
+
+    mutating func revoke(_ key: String) {
+        pending.removeValue(forKey: key)
+        writes.removeValue(forKey: key)
+    }
+
+    mutating func revokeAll() {
+        pending.removeAll()
+        writes.removeAll()
+        epoch &+= 1
     }
 }
 
@@ -142,17 +184,30 @@ final class LRULocalTier<Value: Sendable>: LocalTierStorage {
         book.withLock { _ = $0.redeem(key, ticket) }
     }
 
+    func beginWrite(_ key: String) -> FillTicket {
+        book.withLock { book in
+            cache.remove(key)
+            return book.beginWrite(key)
+        }
+    }
+
+    func completeWrite(_ key: String, _ entry: TierEntry<Value>?, ticket: FillTicket) {
+        book.withLock { book in
+            guard book.completeWrite(key, ticket), let entry else { return }
+            cache.set(key, entry)
+        }
+    }
+
     func invalidate(_ key: String) {
         book.withLock { book in
-            book.pending.removeValue(forKey: key)
+            book.revoke(key)
             cache.remove(key)
         }
     }
 
     func invalidateAll() {
         book.withLock { book in
-            book.pending.removeAll()
-            book.epoch &+= 1
+            book.revokeAll()
             cache.removeAll()
         }
     }
@@ -187,13 +242,7 @@ final class HotColdLocalTier<Value: Sendable>: LocalTierStorage {
 
     func store(_ key: String, _ entry: TierEntry<Value>, ticket: FillTicket) -> Bool {
         book.withLock { book in
-            guard book.redeem(key, ticket) else { return false }
-            // A write by this process (no promotion ticket) drops the hot copy rather than
-            // inserting one: only reads earn a place in the hot set.
-            guard let promotion = ticket.promotion else {
-                hot.invalidate(key)
-                return false
-            }
+            guard book.redeem(key, ticket), let promotion = ticket.promotion else { return false }
             return hot.offer(key, entry, ticket: promotion)
         }
     }
@@ -202,17 +251,28 @@ final class HotColdLocalTier<Value: Sendable>: LocalTierStorage {
         book.withLock { _ = $0.redeem(key, ticket) }
     }
 
+    func beginWrite(_ key: String) -> FillTicket {
+        book.withLock { book in
+            hot.invalidate(key)
+            return book.beginWrite(key)
+        }
+    }
+
+    /// Only reads earn a place in the hot set: a write leaves no hot copy.
+    func completeWrite(_ key: String, _ entry: TierEntry<Value>?, ticket: FillTicket) {
+        book.withLock { _ = $0.completeWrite(key, ticket) }
+    }
+
     func invalidate(_ key: String) {
         book.withLock { book in
-            book.pending.removeValue(forKey: key)
+            book.revoke(key)
             hot.invalidate(key)
         }
     }
 
     func invalidateAll() {
         book.withLock { book in
-            book.pending.removeAll()
-            book.epoch &+= 1
+            book.revokeAll()
             hot.removeAll()
         }
     }

@@ -78,66 +78,75 @@ final class RedisTier: Sendable {
         }
     }
 
-    /// Writes an envelope that Redis keeps for `milliseconds`. Returns whether it was written.
-    @discardableResult
-    func set(_ key: String, _ envelope: CacheEnvelope, milliseconds: Int64) async -> Bool {
-        guard milliseconds > 0 else { return true }
-        guard breaker.allow() else {
-            counters.failedWrites.increment()
-            return false
-        }
-        do {
-            try await RedisClient.withCommandTimeout(options.timeout) {
-                _ = try await client.set(
-                    self.key(key), envelope.encoded(), expiration: .milliseconds(Int(milliseconds)))
-            }
-            breaker.recordSuccess()
-            return true
-        } catch {
-            breaker.recordFailure()
-            counters.failedWrites.increment()
-            return false
-        }
+    /// How a write treats what the tier already holds.
+    enum WriteMode {
+        /// A change by the application: replaces anything (`SET`).
+        case overwrite
+        /// A cache fill: only if the key is absent (`SET NX`), so a fill never replaces a newer
+        /// write or an invalidation's tombstone.
+        case fill
     }
 
-    /// Writes an envelope and reads the key back in the same round trip (`SET` + `EXISTS`): a
-    /// write ends the server's client tracking of a key, and the read starts it again, so later
-    /// changes by others still reach this process' local copy.
-    @discardableResult
-    func setAndTrack(_ key: String, _ envelope: CacheEnvelope, milliseconds: Int64) async -> Bool {
-        guard milliseconds > 0 else { return true }
+    enum WriteOutcome {
+        case written
+        /// A fill found the key taken (a newer write, or a tombstone).
+        case rejected
+        case failed
+    }
+
+    /// Writes an envelope that Redis keeps for `milliseconds`. With `track`, the key is read back
+    /// in the same round trip (`EXISTS`): a write ends the server's client tracking of a key, and
+    /// the read starts it again, so later changes by others still reach this process.
+    func write(
+        _ key: String,
+        _ envelope: CacheEnvelope,
+        milliseconds: Int64,
+        mode: WriteMode,
+        track: Bool
+    ) async -> WriteOutcome {
+        guard milliseconds > 0 else { return .written }
         guard breaker.allow() else {
             counters.failedWrites.increment()
-            return false
+            return .failed
         }
         do {
             var pipeline = RedisPipeline()
-            let written = pipeline.set(self.key(key), envelope.encoded(), expiration: .milliseconds(Int(milliseconds)))
-            pipeline.send("EXISTS", self.key(key))
+            let written = pipeline.set(
+                self.key(key), envelope.encoded(), expiration: .milliseconds(Int(milliseconds)),
+                condition: mode == .fill ? .ifNotExists : .always)
+            if track { pipeline.send("EXISTS", self.key(key)) }
             let replies = try await RedisClient.withCommandTimeout(options.timeout) {
                 try await client.execute(pipeline)
             }
-            _ = try replies[written]
+            let accepted = try replies[written]
             breaker.recordSuccess()
-            return true
+            return accepted ? .written : .rejected
         } catch {
             breaker.recordFailure()
             counters.failedWrites.increment()
-            return false
+            return .failed
         }
     }
 
-    /// Deletes keys (one `DEL`). Returns whether it succeeded.
+    /// Replaces keys with tombstones kept for `hold` (one round trip): readers see a miss, and
+    /// fills (`SET NX`) cannot write back a value loaded before the invalidation. Returns whether
+    /// it succeeded.
     @discardableResult
-    func delete(_ keys: [String]) async -> Bool {
+    func tombstone(_ keys: [String], hold: Duration, now: Int64) async -> Bool {
         guard !keys.isEmpty else { return true }
         guard breaker.allow() else {
             counters.failedWrites.increment()
             return false
         }
         do {
-            try await RedisClient.withCommandTimeout(options.timeout) {
-                _ = try await client.del(keys.map(self.key))
+            var pipeline = RedisPipeline()
+            let marker = CacheEnvelope.tombstone(now: now).encoded()
+            for key in keys { pipeline.set(self.key(key), marker, expiration: .after(hold)) }
+            let replies = try await RedisClient.withCommandTimeout(options.timeout) {
+                try await client.execute(pipeline)
+            }
+            for reply in replies.replies where reply.isError {
+                throw RedisServerError(message: reply.errorMessage ?? "")
             }
             breaker.recordSuccess()
             return true
@@ -147,4 +156,5 @@ final class RedisTier: Sendable {
             return false
         }
     }
+
 }

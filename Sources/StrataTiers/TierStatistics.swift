@@ -28,6 +28,11 @@ public struct TierStatistics: Sendable, Hashable, CustomStringConvertible {
     /// 99th-percentile read latency, in microseconds.
     public var p99Microseconds = 0.0
 
+    /// Counters at zero for the tier named `name`.
+    public init(name: String) {
+        self.name = name
+    }
+
     /// Hits divided by reads, 0 when there were none.
     public var hitRatio: Double {
         hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses)

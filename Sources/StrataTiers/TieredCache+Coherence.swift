@@ -43,7 +43,7 @@ extension TieredCache {
             let namespace = first.options.namespace
             let tracking = try await first.client.startTracking(
                 mode: broadcast ? .broadcast(prefixes: [namespace]) : .default,
-                // Our own writes do not notify us; `RedisTier.setAndTrack` re-reads what it wrote,
+                // Our own writes do not notify us; `RedisTier.write(track:)` re-reads what it wrote,
                 // because a write ends the server's tracking of the key.
                 noLoop: true,
                 healthCheckInterval: options.coherenceHealthCheckInterval
@@ -164,7 +164,8 @@ extension TieredCache {
             guard region != self.region else { return }
             let nearer = Array(redisTiers.dropLast())
             Task {
-                for tier in nearer where !(await tier.delete(keys)) {
+                let now = self.clock.unixMilliseconds
+                for tier in nearer where !(await tier.tombstone(keys, hold: self.options.tombstoneTTL, now: now)) {
                     self.rememberFailedInvalidations(keys)
                 }
                 for key in keys { self.local?.invalidate(key) }
@@ -243,7 +244,8 @@ extension TieredCache {
         let keys = pendingInvalidations.withLock { Array($0) }
         guard !keys.isEmpty else { return }
         var allDeleted = true
-        for tier in redisTiers where !(await tier.delete(keys)) {
+        let now = clock.unixMilliseconds
+        for tier in redisTiers where !(await tier.tombstone(keys, hold: options.tombstoneTTL, now: now)) {
             allDeleted = false
         }
         if allDeleted {
@@ -300,7 +302,8 @@ extension TieredCache {
                 else { continue }
                 candidate.counters.hits.increment()
                 backfill(key, found, above: index)
-                return .found(Fetched(entry: found, isFailSafe: false, cacheable: true))
+                return .found(
+                    Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(candidate.options.name)))
             }
         }
         return .unavailable

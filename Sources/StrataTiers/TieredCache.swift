@@ -66,6 +66,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
         var isFailSafe: Bool
         /// Whether it may be stored in the local tier.
         var cacheable: Bool
+        /// Where it came from.
+        var source: TierSource
     }
 
     /// Creates a tiered cache.
@@ -122,13 +124,13 @@ public final class TieredCache<Value: Sendable>: Sendable {
 
     /// The value for `key` with how long it stays fresh, for HTTP caching headers.
     public func fetch(_ key: String) async throws -> TieredCacheResult<Value> {
-        let entry = try await entry(for: key)
+        let (entry, source) = try await entry(for: key)
         let remaining = entry.freshUntil - clock.unixMilliseconds
         return TieredCacheResult(
-            value: entry.value, remainingTTL: .milliseconds(max(0, remaining)), isStale: remaining <= 0)
+            value: entry.value, remainingTTL: .milliseconds(max(0, remaining)), isStale: remaining <= 0, source: source)
     }
 
-    func entry(for key: String) async throws -> TierEntry<Value> {
+    func entry(for key: String) async throws -> (TierEntry<Value>, TierSource) {
         requests.increment()
         let started = clock.now
         var ticket: FillTicket?
@@ -141,12 +143,12 @@ public final class TieredCache<Value: Sendable>: Sendable {
                 if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
                     refreshInBackground(key)
                 }
-                return entry
+                return (entry, .local)
             case .hit(let entry) where now < entry.usableUntil:
                 localCounters.hits.increment()
                 localCounters.staleServed.increment()
                 refreshInBackground(key)
-                return entry
+                return (entry, .local)
             case .hit(let entry):
                 if now < entry.keptUntil { failSafe = entry }
                 localCounters.misses.increment()
@@ -168,7 +170,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
                 }
             }
             endToEnd.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
-            return fetched.entry
+            return (fetched.entry, fetched.source)
         } catch {
             if let local, let ticket { local.release(key, ticket: ticket) }
             throw error
@@ -199,7 +201,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
                     refreshInBackground(key)
                 }
                 backfill(key, found, above: index)
-                return Fetched(entry: found, isFailSafe: false, cacheable: true)
+                return Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(tier.options.name))
             }
             let keptLonger = found.keptUntil > (failSafe?.keptUntil ?? Int64.min)
             if now < found.keptUntil && keptLonger { failSafe = found }
@@ -234,16 +236,19 @@ public final class TieredCache<Value: Sendable>: Sendable {
             let micros = UInt32(clamping: elapsed.tierNanoseconds / 1000)
             guard value != nil || options.negativeTTL != nil else {
                 return Fetched(
-                    entry: makeEntry(nil, ttl: .zero, loadMicroseconds: micros), isFailSafe: false, cacheable: false)
+                    entry: makeEntry(nil, ttl: .zero, loadMicroseconds: micros), isFailSafe: false, cacheable: false,
+                    source: .loader)
             }
             let entry = makeEntry(value, ttl: value == nil ? options.negativeTTL! : baseTTL, loadMicroseconds: micros)
-            await writeThrough(key, entry)
-            return Fetched(entry: entry, isFailSafe: false, cacheable: true)
+            // A fill: refused by a tier that holds a newer write or a tombstone, in which case the
+            // value may be outdated already and is not kept locally either.
+            let accepted = await writeThrough(key, entry, mode: .fill)
+            return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
         } catch {
             loaderCounters.loadErrors.increment()
             if let failSafe, clock.unixMilliseconds < failSafe.keptUntil {
                 loaderCounters.staleServed.increment()
-                return Fetched(entry: failSafe, isFailSafe: true, cacheable: false)
+                return Fetched(entry: failSafe, isFailSafe: true, cacheable: false, source: .failSafe)
             }
             throw error
         }
@@ -284,16 +289,12 @@ public final class TieredCache<Value: Sendable>: Sendable {
     /// other instances. A Redis write that fails is counted and drops the local copy, since Redis
     /// may still hold the old value.
     public func set(_ key: String, _ value: Value, ttl: Duration? = nil) async {
-        let ticket = local?.ticket(for: key)
+        let ticket = local?.beginWrite(key)
         let entry = makeEntry(value, ttl: ttl ?? baseTTL, loadMicroseconds: 0)
-        let written = await writeThrough(key, entry)
+        let written = await writeThrough(key, entry, mode: .overwrite)
         if let local, let ticket {
-            if written && coherent.load(ordering: .relaxed) {
-                local.store(key, bounded(entry, ttl: localTTL), ticket: ticket)
-            } else {
-                local.release(key, ticket: ticket)
-                local.invalidate(key)
-            }
+            let keep = written && coherent.load(ordering: .relaxed)
+            local.completeWrite(key, keep ? bounded(entry, ttl: localTTL) : nil, ticket: ticket)
         }
         publishChange([key])
     }
@@ -303,21 +304,26 @@ public final class TieredCache<Value: Sendable>: Sendable {
         await invalidate([key])
     }
 
-    /// Removes `keys` from every tier, here and in other instances (one `DEL` per Redis tier).
+    /// Removes `keys` from every tier, here and in other instances (one round trip per Redis
+    /// tier). Redis tiers keep a tombstone for ``TieredCacheOptions/tombstoneTTL`` so a load that
+    /// began before the invalidation cannot write its older value back.
     public func invalidate(_ keys: [String]) async {
         guard !keys.isEmpty else { return }
         for key in keys { local?.invalidate(key) }
-        for tier in redisTiers where !(await tier.delete(keys)) {
+        let now = clock.unixMilliseconds
+        for tier in redisTiers where !(await tier.tombstone(keys, hold: options.tombstoneTTL, now: now)) {
             rememberFailedInvalidations(keys)
         }
-        // A fetch may have refilled a local copy from Redis before the DEL landed.
+        // A fetch may have refilled a local copy from Redis before the tombstone landed.
         for key in keys { local?.invalidate(key) }
         publishChange(keys)
     }
 
-    /// Writes `entry` to every Redis tier, farthest first, each bounded by its own TTL.
+    /// Writes `entry` to every Redis tier, farthest first, each bounded by its own TTL. Returns
+    /// whether the nearest tier took it (a fill that the nearest tier refused must not be kept
+    /// locally; a failed overwrite is retried as an invalidation).
     @discardableResult
-    func writeThrough(_ key: String, _ entry: TierEntry<Value>) async -> Bool {
+    func writeThrough(_ key: String, _ entry: TierEntry<Value>, mode: RedisTier.WriteMode) async -> Bool {
         guard !redisTiers.isEmpty else { return true }
         let payload: [UInt8]
         do {
@@ -326,20 +332,16 @@ public final class TieredCache<Value: Sendable>: Sendable {
             for tier in redisTiers { tier.counters.failedWrites.increment() }
             return false
         }
-        var allWritten = true
+        var nearestTook = false
         let tracksKeys = options.coherence == .clientTracking(broadcast: false)
         for (index, tier) in redisTiers.enumerated().reversed() {
             let (envelope, milliseconds) = envelope(for: entry, payload: payload, ttl: tier.options.ttl)
-            let written =
-                index == 0 && tracksKeys
-                ? await tier.setAndTrack(key, envelope, milliseconds: milliseconds)
-                : await tier.set(key, envelope, milliseconds: milliseconds)
-            if !written {
-                allWritten = false
-                rememberFailedInvalidations([key])
-            }
+            let outcome = await tier.write(
+                key, envelope, milliseconds: milliseconds, mode: mode, track: index == 0 && tracksKeys)
+            if index == 0 { nearestTook = outcome == .written }
+            if outcome == .failed && mode == .overwrite { rememberFailedInvalidations([key]) }
         }
-        return allWritten
+        return nearestTook
     }
 
     /// Copies an entry found in tier `index` into the tiers above it, in the background.
@@ -361,9 +363,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
             defer { self.backfillsInFlight.subtract(1, ordering: .relaxed) }
             for tier in tiers.reversed() {
                 let (envelope, milliseconds) = self.envelope(for: entry, payload: payload, ttl: tier.options.ttl)
-                if await tier.set(key, envelope, milliseconds: milliseconds) {
-                    tier.counters.backfills.increment()
-                }
+                let outcome = await tier.write(key, envelope, milliseconds: milliseconds, mode: .fill, track: false)
+                if outcome == .written { tier.counters.backfills.increment() }
             }
         }
     }
@@ -402,6 +403,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
     }
 
     func entry(from envelope: CacheEnvelope, tier: RedisTier) -> TierEntry<Value>? {
+        guard !envelope.isTombstone else { return nil }
         var value: Value?
         if !envelope.isNegative {
             do {
@@ -441,6 +443,29 @@ public struct TieredCacheResult<Value: Sendable>: Sendable {
     public var remainingTTL: Duration
     /// Whether it was served past its TTL (stale-while-revalidate or fail-safe).
     public var isStale: Bool
+    /// The tier that answered.
+    public var source: TierSource
+}
+
+/// Which tier answered a read.
+public enum TierSource: Sendable, Hashable, CustomStringConvertible {
+    /// The in-process tier.
+    case local
+    /// The Redis tier with this name.
+    case redis(String)
+    /// The loader (the source of truth).
+    case loader
+    /// The last known value, served because loading failed (fail-safe).
+    case failSafe
+
+    public var description: String {
+        switch self {
+        case .local: return "local"
+        case .redis(let name): return name
+        case .loader: return "loader"
+        case .failSafe: return "fail-safe"
+        }
+    }
 }
 
 /// A snapshot of a ``TieredCache``'s counters.

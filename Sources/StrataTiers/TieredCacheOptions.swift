@@ -61,7 +61,11 @@ public struct TieredCacheOptions: Sendable {
     public var coherenceHealthCheckInterval: Duration = .seconds(1)
     /// How long published invalidations are collected before going out in one message.
     public var publishBatchWindow: Duration = .milliseconds(1)
-    /// Invalidations whose Redis `DEL` failed are retried when the tier recovers; at most this many
+    /// After an invalidation, Redis tiers hold a tombstone for the key this long: fills are
+    /// refused meanwhile, so a load that began before the invalidation cannot write its older
+    /// value back. Keep it above the loader's slowest time.
+    public var tombstoneTTL: Duration = .seconds(5)
+    /// Invalidations whose Redis write failed are retried when the tier recovers; at most this many
     /// are remembered (beyond that, the failure is counted and the tier keeps the old value until
     /// its TTL).
     public var maximumPendingInvalidations: Int = 10_000

@@ -314,6 +314,7 @@ struct BenchResult {
 /// `value` with `decimals` digits after the point.
 func format(_ value: Double, _ decimals: Int) -> String {
     guard value.isFinite else { return "\(value)" }
+    if decimals == 0 { return String(Int(value.rounded())) }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let rounded = (value * scale).rounded() / scale
@@ -322,7 +323,6 @@ func format(_ value: Double, _ decimals: Int) -> String {
     if !text.contains(".") { text += "." }
     let fraction = text.split(separator: ".", omittingEmptySubsequences: false)[1].count
     if fraction < decimals { text += String(repeating: "0", count: decimals - fraction) }
-    if decimals == 0 { text.removeLast() }
     return text
 }
 

@@ -29,6 +29,7 @@ struct UsageError: Error {
 enum Strata {
     /// Every subcommand, in the order `--help` lists them.
     static let subcommands: [any Subcommand.Type] = [
+        DemoCommand.self,
         BenchCommand.self,
         SimulateCommand.self,
     ]
