@@ -26,6 +26,8 @@ let package = Package(
             name: "RESPCompare",
             dependencies: ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
         ),
+        // A redis-server child process for the benchmarks that need one.
+        .target(name: "BenchmarkRedisServer"),
         // glibc's mallinfo2, which the Swift Glibc module does not export.
         .target(name: "CMallocStats"),
         // `swift run -c release LocalCacheMemory`: bytes per entry of the local cache layers
@@ -48,6 +50,17 @@ let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
     (
         "RESPBenchmarks",
         ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
+    ),
+    (
+        "RedisBenchmarks",
+        [
+            "BenchmarkRedisServer",
+            .product(name: "StrataCache", package: "Strata"),
+            .product(name: "StrataLRU", package: "Strata"),
+            .product(name: "StrataRESP", package: "Strata"),
+            .product(name: "StrataRedis", package: "Strata"),
+            .product(name: "StrataTiers", package: "Strata"),
+        ]
     ),
     (
         "LocalCacheBenchmarks",

@@ -1,5 +1,6 @@
 import StrataCache
 import StrataSync
+import Synchronization
 
 /// Skips a failing tier for a while instead of waiting on it for every read, then lets one probe
 /// through to see whether it recovered.
@@ -24,6 +25,9 @@ final class CircuitBreaker: Sendable {
     let openDuration: Duration
     private let clock: any CacheClock
     private let state = StrataMutex(State())
+    /// Mirror `phase == .closed` and `consecutiveFailures == 0`, so the common case needs no lock.
+    private let closed = Atomic<Bool>(true)
+    private let clean = Atomic<Bool>(true)
 
     init(failureThreshold: Int, openDuration: Duration, clock: any CacheClock) {
         self.failureThreshold = max(1, failureThreshold)
@@ -35,7 +39,8 @@ final class CircuitBreaker: Sendable {
 
     /// Whether a call may go to the tier now. A `true` in half-open state makes the caller the probe.
     func allow() -> Bool {
-        state.withLock { s in
+        if closed.load(ordering: .relaxed) { return true }
+        return state.withLock { s in
             switch s.phase {
             case .closed:
                 return true
@@ -56,10 +61,13 @@ final class CircuitBreaker: Sendable {
     var isClosed: Bool { state.withLock { $0.phase == .closed } }
 
     func recordSuccess() {
+        if closed.load(ordering: .relaxed) && clean.load(ordering: .relaxed) { return }
         state.withLock { s in
             s.consecutiveFailures = 0
             s.probeInFlight = false
             s.phase = .closed
+            closed.store(true, ordering: .relaxed)
+            clean.store(true, ordering: .relaxed)
         }
     }
 
@@ -67,8 +75,10 @@ final class CircuitBreaker: Sendable {
         state.withLock { s in
             s.consecutiveFailures += 1
             s.probeInFlight = false
+            clean.store(false, ordering: .relaxed)
             if s.phase == .halfOpen || s.consecutiveFailures >= failureThreshold {
                 s.phase = .open(until: clock.now.advanced(by: openDuration))
+                closed.store(false, ordering: .relaxed)
             }
         }
     }

@@ -37,17 +37,27 @@ public struct LocalTierOptions: Sendable {
 }
 
 /// One cached entry with the times that govern it (Unix milliseconds, shared with Redis tiers).
+@usableFromInline
 struct TierEntry<Value: Sendable>: Sendable {
     /// The value, or `nil` for a cached "not found".
-    var value: Value?
+    @usableFromInline var value: Value?
     /// Until then the entry is fresh.
-    var freshUntil: Int64
+    @usableFromInline var freshUntil: Int64
     /// Until then the entry may be served while a refresh runs (stale-while-revalidate).
-    var usableUntil: Int64
+    @usableFromInline var usableUntil: Int64
     /// Until then the entry may be served when loading fails (fail-safe).
-    var keptUntil: Int64
+    @usableFromInline var keptUntil: Int64
     /// How long loading it took, for probabilistic early refresh.
-    var loadMicroseconds: UInt32
+    @usableFromInline var loadMicroseconds: UInt32
+
+    @usableFromInline
+    init(value: Value?, freshUntil: Int64, usableUntil: Int64, keptUntil: Int64, loadMicroseconds: UInt32) {
+        self.value = value
+        self.freshUntil = freshUntil
+        self.usableUntil = usableUntil
+        self.keptUntil = keptUntil
+        self.loadMicroseconds = loadMicroseconds
+    }
 }
 
 /// A local miss's right to store the value it goes to fetch. An invalidation of the key (or of
@@ -69,6 +79,9 @@ protocol LocalTierStorage<Value>: Sendable {
     associatedtype Value: Sendable
     /// The entry for `key`, or a ticket to fill it.
     func lookup(_ key: String) -> TierLookup<Value>
+    /// The entry for `key` if present, without a ticket on a miss (the fast path); `nil` also when
+    /// the storage has no cheap way to tell.
+    func hit(_ key: String) -> TierEntry<Value>?
     /// A fill ticket for `key` (a read that found an expired entry and fetches again).
     func ticket(for key: String) -> FillTicket
     /// Stores a fetched `entry` if the fill `ticket` is still valid; returns whether it did.
@@ -153,8 +166,9 @@ struct TicketBook {
 }
 
 /// The LRU local tier.
+@usableFromInline
 final class LRULocalTier<Value: Sendable>: LocalTierStorage {
-    let cache: LRUCache<String, TierEntry<Value>>
+    @usableFromInline let cache: LRUCache<String, TierEntry<Value>>
     private let book = StrataMutex(TicketBook())
 
     init(capacity: Int) {
@@ -165,6 +179,11 @@ final class LRULocalTier<Value: Sendable>: LocalTierStorage {
     func lookup(_ key: String) -> TierLookup<Value> {
         if let entry = cache.get(key) { return .hit(entry) }
         return .miss(ticket(for: key))
+    }
+
+    @inline(__always)
+    func hit(_ key: String) -> TierEntry<Value>? {
+        cache.get(key)
     }
 
     func ticket(for key: String) -> FillTicket {
@@ -235,6 +254,9 @@ final class HotColdLocalTier<Value: Sendable>: LocalTierStorage {
             return .miss(ticket)
         }
     }
+
+    /// Always the full path: a hot set lookup records the read for admission, once.
+    func hit(_ key: String) -> TierEntry<Value>? { nil }
 
     func ticket(for key: String) -> FillTicket {
         book.withLock { $0.ticket(for: key) }

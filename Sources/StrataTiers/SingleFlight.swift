@@ -4,8 +4,9 @@ import Synchronization
 /// Runs one operation per key at a time, however many callers ask at once; every caller gets its
 /// result or its error.
 ///
-/// The operation runs in its own task, so a caller that is cancelled stops waiting (with
-/// `CancellationError`) without cancelling the load the others wait for.
+/// The first caller (the leader) runs the operation in its own task, so the common case costs no
+/// extra task or thread hop. A waiter that is cancelled stops waiting (`CancellationError`) and the
+/// load goes on for the others; if the leader itself is cancelled, a waiter takes over the load.
 final class SingleFlight<Value: Sendable>: Sendable {
     private final class Flight: Sendable {
         struct State {
@@ -13,24 +14,54 @@ final class SingleFlight<Value: Sendable>: Sendable {
             var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
         }
         let state = StrataMutex(State())
+
+        /// Records the result and returns who waited for it.
+        func finish(_ result: Result<Value, any Error>) -> [CheckedContinuation<Value, any Error>] {
+            state.withLock { state in
+                state.result = result
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
+            }
+        }
     }
+
+    /// Tells waiters that the leader was cancelled before finishing: one of them should load.
+    private struct LeaderCancelled: Error {}
 
     private let flights = StrataMutex<[String: Flight]>([:])
     private let waiterIDs = Atomic<UInt64>(0)
 
     /// The result of `operation` for `key`, shared with every concurrent caller for the same key.
-    /// `isLeader` tells whether this caller started the operation.
+    /// `isLeader` tells whether this caller ran the operation.
     func run(
         _ key: String,
-        _ operation: @escaping @Sendable () async throws -> Value
+        _ operation: @Sendable () async throws -> Value
     ) async throws -> (value: Value, isLeader: Bool) {
-        let (flight, isLeader) = start(key, operation)
-        return (try await wait(for: flight), isLeader)
+        while true {
+            let (flight, isLeader) = join(key)
+            if isLeader {
+                let result: Result<Value, any Error>
+                do { result = .success(try await operation()) } catch { result = .failure(error) }
+                flights.withLock { flights in
+                    if flights[key] === flight { flights.removeValue(forKey: key) }
+                }
+                let shared: Result<Value, any Error> =
+                    if case .failure = result, Task.isCancelled { .failure(LeaderCancelled()) } else { result }
+                for waiter in flight.finish(shared) { waiter.resume(with: shared) }
+                return (try result.get(), true)
+            }
+            do {
+                return (try await wait(for: flight), false)
+            } catch is LeaderCancelled {
+                continue
+            }
+        }
     }
 
-    /// Starts `operation` for `key` in the background unless one is already running; returns at once.
+    /// Starts `operation` for `key` in a background task unless one is already running; returns at once.
     func runInBackground(_ key: String, _ operation: @escaping @Sendable () async throws -> Value) {
-        _ = start(key, operation)
+        guard !isRunning(key) else { return }
+        Task { _ = try? await self.run(key, operation) }
     }
 
     /// Whether an operation for `key` is running.
@@ -38,29 +69,13 @@ final class SingleFlight<Value: Sendable>: Sendable {
         flights.withLock { $0[key] != nil }
     }
 
-    private func start(_ key: String, _ operation: @escaping @Sendable () async throws -> Value) -> (Flight, Bool) {
-        let (flight, isLeader) = flights.withLock { flights -> (Flight, Bool) in
+    private func join(_ key: String) -> (Flight, Bool) {
+        flights.withLock { flights -> (Flight, Bool) in
             if let existing = flights[key] { return (existing, false) }
             let flight = Flight()
             flights[key] = flight
             return (flight, true)
         }
-        if isLeader {
-            Task {
-                let result: Result<Value, any Error>
-                do { result = .success(try await operation()) } catch { result = .failure(error) }
-                flights.withLock { flights in
-                    if flights[key] === flight { flights.removeValue(forKey: key) }
-                }
-                let waiters = flight.state.withLock { s -> [CheckedContinuation<Value, any Error>] in
-                    s.result = result
-                    defer { s.waiters = [:] }
-                    return Array(s.waiters.values)
-                }
-                for waiter in waiters { waiter.resume(with: result) }
-            }
-        }
-        return (flight, isLeader)
     }
 
     private func wait(for flight: Flight) async throws -> Value {

@@ -19,9 +19,11 @@ public struct SystemTierClock: TierClock {
 
     public var now: CacheInstant { monotonic.now }
 
+    /// `CLOCK_REALTIME_COARSE`: millisecond resolution at a few nanoseconds per read, which is
+    /// what expiry times in milliseconds need.
     public var unixMilliseconds: Int64 {
         var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
+        clock_gettime(CLOCK_REALTIME_COARSE, &time)
         return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 }

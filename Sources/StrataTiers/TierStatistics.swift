@@ -46,13 +46,14 @@ public struct TierStatistics: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The live counters behind a ``TierStatistics``, updated without locks.
+@usableFromInline
 final class TierCounters: Sendable {
     let name: String
-    let hits = Atomic<Int>(0)
+    @usableFromInline let hits = Atomic<Int>(0)
     let misses = Atomic<Int>(0)
     let loads = Atomic<Int>(0)
     let loadErrors = Atomic<Int>(0)
-    let staleServed = Atomic<Int>(0)
+    @usableFromInline let staleServed = Atomic<Int>(0)
     let backfills = Atomic<Int>(0)
     let invalidationsReceived = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
@@ -81,6 +82,6 @@ final class TierCounters: Sendable {
 }
 
 extension Atomic where Value == Int {
-    @inline(__always)
+    @inlinable
     func increment() { add(1, ordering: .relaxed) }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import StrataCache
+import StrataLRU
 import StrataRESP
 import StrataRedis
 import StrataSync
@@ -37,9 +38,11 @@ public final class TieredCache<Value: Sendable>: Sendable {
     /// Loads the value of a key from the source of truth; `nil` means "not found".
     public typealias Loader = @Sendable (String) async throws -> Value?
 
-    let options: TieredCacheOptions
-    let clock: any TierClock
+    @usableFromInline let options: TieredCacheOptions
+    @usableFromInline let clock: any TierClock
     let local: (any LocalTierStorage<Value>)?
+    /// The local tier again when it is an LRU, for the inlined hit path.
+    @usableFromInline let lruLocal: LRULocalTier<Value>?
     let localTTL: Duration
     let redisTiers: [RedisTier]
     let encode: @Sendable (Value) throws -> [UInt8]
@@ -48,9 +51,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
     let flights = SingleFlight<Fetched>()
     let refreshes = SingleFlight<Fetched>()
 
-    let localCounters = TierCounters(name: "local")
+    @usableFromInline let localCounters = TierCounters(name: "local")
     let loaderCounters = TierCounters(name: "loader")
-    let requests = Atomic<Int>(0)
     let endToEnd = LatencyHistogram()
     /// Whether local copies can be trusted to hear about changes (coherence link up).
     let coherent: Atomic<Bool>
@@ -91,10 +93,16 @@ public final class TieredCache<Value: Sendable>: Sendable {
         self.clock = clock
         self.localTTL = local?.ttl ?? .zero
         switch local?.kind {
-        case .lru(let capacity): self.local = LRULocalTier<Value>(capacity: capacity)
+        case .lru(let capacity):
+            let lru = LRULocalTier<Value>(capacity: capacity)
+            self.local = lru
+            self.lruLocal = lru
         case .hotCold(let capacity, let threshold):
             self.local = HotColdLocalTier<Value>(capacity: capacity, promotionThreshold: threshold)
-        case nil: self.local = nil
+            self.lruLocal = nil
+        case nil:
+            self.local = nil
+            self.lruLocal = nil
         }
         self.redisTiers = redis.map { RedisTier(options: $0, clock: clock) }
         self.encode = { value in try codec.encode(value) }
@@ -119,7 +127,38 @@ public final class TieredCache<Value: Sendable>: Sendable {
     ///   throw, they skip the tier.
     @inlinable
     public func get(_ key: String) async throws -> Value? {
-        try await fetch(key).value
+        // A fresh local copy is served synchronously: no task frame, no lock beyond the LRU's.
+        if let hit = localHit(key) { return hit }
+        return try await fetchValue(key)
+    }
+
+    /// The full read path's value (a local miss or an expired local copy).
+    @usableFromInline
+    func fetchValue(_ key: String) async throws -> Value? {
+        try await entry(for: key).0.value
+    }
+
+    /// The local copy of `key` if it can be served right away (fresh, or usable while a refresh
+    /// starts); `nil` to take the full path. An outer `nil` means no hit; `.some(nil)` is a cached
+    /// "not found".
+    @inlinable
+    func localHit(_ key: String) -> Value?? {
+        guard let lruLocal, let entry = lruLocal.cache.get(key) else { return nil }
+        let now = clock.unixMilliseconds
+        if now < entry.freshUntil {
+            localCounters.hits.increment()
+            if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
+                refreshInBackground(key)
+            }
+            return .some(entry.value)
+        }
+        if now < entry.usableUntil {
+            localCounters.hits.increment()
+            localCounters.staleServed.increment()
+            refreshInBackground(key)
+            return .some(entry.value)
+        }
+        return nil
     }
 
     /// The value for `key` with how long it stays fresh, for HTTP caching headers.
@@ -131,7 +170,6 @@ public final class TieredCache<Value: Sendable>: Sendable {
     }
 
     func entry(for key: String) async throws -> (TierEntry<Value>, TierSource) {
-        requests.increment()
         let started = clock.now
         var ticket: FillTicket?
         var failSafe: TierEntry<Value>?
@@ -255,6 +293,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
     }
 
     /// Refreshes `key` in the background (stale-while-revalidate, early refresh), once at a time.
+    @usableFromInline
     func refreshInBackground(_ key: String) {
         refreshes.runInBackground(key) {
             let ticket = self.local?.ticket(for: key)
@@ -276,6 +315,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
     }
 
     /// XFetch: refresh with probability growing as expiry nears: `now - delta * beta * ln(u) >= expiry`.
+    @usableFromInline
     static func refreshesEarly(_ entry: TierEntry<Value>, now: Int64, beta: Double) -> Bool {
         let deltaMilliseconds = Double(entry.loadMicroseconds) / 1000
         guard deltaMilliseconds > 0 else { return false }
@@ -422,8 +462,9 @@ public final class TieredCache<Value: Sendable>: Sendable {
 
     /// Counters per tier: local, each Redis tier, then the loader.
     public var statistics: TieredCacheStatistics {
-        TieredCacheStatistics(
-            requests: requests.load(ordering: .relaxed),
+        let nearest = local == nil ? redisTiers.first?.counters.snapshot : localCounters.snapshot
+        return TieredCacheStatistics(
+            requests: (nearest?.hits ?? 0) + (nearest?.misses ?? 0),
             tiers: (local == nil ? [] : [localCounters.snapshot]) + redisTiers.map(\.counters.snapshot)
                 + [loaderCounters.snapshot],
             p50Microseconds: endToEnd.percentile(50),

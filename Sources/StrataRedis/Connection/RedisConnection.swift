@@ -20,7 +20,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     struct Slot: Sendable {
         var id: UInt64
         var waiter: Waiter?
-        var deadline: ContinuousClock.Instant?
+        /// `CoarseClock` milliseconds.
+        var deadline: Int64?
     }
 
     private enum Writer {
@@ -39,8 +40,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         var pending = RingBuffer<Slot>(capacity: 64)
         var closeError: RedisClientError?
         var fdClosed = false
-        var nextDeadline: ContinuousClock.Instant?
-        var lastActivity = ContinuousClock.now
+        var nextDeadline: Int64?
+        /// `CoarseClock` milliseconds.
+        var lastActivity = CoarseClock.milliseconds
     }
 
     /// State touched only by the event loop thread.
@@ -116,7 +118,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
 
     /// When a command was last sent or a reply last received.
-    var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
+    /// How long ago a command was last sent or a reply last received.
+    var idleTime: Duration { .milliseconds(CoarseClock.milliseconds - state.withLock { $0.lastActivity }) }
 
     /// Commands sent and `send(2)` calls made, for tests that observe pipelining.
     var counters: (commands: Int, writes: Int) {
@@ -137,7 +140,10 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         let id = Self.ids.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<RESPValue, any Error>) in
-                enqueue(Slot(id: id, waiter: .single(continuation), deadline: timeout.map { .now + $0 }), encode)
+                enqueue(
+                    Slot(
+                        id: id, waiter: .single(continuation),
+                        deadline: timeout.map { CoarseClock.milliseconds + CoarseClock.milliseconds($0) }), encode)
                 if Task.isCancelled {
                     abandon(id, with: RedisClientError(.cancelled, "the task was cancelled"))
                 }
@@ -161,7 +167,10 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<[RESPValue], any Error>) in
                 batch.install(continuation)
-                enqueueBatch(firstID: id, count: count, deadline: timeout.map { .now + $0 }, collector: batch, encode)
+                enqueueBatch(
+                    firstID: id, count: count,
+                    deadline: timeout.map { CoarseClock.milliseconds + CoarseClock.milliseconds($0) }, collector: batch,
+                    encode)
                 if Task.isCancelled {
                     batch.fail(RedisClientError(.cancelled, "the task was cancelled"))
                 }
@@ -176,7 +185,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         let shouldWrite = try state.withLock { s throws(RedisClientError) -> Bool in
             if let error = s.closeError { throw error.notSent }
             encode(&s.output)
-            s.lastActivity = .now
+            s.lastActivity = CoarseClock.milliseconds
             guard case .idle = s.writer else { return false }
             s.writer = .active
             return true
@@ -191,7 +200,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             encode(&s.output)
             s.pending.append(slot)
             inFlightCount.add(1, ordering: .relaxed)
-            s.lastActivity = .now
+            s.lastActivity = CoarseClock.milliseconds
             if let deadline = slot.deadline, s.nextDeadline.map({ deadline < $0 }) ?? true {
                 s.nextDeadline = deadline
             }
@@ -227,7 +236,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     private func enqueueBatch(
         firstID: UInt64,
         count: Int,
-        deadline: ContinuousClock.Instant?,
+        deadline: Int64?,
         collector: BatchCollector,
         _ encode: (inout RESPEncoder) -> Void
     ) {
@@ -239,7 +248,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 s.pending.append(
                     Slot(id: firstID + UInt64(offset), waiter: .batch(collector, offset), deadline: deadline))
             }
-            s.lastActivity = .now
+            s.lastActivity = CoarseClock.milliseconds
             if let deadline, s.nextDeadline.map({ deadline < $0 }) ?? true { s.nextDeadline = deadline }
             guard case .idle = s.writer else { return .success(false) }
             s.writer = .active
@@ -393,7 +402,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     private func deliverReplies() {
         guard !reader.replies.isEmpty else { return }
         let unmatched = state.withLock { s -> Int in
-            s.lastActivity = .now
+            s.lastActivity = CoarseClock.milliseconds
             var unmatched = 0
             for reply in reader.replies {
                 guard let slot = s.pending.popFirst() else {
@@ -434,11 +443,11 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         waiter?.fail(error)
     }
 
-    func checkDeadlines(now: ContinuousClock.Instant) {
+    func checkDeadlines(now: Int64) {
         var expired: [Waiter] = []
         let headExpired = state.withLock { s -> Bool in
             guard let next = s.nextDeadline, next <= now, s.closeError == nil else { return false }
-            var soonest: ContinuousClock.Instant?
+            var soonest: Int64?
             for i in 0..<s.pending.count {
                 guard let deadline = s.pending[i].deadline else { continue }
                 if deadline <= now {

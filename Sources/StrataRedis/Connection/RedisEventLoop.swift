@@ -8,8 +8,8 @@ protocol RedisEventHandler: AnyObject, Sendable {
     func readable()
     /// The socket can take more bytes after a write would have blocked.
     func writable()
-    /// Fails whatever has waited past its deadline.
-    func checkDeadlines(now: ContinuousClock.Instant)
+    /// Fails whatever has waited past its deadline (`now` in `CoarseClock` milliseconds).
+    func checkDeadlines(now: Int64)
 }
 
 /// One I/O thread running `poll(2)` over many connections: it reads and parses replies, resumes
@@ -158,8 +158,8 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
         var descriptors: [pollfd] = []
         var handlers: [(any RedisEventHandler)?] = []
         var seenVersion = -1
-        var lastCheck = ContinuousClock.now
-        let tickMilliseconds = Int32(Self.tick.seconds * 1000)
+        var lastCheck = CoarseClock.milliseconds
+        let tickMilliseconds = Int64(Self.tick.seconds * 1000)
         var drain = [UInt8](repeating: 0, count: 256)
         while true {
             // Work handed in from other threads.
@@ -200,7 +200,7 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
                 }
             }
             let busy = !local.jobs.isEmpty || !local.flushes.isEmpty
-            let ready = poll(&descriptors, nfds_t(descriptors.count), busy ? 0 : tickMilliseconds)
+            let ready = poll(&descriptors, nfds_t(descriptors.count), busy ? 0 : Int32(tickMilliseconds))
             if ready < 0 && errno != EINTR { fatalError("poll: \(String(cString: strerror(errno)))") }
             if ready > 0 {
                 for i in descriptors.indices where descriptors[i].revents != 0 {
@@ -215,8 +215,8 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
                     }
                 }
             }
-            let now = ContinuousClock.now
-            if now - lastCheck >= Self.tick {
+            let now = CoarseClock.milliseconds
+            if now - lastCheck >= tickMilliseconds {
                 lastCheck = now
                 for case let handler? in handlers {
                     handler.checkDeadlines(now: now)

@@ -413,7 +413,7 @@ public final class RedisConnectionPool: Sendable {
         let interval = configuration.pool.idleCheckInterval
         let now = ContinuousClock.now
         let candidates = state.withLock { s in
-            s.shared.filter { $0.inFlight == 0 && now - $0.lastActivity > interval }
+            s.shared.filter { $0.inFlight == 0 && $0.idleTime > interval }
                 + s.leasedIdle.filter { now - $0.since > interval }.map(\.connection)
         }
         for connection in candidates {
