@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """StrataRedis against redis-benchmark, on one redis-server, in the same run.
 
-    scripts/bench-redis.py [--rounds N] [--executor-w1]
+    scripts/bench-redis.py [--rounds N] [--default-executor]
 
 Starts a redis-server on a free loopback port, builds `strata` in release mode, then for each
 workload runs the `strata bench` preset and the matching redis-benchmark command alternately,
@@ -69,7 +69,8 @@ def best(samples, key, higher=True):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--executor-w1", action="store_true", help="run W1's task on the client's I/O executor")
+    parser.add_argument("--default-executor", action="store_true",
+                        help="run W1 and W2 on Swift's default executor instead of the client's I/O executor")
     args = parser.parse_args()
     for tool in ("redis-server", "redis-benchmark"):
         if not shutil.which(tool):
@@ -90,8 +91,8 @@ def main():
         subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-d", "64", "-n", "200000", "-r", "100000", "-q"],
                        check=True, stdout=subprocess.DEVNULL)
         plans = [
-            ("W1", "w1", ["--executor"] if args.executor_w1 else [], ["-c", "1"], 100_000),
-            ("W2", "w2", [], ["-c", "64", "-P", "16", "-r", "100000"], 1_000_000),
+            ("W1", "w1", ["--no-executor"] if args.default_executor else [], ["-c", "1"], 100_000),
+            ("W2", "w2", ["--no-executor"] if args.default_executor else [], ["-c", "64", "-P", "16", "-r", "100000"], 1_000_000),
             ("W3", "w3", [], ["-c", "1", "-P", "100", "-r", "100000"], 1_000_000),
         ]
         print(f"redis-server {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]} "

@@ -19,7 +19,8 @@ struct BenchCommand: Subcommand {
 
         workloads (presets; options given after them override):
           w1   one connection, one task: 100,000 sequential SETs of 64-byte values, then
-               100,000 GETs, each awaited
+               100,000 GETs, each awaited, on the client's I/O executor (as the README
+               recommends for Redis-bound loops; add --no-executor for the default executor)
           w2   64 concurrent tasks, 5,000 GETs each of random keys among 100,000, on the
                client's I/O executor (the way the README recommends for Redis-bound loops)
           w3   one connection, explicit pipelines of 100 GETs, 2,000 batches
@@ -34,6 +35,7 @@ struct BenchCommand: Subcommand {
           -r, --keyspace N     random keys among N (default: sequential keys, one per request)
           --connections N      the pool's shared connections (default 2)
           --executor           run the tasks on the client's I/O executor
+          --no-executor        run them on the default executor (overrides a preset)
           --json               print the figures as one JSON object (latencies in microseconds)
           -h, --help           show this help
 
@@ -62,7 +64,7 @@ struct BenchCommand: Subcommand {
         ]
         let normalized = arguments.map { aliases[$0] ?? $0 }
         let parsed = try Arguments(
-            normalized, flags: ["--json", "--executor"],
+            normalized, flags: ["--json", "--executor", "--no-executor"],
             options: [
                 "--url", "--workload", "--tests", "--clients", "--requests", "--pipeline", "--data-size", "--keyspace",
                 "--connections",
@@ -78,6 +80,7 @@ struct BenchCommand: Subcommand {
                 options.clients = 1
                 options.requests = 100_000
                 options.connections = 1
+                options.executor = true
             case "w2":
                 options.tests = ["get"]
                 options.clients = 64
@@ -111,6 +114,7 @@ struct BenchCommand: Subcommand {
         options.keyspace = try parsed.positiveInteger("--keyspace") ?? options.keyspace
         options.connections = try parsed.positiveInteger("--connections") ?? options.connections
         if parsed.flags.contains("--executor") { options.executor = true }
+        if parsed.flags.contains("--no-executor") { options.executor = false }
         options.json = parsed.flags.contains("--json")
         self.options = options
     }

@@ -417,8 +417,19 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             return unmatched
         }
         reader.replies.removeAll(keepingCapacity: true)
-        for (waiter, reply) in reader.resumptions {
-            waiter.succeed(reply)
+        // Consecutive replies for one batch are handed over under one lock.
+        var index = 0
+        let resumptions = reader.resumptions
+        while index < resumptions.count {
+            guard case .batch(let collector, _) = resumptions[index].0 else {
+                resumptions[index].0.succeed(resumptions[index].1)
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < resumptions.count, case .batch(let next, _) = resumptions[end].0, next === collector { end += 1 }
+            collector.deliver(resumptions[index..<end])
+            index = end
         }
         reader.resumptions.removeAll(keepingCapacity: true)
         if unmatched > 0 {
@@ -550,6 +561,21 @@ final class BatchCollector: Sendable {
             guard s.continuation != nil else { return nil }
             s.replies[index] = reply
             s.remaining -= 1
+            guard s.remaining == 0 else { return nil }
+            defer { s.continuation = nil }
+            return (s.continuation!, s.replies)
+        }
+        if let (continuation, replies) = done { continuation.resume(returning: replies) }
+    }
+
+    /// Delivers a run of replies for this batch under one lock.
+    func deliver(_ run: ArraySlice<(Waiter, RESPValue)>) {
+        let done = state.withLock { s -> (UnsafeContinuation<[RESPValue], any Error>, [RESPValue])? in
+            guard s.continuation != nil else { return nil }
+            for (waiter, reply) in run {
+                if case .batch(_, let index) = waiter { s.replies[index] = reply }
+            }
+            s.remaining -= run.count
             guard s.remaining == 0 else { return nil }
             defer { s.continuation = nil }
             return (s.continuation!, s.replies)
