@@ -26,6 +26,17 @@ let package = Package(
             name: "RESPCompare",
             dependencies: ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
         ),
+        // `swift run -c release TierCompare`: tier hits against their references, alternating.
+        .executableTarget(
+            name: "TierCompare",
+            dependencies: [
+                "BenchmarkRedisServer",
+                .product(name: "StrataCache", package: "Strata"),
+                .product(name: "StrataLRU", package: "Strata"),
+                .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "StrataTiers", package: "Strata"),
+            ]
+        ),
         // A redis-server child process for the benchmarks that need one.
         .target(name: "BenchmarkRedisServer"),
         // glibc's mallinfo2, which the Swift Glibc module does not export.

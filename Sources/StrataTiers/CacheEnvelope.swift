@@ -46,8 +46,9 @@ struct CacheEnvelope: Sendable, Equatable {
         return bytes
     }
 
-    /// Decodes an envelope; `nil` for bytes that are not one (written by someone else).
-    init?(decoding bytes: [UInt8]) {
+    /// Decodes an envelope, taking the bytes over: the payload is moved down in the same storage
+    /// (no second array); `nil` for bytes that are not an envelope (written by someone else).
+    init?(consuming bytes: consuming [UInt8]) {
         guard bytes.count >= Self.headerSize, bytes[0] == Self.magic.0, bytes[1] == Self.magic.1 else { return nil }
         isNegative = bytes[2] & 1 != 0
         isTombstone = bytes[2] & 2 != 0
@@ -55,7 +56,13 @@ struct CacheEnvelope: Sendable, Equatable {
         usableUntil = Int64(bitPattern: Self.read(bytes, at: 11, count: 8))
         keptUntil = Int64(bitPattern: Self.read(bytes, at: 19, count: 8))
         loadMicroseconds = UInt32(truncatingIfNeeded: Self.read(bytes, at: 27, count: 4))
-        payload = Array(bytes[Self.headerSize...])
+        bytes.removeSubrange(0..<Self.headerSize)
+        payload = bytes
+    }
+
+    /// Decodes an envelope from bytes the caller keeps; `nil` for bytes that are not one.
+    init?(decoding bytes: [UInt8]) {
+        self.init(consuming: bytes)
     }
 
     /// A tombstone: an invalidation marker kept for `hold`.

@@ -70,7 +70,8 @@ final class RedisTier: Sendable {
                 try await client.get(self.key(key))
             }
             breaker.recordSuccess()
-            return bytes.flatMap(CacheEnvelope.init(decoding:))
+            guard let bytes else { return nil }
+            return CacheEnvelope(consuming: bytes)
         } catch {
             breaker.recordFailure()
             counters.errors.increment()

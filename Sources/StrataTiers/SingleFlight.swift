@@ -5,30 +5,17 @@ import Synchronization
 /// result or its error.
 ///
 /// The first caller (the leader) runs the operation in its own task, so the common case costs no
-/// extra task or thread hop. A waiter that is cancelled stops waiting (`CancellationError`) and the
-/// load goes on for the others; if the leader itself is cancelled, a waiter takes over the load.
+/// extra task, thread hop or allocation. A waiter that is cancelled stops waiting
+/// (`CancellationError`) and the load goes on for the others; if the leader itself is cancelled,
+/// a waiter takes over the load.
 final class SingleFlight<Value: Sendable>: Sendable {
-    private final class Flight: Sendable {
-        struct State {
-            var result: Result<Value, any Error>?
-            var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
-        }
-        let state = StrataMutex(State())
+    private typealias Waiter = CheckedContinuation<Value, any Error>
 
-        /// Records the result and returns who waited for it.
-        func finish(_ result: Result<Value, any Error>) -> [CheckedContinuation<Value, any Error>] {
-            state.withLock { state in
-                state.result = result
-                defer { state.waiters = [:] }
-                return Array(state.waiters.values)
-            }
-        }
-    }
+    /// Tells a waiter to try again: the leader was cancelled, or finished before it could wait.
+    private struct Retry: Error {}
 
-    /// Tells waiters that the leader was cancelled before finishing: one of them should load.
-    private struct LeaderCancelled: Error {}
-
-    private let flights = StrataMutex<[String: Flight]>([:])
+    /// Keys being loaded, with the callers waiting for each.
+    private let flights = StrataMutex<[String: [UInt64: Waiter]]>([:])
     private let waiterIDs = Atomic<UInt64>(0)
 
     /// The result of `operation` for `key`, shared with every concurrent caller for the same key.
@@ -38,21 +25,23 @@ final class SingleFlight<Value: Sendable>: Sendable {
         _ operation: @Sendable () async throws -> Value
     ) async throws -> (value: Value, isLeader: Bool) {
         while true {
-            let (flight, isLeader) = join(key)
+            let isLeader = flights.withLock { flights -> Bool in
+                guard flights[key] == nil else { return false }
+                flights[key] = [:]
+                return true
+            }
             if isLeader {
                 let result: Result<Value, any Error>
                 do { result = .success(try await operation()) } catch { result = .failure(error) }
-                flights.withLock { flights in
-                    if flights[key] === flight { flights.removeValue(forKey: key) }
-                }
+                let waiters = flights.withLock { $0.removeValue(forKey: key) ?? [:] }
                 let shared: Result<Value, any Error> =
-                    if case .failure = result, Task.isCancelled { .failure(LeaderCancelled()) } else { result }
-                for waiter in flight.finish(shared) { waiter.resume(with: shared) }
+                    if case .failure = result, Task.isCancelled { .failure(Retry()) } else { result }
+                for waiter in waiters.values { waiter.resume(with: shared) }
                 return (try result.get(), true)
             }
             do {
-                return (try await wait(for: flight), false)
-            } catch is LeaderCancelled {
+                return (try await wait(for: key), false)
+            } catch is Retry {
                 continue
             }
         }
@@ -69,37 +58,28 @@ final class SingleFlight<Value: Sendable>: Sendable {
         flights.withLock { $0[key] != nil }
     }
 
-    private func join(_ key: String) -> (Flight, Bool) {
-        flights.withLock { flights -> (Flight, Bool) in
-            if let existing = flights[key] { return (existing, false) }
-            let flight = Flight()
-            flights[key] = flight
-            return (flight, true)
-        }
-    }
-
-    private func wait(for flight: Flight) async throws -> Value {
+    private func wait(for key: String) async throws -> Value {
         let id = waiterIDs.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let ready = flight.state.withLock { s -> Result<Value, any Error>? in
-                    if let result = s.result { return result }
-                    s.waiters[id] = continuation
-                    return nil
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                let joined = flights.withLock { flights -> Bool in
+                    guard flights[key] != nil else { return false }
+                    flights[key]![id] = continuation
+                    return true
                 }
-                if let ready {
-                    continuation.resume(with: ready)
+                if !joined {
+                    continuation.resume(throwing: Retry())
                 } else if Task.isCancelled {
-                    cancel(id, in: flight)
+                    cancel(id, key)
                 }
             }
         } onCancel: {
-            cancel(id, in: flight)
+            cancel(id, key)
         }
     }
 
-    private func cancel(_ id: UInt64, in flight: Flight) {
-        let waiter = flight.state.withLock { $0.waiters.removeValue(forKey: id) }
+    private func cancel(_ id: UInt64, _ key: String) {
+        let waiter = flights.withLock { $0[key]?.removeValue(forKey: id) }
         waiter?.resume(throwing: CancellationError())
     }
 }

@@ -125,8 +125,11 @@ public final class TieredCache<Value: Sendable>: Sendable {
     ///
     /// - Throws: the loader's error (unless fail-safe serves the last value); tier failures never
     ///   throw, they skip the tier.
+    ///
+    /// It runs on the caller's executor (`nonisolated(nonsending)`): a local hit from an actor or
+    /// the main actor costs no hop to another thread.
     @inlinable
-    public func get(_ key: String) async throws -> Value? {
+    nonisolated(nonsending) public func get(_ key: String) async throws -> Value? {
         // A fresh local copy is served synchronously: no task frame, no lock beyond the LRU's.
         if let hit = localHit(key) { return hit }
         return try await fetchValue(key)
@@ -162,7 +165,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
     }
 
     /// The value for `key` with how long it stays fresh, for HTTP caching headers.
-    public func fetch(_ key: String) async throws -> TieredCacheResult<Value> {
+    nonisolated(nonsending) public func fetch(_ key: String) async throws -> TieredCacheResult<Value> {
         let (entry, source) = try await entry(for: key)
         let remaining = entry.freshUntil - clock.unixMilliseconds
         return TieredCacheResult(

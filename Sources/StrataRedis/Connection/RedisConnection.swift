@@ -427,7 +427,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 continue
             }
             var end = index + 1
-            while end < resumptions.count, case .batch(let next, _) = resumptions[end].0, next === collector { end += 1 }
+            while end < resumptions.count, case .batch(let next, _) = resumptions[end].0, next === collector {
+                end += 1
+            }
             collector.deliver(resumptions[index..<end])
             index = end
         }
