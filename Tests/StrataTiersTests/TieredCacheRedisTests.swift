@@ -231,3 +231,85 @@ struct TieredCacheRedisTests {
         }
     }
 }
+
+@Suite("Tiered cache: regions and fan-out", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+struct TieredCacheRegionTests {
+    /// Two regions, each with its own regional Redis (here: its own namespace) over one global Redis.
+    @Test func anInvalidationReachesEveryRegionsTiers() async throws {
+        try await RedisServerProcess.with { server in
+            let database = TestDatabase(["k": "v1"])
+            var options = TieredCacheOptions()
+            options.jitter = 0
+            options.coherence = .pubSub(channel: "local-invalidations")
+            func region(_ name: String) throws -> (TieredCache<String>, [RedisClient]) {
+                let regional = try makeClient(server)
+                let global = try makeClient(server)
+                var regionOptions = options
+                regionOptions.region = name
+                let cache = TieredCache(
+                    local: .lru(capacity: 100, ttl: .seconds(60)),
+                    redis: [
+                        RedisTierOptions(name: "regional", client: regional, namespace: "\(name):", ttl: .seconds(60)),
+                        RedisTierOptions(name: "global", client: global, namespace: "global:", ttl: .seconds(600)),
+                    ],
+                    codec: StringCodec(), options: regionOptions, loader: database.loader)
+                return (cache, [regional, global])
+            }
+            let (east, eastClients) = try region("east")
+            let (west, westClients) = try region("west")
+            try await east.start()
+            try await west.start()
+            #expect(try await east.get("k") == "v1")
+            #expect(try await west.get("k") == "v1")  // from the global tier: one database call
+            #expect(database.calls("k") == 1)
+            let westClient = westClients[0]
+            #expect(await eventually { (try? await westClient.get("west:k")) != nil })  // backfilled into west's region
+
+            database["k"] = "v2"
+            await east.invalidate("k")
+            // West's regional copy and local copy go too, not only east's.
+            let westRegional = westClients[0]
+            let westDropped = await eventually {
+                guard let stored = try? await westRegional.get("west:k") else { return true }
+                return CacheEnvelopeProbe.isTombstone(stored)
+            }
+            #expect(westDropped)
+            #expect(await eventually { (try? await west.get("k")) == "v2" })
+            for cache in [east, west] { await cache.shutdown() }
+            for client in eastClients + westClients { await client.shutdown() }
+        }
+    }
+
+    @Test func fillsAreNotAnnouncedAndChangesAreBatched() async throws {
+        try await RedisServerProcess.with { server in
+            let client = try makeClient(server)
+            let listener = try makeClient(server)
+            let database = TestDatabase((0..<50).reduce(into: [:]) { $0["k\($1)"] = "v" })
+            var options = TieredCacheOptions()
+            options.coherence = .pubSub(channel: "changes")
+            options.publishBatchWindow = .milliseconds(50)
+            let cache = TieredCache(
+                local: .lru(capacity: 100, ttl: .seconds(60)),
+                redis: [RedisTierOptions(name: "redis", client: client, namespace: "f:", ttl: .seconds(60))],
+                codec: StringCodec(), options: options, loader: database.loader)
+            try await cache.start()
+            let messages = try await listener.subscribe(to: ["changes"])
+            for i in 0..<50 { _ = try await cache.get("k\(i)") }  // fills: no announcement
+            for i in 0..<10 { await cache.invalidate("k\(i)") }  // changes: one batched message
+            var iterator = messages.makeAsyncIterator()
+            let first = try await iterator.next()
+            let parts = try RESPParser.parseAll(first?.payload ?? []).first?.asArray() ?? []
+            let keys = try parts.dropFirst(2).map { try $0.asString() }
+            #expect(keys == (0..<10).map { "k\($0)" })
+            await cache.shutdown()
+            await client.shutdown()
+            await listener.shutdown()
+        }
+    }
+}
+
+/// Reads the marker of a stored envelope without the module's internals.
+enum CacheEnvelopeProbe {
+    /// Whether stored bytes are a tombstone (flag bit 1 of the third byte).
+    static func isTombstone(_ bytes: [UInt8]) -> Bool { bytes.count > 2 && bytes[0] == 0x53 && bytes[2] & 2 != 0 }
+}
