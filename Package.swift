@@ -13,25 +13,104 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "StrataRESP", targets: ["StrataRESP"]),
+        .library(name: "StrataRedis", targets: ["StrataRedis"]),
+        // Local cache layers.
+        .library(name: "StrataCache", targets: ["StrataCache"]),
+        .library(name: "StrataLRU", targets: ["StrataLRU"]),
+        .library(name: "StrataTTL", targets: ["StrataTTL"]),
+        .library(name: "StrataHotCold", targets: ["StrataHotCold"]),
+        .library(name: "StrataTiers", targets: ["StrataTiers"]),
+        // The command-line tool.
+        .executable(name: "strata", targets: ["strata"]),
         // The fake Redis server (issue 4).
         .library(name: "StrataFakeRedis", targets: ["StrataFakeRedis"]),
     ],
     targets: [
+        // A lock ThreadSanitizer can see (Synchronization.Mutex alone is invisible to it on Linux).
+        .target(name: "StrataSync", swiftSettings: strictSettings),
+
         // The wire protocol. No I/O, no dependencies.
         .target(name: "StrataRESP", swiftSettings: strictSettings),
         .testTarget(name: "StrataRESPTests", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
 
-        // MARK: The fake Redis server (issue 4)
-        // A Redis server on real loopback sockets, with fault injection; `strata server` runs it.
-        .target(name: "StrataFakeRedis", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
-        // Test support shared by every suite that needs a server: starts the fake or a real
-        // redis-server on a free port, with stop, kill and restart. May use Foundation.
+        // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
+        .target(name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
+        // Shared by the Redis, tier and fake-server tests: real redis-server processes on free
+        // ports (RedisServerProcess), and the fake or a real server behind one handle with a raw
+        // RESP client (TestRedisServer, RESPTestConnection).
         .target(
             name: "StrataServerTestSupport",
-            dependencies: ["StrataFakeRedis", "StrataRESP"],
+            dependencies: ["StrataSync", "StrataFakeRedis", "StrataRESP"],
             path: "Tests/StrataServerTestSupport",
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "StrataRedisTests",
+            dependencies: ["StrataRedis", "StrataRESP", "StrataSync", "StrataServerTestSupport"],
+            swiftSettings: strictSettings
+        ),
+
+        // Local cache layers: the shared vocabulary, then one module per layer (no sibling imports).
+        .target(name: "StrataCache", dependencies: ["StrataSync"], swiftSettings: strictSettings),
+        .target(name: "StrataLRU", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        .target(name: "StrataTTL", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        .target(name: "StrataHotCold", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        // Trace replay for `strata simulate`: LRU, hot/cold and Belady side by side.
+        .target(
+            name: "StrataSimulator",
+            dependencies: ["StrataCache", "StrataLRU", "StrataHotCold"],
+            swiftSettings: strictSettings
+        ),
+        // Shared by the cache layers' tests: manual clock, seeded traces.
+        .target(
+            name: "StrataTestSupport",
+            dependencies: ["StrataCache"],
+            path: "Tests/StrataTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataCacheTests",
+            dependencies: ["StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataLRUTests",
+            dependencies: ["StrataLRU", "StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataTTLTests",
+            dependencies: ["StrataTTL", "StrataLRU", "StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataHotColdTests",
+            dependencies: ["StrataHotCold", "StrataLRU", "StrataTTL", "StrataCache", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataSimulatorTests",
+            dependencies: ["StrataSimulator", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+
+        // Tier composition: local -> Redis tiers -> loader, with coherence and stampede protection.
+        .target(
+            name: "StrataTiers",
+            dependencies: ["StrataCache", "StrataLRU", "StrataHotCold", "StrataRedis", "StrataRESP", "StrataSync"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StrataTiersTests",
+            dependencies: [
+                "StrataTiers", "StrataCache", "StrataRedis", "StrataRESP", "StrataSync", "StrataServerTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: The fake Redis server (issue 4)
+        // A Redis server on real loopback sockets, with fault injection; `strata server` runs it.
+        .target(name: "StrataFakeRedis", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
         // `FakeRedisServerRunner [--port N] ...`: the fake as a process, for the signal tests and
         // scripts/bench-fake-server.sh (the `strata server` subcommand calls the same entry point).
         .executableTarget(
@@ -43,6 +122,13 @@ let package = Package(
         .testTarget(
             name: "StrataFakeRedisTests",
             dependencies: ["StrataFakeRedis", "StrataServerTestSupport", "StrataRESP"],
+            swiftSettings: strictSettings
+        ),
+
+        // The command-line tool: `strata <subcommand>`.
+        .executableTarget(
+            name: "strata",
+            dependencies: ["StrataSimulator", "StrataRedis", "StrataRESP", "StrataTiers", "StrataCache", "StrataSync"],
             swiftSettings: strictSettings
         ),
     ],

@@ -26,6 +26,33 @@ let package = Package(
             name: "RESPCompare",
             dependencies: ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
         ),
+        // `swift run -c release TierCompare`: tier hits against their references, alternating.
+        .executableTarget(
+            name: "TierCompare",
+            dependencies: [
+                "BenchmarkRedisServer",
+                .product(name: "StrataCache", package: "Strata"),
+                .product(name: "StrataLRU", package: "Strata"),
+                .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "StrataTiers", package: "Strata"),
+            ]
+        ),
+        // A redis-server child process for the benchmarks that need one.
+        .target(name: "BenchmarkRedisServer"),
+        // glibc's mallinfo2, which the Swift Glibc module does not export.
+        .target(name: "CMallocStats"),
+        // `swift run -c release LocalCacheMemory`: bytes per entry of the local cache layers
+        // against a Dictionary holding the same data, from malloc statistics.
+        .executableTarget(
+            name: "LocalCacheMemory",
+            dependencies: [
+                "CMallocStats",
+                .product(name: "StrataCache", package: "Strata"),
+                .product(name: "StrataLRU", package: "Strata"),
+                .product(name: "StrataTTL", package: "Strata"),
+                .product(name: "StrataHotCold", package: "Strata"),
+            ]
+        ),
     ]
 )
 
@@ -34,7 +61,27 @@ let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
     (
         "RESPBenchmarks",
         ["BenchmarkCorpora", .product(name: "StrataRESP", package: "Strata")]
-    )
+    ),
+    (
+        "RedisBenchmarks",
+        [
+            "BenchmarkRedisServer",
+            .product(name: "StrataCache", package: "Strata"),
+            .product(name: "StrataLRU", package: "Strata"),
+            .product(name: "StrataRESP", package: "Strata"),
+            .product(name: "StrataRedis", package: "Strata"),
+            .product(name: "StrataTiers", package: "Strata"),
+        ]
+    ),
+    (
+        "LocalCacheBenchmarks",
+        [
+            .product(name: "StrataCache", package: "Strata"),
+            .product(name: "StrataLRU", package: "Strata"),
+            .product(name: "StrataTTL", package: "Strata"),
+            .product(name: "StrataHotCold", package: "Strata"),
+        ]
+    ),
 ]
 
 for suite in benchmarkSuites {

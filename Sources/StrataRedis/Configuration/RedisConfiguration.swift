@@ -1,0 +1,188 @@
+/// Where and how to connect: endpoint, credentials, database, protocol, timeouts and pool sizes.
+///
+/// ```swift
+/// var configuration = try RedisConfiguration(url: "redis://app:secret@cache.internal:6379/2")
+/// configuration.commandTimeout = .milliseconds(250)
+/// configuration.pool.maximumConnections = 8
+/// let client = RedisClient(configuration: configuration)
+/// ```
+///
+/// Its `description` never shows the password.
+public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
+    /// Where the server listens.
+    public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
+        /// A TCP host (name, IPv4 or IPv6 address) and port.
+        case tcp(host: String, port: Int)
+        /// A Unix domain socket path.
+        case unixSocket(path: String)
+
+        public var description: String {
+            switch self {
+            case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            case .unixSocket(let path): return "unix:\(path)"
+            }
+        }
+    }
+
+    /// Which protocol version to speak.
+    public enum ProtocolVersion: Sendable, Hashable {
+        /// RESP3 through `HELLO 3`, falling back to RESP2 when the server does not know `HELLO`.
+        case resp3PreferringFallback
+        /// RESP2 only: no `HELLO`; authentication through `AUTH`.
+        case resp2
+        /// RESP3 only: a server without `HELLO` is an error.
+        case resp3
+    }
+
+    /// How many connections the client keeps, and how callers wait for them.
+    public struct Pool: Sendable, Hashable {
+        /// Connections opened eagerly and kept open. Zero means every connection is opened lazily.
+        public var minimumConnections: Int = 0
+        /// Connections that ordinary commands share (multiplexed, automatically pipelined).
+        public var maximumConnections: Int = 2
+        /// Commands in flight on one shared connection before the pool spreads to another one.
+        public var commandsPerConnectionBeforeSpreading: Int = 256
+        /// The most commands in flight on one shared connection; callers beyond it wait.
+        public var maximumCommandsPerConnection: Int = 16_384
+        /// Connections that may be leased exclusively at once (transactions, blocking commands, subscriptions).
+        public var maximumLeasedConnections: Int = 16
+        /// Callers that may wait for a leased connection; beyond this they fail with `poolExhausted`.
+        public var maximumWaiters: Int = 1024
+        /// How long a caller waits for a leased connection before failing with `poolExhausted`.
+        public var leaseTimeout: Duration = .seconds(5)
+        /// An idle leased connection is checked with `PING` before reuse when it sat longer than this.
+        public var idleCheckInterval: Duration = .seconds(30)
+
+        /// Creates pool settings; the defaults suit one process talking to one server.
+        public init() {}
+    }
+
+    /// How reconnection attempts are spaced after a connection fails.
+    public struct Backoff: Sendable, Hashable {
+        /// The wait after the first failure.
+        public var initial: Duration = .milliseconds(25)
+        /// The longest wait between attempts.
+        public var maximum: Duration = .seconds(2)
+        /// How much the wait grows after each consecutive failure.
+        public var multiplier: Double = 2
+        /// The fraction of the wait that is randomized (0 to 1), so clients do not reconnect in lockstep.
+        public var jitter: Double = 0.2
+
+        /// Creates backoff settings.
+        public init() {}
+
+        /// The wait after `failures` consecutive failures, with random jitter.
+        public func delay(afterFailures failures: Int) -> Duration {
+            delay(afterFailures: failures, random: Double.random(in: 0...1))
+        }
+
+        /// The wait after `failures` consecutive failures, with jitter drawn from `random` (0 to 1).
+        func delay(afterFailures failures: Int, random: Double) -> Duration {
+            guard failures > 0 else { return .zero }
+            let base = initial.seconds * pow2(multiplier, failures - 1)
+            let capped = min(base, maximum.seconds)
+            let jittered = capped * (1 - jitter + 2 * jitter * random)
+            return .nanoseconds(Int64(max(0, min(jittered, maximum.seconds)) * 1e9))
+        }
+
+        private func pow2(_ base: Double, _ exponent: Int) -> Double {
+            var result = 1.0
+            for _ in 0..<min(exponent, 64) { result *= base }
+            return result
+        }
+    }
+
+    /// Where the server listens.
+    public var endpoint: Endpoint
+    /// The ACL user name; `nil` authenticates as `default` when a password is set.
+    public var username: String?
+    /// The password; never shown in `description`.
+    public var password: String?
+    /// The logical database to `SELECT` (0 to 15 on a default server).
+    public var database: Int = 0
+    /// The name set with `CLIENT SETNAME`, shown in `CLIENT LIST`.
+    public var clientName: String?
+    /// The protocol version to speak.
+    public var protocolVersion: ProtocolVersion = .resp3PreferringFallback
+    /// How long opening a connection (including the handshake) may take.
+    public var connectTimeout: Duration = .seconds(5)
+    /// How long a command may wait for its reply; `nil` waits forever. Blocking commands such as
+    /// `BLPOP` add their own timeout to this.
+    public var commandTimeout: Duration? = .seconds(5)
+    /// Connection pool settings.
+    public var pool = Pool()
+    /// Reconnection spacing.
+    public var reconnectBackoff = Backoff()
+
+    /// A TCP server at `host:port`.
+    public init(host: String = "127.0.0.1", port: Int = 6379) {
+        self.endpoint = .tcp(host: host, port: port)
+    }
+
+    /// A server on a Unix domain socket.
+    public init(unixSocketPath: String) {
+        self.endpoint = .unixSocket(path: unixSocketPath)
+    }
+
+    /// Parses `redis://[user[:password]@]host[:port][/db]` (IPv6 hosts in brackets, `[::1]`) or
+    /// `unix:///path/to/socket[?db=N]`. Query parameters: `db`, `protocol` (`2` or `3`), `name`.
+    ///
+    /// - Throws: ``RedisClientError`` with code `invalidConfiguration` naming what is wrong, or
+    ///   `unsupported` for `rediss://` (TLS is not available in the built-in transport).
+    public init(url: String) throws(RedisClientError) {
+        self = try RedisURLParser.parse(url)
+    }
+
+    public var description: String {
+        var parts = ["\(endpoint)"]
+        if let username { parts.append("user \(username)") }
+        if password != nil { parts.append("password ***") }
+        if database != 0 { parts.append("db \(database)") }
+        if let clientName { parts.append("name \(clientName)") }
+        return "RedisConfiguration(" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// Checks the values a URL parser cannot: positive sizes and timeouts.
+    func validated() throws(RedisClientError) -> RedisConfiguration {
+        func fail(_ message: String) -> RedisClientError { RedisClientError(.invalidConfiguration, message) }
+        if case .tcp(let host, let port) = endpoint {
+            guard !host.isEmpty else { throw fail("the host is empty") }
+            guard (1...65535).contains(port) else { throw fail("port \(port) is outside 1...65535") }
+        }
+        guard database >= 0 else { throw fail("database \(database) is negative") }
+        guard pool.maximumConnections >= 1 else { throw fail("pool.maximumConnections must be at least 1") }
+        guard pool.minimumConnections >= 0, pool.minimumConnections <= pool.maximumConnections else {
+            throw fail("pool.minimumConnections must be between 0 and pool.maximumConnections")
+        }
+        guard pool.maximumCommandsPerConnection >= 1 else {
+            throw fail("pool.maximumCommandsPerConnection must be at least 1")
+        }
+        guard pool.maximumLeasedConnections >= 0, pool.maximumWaiters >= 0 else {
+            throw fail("pool limits must not be negative")
+        }
+        guard connectTimeout > .zero else { throw fail("connectTimeout must be positive") }
+        if let commandTimeout, commandTimeout <= .zero { throw fail("commandTimeout must be positive") }
+        return self
+    }
+}
+
+extension RedisConfiguration: CustomReflectable {
+    /// A mirror without the password, so `dump` and debuggers do not show it either.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "endpoint": endpoint, "username": username as Any, "password": password == nil ? "nil" : "***",
+                "database": database, "clientName": clientName as Any, "protocolVersion": protocolVersion,
+                "connectTimeout": connectTimeout, "commandTimeout": commandTimeout as Any, "pool": pool,
+                "reconnectBackoff": reconnectBackoff,
+            ])
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}

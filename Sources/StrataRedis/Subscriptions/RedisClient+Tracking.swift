@@ -1,0 +1,69 @@
+import Synchronization
+
+/// A running client-side caching session; ``stop()`` ends it.
+public final class RedisTracking: Sendable {
+    let hub: TrackingHub
+    let id: UInt64
+    private let stopped = Atomic<Bool>(false)
+
+    init(hub: TrackingHub, id: UInt64) {
+        self.hub = hub
+        self.id = id
+    }
+
+    /// Whether invalidations are flowing now (false between a loss and its recovery).
+    public var isActive: Bool { hub.isActive && !stopped.load(ordering: .relaxed) }
+
+    /// Stops listening; the last listener turns tracking off on the server.
+    public func stop() async {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        await hub.stop(id)
+    }
+}
+
+extension RedisClient {
+    /// Turns on server-assisted client-side caching (`CLIENT TRACKING`) and calls `handler` with
+    /// every invalidation, on the client's I/O thread (keep it short: drop entries, do not await).
+    ///
+    /// In ``RedisTrackingMode/default`` mode the server reports the keys this client read through
+    /// any of its pooled connections; in ``RedisTrackingMode/broadcast(prefixes:)`` mode, every
+    /// change under the prefixes. `noLoop` leaves out changes made by this client itself.
+    ///
+    /// - Parameter healthCheckInterval: how often the tracking connection is pinged; a silent link is
+    ///   reported as ``RedisInvalidation/trackingLost(_:)`` within two intervals.
+    public func startTracking(
+        mode: RedisTrackingMode = .default,
+        noLoop: Bool = false,
+        healthCheckInterval: Duration = .seconds(1),
+        handler: @escaping @Sendable (RedisInvalidation) -> Void
+    ) async throws -> RedisTracking {
+        let options = TrackingHub.Options(mode: mode, noLoop: noLoop, healthCheckInterval: healthCheckInterval)
+        let id = try await tracking.start(options, listener: handler)
+        return RedisTracking(hub: tracking, id: id)
+    }
+
+    /// Turns on client-side caching and returns its invalidations as an async sequence. Ending the
+    /// iteration stops listening.
+    public func invalidations(
+        mode: RedisTrackingMode = .default,
+        noLoop: Bool = false,
+        healthCheckInterval: Duration = .seconds(1),
+        bufferSize: Int = 4096
+    ) async throws -> RedisInvalidations {
+        let (stream, continuation) = AsyncStream<RedisInvalidation>.makeStream(
+            bufferingPolicy: .bufferingNewest(max(2, bufferSize)))
+        let overflowed = Atomic<Bool>(false)
+        let session = try await startTracking(mode: mode, noLoop: noLoop, healthCheckInterval: healthCheckInterval) {
+            event in
+            if case .dropped = continuation.yield(event), !overflowed.exchange(true, ordering: .relaxed) {
+                // Events were dropped: whatever they said is unknown now.
+                continuation.yield(
+                    .trackingLost(
+                        RedisClientError(.subscriptionLost, "invalidations were dropped: the consumer fell behind")))
+                overflowed.store(false, ordering: .relaxed)
+            }
+        }
+        continuation.onTermination = { _ in Task { await session.stop() } }
+        return RedisInvalidations(stream: stream)
+    }
+}

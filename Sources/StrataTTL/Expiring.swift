@@ -1,0 +1,15 @@
+import StrataCache
+
+/// A value with the instant it stops being served: what a ``TTLCache`` keeps in its base store.
+public struct Expiring<Value: Sendable>: Sendable {
+    /// The stored value.
+    public var value: Value
+    /// When the value expires, on the TTL layer's clock.
+    public var deadline: CacheInstant
+
+    /// Wraps `value`, expiring at `deadline`.
+    public init(_ value: Value, deadline: CacheInstant) {
+        self.value = value
+        self.deadline = deadline
+    }
+}

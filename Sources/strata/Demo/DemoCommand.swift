@@ -1,0 +1,270 @@
+import StrataCache
+import StrataRedis
+import StrataSync
+import StrataTiers
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `strata demo`: several app instances share Redis through TieredCache in front of a slow
+/// database, replaying a seeded Zipf workload with writes mixed in, then report what the tiers did.
+struct DemoCommand: Subcommand {
+    static let name = "demo"
+    static let summary = "replay a cache workload through TieredCache (embedded fake Redis by default)"
+    static let usage = """
+        usage: strata demo [options]
+
+        Starts an embedded fake Redis server (or uses --url), a simulated database with a few
+        milliseconds of latency, and several simulated app instances, each with its own Redis
+        client and a TieredCache (process memory -> Redis -> database). Replays a seeded Zipf
+        workload with writes mixed in, then a stampede on one cold key, and reports per-tier hit
+        ratios, database calls avoided, latency percentiles, stale reads and throughput.
+
+        options:
+          --url URL              use this Redis server instead of the embedded fake one
+          --instances N          simulated app instances (default 4)
+          --keys N               distinct keys (default 10000)
+          --requests N           requests in all (default 200000)
+          --zipf S               popularity exponent (default 0.99)
+          --write-percent P      percentage of requests that are writes (default 2)
+          --concurrency N        concurrent tasks per instance (default 16)
+          --db-latency MS        database read latency in milliseconds (default 3)
+          --local-capacity N     local tier entries per instance (default 2000)
+          --local-ttl S          local tier TTL in seconds (default 30)
+          --redis-ttl S          Redis tier TTL in seconds (default 300)
+          --stale-window MS      a read is stale if it returns a version older than one written
+                                 through the cache at least this long before it began (default 20)
+          --no-lock              no cross-process load lock (stampede: one load per instance)
+          --seed N               random seed (default 42)
+          --json                 print the report as JSON
+          -h, --help             show this help
+
+        """
+
+    struct Options: Sendable {
+        var url: String?
+        var instances = 4
+        var keys = 10_000
+        var requests = 200_000
+        var zipf = 0.99
+        var writePercent = 2.0
+        var concurrency = 16
+        var dbLatencyMilliseconds = 3.0
+        var localCapacity = 2000
+        var localTTL = 30
+        var redisTTL = 300
+        var staleWindowMilliseconds = 20
+        var lock = true
+        var seed: UInt64 = 42
+        var json = false
+    }
+
+    let options: Options
+
+    init(arguments: [String]) throws(UsageError) {
+        let parsed = try Arguments(
+            arguments, flags: ["--json", "--no-lock"],
+            options: [
+                "--url", "--instances", "--keys", "--requests", "--zipf", "--write-percent", "--concurrency",
+                "--db-latency", "--local-capacity", "--local-ttl", "--redis-ttl", "--stale-window", "--seed",
+            ])
+        guard parsed.positionals.isEmpty else {
+            throw UsageError(message: "unexpected argument '\(parsed.positionals[0])'")
+        }
+        var options = Options()
+        options.url = parsed.options["--url"]
+        options.instances = try parsed.positiveInteger("--instances") ?? options.instances
+        options.keys = try parsed.positiveInteger("--keys") ?? options.keys
+        options.requests = try parsed.positiveInteger("--requests") ?? options.requests
+        options.concurrency = try parsed.positiveInteger("--concurrency") ?? options.concurrency
+        options.localCapacity = try parsed.positiveInteger("--local-capacity") ?? options.localCapacity
+        options.localTTL = try parsed.positiveInteger("--local-ttl") ?? options.localTTL
+        options.redisTTL = try parsed.positiveInteger("--redis-ttl") ?? options.redisTTL
+        options.staleWindowMilliseconds =
+            try parsed.positiveInteger("--stale-window") ?? options.staleWindowMilliseconds
+        options.seed = UInt64(try parsed.positiveInteger("--seed") ?? Int(options.seed))
+        if let text = parsed.options["--zipf"] {
+            guard let value = Double(text), value > 0, value < 5 else {
+                throw UsageError(message: "--zipf must be between 0 and 5")
+            }
+            options.zipf = value
+        }
+        if let text = parsed.options["--write-percent"] {
+            guard let value = Double(text), (0...100).contains(value) else {
+                throw UsageError(message: "--write-percent must be between 0 and 100")
+            }
+            options.writePercent = value
+        }
+        if let text = parsed.options["--db-latency"] {
+            guard let value = Double(text), value >= 0 else {
+                throw UsageError(message: "--db-latency must not be negative")
+            }
+            options.dbLatencyMilliseconds = value
+        }
+        options.lock = !parsed.flags.contains("--no-lock")
+        options.json = parsed.flags.contains("--json")
+        self.options = options
+    }
+
+    func run() async -> Int32 {
+        do {
+            let server = try await EmbeddedRedis.start(url: options.url)
+            defer { server.stop() }
+            let report = try await DemoRun(options: options, serverDescription: server.description, url: server.url)
+                .run()
+            print(options.json ? report.json : report.text)
+            return 0
+        } catch {
+            printError("strata demo: \(error)")
+            return 1
+        }
+    }
+}
+
+/// One app instance of the demo: its own Redis client and tiered cache.
+struct DemoInstance: Sendable {
+    let client: RedisClient
+    let cache: TieredCache<String>
+}
+
+/// Latencies and outcomes collected by one worker.
+struct WorkerTally: Sendable {
+    var latencies: [TierSource: [Int64]] = [:]
+    var reads = 0
+    var writes = 0
+    var stale = 0
+    var maximumStaleness: Int64 = 0
+    var errors = 0
+
+    mutating func merge(_ other: WorkerTally) {
+        for (source, samples) in other.latencies { latencies[source, default: []] += samples }
+        reads += other.reads
+        writes += other.writes
+        stale += other.stale
+        maximumStaleness = max(maximumStaleness, other.maximumStaleness)
+        errors += other.errors
+    }
+}
+
+/// The demo's run: setup, workload, stampede, report.
+struct DemoRun {
+    let options: DemoCommand.Options
+    let serverDescription: String
+    let url: String
+
+    func run() async throws -> DemoReport {
+        let database = SimulatedDatabase(
+            latency: .microseconds(Int64(options.dbLatencyMilliseconds * 1000)),
+            jitter: .microseconds(Int64(options.dbLatencyMilliseconds * 200)))
+        var instances: [DemoInstance] = []
+        for _ in 0..<options.instances {
+            var configuration = try RedisConfiguration(url: url)
+            configuration.commandTimeout = .seconds(2)
+            let client = try RedisClient(configuration: configuration)
+            var cacheOptions = TieredCacheOptions()
+            cacheOptions.negativeTTL = .seconds(5)
+            if options.lock { cacheOptions.distributedLock = .init(lease: .seconds(2), wait: .seconds(1)) }
+            let cache = TieredCache<String>(
+                local: .lru(capacity: options.localCapacity, ttl: .seconds(Int64(options.localTTL))),
+                redis: [
+                    RedisTierOptions(
+                        name: "redis", client: client, namespace: "demo:", ttl: .seconds(Int64(options.redisTTL)),
+                        timeout: .milliseconds(500))
+                ],
+                codec: StringCodec(), options: cacheOptions,
+                loader: { key in try await database.load(Int(key) ?? -1) })
+            try await cache.start()
+            instances.append(DemoInstance(client: client, cache: cache))
+        }
+        try await instances[0].client.send("FLUSHDB")
+
+        let completed = SharedCounter()
+        let writeLocks = KeyWriteLocks()
+        let progress = ProgressBar(total: options.requests, enabled: true)
+        let sampler = ZipfSampler(count: options.keys, exponent: options.zipf)
+        let clock = ContinuousClock()
+        let origin = clock.now
+        let started = clock.now
+        let workers = options.instances * options.concurrency
+        let ticker = Task {
+            while !Task.isCancelled {
+                progress.update(completed.current, elapsed: clock.now - started)
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let tally = await withTaskGroup(of: WorkerTally.self) { group in
+            for worker in 0..<workers {
+                let instance = instances[worker % instances.count]
+                let options = self.options
+                group.addTask {
+                    var random = SplitMix64(seed: options.seed &+ UInt64(worker) &* 0x9E37_79B9)
+                    var tally = WorkerTally()
+                    let window = Int64(options.staleWindowMilliseconds) * 1_000_000
+                    func uptime() -> Int64 {
+                        let elapsed = origin.duration(to: clock.now)
+                        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds
+                            / 1_000_000_000
+                    }
+                    while completed.increment() <= options.requests {
+                        let key = sampler.sample(Double(random.next() >> 11) / Double(1 << 53))
+                        let isWrite = Double(random.next() % 1_000_000) / 10_000 < options.writePercent
+                        if isWrite {
+                            await writeLocks.withLock(key) {
+                                let value = database.update(key)
+                                await instance.cache.set(String(key), value)
+                                database.published(key, version: SimulatedDatabase.version(of: value), at: uptime())
+                            }
+                            tally.writes += 1
+                            continue
+                        }
+                        let begin = uptime()
+                        do {
+                            let result = try await instance.cache.fetch(String(key))
+                            let end = uptime()
+                            tally.reads += 1
+                            tally.latencies[result.source, default: []].append(end - begin)
+                            let version = result.value.map(SimulatedDatabase.version(of:)) ?? 0
+                            let newest = database.newestPublished(key, before: begin - window)
+                            if version < newest {
+                                tally.stale += 1
+                                tally.maximumStaleness = max(tally.maximumStaleness, begin - window)
+                            }
+                        } catch {
+                            tally.errors += 1
+                        }
+                    }
+                    return tally
+                }
+            }
+            var total = WorkerTally()
+            for await part in group { total.merge(part) }
+            return total
+        }
+        let elapsed = clock.now - started
+        ticker.cancel()
+        progress.finish(options.requests, elapsed: elapsed)
+
+        // The stampede: many concurrent gets of one key nobody has loaded, across all instances.
+        let coldKey = options.keys + 1
+        let stampedeGets = 1000
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<stampedeGets {
+                let cache = instances[i % instances.count].cache
+                group.addTask { _ = try? await cache.get(String(coldKey)) }
+            }
+        }
+        let stampedeLoads = database.loads(of: coldKey)
+
+        let statistics = instances.map(\.cache.statistics)
+        for instance in instances {
+            await instance.cache.shutdown()
+            await instance.client.shutdown()
+        }
+        return DemoReport(
+            options: options, serverDescription: serverDescription, tally: tally, statistics: statistics,
+            databaseLoads: database.totalLoads - stampedeLoads, stampedeGets: stampedeGets,
+            stampedeLoads: stampedeLoads,
+            elapsed: elapsed)
+    }
+}

@@ -1,0 +1,126 @@
+import StrataTiers
+
+/// What `strata demo` prints.
+struct DemoReport {
+    let options: DemoCommand.Options
+    let serverDescription: String
+    let tally: WorkerTally
+    let statistics: [TieredCacheStatistics]
+    let databaseLoads: Int
+    let stampedeGets: Int
+    let stampedeLoads: Int
+    let elapsed: Duration
+
+    /// The tiers' counters summed over the instances, nearest first.
+    var tiers: [TierStatistics] {
+        guard let first = statistics.first else { return [] }
+        return first.tiers.indices.map { index in
+            var sum = TierStatistics(name: first.tiers[index].name)
+            for instance in statistics {
+                let tier = instance.tiers[index]
+                sum.hits += tier.hits
+                sum.misses += tier.misses
+                sum.loads += tier.loads
+                sum.loadErrors += tier.loadErrors
+                sum.staleServed += tier.staleServed
+                sum.backfills += tier.backfills
+                sum.invalidationsReceived += tier.invalidationsReceived
+                sum.errors += tier.errors
+                sum.failedWrites += tier.failedWrites
+            }
+            return sum
+        }
+    }
+
+    /// Latency percentile (µs) of reads answered by `source`.
+    func percentile(_ p: Double, of source: TierSource) -> Double? {
+        guard let samples = tally.latencies[source]?.sorted(), !samples.isEmpty else { return nil }
+        let index = min(samples.count - 1, max(0, Int((p / 100 * Double(samples.count)).rounded(.up)) - 1))
+        return Double(samples[index]) / 1000
+    }
+
+    var sources: [TierSource] { [.local, .redis("redis"), .loader, .failSafe].filter { tally.latencies[$0] != nil } }
+
+    var throughput: Double { Double(tally.reads + tally.writes) / elapsed.seconds }
+
+    var databaseCallsAvoided: Double {
+        tally.reads == 0 ? 0 : 1 - Double(databaseLoads) / Double(tally.reads)
+    }
+
+    var text: String {
+        var lines: [String] = []
+        lines.append(
+            "Strata demo: \(options.instances) app instances, \(grouped(options.keys)) keys (Zipf \(options.zipf)), "
+                + "\(grouped(options.requests)) requests (\(format(options.writePercent, 1))% writes), "
+                + "database latency \(format(options.dbLatencyMilliseconds, 1)) ms")
+        lines.append("Redis: \(serverDescription)")
+        lines.append("")
+        lines.append("tier       hit ratio      reads answered     p50         p99")
+        for tier in tiers where tier.name != "loader" {
+            let source: TierSource = tier.name == "local" ? .local : .redis(tier.name)
+            lines.append(
+                pad(tier.name, 10) + pad(format(tier.hitRatio * 100, 1) + "%", 10, right: true)
+                    + pad(grouped(tally.latencies[source]?.count ?? 0), 19, right: true)
+                    + pad(microseconds(percentile(50, of: source)), 12, right: true)
+                    + pad(microseconds(percentile(99, of: source)), 12, right: true))
+        }
+        lines.append(
+            pad("database", 10) + pad("-", 10, right: true)
+                + pad(grouped(tally.latencies[.loader]?.count ?? 0), 19, right: true)
+                + pad(microseconds(percentile(50, of: .loader)), 12, right: true)
+                + pad(microseconds(percentile(99, of: .loader)), 12, right: true))
+        lines.append("")
+        lines.append(
+            "Database calls:   \(grouped(databaseLoads)) for \(grouped(tally.reads)) reads "
+                + "(\(format(databaseCallsAvoided * 100, 2))% avoided)")
+        lines.append(
+            "Stampede:         \(grouped(stampedeGets)) concurrent gets of one cold key -> \(stampedeLoads) database "
+                + "call\(stampedeLoads == 1 ? "" : "s")\(options.lock ? "" : " (no cross-process lock: one per instance)")"
+        )
+        let invalidations = tiers.first { $0.name == "local" }?.invalidationsReceived ?? 0
+        lines.append(
+            "Writes:           \(grouped(tally.writes)) written through; \(grouped(invalidations)) invalidations reached "
+                + "other instances' local tiers")
+        lines.append(
+            "Stale reads:      \(tally.stale) (a version older than one written through the cache "
+                + "\(options.staleWindowMilliseconds) ms or more before the read began)")
+        let failures = tiers.reduce(0) { $0 + $1.errors + $1.failedWrites } + tally.errors
+        lines.append("Errors:           \(failures)")
+        lines.append("Throughput:       \(grouped(Int(throughput))) requests/s over \(format(elapsed.seconds, 2)) s")
+        return lines.joined(separator: "\n")
+    }
+
+    var json: String {
+        func number(_ value: Double?) -> String { value.map { format($0, 3) } ?? "null" }
+        var tierObjects: [String] = []
+        for tier in tiers {
+            let source: TierSource = tier.name == "local" ? .local : tier.name == "loader" ? .loader : .redis(tier.name)
+            tierObjects.append(
+                "\"\(tier.name == "loader" ? "database" : tier.name)\": {\"hitRatio\": \(number(tier.hitRatio)), "
+                    + "\"hits\": \(tier.hits), \"misses\": \(tier.misses), \"loads\": \(tier.loads), "
+                    + "\"readsAnswered\": \(tally.latencies[source]?.count ?? 0), "
+                    + "\"p50Microseconds\": \(number(percentile(50, of: source))), "
+                    + "\"p99Microseconds\": \(number(percentile(99, of: source))), "
+                    + "\"invalidationsReceived\": \(tier.invalidationsReceived), \"staleServed\": \(tier.staleServed), "
+                    + "\"errors\": \(tier.errors + tier.failedWrites)}")
+        }
+        return "{\"instances\": \(options.instances), \"keys\": \(options.keys), \"requests\": \(options.requests), "
+            + "\"reads\": \(tally.reads), \"writes\": \(tally.writes), "
+            + "\"tiers\": {\(tierObjects.joined(separator: ", "))}, "
+            + "\"databaseCalls\": \(databaseLoads), \"databaseCallsAvoidedPercent\": \(number(databaseCallsAvoided * 100)), "
+            + "\"stampede\": {\"gets\": \(stampedeGets), \"databaseCalls\": \(stampedeLoads)}, "
+            + "\"staleReads\": \(tally.stale), \"staleWindowMilliseconds\": \(options.staleWindowMilliseconds), "
+            + "\"errors\": \(tally.errors), \"seconds\": \(number(elapsed.seconds)), "
+            + "\"requestsPerSecond\": \(number(throughput))}"
+    }
+
+    private func microseconds(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return value >= 1000 ? format(value / 1000, 2) + " ms" : format(value, 0) + " µs"
+    }
+
+    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - text.count))
+        return right ? padding + text : text + padding
+    }
+}

@@ -1,0 +1,44 @@
+import StrataCache
+import Testing
+
+struct CacheStatisticsTests {
+    @Test func hitRatioCountsHitsOverRequests() {
+        let stats = CacheStatistics(hits: 3, misses: 1)
+        #expect(stats.requests == 4)
+        #expect(stats.hitRatio == 0.75)
+        #expect(CacheStatistics().hitRatio == 0)
+    }
+
+    @Test func snapshotsAddAndSubtract() {
+        let a = CacheStatistics(hits: 1, misses: 2, evictions: 3, expirations: 4, promotions: 5)
+        let b = CacheStatistics(hits: 10, misses: 20, evictions: 30, expirations: 40, promotions: 50)
+        #expect((a + b).subtracting(a) == b)
+        #expect((a + b).description == "hits: 11, misses: 22, evictions: 33, expirations: 44, promotions: 55")
+    }
+}
+
+struct CacheClockTests {
+    @Test func instantsAdvanceAndSaturate() {
+        let start = CacheInstant(nanoseconds: 5)
+        #expect(start.advanced(by: .seconds(1)).nanoseconds == 1_000_000_005)
+        #expect(start.duration(to: start.advanced(by: .milliseconds(7))) == .milliseconds(7))
+        #expect(start.advanced(by: .seconds(Int64.max)).nanoseconds == .max)
+    }
+
+    @Test func monotonicClockNeverGoesBack() {
+        let clock = MonotonicCacheClock()
+        let first = clock.now
+        #expect(clock.now >= first)
+    }
+}
+
+struct SplitMix64Tests {
+    @Test func sameSeedSameSequence() {
+        var a = SplitMix64(seed: 7)
+        var b = SplitMix64(seed: 7)
+        for _ in 0..<100 { #expect(a.next() == b.next()) }
+        var c = SplitMix64(seed: 8)
+        var d = SplitMix64(seed: 7)
+        #expect(d.next() != c.next())
+    }
+}

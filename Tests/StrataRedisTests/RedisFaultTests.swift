@@ -1,0 +1,235 @@
+import Glibc
+import StrataRESP
+import StrataRedis
+import StrataServerTestSupport
+import Testing
+
+/// The client under failure: a killed server, a stalled server, killed connections, wrong
+/// credentials, an exhausted pool, cancelled callers.
+@Suite("Faults", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+struct RedisFaultTests {
+    @Test func serverKilledWithCommandsInFlightThenRestarted() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.kill() }
+        try await withClient(server, configure: { $0.commandTimeout = .seconds(5) }) { client in
+            try await client.set("k", "v")
+            // Many callers and a large pipeline in flight when the server dies.
+            let outcomes = try await withThrowingTaskGroup(of: (ok: Int, failed: Int).self) { group in
+                for _ in 0..<32 {
+                    group.addTask {
+                        var result = (ok: 0, failed: 0)
+                        for _ in 0..<100_000 {
+                            do {
+                                _ = try await client.get("k")
+                                result.ok += 1
+                            } catch let error as RedisClientError {
+                                #expect(
+                                    [.connectionClosed, .connectionFailed, .timeout].contains(error.code), "\(error)")
+                                result.failed += 1
+                                return result
+                            }
+                        }
+                        return result
+                    }
+                }
+                group.addTask {
+                    var pipeline = RedisPipeline()
+                    for _ in 0..<50_000 { _ = pipeline.get("k") }
+                    do {
+                        while true { _ = try await client.execute(pipeline) }
+                    } catch is RedisClientError {
+                        return (ok: 0, failed: 1)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                server.kill()
+                var total = (ok: 0, failed: 0)
+                for try await outcome in group {
+                    total.ok += outcome.ok
+                    total.failed += outcome.failed
+                }
+                return total
+            }
+            // Every caller saw an error; none hung (the group returned).
+            #expect(outcomes.failed == 33)
+            #expect(outcomes.ok > 0)
+
+            // While the server is down, commands fail fast with a clear error.
+            let down = await #expect(throws: RedisClientError.self) { try await client.get("k") }
+            #expect(down?.code == .connectionFailed || down?.code == .connectionClosed)
+
+            // The server comes back: the pool reconnects on the next command.
+            try await server.restart()
+            #expect(await eventually { (try? await client.set("k", "back")) != nil })
+            #expect(try await client.getString("k") == "back")
+        }
+    }
+
+    @Test func stalledServerTimesOutAndClosesTheConnection() async throws {
+        try await RedisServerProcess.with(arguments: ["--enable-debug-command", "yes"]) { server in
+            try await withClient(server, configure: { $0.commandTimeout = .milliseconds(300) }) { client in
+                try await client.set("k", "v")
+                let start = ContinuousClock.now
+                let sleeper = Task { try await client.send("DEBUG", "SLEEP", "1") }
+                try await Task.sleep(for: .milliseconds(20))
+                let behind = Task { try await client.get("k") }
+                let sleepError = await #expect(throws: RedisClientError.self) { try await sleeper.value }
+                #expect(sleepError?.code == .timeout)
+                let behindError = await #expect(throws: RedisClientError.self) { try await behind.value }
+                // The caller queued behind it fails with the connection, not after its own timeout.
+                #expect(behindError?.code == .timeout || behindError?.code == .connectionClosed)
+                #expect(ContinuousClock.now - start < .seconds(1.5))
+                // Once the server wakes, a new connection serves the next command.
+                #expect(await eventually(timeout: .seconds(5)) { (try? await client.getString("k")) == "v" })
+            }
+        }
+    }
+
+    @Test func clientKillFailsInFlightAndTheNextCommandReconnects() async throws {
+        try await RedisServerProcess.with { server in
+            try await withClient(server) { admin in
+                try await withClient(server, configure: { $0.clientName = "victim" }) { client in
+                    try await client.set("k", "v")
+                    let killed = try await admin.send("CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal").asInt()
+                    #expect(killed >= 1)
+                    // The kill may land between commands: the next one either fails clearly or reconnects.
+                    var sawError = false
+                    for _ in 0..<3 {
+                        do {
+                            #expect(try await client.getString("k") == "v")
+                        } catch let error as RedisClientError {
+                            #expect(error.code == .connectionClosed)
+                            sawError = true
+                        }
+                    }
+                    _ = sawError
+                    #expect(try await client.getString("k") == "v")
+                    let list = try await admin.send("CLIENT", "LIST").asString()
+                    #expect(list.contains("name=victim"))
+                }
+            }
+        }
+    }
+
+    @Test(arguments: protocolVersions)
+    func passwords(_ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await RedisServerProcess.with(arguments: ["--requirepass", "s3cret"]) { server in
+            try await withClient(server, protocolVersion: version, configure: { $0.password = "s3cret" }) { client in
+                let written = try await client.set("k", "v")
+                #expect(written)
+            }
+            try await withClient(server, protocolVersion: version, configure: { $0.password = "wrong" }) { client in
+                let error = await #expect(throws: RedisClientError.self) { try await client.get("k") }
+                #expect(error?.code == .authenticationFailed)
+                #expect(error?.message.contains("rejected the credentials") == true)
+            }
+            try await withClient(server, protocolVersion: version) { client in
+                let error = await #expect(throws: RedisClientError.self) { try await client.get("k") }
+                #expect(error?.code == .authenticationFailed)
+                #expect(error?.message.contains("requires a password") == true)
+            }
+        }
+    }
+
+    @Test(arguments: protocolVersions)
+    func aclUsers(_ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await RedisServerProcess.with { server in
+            try await withClient(server) { admin in
+                try await admin.send("ACL", "SETUSER", "alice", "on", ">wonderland", "~app:*", "+@all")
+            }
+            let url = "redis://alice:wonderland@127.0.0.1:\(server.port)?protocol=\(version == .resp2 ? 2 : 3)"
+            let alice = try RedisClient(url: url)
+            #expect(try await alice.set("app:1", "ok"))
+            let denied = await #expect(throws: RedisServerError.self) { try await alice.set("other", "x") }
+            #expect(denied?.code == "NOPERM")
+            await alice.shutdown()
+
+            let intruder = try RedisClient(url: "redis://alice:guess@127.0.0.1:\(server.port)")
+            let error = await #expect(throws: RedisClientError.self) { try await intruder.get("app:1") }
+            #expect(error?.code == .authenticationFailed)
+            await intruder.shutdown()
+        }
+    }
+
+    @Test func unreachableServerFailsFastWithAClearError() async throws {
+        let port = RedisServerProcess.freePort()
+        let client = try RedisClient(url: "redis://127.0.0.1:\(port)")
+        let start = ContinuousClock.now
+        let error = await #expect(throws: RedisClientError.self) { try await client.get("k") }
+        #expect(error?.code == .connectionFailed)
+        #expect(error?.message.contains("refused") == true)
+        #expect(ContinuousClock.now - start < .seconds(2))
+        // After a failure, attempts are spaced by backoff, and still fail clearly.
+        await #expect(throws: RedisClientError.self) { try await client.get("k") }
+        #expect(client.pool.snapshot.consecutiveFailures >= 1)
+        await client.shutdown()
+    }
+
+    @Test func poolExhaustionIsAClearErrorNotAQueueThatGrows() async throws {
+        try await RedisServerProcess.with { server in
+            try await withClient(
+                server,
+                configure: {
+                    $0.pool.maximumLeasedConnections = 1
+                    $0.pool.maximumWaiters = 1
+                    $0.pool.leaseTimeout = .milliseconds(200)
+                }
+            ) { client in
+                let holding = AsyncStream<Void>.makeStream()
+                let release = AsyncStream<Void>.makeStream()
+                let holder = Task {
+                    try await client.withConnection { _ in
+                        holding.continuation.yield()
+                        for await _ in release.stream { break }
+                    }
+                }
+                for await _ in holding.stream { break }
+                // One caller may wait; it times out.
+                let waiter = Task { try await client.withConnection { _ in } }
+                try await Task.sleep(for: .milliseconds(50))
+                // A second waiter finds the queue full at once.
+                let full = await #expect(throws: RedisClientError.self) { try await client.withConnection { _ in } }
+                #expect(full?.code == .poolExhausted)
+                let timedOut = await #expect(throws: RedisClientError.self) { try await waiter.value }
+                #expect(timedOut?.code == .poolExhausted)
+                release.continuation.yield()
+                try await holder.value
+                // Released: the next lease works.
+                let pong = try await client.withConnection { connection in try await connection.send("PING") }
+                #expect(pong == .simpleString("PONG"))
+            }
+        }
+    }
+
+    @Test func cancelledCallerReturnsAtOnceAndTheConnectionStaysAligned() async throws {
+        try await RedisServerProcess.with(arguments: ["--enable-debug-command", "yes"]) { server in
+            try await withClient(server) { client in
+                try await client.set("k", "v")
+                let slow = Task { try await client.send("DEBUG", "SLEEP", "0.3") }
+                try await Task.sleep(for: .milliseconds(50))
+                let start = ContinuousClock.now
+                slow.cancel()
+                let error = await #expect(throws: RedisClientError.self) { try await slow.value }
+                #expect(error?.code == .cancelled)
+                #expect(ContinuousClock.now - start < .milliseconds(200))
+                // The abandoned reply is dropped when it arrives; later replies still match their callers.
+                for i in 0..<50 {
+                    try await client.set("k\(i)", i)
+                    #expect(try await client.getString("k\(i)") == String(i))
+                }
+            }
+        }
+    }
+
+    @Test func idempotentCommandsAreRetriedOnceOthersAreNot() async throws {
+        try await RedisServerProcess.with { server in
+            try await withClient(server) { client in
+                try await client.set("k", "v")
+                client._breakSharedConnections()
+                // Breaking the connection before sending is always safe to retry (nothing left).
+                #expect(try await client.getString("k") == "v")
+                #expect(try await client.send(idempotent: true, "GET", "k") == "v")
+            }
+        }
+    }
+}

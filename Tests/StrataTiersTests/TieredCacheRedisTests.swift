@@ -1,0 +1,315 @@
+import StrataCache
+import StrataRESP
+import StrataRedis
+import StrataServerTestSupport
+import StrataTiers
+import Testing
+
+/// TieredCache over a real redis-server: backfill, write-through, coherence across instances,
+/// Redis failures.
+@Suite("Tiered cache over Redis", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+struct TieredCacheRedisTests {
+    func makeCache(
+        _ database: TestDatabase,
+        client: RedisClient,
+        namespace: String = "t:",
+        redisTTL: Duration = .seconds(60),
+        localTTL: Duration = .seconds(30),
+        configure: (inout TieredCacheOptions) -> Void = { _ in }
+    ) -> TieredCache<String> {
+        var options = TieredCacheOptions()
+        options.jitter = 0
+        options.coherenceHealthCheckInterval = .milliseconds(200)
+        configure(&options)
+        return TieredCache(
+            local: .lru(capacity: 1000, ttl: localTTL),
+            redis: [
+                RedisTierOptions(
+                    name: "redis", client: client, namespace: namespace, ttl: redisTTL, timeout: .milliseconds(200))
+            ],
+            codec: StringCodec(), options: options, loader: database.loader)
+    }
+
+    @Test func readsGoThroughTheTiersAndBackfill() async throws {
+        try await RedisServerProcess.with { server in
+            let client = try makeClient(server)
+            let database = TestDatabase(["k": "v"])
+            let first = makeCache(database, client: client)
+            try await first.start()
+            #expect(try await first.get("k") == "v")  // loader, written through
+            #expect(try await client.get("t:k") != nil)
+            // A second instance with an empty local tier finds it in Redis, not the database.
+            let second = makeCache(database, client: client)
+            try await second.start()
+            #expect(try await second.get("k") == "v")
+            #expect(try await second.get("k") == "v")
+            #expect(database.calls("k") == 1)
+            #expect(second.statistics["redis"]?.hits == 1)
+            #expect(second.statistics["local"]?.hits == 1)
+            await first.shutdown()
+            await second.shutdown()
+            await client.shutdown()
+        }
+    }
+
+    @Test func backfillNeverOutlivesTheLowerTier() async throws {
+        try await RedisServerProcess.with { server in
+            let regionalClient = try makeClient(server)
+            let globalClient = try makeClient(server)
+            let database = TestDatabase(["k": "v"])
+            var options = TieredCacheOptions()
+            options.jitter = 0
+            let cache = TieredCache(
+                local: .lru(capacity: 10, ttl: .seconds(300)),
+                redis: [
+                    RedisTierOptions(name: "regional", client: regionalClient, namespace: "r:", ttl: .seconds(600)),
+                    RedisTierOptions(name: "global", client: globalClient, namespace: "g:", ttl: .seconds(600)),
+                ],
+                codec: StringCodec(), options: options, loader: database.loader)
+            try await cache.start()
+            // Seed only the global tier, with 5 seconds left.
+            let seeding = TieredCache(
+                local: nil,
+                redis: [RedisTierOptions(name: "global", client: globalClient, namespace: "g:", ttl: .seconds(5))],
+                codec: StringCodec(), options: options, loader: database.loader)
+            await seeding.set("k", "from global")
+            #expect(try await cache.get("k") == "from global")
+            #expect(cache.statistics["global"]?.hits == 1)
+            #expect(await eventually { (try? await regionalClient.get("r:k")) != nil })
+            let regionalTTL = try await regionalClient.ttl("r:k")
+            guard case .expires(let left) = regionalTTL else {
+                Issue.record("the backfilled copy must expire")
+                return
+            }
+            #expect(left <= .seconds(5))  // not the regional tier's 600 s
+            #expect(try await cache.fetch("k").remainingTTL <= .seconds(5))
+            #expect(database.calls("k") == 0)
+            await cache.shutdown()
+            await seeding.shutdown()
+            await regionalClient.shutdown()
+            await globalClient.shutdown()
+        }
+    }
+
+    @Test(arguments: [
+        TieredCacheOptions.Coherence.clientTracking(broadcast: false), .clientTracking(broadcast: true),
+        .pubSub(channel: "inv"),
+    ])
+    func aWriteThroughOneInstanceReachesTheOthersLocalTier(_ coherence: TieredCacheOptions.Coherence) async throws {
+        try await RedisServerProcess.with { server in
+            let clientA = try makeClient(server)
+            let clientB = try makeClient(server)
+            let database = TestDatabase(["k": "v1"])
+            let a = makeCache(database, client: clientA) { $0.coherence = coherence }
+            let b = makeCache(database, client: clientB) { $0.coherence = coherence }
+            try await a.start()
+            try await b.start()
+            #expect(try await b.get("k") == "v1")  // B holds it locally now
+            #expect(try await b.get("k") == "v1")
+            if coherence != .clientTracking(broadcast: true) {
+                // (In broadcast mode the fill itself is broadcast back, and drops the copy.)
+                #expect(b.statistics["local"]?.hits == 1)
+            }
+            await a.set("k", "v2")
+            #expect(await eventually { (try? await b.get("k")) == "v2" })
+            await a.invalidate("k")
+            database["k"] = "v3"
+            #expect(await eventually { (try? await b.get("k")) == "v3" })
+            for cache in [a, b] { await cache.shutdown() }
+            await clientA.shutdown()
+            await clientB.shutdown()
+        }
+    }
+
+    @Test(arguments: [RedisConfiguration.ProtocolVersion.resp2, .resp3])
+    func aWriteByAnotherProgramInvalidatesLocalCopies(_ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await RedisServerProcess.with { server in
+            let client = try makeClient(server, protocolVersion: version)
+            let outsider = try makeClient(server)
+            let database = TestDatabase(["k": "v1"])
+            let cache = makeCache(database, client: client)
+            try await cache.start()
+            #expect(try await cache.get("k") == "v1")
+            // Not Strata: a raw SET of another value, or a DEL.
+            try await outsider.del("t:k")
+            database["k"] = "v2"
+            #expect(await eventually { (try? await cache.get("k")) == "v2" })
+            #expect((cache.statistics["local"]?.invalidationsReceived ?? 0) >= 1)
+            await cache.shutdown()
+            await client.shutdown()
+            await outsider.shutdown()
+        }
+    }
+
+    @Test func redisKilledMidRunThenBack() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.kill() }
+        let client = try makeClient(server)
+        let database = TestDatabase(["k": "v"])
+        let cache = makeCache(database, client: client, localTTL: .milliseconds(1))
+        try await cache.start()
+        #expect(try await cache.get("k") == "v")
+        server.kill()
+        // Redis down is not an outage: reads keep being served, from the loader.
+        for _ in 0..<20 { #expect(try await cache.get("k") == "v") }
+        #expect(database.calls("k") > 1)
+        #expect((cache.statistics["redis"]?.errors ?? 0) > 0)
+        #expect(!cache.statistics.isCoherent)  // tracking lost: the local tier is not trusted
+        // Redis comes back: after the breaker's probe, the tier is used again.
+        try await server.restart()
+        #expect(
+            await eventually(timeout: .seconds(10)) {
+                _ = try? await cache.get("k")
+                return (cache.statistics["redis"]?.hits ?? 0) > 0 && cache.statistics.isCoherent
+            })
+        let loadsBefore = database.calls("k")
+        let hitsBefore = cache.statistics["redis"]?.hits ?? 0
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(10))  // past the 1 ms local TTL (coarse clock: ~4 ms steps)
+            #expect(try await cache.get("k") == "v")
+        }
+        #expect(database.calls("k") == loadsBefore)
+        #expect((cache.statistics["redis"]?.hits ?? 0) >= hitsBefore + 20)
+        await cache.shutdown()
+        await client.shutdown()
+    }
+
+    @Test func lostTrackingConnectionFlushesTheLocalTier() async throws {
+        try await RedisServerProcess.with { server in
+            let client = try makeClient(server)
+            let admin = try makeClient(server)
+            let database = TestDatabase(["k": "v"])
+            let cache = makeCache(database, client: client)
+            try await cache.start()
+            #expect(try await cache.get("k") == "v")
+            #expect(cache.localCount == 1)
+            try await admin.send("CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal")
+            #expect(await eventually { cache.localCount == 0 })
+            // Tracking comes back and the local tier fills again.
+            #expect(await eventually { cache.statistics.isCoherent })
+            #expect(
+                await eventually {
+                    _ = try? await cache.get("k")
+                    return cache.localCount == 1
+                })
+            await cache.shutdown()
+            await client.shutdown()
+            await admin.shutdown()
+        }
+    }
+
+    @Test func distributedLockLoadsOnceAcrossInstances() async throws {
+        try await RedisServerProcess.with { server in
+            let database = TestDatabase(["k": "v"])
+            var caches: [TieredCache<String>] = []
+            var clients: [RedisClient] = []
+            for _ in 0..<4 {
+                let client = try makeClient(server)
+                clients.append(client)
+                let cache = makeCache(database, client: client) {
+                    $0.distributedLock = .init(lease: .seconds(5), wait: .seconds(5))
+                }
+                try await cache.start()
+                caches.append(cache)
+            }
+            database.gate.close()
+            let results = try await withThrowingTaskGroup(of: String?.self) { group in
+                for cache in caches {
+                    for _ in 0..<25 { group.addTask { try await cache.get("k") } }
+                }
+                #expect(await eventually { database.gate.waiting == 1 })
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(database.gate.waiting == 1)  // the other instances wait on the lock
+                database.gate.open()
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(results.count == 100 && results.allSatisfy { $0 == "v" })
+            #expect(database.calls("k") == 1)
+            #expect(try await clients[0].get("t:__lock:k") == nil)  // released by its owner
+            for cache in caches { await cache.shutdown() }
+            for client in clients { await client.shutdown() }
+        }
+    }
+}
+
+@Suite("Tiered cache: regions and fan-out", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+struct TieredCacheRegionTests {
+    /// Two regions, each with its own regional Redis (here: its own namespace) over one global Redis.
+    @Test func anInvalidationReachesEveryRegionsTiers() async throws {
+        try await RedisServerProcess.with { server in
+            let database = TestDatabase(["k": "v1"])
+            var options = TieredCacheOptions()
+            options.jitter = 0
+            options.coherence = .pubSub(channel: "local-invalidations")
+            func region(_ name: String) throws -> (TieredCache<String>, [RedisClient]) {
+                let regional = try makeClient(server)
+                let global = try makeClient(server)
+                var regionOptions = options
+                regionOptions.region = name
+                let cache = TieredCache(
+                    local: .lru(capacity: 100, ttl: .seconds(60)),
+                    redis: [
+                        RedisTierOptions(name: "regional", client: regional, namespace: "\(name):", ttl: .seconds(60)),
+                        RedisTierOptions(name: "global", client: global, namespace: "global:", ttl: .seconds(600)),
+                    ],
+                    codec: StringCodec(), options: regionOptions, loader: database.loader)
+                return (cache, [regional, global])
+            }
+            let (east, eastClients) = try region("east")
+            let (west, westClients) = try region("west")
+            try await east.start()
+            try await west.start()
+            #expect(try await east.get("k") == "v1")
+            #expect(try await west.get("k") == "v1")  // from the global tier: one database call
+            #expect(database.calls("k") == 1)
+            let westClient = westClients[0]
+            #expect(await eventually { (try? await westClient.get("west:k")) != nil })  // backfilled into west's region
+
+            database["k"] = "v2"
+            await east.invalidate("k")
+            // West's regional copy and local copy go too, not only east's.
+            let westRegional = westClients[0]
+            let westDropped = await eventually {
+                guard let stored = try? await westRegional.get("west:k") else { return true }
+                return CacheEnvelopeProbe.isTombstone(stored)
+            }
+            #expect(westDropped)
+            #expect(await eventually { (try? await west.get("k")) == "v2" })
+            for cache in [east, west] { await cache.shutdown() }
+            for client in eastClients + westClients { await client.shutdown() }
+        }
+    }
+
+    @Test func fillsAreNotAnnouncedAndChangesAreBatched() async throws {
+        try await RedisServerProcess.with { server in
+            let client = try makeClient(server)
+            let listener = try makeClient(server)
+            let database = TestDatabase((0..<50).reduce(into: [:]) { $0["k\($1)"] = "v" })
+            var options = TieredCacheOptions()
+            options.coherence = .pubSub(channel: "changes")
+            options.publishBatchWindow = .milliseconds(50)
+            let cache = TieredCache(
+                local: .lru(capacity: 100, ttl: .seconds(60)),
+                redis: [RedisTierOptions(name: "redis", client: client, namespace: "f:", ttl: .seconds(60))],
+                codec: StringCodec(), options: options, loader: database.loader)
+            try await cache.start()
+            let messages = try await listener.subscribe(to: ["changes"])
+            for i in 0..<50 { _ = try await cache.get("k\(i)") }  // fills: no announcement
+            for i in 0..<10 { await cache.invalidate("k\(i)") }  // changes: one batched message
+            var iterator = messages.makeAsyncIterator()
+            let first = try await iterator.next()
+            let parts = try RESPParser.parseAll(first?.payload ?? []).first?.asArray() ?? []
+            let keys = try parts.dropFirst(2).map { try $0.asString() }
+            #expect(keys == (0..<10).map { "k\($0)" })
+            await cache.shutdown()
+            await client.shutdown()
+            await listener.shutdown()
+        }
+    }
+}
+
+/// Reads the marker of a stored envelope without the module's internals.
+enum CacheEnvelopeProbe {
+    /// Whether stored bytes are a tombstone (flag bit 1 of the third byte).
+    static func isTombstone(_ bytes: [UInt8]) -> Bool { bytes.count > 2 && bytes[0] == 0x53 && bytes[2] & 2 != 0 }
+}
