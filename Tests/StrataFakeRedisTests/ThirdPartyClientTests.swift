@@ -88,11 +88,5 @@ struct ThirdPartyClientTests {
         }
         #expect(!output.lowercased().contains("error"))
         #expect(!result.stderr.contains("WARNING: Could not fetch server CONFIG"))
-        // Pipelined and concurrent, as the throughput script runs it.
-        let pipelined = try ChildProcess.run(
-            benchmark, ["-p", "\(server.port)", "-q", "-n", "20000", "-c", "50", "-P", "16", "-t", "set,get"],
-            timeout: .seconds(300))
-        #expect(pipelined.status == 0)
-        #expect(pipelined.stdout.contains("GET: "))
     }
 }
