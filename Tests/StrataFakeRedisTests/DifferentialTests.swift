@@ -1049,6 +1049,51 @@ struct DifferentialTests {
             """, protocols: [2])
     }
 
+    @Test func aclUsers() throws {
+        try assertSameBehaviour(
+            """
+            acl setuser alice on >pw ~app:* +@all
+            acl setuser carol on >pw resetkeys ~a*
+            acl setuser dave on >pw ~* -@all +get
+            acl setuser eve on >pw ~* +@all -set
+            acl setuser bad on >pw +nosuchcommand
+            acl setuser bad2 on >pw foo
+            acl setuser off-user off >pw ~* +@all
+            acl setuser nopass-user on nopass ~* +@all
+            B: auth alice pw
+            B: set app:1 x
+            B: set other x
+            B: mget app:1 other
+            B: get other
+            B: exists other
+            B: keys *
+            B: ping
+            B: acl whoami
+            C: auth carol pw
+            C: get a
+            C: ping
+            D: auth dave pw
+            D: get a
+            D: set a 1
+            D: client id
+            D: multi
+            E: auth eve pw
+            E: set a 1
+            E: get a
+            E: multi
+            E: set a 1
+            E: get a
+            E: exec
+            F: auth off-user pw
+            F: auth nopass-user anything
+            F: acl whoami
+            A: acl deluser dave nobody
+            D: <eof>
+            A: acl deluser default
+            A: ~acl users
+            """, protocols: [2])
+    }
+
     @Test func clientKill() throws {
         try assertSameBehaviour(
             """

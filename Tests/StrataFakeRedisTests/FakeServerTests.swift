@@ -54,6 +54,35 @@ struct FakeServerTests {
         #expect(try c.readUntilClosed() == [])
     }
 
+    @Test func listensOnSeveralAddresses() throws {
+        try withServer(.init(host: "127.0.0.1", additionalBindAddresses: ["::1"])) { (server: FakeRedisServer) throws in
+            #expect(try RESPTestConnection(port: server.port).command("SET", "k", "v") == .simpleString("OK"))
+            // The IPv6 loopback, on the same port, reaches the same data.
+            let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = UInt16(server.port).bigEndian
+            address.sin6_addr = in6addr_loopback
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+            #expect(connected == 0)
+            let request = Array("GET k\r\n".utf8)
+            #expect(write(fd, request, request.count) == request.count)
+            var reply = [UInt8](repeating: 0, count: 16)
+            #expect(read(fd, &reply, reply.count) == 7)
+            #expect(Array(reply.prefix(7)) == Array("$1\r\nv\r\n".utf8))
+            // A refusal closes both, and clearing it listens on both again.
+            server.inject(.refuseConnections)
+            #expect(throws: RESPTestConnection.Failure.self) { _ = try RESPTestConnection(port: server.port) }
+            server.clearFaults()
+            #expect(try RESPTestConnection(port: server.port).command("GET", "k") == "v")
+        }
+    }
+
     @Test func aTakenPortIsAClearError() throws {
         try withServer { server in
             #expect {

@@ -13,6 +13,11 @@ struct StandaloneTests {
             (["--port", "6380"], FakeRedisServerOptions(port: 6380)),
             (["--port=0"], FakeRedisServerOptions(port: 0)),
             (["--bind", "::1", "--port", "1"], FakeRedisServerOptions(host: "::1", port: 1)),
+            (
+                ["--bind", "127.0.0.1", "::1", "--port", "1"],
+                FakeRedisServerOptions(host: "127.0.0.1", additionalBindAddresses: ["::1"], port: 1)
+            ),
+            (["--bind=::1", "--port", "1"], FakeRedisServerOptions(host: "::1", port: 1)),
             (["--requirepass", "s3cret"], FakeRedisServerOptions(password: "s3cret")),
             (["--requirepass="], FakeRedisServerOptions()),
             (["--unixsocket", "/tmp/r.sock"], FakeRedisServerOptions(unixSocketPath: "/tmp/r.sock")),

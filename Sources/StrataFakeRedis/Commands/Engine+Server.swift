@@ -248,7 +248,8 @@ extension Engine {
         [
             ("appendonly", "no"), ("save", ""), ("databases", String(databases.count)),
             ("maxmemory", "0"), ("maxmemory-policy", "noeviction"), ("port", String(settings.tcpPort)),
-            ("bind", settings.tcpHost), ("requirepass", defaultPassword ?? ""), ("timeout", "0"),
+            ("bind", settings.tcpHosts.joined(separator: " ")), ("requirepass", defaultPassword ?? ""),
+            ("timeout", "0"),
             ("tcp-keepalive", "300"), ("hz", "10"), ("notify-keyspace-events", ""), ("maxclients", "10000"),
             ("proto-max-bulk-len", String(settings.parserLimits.maxBulkLength)),
             ("client-query-buffer-limit", String(settings.maxQueryBuffer)),

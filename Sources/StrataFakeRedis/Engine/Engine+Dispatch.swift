@@ -53,6 +53,10 @@ extension Engine {
             reject(c, spec, "NOAUTH Authentication required.")
             return
         }
+        if let user = c.user, user != "default", let denial = aclDenial(user, spec, args) {
+            reject(c, spec, denial)
+            return
+        }
         if c.inRESP2PubSubContext && !spec.flags.contains(.pubsubContext) {
             reject(
                 c, spec,

@@ -107,11 +107,9 @@ extension Engine {
     func setRefusal(_ refusal: FaultState.Refusal?) {
         faults.refusal = refusal
         if refusal == .refuse {
-            if listener >= 0 {
-                Glibc.close(listener)
-                listener = -1
-            }
-        } else if listener < 0 {
+            for listener in listeners { Glibc.close(listener) }
+            listeners = []
+        } else if listeners.isEmpty {
             reopenListener()
         }
     }

@@ -12,8 +12,8 @@ final class Engine {
     // MARK: Authentication
     /// The default user's password, or nil when it needs none (Redis' `requirepass`).
     var defaultPassword: String?
-    /// ACL-style users other than `default`: name to password (nil: `nopass`), and enabled.
-    var users: [String: (password: String?, enabled: Bool)]
+    /// ACL users other than `default`, with their passwords and permissions.
+    var users: [String: ACLUser]
 
     // MARK: Clients
     var clientList: [Client] = []
@@ -53,7 +53,8 @@ final class Engine {
 
     // MARK: Loop
     let mailbox: Mailbox
-    var listener: Int32
+    /// The TCP listening sockets, one per bind address (empty while a refusal fault holds).
+    var listeners: [Int32]
     var unixListener: Int32
     var running = true
     var paused = false
@@ -74,15 +75,15 @@ final class Engine {
     let startedAt: Int
     let runID: String
 
-    init(settings: ServerSettings, listener: Int32, unixListener: Int32, mailbox: Mailbox) {
+    init(settings: ServerSettings, listeners: [Int32], unixListener: Int32, mailbox: Mailbox) {
         self.settings = settings
-        self.listener = listener
+        self.listeners = listeners
         self.unixListener = unixListener
         self.mailbox = mailbox
         self.commands = CommandTable(Engine.commandSpecs)
         self.databases = (0..<settings.databases).map(Database.init(id:))
         self.defaultPassword = settings.password
-        self.users = settings.users.mapValues { (password: Optional($0), enabled: true) }
+        self.users = settings.users.mapValues(ACLUser.init(password:))
         self.readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         var rng = SystemRandomNumberGenerator()
         self.runID = String((0..<40).map { _ in "0123456789abcdef".randomElement(using: &rng)! })
@@ -114,8 +115,7 @@ final class Engine {
             return required == given
         }
         guard let record = users[user], record.enabled else { return false }
-        guard let required = record.password else { return true }
-        return required == given
+        return record.noPass || record.passwords.contains(given)
     }
 
     /// Marks a client authenticated as `user` and lifts the pre-authentication request limits.
@@ -267,7 +267,7 @@ struct ServerSettings: Sendable {
     var outputLimitNormal = 512 * 1024 * 1024
     var outputLimitPubSub = 32 * 1024 * 1024
     var activeExpiry = true
-    var tcpHost = ""
+    var tcpHosts: [String] = []
     var tcpPort = 0
     var unixSocketPath: String?
     var parserLimits = RESPParser.Limits.default

@@ -38,7 +38,7 @@ extension Engine {
             polled.removeAll(keepingCapacity: true)
             fds.append(pollfd(fd: mailbox.wakeReader, events: Int16(POLLIN), revents: 0))
             polled.append(nil)
-            if listener >= 0 {
+            for listener in listeners {
                 fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0))
                 polled.append(nil)
             }
@@ -345,10 +345,15 @@ extension Engine {
 
     /// Listens again on the same port after a `.refuse` fault is cleared.
     func reopenListener() {
-        guard listener < 0, settings.tcpPort > 0 || !settings.tcpHost.isEmpty else { return }
+        guard listeners.isEmpty, faults.refusal != .refuse else { return }
+        var opened: [Int32] = []
         do throws(SystemCallError) {
-            (listener, _) = try Socket.listenTCP(host: settings.tcpHost, port: settings.tcpPort)
+            for host in settings.tcpHosts {
+                opened.append(try Socket.listenTCP(host: host, port: settings.tcpPort).0)
+            }
+            listeners = opened
         } catch {
+            for fd in opened { close(fd) }
             timers.schedule(at: Clock.monotonicNanoseconds() + 50_000_000, .rebindListener)
         }
     }
@@ -358,12 +363,12 @@ extension Engine {
         for c in clientList { close(c.fd) }
         clientList.removeAll()
         clientsByID.removeAll()
-        if listener >= 0 { close(listener) }
+        for listener in listeners { close(listener) }
         if unixListener >= 0 {
             close(unixListener)
             if let path = settings.unixSocketPath { unlink(path) }
         }
-        listener = -1
+        listeners = []
         unixListener = -1
         for job in mailbox.close() { job.cancel() }
     }

@@ -52,16 +52,21 @@ public final class FakeRedisServer: Sendable {
         } catch {
             throw FakeRedisServerError(.systemCallFailed, error.description)
         }
-        var listener: Int32 = -1
-        var boundPort = 0
+        var listeners: [Int32] = []
+        var boundPort = configuration.port
         var unixListener: Int32 = -1
         do throws(SystemCallError) {
-            (listener, boundPort) = try Socket.listenTCP(host: configuration.host, port: configuration.port)
+            // Every address on the same port: the first may pick it (port 0), the others follow.
+            for host in configuration.bindAddresses {
+                let (fd, port) = try Socket.listenTCP(host: host, port: boundPort)
+                listeners.append(fd)
+                boundPort = port
+            }
             if let path = configuration.unixSocketPath {
                 unixListener = try Socket.listenUnix(path: path)
             }
         } catch {
-            if listener >= 0 { close(listener) }
+            for fd in listeners { close(fd) }
             mailbox.closePipe()
             throw FakeRedisServerError(.bindFailed, error.description)
         }
@@ -75,7 +80,7 @@ public final class FakeRedisServer: Sendable {
         settings.outputLimitNormal = configuration.outputBufferLimitBytes
         settings.outputLimitPubSub = configuration.pubSubOutputBufferLimitBytes
         settings.activeExpiry = configuration.activeExpiry
-        settings.tcpHost = configuration.host
+        settings.tcpHosts = configuration.bindAddresses
         settings.tcpPort = boundPort
         settings.unixSocketPath = configuration.unixSocketPath
         settings.parserLimits.maxBulkLength = configuration.maxBulkLength
@@ -86,7 +91,7 @@ public final class FakeRedisServer: Sendable {
         self.configuration = configuration
         self.mailbox = mailbox
 
-        let engine = Engine(settings: settings, listener: listener, unixListener: unixListener, mailbox: mailbox)
+        let engine = Engine(settings: settings, listeners: listeners, unixListener: unixListener, mailbox: mailbox)
         let context = Unmanaged.passRetained(LoopContext(engine)).toOpaque()
         var handle = pthread_t()
         let status = pthread_create(
@@ -98,7 +103,7 @@ public final class FakeRedisServer: Sendable {
             }, context)
         guard status == 0 else {
             Unmanaged<LoopContext>.fromOpaque(context).release()
-            close(listener)
+            for fd in listeners { close(fd) }
             if unixListener >= 0 { close(unixListener) }
             mailbox.closePipe()
             throw FakeRedisServerError(.systemCallFailed, "pthread_create failed: \(status)")
@@ -174,6 +179,8 @@ extension FakeRedisServer {
     public struct Configuration: Sendable, Hashable {
         /// The address to listen on. Loopback by default.
         public var host: String
+        /// More addresses to listen on, on the same port (Redis' `bind 127.0.0.1 ::1`).
+        public var additionalBindAddresses: [String]
         /// The TCP port; 0 picks a free port (see ``FakeRedisServer/port``).
         public var port: Int
         /// A Unix domain socket to listen on as well.
@@ -203,6 +210,7 @@ extension FakeRedisServer {
         /// Creates a configuration.
         public init(
             host: String = "127.0.0.1",
+            additionalBindAddresses: [String] = [],
             port: Int = 0,
             unixSocketPath: String? = nil,
             password: String? = nil,
@@ -216,6 +224,7 @@ extension FakeRedisServer {
             activeExpiry: Bool = true
         ) {
             self.host = host
+            self.additionalBindAddresses = additionalBindAddresses
             self.port = port
             self.unixSocketPath = unixSocketPath
             self.password = password
@@ -228,6 +237,9 @@ extension FakeRedisServer {
             self.pubSubOutputBufferLimitBytes = pubSubOutputBufferLimitBytes
             self.activeExpiry = activeExpiry
         }
+
+        /// Every address the server listens on: ``host``, then ``additionalBindAddresses``.
+        public var bindAddresses: [String] { [host] + additionalBindAddresses }
     }
 }
 

@@ -89,8 +89,12 @@ extension FakeRedisServer {
         }
 
         let server = try FakeRedisServer(configuration: options.configuration)
-        let address = server.host.contains(":") ? "[\(server.host)]:\(server.port)" : "\(server.host):\(server.port)"
-        log("Strata fake Redis server \(server.configuration.version) listening on \(address)")
+        let addresses = server.configuration.bindAddresses.map { host in
+            host.contains(":") ? "[\(host)]:\(server.port)" : "\(host):\(server.port)"
+        }
+        log(
+            "Strata fake Redis server \(server.configuration.version) listening on \(addresses.joined(separator: ", "))"
+        )
         if let path = server.unixSocketPath { log("Also listening on unix socket \(path)") }
         if options.password != nil { log("Clients must AUTH with the configured password") }
         log("Ready to accept connections. Press Ctrl-C to stop.")

@@ -6,11 +6,14 @@
 /// options.port  // 6380
 /// ```
 ///
-/// Flags take their value as the next argument or after `=` (`--port=6380`). Unknown flags,
-/// missing or malformed values and stray arguments are errors that say what was wrong.
+/// Flags take their value as the next argument or after `=` (`--port=6380`); `--bind` takes
+/// one or more addresses, as Redis' does. Unknown flags, missing or malformed values and stray
+/// arguments are errors that say what was wrong.
 public struct FakeRedisServerOptions: Sendable, Hashable {
-    /// `--bind`: the address to listen on.
+    /// `--bind`: the (first) address to listen on.
     public var host: String
+    /// `--bind`'s further addresses (`--bind 127.0.0.1 ::1`).
+    public var additionalBindAddresses: [String]
     /// `--port`: the TCP port; 0 picks a free one.
     public var port: Int
     /// `--requirepass`: the password AUTH must give.
@@ -22,10 +25,11 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
 
     /// The defaults: 127.0.0.1, port 6379, no password, no Unix socket.
     public init(
-        host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, unixSocketPath: String? = nil,
-        showHelp: Bool = false
+        host: String = "127.0.0.1", additionalBindAddresses: [String] = [], port: Int = 6379, password: String? = nil,
+        unixSocketPath: String? = nil, showHelp: Bool = false
     ) {
         self.host = host
+        self.additionalBindAddresses = additionalBindAddresses
         self.port = port
         self.password = password
         self.unixSocketPath = unixSocketPath
@@ -74,6 +78,12 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
             case "--bind":
                 guard !value.isEmpty else { throw ParseError("option '--bind' needs an address") }
                 host = value
+                additionalBindAddresses = []
+                // More addresses may follow, up to the next option.
+                while inlineValue == nil, i < arguments.count, !arguments[i].hasPrefix("-") {
+                    additionalBindAddresses.append(arguments[i])
+                    i += 1
+                }
             case "--requirepass":
                 password = value.isEmpty ? nil : value
             default:
@@ -87,19 +97,21 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
 
     /// The server configuration these options describe.
     public var configuration: FakeRedisServer.Configuration {
-        FakeRedisServer.Configuration(host: host, port: port, unixSocketPath: unixSocketPath, password: password)
+        FakeRedisServer.Configuration(
+            host: host, additionalBindAddresses: additionalBindAddresses, port: port, unixSocketPath: unixSocketPath,
+            password: password)
     }
 
     /// The help text.
     public static let usage = """
-        Usage: strata server [--port N] [--bind ADDRESS] [--requirepass PASSWORD] [--unixsocket PATH]
+        Usage: strata server [--port N] [--bind ADDRESS...] [--requirepass PASSWORD] [--unixsocket PATH]
 
         Runs Strata's fake Redis server in the foreground until Ctrl-C (SIGINT) or SIGTERM.
         It speaks RESP2 and RESP3, so redis-cli, redis-benchmark and any Redis client work with it.
 
         Options:
           --port N                TCP port to listen on (default 6379; 0 picks a free port)
-          --bind ADDRESS          address to listen on (default 127.0.0.1)
+          --bind ADDRESS...       addresses to listen on (default 127.0.0.1; e.g. 127.0.0.1 ::1)
           --requirepass PASSWORD  require AUTH with this password
           --unixsocket PATH       also listen on this Unix domain socket
           -h, --help              show this help

@@ -1,0 +1,141 @@
+// ACL users, the parts a client and its tests need: passwords (several, or none), on/off,
+// key patterns (`~app:*`, `allkeys`) and command rules (`+@all`, `-@all`, `+get`, `-set`),
+// enforced with Redis' NOPERM errors. Channel rules and categories other than @all are
+// accepted and not enforced.
+
+/// One ACL user other than `default`.
+struct ACLUser {
+    var enabled = false
+    var passwords: Set<String> = []
+    var noPass = false
+    var keyPatterns: [Bytes] = []
+    var allCommands = false
+    /// Commands (full names, such as `get` or `client|id`) allowed or denied one by one.
+    var allowed: Set<String> = []
+    var denied: Set<String> = []
+
+    init() {}
+
+    /// A user with every permission and one password (Configuration.users).
+    init(password: String) {
+        enabled = true
+        passwords = [password]
+        keyPatterns = [[UInt8(ascii: "*")]]
+        allCommands = true
+    }
+
+    /// Whether the user may run a command (by its full name and its container's name).
+    func mayRun(_ spec: CommandSpec) -> Bool {
+        let container = spec.fullName.split(separator: "|").first.map(String.init) ?? spec.name
+        if denied.contains(spec.fullName) || denied.contains(container) { return false }
+        return allCommands || allowed.contains(spec.fullName) || allowed.contains(container)
+    }
+
+    func mayAccess(_ key: Bytes) -> Bool {
+        keyPatterns.contains { Glob.matches($0, key) }
+    }
+}
+
+extension Engine {
+    /// Redis' ACL check: the NOPERM error for a command or key the user may not use, or nil.
+    func aclDenial(_ name: String, _ spec: CommandSpec, _ args: Arguments) -> String? {
+        guard let user = users[name], !spec.flags.contains(.noAuth) else { return nil }
+        guard user.mayRun(spec) else {
+            return "NOPERM this user has no permissions to run the '\(spec.fullName)' command"
+        }
+        for i in spec.keyPositions(argc: args.count) where !user.mayAccess(args[i]) {
+            return "NOPERM this user has no permissions to access one of the keys used as arguments"
+        }
+        return nil
+    }
+
+    func aclWhoamiCommand(_ c: Client, _ args: Arguments) {
+        c.addBulk(c.user ?? "default")
+    }
+
+    func aclSetuserCommand(_ c: Client, _ args: Arguments) {
+        let name = args.string(2)
+        var user = users[name] ?? ACLUser()
+        var defaultPassword = self.defaultPassword
+        for j in 3..<max(3, args.count) {
+            let rule = args.string(j)
+            let lower = rule.lowercased()
+            switch lower {
+            case "on": user.enabled = true
+            case "off": user.enabled = false
+            case "nopass":
+                user.noPass = true
+                user.passwords = []
+                defaultPassword = nil
+            case "resetpass":
+                user.noPass = false
+                user.passwords = []
+            case "allkeys": user.keyPatterns = [[UInt8(ascii: "*")]]
+            case "resetkeys": user.keyPatterns = []
+            case "allchannels", "resetchannels": break
+            case "allcommands", "+@all":
+                user.allCommands = true
+                user.denied = []
+            case "nocommands", "-@all":
+                user.allCommands = false
+                user.allowed = []
+            case "reset": user = ACLUser()
+            default:
+                if rule.hasPrefix(">") {
+                    user.passwords.insert(String(rule.dropFirst()))
+                    user.noPass = false
+                    defaultPassword = String(rule.dropFirst())
+                } else if rule.hasPrefix("<") {
+                    user.passwords.remove(String(rule.dropFirst()))
+                } else if rule.hasPrefix("~") {
+                    user.keyPatterns.append(Array(rule.utf8.dropFirst()))
+                } else if lower.hasPrefix("%r~") || lower.hasPrefix("%w~") || lower.hasPrefix("%rw~") {
+                    user.keyPatterns.append(Array(rule.utf8.drop { $0 != UInt8(ascii: "~") }.dropFirst()))
+                } else if rule.hasPrefix("&") || lower.hasPrefix("+@") || lower.hasPrefix("-@") {
+                    break  // channels and categories: accepted, not enforced
+                } else if rule.hasPrefix("+") || rule.hasPrefix("-"), rule.count > 1 {
+                    let command = String(lower.dropFirst())
+                    guard commands.lookup(Array(command.split(separator: "|")[0].utf8)) != nil else {
+                        return c.addError(
+                            "ERR Error in ACL SETUSER modifier '\(rule)': Unknown command or category name in ACL")
+                    }
+                    if rule.hasPrefix("+") {
+                        user.allowed.insert(command)
+                        user.denied.remove(command)
+                    } else {
+                        user.denied.insert(command)
+                        user.allowed.remove(command)
+                    }
+                } else {
+                    return c.addError("ERR Error in ACL SETUSER modifier '\(rule)': Syntax error")
+                }
+            }
+        }
+        if name == "default" {
+            // The default user keeps every permission here; only its password changes.
+            self.defaultPassword = defaultPassword
+        } else {
+            users[name] = user
+        }
+        c.addOK()
+    }
+
+    func aclDeluserCommand(_ c: Client, _ args: Arguments) {
+        var deleted = 0
+        for j in 2..<args.count {
+            let name = args.string(j)
+            if name == "default" { return c.addError("ERR The 'default' user cannot be removed") }
+            guard users.removeValue(forKey: name) != nil else { continue }
+            deleted += 1
+            // As in Redis, the deleted user's connections are closed.
+            for client in clientList where client.user == name {
+                if client === c { c.closeAfterReply = true } else { scheduleClose(client) }
+            }
+        }
+        c.addInteger(deleted)
+    }
+
+    func aclUsersCommand(_ c: Client, _ args: Arguments) {
+        c.addBulkArray((["default"] + users.keys).sorted().map { Array($0.utf8) })
+    }
+}
