@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataFakeRedisTests",
-            dependencies: ["StrataFakeRedis", "StrataServerTestSupport", "StrataRESP"],
+            dependencies: ["StrataFakeRedis", "StrataServerTestSupport", "StrataRESP", "StrataSync"],
             swiftSettings: strictSettings
         ),
 

@@ -2,7 +2,6 @@ import Glibc
 import StrataFakeRedis
 import StrataRESP
 import StrataServerTestSupport
-import Synchronization
 import Testing
 
 extension FakeRedisTestSuites {

@@ -1,7 +1,7 @@
 import Glibc
 import StrataFakeRedis
 import StrataServerTestSupport
-import Synchronization
+import StrataSync
 import Testing
 
 extension FakeRedisTestSuites {
@@ -69,8 +69,8 @@ extension FakeRedisTestSuites {
 
         /// `run` in process: it prints where it listens, serves, and returns once asked to stop.
         @Test func runServesUntilStopped() throws {
-            let lines = Mutex<[String]>([])
-            let finished = Mutex<Bool>(false)
+            let lines = StrataMutex<[String]>([])
+            let finished = StrataMutex<Bool>(false)
             // `run` blocks its thread until stopped: give it a thread of its own, not a task.
             let thread = try TestThread {
                 do {

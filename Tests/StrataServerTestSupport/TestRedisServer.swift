@@ -1,6 +1,6 @@
 import Glibc
 import StrataFakeRedis
-import Synchronization
+import StrataSync
 
 /// A Redis server for a test: the fake (in process) or a real `redis-server` (a child
 /// process), on a free loopback port, with the same handle for both, so one test body can
@@ -67,14 +67,14 @@ public final class TestRedisServer: Sendable {
         case stopped
     }
 
-    private let state: Mutex<Running>
+    private let state: StrataMutex<Running>
     private let directory: String
 
     private init(kind: Kind, port: Int, options: Options, running: Running, directory: String) {
         self.kind = kind
         self.port = port
         self.options = options
-        self.state = Mutex(running)
+        self.state = StrataMutex(running)
         self.directory = directory
     }
 

@@ -16,7 +16,7 @@ final class Mailbox: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     /// The pipe's read end (polled by the loop) and write end.
     let wakeReader: Int32
     private let wakeWriter: Int32

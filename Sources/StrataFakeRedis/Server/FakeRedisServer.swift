@@ -32,7 +32,7 @@ public final class FakeRedisServer: Sendable {
     public let configuration: Configuration
 
     private let mailbox: Mailbox
-    private let thread: Mutex<pthread_t?>
+    private let thread: Lock<pthread_t?>
 
     /// Starts a server: binds its sockets (so the port is known and taken when this returns)
     /// and starts its event-loop thread.
@@ -108,7 +108,7 @@ public final class FakeRedisServer: Sendable {
             mailbox.closePipe()
             throw FakeRedisServerError(.systemCallFailed, "pthread_create failed: \(status)")
         }
-        self.thread = Mutex(handle)
+        self.thread = Lock(handle)
     }
 
     /// Starts a server; see ``init(configuration:)``.
@@ -168,7 +168,7 @@ private final class LoopContext {
 
 /// A result handed from the loop thread to a waiting caller.
 private final class ResultBox<T: Sendable>: Sendable {
-    private let storage = Mutex<T?>(nil)
+    private let storage = Lock<T?>(nil)
     func set(_ value: T) { storage.withLock { $0 = value } }
     var value: T? { storage.withLock { $0 } }
 }
