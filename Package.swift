@@ -110,7 +110,7 @@ let package = Package(
 
         // MARK: The fake Redis server (issue 4)
         // A Redis server on real loopback sockets, with fault injection; `strata server` runs it.
-        .target(name: "StrataFakeRedis", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
+        .target(name: "StrataFakeRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
         // `FakeRedisServerRunner [--port N] ...`: the fake as a process, for the signal tests and
         // scripts/bench-fake-server.sh (the `strata server` subcommand calls the same entry point).
         .executableTarget(
@@ -128,7 +128,10 @@ let package = Package(
         // The command-line tool: `strata <subcommand>`.
         .executableTarget(
             name: "strata",
-            dependencies: ["StrataSimulator", "StrataRedis", "StrataRESP", "StrataTiers", "StrataCache", "StrataSync"],
+            dependencies: [
+                "StrataSimulator", "StrataRedis", "StrataRESP", "StrataTiers", "StrataCache", "StrataSync",
+                "StrataFakeRedis",
+            ],
             swiftSettings: strictSettings
         ),
     ],

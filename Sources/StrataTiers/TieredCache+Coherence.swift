@@ -309,11 +309,30 @@ extension TieredCache {
         return .unavailable
     }
 
-    /// Releases the lock only if this process still owns it (the token matches).
+    /// Releases the lock only if this process still owns it (the token matches): a Lua
+    /// compare-and-delete, or, on a server without Lua, `WATCH`/`GET`/`MULTI`/`DEL`/`EXEC`.
     func releaseLock(_ handle: DistributedLockHandle) async {
-        _ = try? await RedisClient.withCommandTimeout(handle.tier.options.timeout) {
-            try await handle.tier.client.evaluate(
-                Self.releaseScript, keys: [handle.tier.key(handle.key)], arguments: [handle.token])
+        let client = handle.tier.client
+        let key = handle.tier.key(handle.key)
+        do {
+            try await RedisClient.withCommandTimeout(handle.tier.options.timeout) {
+                _ = try await client.evaluate(Self.releaseScript, keys: [key], arguments: [handle.token])
+            }
+        } catch let error as RedisServerError where error.message.hasPrefix("ERR unknown command") {
+            _ = try? await RedisClient.withCommandTimeout(handle.tier.options.timeout) {
+                try await client.withConnection { connection in
+                    try await connection.watch([key])
+                    guard try await connection.send("GET", key) == .bulkString(Array(handle.token.utf8)) else {
+                        try await connection.unwatch()
+                        return
+                    }
+                    var delete = RedisPipeline()
+                    delete.del(key)
+                    _ = try await connection.transaction(delete)  // aborted if the lock changed hands
+                }
+            }
+        } catch {
+            // The lease expires on its own.
         }
     }
 }

@@ -30,6 +30,7 @@ enum Strata {
     /// Every subcommand, in the order `--help` lists them.
     static let subcommands: [any Subcommand.Type] = [
         DemoCommand.self,
+        ServerCommand.self,
         BenchCommand.self,
         SimulateCommand.self,
     ]

@@ -3,10 +3,11 @@ import StrataRedis
 import StrataServerTestSupport
 import Testing
 
-@Suite("Client against a real redis-server", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+@Suite("Client basics", .blockingIO)
 struct RedisClientBasicTests {
-    @Test func setAndGet() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func setAndGet(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let client = try RedisClient(url: server.url)
             defer { Task { await client.shutdown() } }
             #expect(try await client.set("greeting", "hello"))
@@ -24,8 +25,9 @@ struct RedisClientBasicTests {
         }
     }
 
-    @Test func concurrentCallersGetTheirOwnReplies() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func concurrentCallersGetTheirOwnReplies(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let client = try RedisClient(url: server.url)
             defer { Task { await client.shutdown() } }
             try await withThrowingTaskGroup(of: Void.self) { group in

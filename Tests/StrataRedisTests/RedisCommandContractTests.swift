@@ -5,11 +5,11 @@ import Testing
 
 /// The client's commands against a real redis-server, in RESP2 and RESP3. Written against a
 /// server URL only, so the same tests run against the fake server too.
-@Suite("Command contract", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+@Suite("Command contract", .blockingIO)
 struct RedisCommandContractTests {
-    @Test(arguments: protocolVersions)
-    func strings(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func strings(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { client in
                 #expect(try await client.set("s", "v1"))
                 #expect(try await client.set("s", "v2", condition: .ifNotExists) == false)
@@ -43,9 +43,9 @@ struct RedisCommandContractTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func keys(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func keys(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { client in
                 try await client.mset([("k1", "1"), ("k2", "2"), ("k3", "3")])
                 #expect(try await client.exists(["k1", "k2", "nope", "k1"]) == 3)
@@ -72,9 +72,11 @@ struct RedisCommandContractTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func hashesListsSetsSortedSets(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func hashesListsSetsSortedSets(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion)
+        async throws
+    {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { client in
                 #expect(try await client.hset("h", [("f1", "a"), ("f2", "b")]) == 2)
                 #expect(try await client.hset("h", field: "f1", value: "c") == false)
@@ -134,9 +136,11 @@ struct RedisCommandContractTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func genericSendAndPipelines(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func genericSendAndPipelines(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion)
+        async throws
+    {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { client in
                 #expect(try await client.send("PING") == .simpleString("PONG"))
                 let info = try await client.send("CLIENT", "INFO").asString()
@@ -161,9 +165,9 @@ struct RedisCommandContractTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func transactions(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func transactions(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { client in
                 var pipeline = RedisPipeline()
                 let a = pipeline.incr("t")
@@ -200,9 +204,10 @@ struct RedisCommandContractTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
+    /// Lua runs on a real server only (the fake answers EVAL with "unknown command").
+    @Test(.enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"), arguments: protocolVersions)
     func scriptsLoadOnDemand(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+        try await withTestRedisServer(.real) { server in
             try await withClient(server, protocolVersion: version) { client in
                 let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
                 #expect(script.sha1 == (try await client.send("SCRIPT", "LOAD", script.source).asString()))
@@ -217,8 +222,9 @@ struct RedisCommandContractTests {
         }
     }
 
-    @Test func blockingPopDoesNotHoldUpOtherCallers() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func blockingPopDoesNotHoldUpOtherCallers(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server) { client in
                 async let popped = client.blpop(["queue"], timeout: .seconds(5))
                 // Other commands keep flowing while BLPOP waits on its own connection.

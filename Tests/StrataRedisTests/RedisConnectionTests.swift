@@ -5,12 +5,13 @@ import StrataServerTestSupport
 import Testing
 
 /// Endpoints, handshake options, pool warm-up and graceful shutdown against a real redis-server.
-@Suite("Connections", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+@Suite("Connections", .blockingIO)
 struct RedisConnectionTests {
-    @Test func unixSocket() async throws {
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func unixSocket(_ kind: TestRedisServer.Kind) async throws {
         let path = "/tmp/strata-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
         defer { unlink(path) }
-        try await RedisServerProcess.with(arguments: ["--unixsocket", path, "--unixsocketperm", "700"]) { _ in
+        try await withTestRedisServer(kind, options: .init(unixSocketPath: path)) { _ in
             let client = try RedisClient(url: "unix://\(path)?db=1")
             #expect(try await client.set("k", "over a unix socket"))
             #expect(try await client.getString("k") == "over a unix socket")
@@ -18,7 +19,8 @@ struct RedisConnectionTests {
         }
     }
 
-    @Test func ipv6Loopback() async throws {
+    @Test(.enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+    func ipv6Loopback() async throws {
         try await RedisServerProcess.with(arguments: ["--bind", "127.0.0.1", "::1"]) { server in
             let client = try RedisClient(url: "redis://[::1]:\(server.port)")
             #expect(try await client.echo("v6") == Array("v6".utf8))
@@ -26,9 +28,11 @@ struct RedisConnectionTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func selectedDatabaseAndClientName(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func selectedDatabaseAndClientName(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion)
+        async throws
+    {
+        try await withTestRedisServer(kind) { server in
             let protocolNumber = version == .resp2 ? 2 : 3
             let inTwo = try RedisClient(
                 url: "redis://127.0.0.1:\(server.port)/2?name=strata-test&protocol=\(protocolNumber)")
@@ -43,8 +47,9 @@ struct RedisConnectionTests {
         }
     }
 
-    @Test func minimumConnectionsOpenEagerly() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func minimumConnectionsOpenEagerly(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(
                 server,
                 configure: {
@@ -57,8 +62,10 @@ struct RedisConnectionTests {
         }
     }
 
-    @Test func shutdownFinishesCommandsInFlight() async throws {
-        try await RedisServerProcess.with(arguments: ["--enable-debug-command", "yes"]) { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func shutdownFinishesCommandsInFlight(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind, options: .init(extraRealArguments: ["--enable-debug-command", "yes"])) {
+            server in
             let client = try RedisClient(url: server.url)
             try await client.set("k", "v")
             let slow = Task { try await client.send("DEBUG", "SLEEP", "0.2") }
@@ -71,8 +78,9 @@ struct RedisConnectionTests {
         }
     }
 
-    @Test func automaticPipeliningSharesWrites() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func automaticPipeliningSharesWrites(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, configure: { $0.pool.maximumConnections = 1 }) { client in
                 try await client.set("k", "v")
                 let before = client._writeCounters

@@ -11,11 +11,13 @@ final class Collector<Value: Sendable>: Sendable {
     var all: [Value] { values.withLock { $0 } }
 }
 
-@Suite("Pub/sub and client tracking", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+@Suite("Pub/sub and client tracking", .blockingIO)
 struct RedisPubSubAndTrackingTests {
-    @Test(arguments: protocolVersions)
-    func subscribeReceivesWhatIsPublished(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func subscribeReceivesWhatIsPublished(_ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion)
+        async throws
+    {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { client in
                 let news = try await client.subscribe(to: ["news", "sport"])
                 let patterned = try await client.subscribe(toPatterns: ["user:*"])
@@ -39,8 +41,9 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
-    @Test func endingTheLoopUnsubscribes() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func endingTheLoopUnsubscribes(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server) { client in
                 do {
                     let subscription = try await client.subscribe(to: ["once"])
@@ -55,8 +58,9 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
-    @Test func lostSubscriptionConnectionEndsTheSequenceWithAnError() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func lostSubscriptionConnectionEndsTheSequenceWithAnError(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server) { admin in
                 try await withClient(server) { client in
                     let subscription = try await client.subscribe(to: ["c"])
@@ -75,9 +79,11 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func defaultTrackingReportsChangesToKeysThisClientRead(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func defaultTrackingReportsChangesToKeysThisClientRead(
+        _ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion
+    ) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { writer in
                 try await withClient(server, protocolVersion: version) { client in
                     let events = Collector<RedisInvalidation>()
@@ -99,10 +105,12 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func broadcastTrackingReportsEveryChangeUnderThePrefixes(_ version: RedisConfiguration.ProtocolVersion) async throws
-    {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func broadcastTrackingReportsEveryChangeUnderThePrefixes(
+        _ kind: TestRedisServer.Kind,
+        _ version: RedisConfiguration.ProtocolVersion
+    ) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { writer in
                 try await withClient(server, protocolVersion: version) { client in
                     let invalidations = try await client.invalidations(mode: .broadcast(prefixes: ["user:"]))
@@ -117,9 +125,11 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
-    @Test(arguments: protocolVersions)
-    func lostTrackingConnectionIsReportedThenRecovered(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func lostTrackingConnectionIsReportedThenRecovered(
+        _ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion
+    ) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: version) { admin in
                 try await withClient(server, protocolVersion: version) { client in
                     let events = Collector<RedisInvalidation>()
@@ -148,8 +158,9 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
-    @Test func pushesOnSharedConnectionsAreNotMistakenForReplies() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func pushesOnSharedConnectionsAreNotMistakenForReplies(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: .resp3) { client in
                 // In RESP3 a shared connection can receive push messages between replies; with
                 // tracking turned on directly on it (no redirect), invalidations arrive as pushes.

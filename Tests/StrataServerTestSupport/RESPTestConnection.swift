@@ -58,7 +58,10 @@ public final class RESPTestConnection {
         }
         guard ok == 0 else {
             let e = errno
-            Glibc.close(fd)
+            // deinit runs for a class whose init throws after its properties are set: mark the
+            // descriptor closed here, or deinit would close the number again, and by then it may
+            // belong to another connection of this process.
+            close()
             throw .system("connect", errno: e)
         }
         var one: Int32 = 1
@@ -84,7 +87,10 @@ public final class RESPTestConnection {
         }
         guard ok == 0 else {
             let e = errno
-            Glibc.close(fd)
+            // deinit runs for a class whose init throws after its properties are set: mark the
+            // descriptor closed here, or deinit would close the number again, and by then it may
+            // belong to another connection of this process.
+            close()
             throw .system("connect", errno: e)
         }
     }

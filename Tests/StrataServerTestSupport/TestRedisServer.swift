@@ -292,3 +292,26 @@ public func withTestRedisServer<R>(
     defer { server.stop() }
     return try await body(server)
 }
+
+extension TestRedisServer {
+    /// The server kinds a contract test runs against: always the fake; the real one too when
+    /// `redis-server` is on PATH or `STRATA_REQUIRE_REDIS=1` (then its absence fails the test).
+    /// Without it, a note says the real-server runs were skipped.
+    public static let kindsToTest: [Kind] = {
+        if realServerUnavailable == nil || realServerRequired { return [.fake, .real] }
+        print("note: \(realServerUnavailable!); contract tests run against the fake server only")
+        return [.fake]
+    }()
+
+    /// `redis://127.0.0.1:PORT`.
+    public var url: String { "redis://\(host):\(port)" }
+}
+
+/// Anything a test client can connect to: a ``TestRedisServer`` or a ``RedisServerProcess``.
+public protocol RedisTestEndpoint: Sendable {
+    /// The loopback port.
+    var port: Int { get }
+}
+
+extension TestRedisServer: RedisTestEndpoint {}
+extension RedisServerProcess: RedisTestEndpoint {}

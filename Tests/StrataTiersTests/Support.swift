@@ -99,14 +99,17 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () async throws ->
 }
 
 /// A client on `server` with short timeouts, for tiers.
-func makeClient(_ server: RedisServerProcess, protocolVersion: RedisConfiguration.ProtocolVersion = .resp3) throws
+func makeClient(_ server: some RedisTestEndpoint, protocolVersion: RedisConfiguration.ProtocolVersion = .resp3) throws
     -> RedisClient
 {
     var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)
     configuration.protocolVersion = protocolVersion
-    configuration.commandTimeout = .seconds(2)
-    configuration.connectTimeout = .seconds(1)
+    configuration.commandTimeout = .seconds(10)
+    configuration.connectTimeout = .seconds(10)  // generous: the whole suite shares two cores
     configuration.reconnectBackoff.initial = .milliseconds(5)
     configuration.reconnectBackoff.maximum = .milliseconds(50)
     return try RedisClient(configuration: configuration)
 }
+
+/// The protocol versions the tier tests run with.
+let protocolVersions: [RedisConfiguration.ProtocolVersion] = [.resp2, .resp3]

@@ -7,14 +7,14 @@ import Testing
 
 /// TieredCache over a real redis-server: backfill, write-through, coherence across instances,
 /// Redis failures.
-@Suite("Tiered cache over Redis", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+@Suite("Tiered cache over Redis", .blockingIO)
 struct TieredCacheRedisTests {
     func makeCache(
         _ database: TestDatabase,
         client: RedisClient,
         namespace: String = "t:",
         redisTTL: Duration = .seconds(60),
-        localTTL: Duration = .seconds(30),
+        localTTL: Duration? = .seconds(30),
         configure: (inout TieredCacheOptions) -> Void = { _ in }
     ) -> TieredCache<String> {
         var options = TieredCacheOptions()
@@ -22,7 +22,7 @@ struct TieredCacheRedisTests {
         options.coherenceHealthCheckInterval = .milliseconds(200)
         configure(&options)
         return TieredCache(
-            local: .lru(capacity: 1000, ttl: localTTL),
+            local: localTTL.map { .lru(capacity: 1000, ttl: $0) },
             redis: [
                 RedisTierOptions(
                     name: "redis", client: client, namespace: namespace, ttl: redisTTL, timeout: .milliseconds(200))
@@ -30,8 +30,9 @@ struct TieredCacheRedisTests {
             codec: StringCodec(), options: options, loader: database.loader)
     }
 
-    @Test func readsGoThroughTheTiersAndBackfill() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func readsGoThroughTheTiersAndBackfill(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let client = try makeClient(server)
             let database = TestDatabase(["k": "v"])
             let first = makeCache(database, client: client)
@@ -52,8 +53,9 @@ struct TieredCacheRedisTests {
         }
     }
 
-    @Test func backfillNeverOutlivesTheLowerTier() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func backfillNeverOutlivesTheLowerTier(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let regionalClient = try makeClient(server)
             let globalClient = try makeClient(server)
             let database = TestDatabase(["k": "v"])
@@ -91,12 +93,17 @@ struct TieredCacheRedisTests {
         }
     }
 
-    @Test(arguments: [
-        TieredCacheOptions.Coherence.clientTracking(broadcast: false), .clientTracking(broadcast: true),
-        .pubSub(channel: "inv"),
-    ])
-    func aWriteThroughOneInstanceReachesTheOthersLocalTier(_ coherence: TieredCacheOptions.Coherence) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(
+        arguments: TestRedisServer.kindsToTest,
+        [
+            TieredCacheOptions.Coherence.clientTracking(broadcast: false), .clientTracking(broadcast: true),
+            .pubSub(channel: "inv"),
+        ])
+    func aWriteThroughOneInstanceReachesTheOthersLocalTier(
+        _ kind: TestRedisServer.Kind,
+        _ coherence: TieredCacheOptions.Coherence
+    ) async throws {
+        try await withTestRedisServer(kind) { server in
             let clientA = try makeClient(server)
             let clientB = try makeClient(server)
             let database = TestDatabase(["k": "v1"])
@@ -121,9 +128,11 @@ struct TieredCacheRedisTests {
         }
     }
 
-    @Test(arguments: [RedisConfiguration.ProtocolVersion.resp2, .resp3])
-    func aWriteByAnotherProgramInvalidatesLocalCopies(_ version: RedisConfiguration.ProtocolVersion) async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest, protocolVersions)
+    func aWriteByAnotherProgramInvalidatesLocalCopies(
+        _ kind: TestRedisServer.Kind, _ version: RedisConfiguration.ProtocolVersion
+    ) async throws {
+        try await withTestRedisServer(kind) { server in
             let client = try makeClient(server, protocolVersion: version)
             let outsider = try makeClient(server)
             let database = TestDatabase(["k": "v1"])
@@ -141,12 +150,13 @@ struct TieredCacheRedisTests {
         }
     }
 
-    @Test func redisKilledMidRunThenBack() async throws {
-        let server = try await RedisServerProcess.start()
-        defer { server.kill() }
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func redisKilledMidRunThenBack(_ kind: TestRedisServer.Kind) async throws {
+        let server = try TestRedisServer.start(kind)
+        defer { server.stop() }
         let client = try makeClient(server)
         let database = TestDatabase(["k": "v"])
-        let cache = makeCache(database, client: client, localTTL: .milliseconds(1))
+        let cache = makeCache(database, client: client, localTTL: nil)  // every read reaches Redis
         try await cache.start()
         #expect(try await cache.get("k") == "v")
         server.kill()
@@ -156,7 +166,7 @@ struct TieredCacheRedisTests {
         #expect((cache.statistics["redis"]?.errors ?? 0) > 0)
         #expect(!cache.statistics.isCoherent)  // tracking lost: the local tier is not trusted
         // Redis comes back: after the breaker's probe, the tier is used again.
-        try await server.restart()
+        try server.restart()
         #expect(
             await eventually(timeout: .seconds(10)) {
                 _ = try? await cache.get("k")
@@ -164,18 +174,16 @@ struct TieredCacheRedisTests {
             })
         let loadsBefore = database.calls("k")
         let hitsBefore = cache.statistics["redis"]?.hits ?? 0
-        for _ in 0..<20 {
-            try await Task.sleep(for: .milliseconds(10))  // past the 1 ms local TTL (coarse clock: ~4 ms steps)
-            #expect(try await cache.get("k") == "v")
-        }
+        for _ in 0..<20 { #expect(try await cache.get("k") == "v") }
         #expect(database.calls("k") == loadsBefore)
         #expect((cache.statistics["redis"]?.hits ?? 0) >= hitsBefore + 20)
         await cache.shutdown()
         await client.shutdown()
     }
 
-    @Test func lostTrackingConnectionFlushesTheLocalTier() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func lostTrackingConnectionFlushesTheLocalTier(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let client = try makeClient(server)
             let admin = try makeClient(server)
             let database = TestDatabase(["k": "v"])
@@ -198,8 +206,9 @@ struct TieredCacheRedisTests {
         }
     }
 
-    @Test func distributedLockLoadsOnceAcrossInstances() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func distributedLockLoadsOnceAcrossInstances(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let database = TestDatabase(["k": "v"])
             var caches: [TieredCache<String>] = []
             var clients: [RedisClient] = []
@@ -225,18 +234,20 @@ struct TieredCacheRedisTests {
             }
             #expect(results.count == 100 && results.allSatisfy { $0 == "v" })
             #expect(database.calls("k") == 1)
-            #expect(try await clients[0].get("t:__lock:k") == nil)  // released by its owner
+            let first = clients[0]
+            #expect(await eventually { (try? await first.get("t:__lock:k")) == .some(nil) })  // released by its owner
             for cache in caches { await cache.shutdown() }
             for client in clients { await client.shutdown() }
         }
     }
 }
 
-@Suite("Tiered cache: regions and fan-out", .enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+@Suite("Tiered cache: regions and fan-out", .blockingIO)
 struct TieredCacheRegionTests {
     /// Two regions, each with its own regional Redis (here: its own namespace) over one global Redis.
-    @Test func anInvalidationReachesEveryRegionsTiers() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func anInvalidationReachesEveryRegionsTiers(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let database = TestDatabase(["k": "v1"])
             var options = TieredCacheOptions()
             options.jitter = 0
@@ -280,8 +291,9 @@ struct TieredCacheRegionTests {
         }
     }
 
-    @Test func fillsAreNotAnnouncedAndChangesAreBatched() async throws {
-        try await RedisServerProcess.with { server in
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func fillsAreNotAnnouncedAndChangesAreBatched(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
             let client = try makeClient(server)
             let listener = try makeClient(server)
             let database = TestDatabase((0..<50).reduce(into: [:]) { $0["k\($1)"] = "v" })

@@ -1,4 +1,5 @@
 import Glibc
+import StrataSync
 import Synchronization
 
 /// How other threads talk to the event loop: jobs in a locked queue, and a byte written to a
@@ -16,7 +17,7 @@ final class Mailbox: Sendable {
         var closed = false
     }
 
-    private let state = Lock(State())
+    private let state = StrataMutex(State())
     /// The pipe's read end (polled by the loop) and write end.
     let wakeReader: Int32
     private let wakeWriter: Int32

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import StrataRESP
+import StrataSync
 import Synchronization
 
 /// A Redis server on real loopback sockets, for tests and demos: RESP2 and RESP3, inline
@@ -32,7 +33,7 @@ public final class FakeRedisServer: Sendable {
     public let configuration: Configuration
 
     private let mailbox: Mailbox
-    private let thread: Lock<pthread_t?>
+    private let thread: StrataMutex<pthread_t?>
 
     /// Starts a server: binds its sockets (so the port is known and taken when this returns)
     /// and starts its event-loop thread.
@@ -108,7 +109,7 @@ public final class FakeRedisServer: Sendable {
             mailbox.closePipe()
             throw FakeRedisServerError(.systemCallFailed, "pthread_create failed: \(status)")
         }
-        self.thread = Lock(handle)
+        self.thread = StrataMutex(handle)
     }
 
     /// Starts a server; see ``init(configuration:)``.
@@ -168,7 +169,7 @@ private final class LoopContext {
 
 /// A result handed from the loop thread to a waiting caller.
 private final class ResultBox<T: Sendable>: Sendable {
-    private let storage = Lock<T?>(nil)
+    private let storage = StrataMutex<T?>(nil)
     func set(_ value: T) { storage.withLock { $0 = value } }
     var value: T? { storage.withLock { $0 } }
 }

@@ -1,4 +1,6 @@
-/// The Redis server the demo uses: a given URL, or the embedded fake server.
+import StrataFakeRedis
+
+/// The Redis server the demo uses: a given URL, or the embedded fake server on a free port.
 struct EmbeddedRedis {
     let url: String
     let description: String
@@ -6,6 +8,10 @@ struct EmbeddedRedis {
 
     static func start(url: String?) async throws -> EmbeddedRedis {
         if let url { return EmbeddedRedis(url: url, description: url, stop: {}) }
-        throw UsageError(message: "the embedded fake server is not available in this build; pass --url redis://...")
+        let server = try FakeRedisServer.start(FakeRedisServer.Configuration())
+        return EmbeddedRedis(
+            url: "redis://\(server.host):\(server.port)",
+            description: "embedded StrataFakeRedis on \(server.host):\(server.port) (--url to use another server)",
+            stop: { server.stop() })
     }
 }
