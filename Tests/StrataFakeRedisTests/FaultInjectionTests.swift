@@ -35,6 +35,26 @@ extension FakeRedisTestSuites {
             }
         }
 
+        @Test func replyLatencyRunsTheCommandAtOnceAndAnswersLate() throws {
+            try withServer { server in
+                let slow = try RESPTestConnection(port: server.port)
+                let other = try RESPTestConnection(port: server.port)
+                #expect(try slow.command("SET", "k", "old") == .simpleString("OK"))
+                server.inject(.replyLatency(.milliseconds(300), commands: ["get"]))
+                let started = ContinuousClock.now
+                try slow.send(bytes: Array("GET k\r\nPING\r\n".utf8))
+                #expect(try slow.readAvailable(for: .milliseconds(50)).isEmpty)
+                // The GET already ran: a later SET does not change its reply.
+                #expect(try other.command("SET", "k", "new") == .simpleString("OK"))
+                #expect(try slow.readReply().value == "old")
+                #expect(ContinuousClock.now - started >= .milliseconds(300))
+                // What follows on the connection waits behind the reply, in order.
+                #expect(try slow.readReply().value == .simpleString("PONG"))
+                server.clearFaults()
+                #expect(try slow.command("GET", "k") == "new")
+            }
+        }
+
         @Test func latencyForAllCommandsKeepsPipelineOrder() throws {
             try withServer { server in
                 server.inject(.latency(.milliseconds(20)))

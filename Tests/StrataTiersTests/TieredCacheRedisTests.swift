@@ -15,6 +15,7 @@ struct TieredCacheRedisTests {
         namespace: String = "t:",
         redisTTL: Duration = .seconds(60),
         localTTL: Duration? = .seconds(30),
+        redisTimeout: Duration = .milliseconds(200),
         configure: (inout TieredCacheOptions) -> Void = { _ in }
     ) -> TieredCache<String> {
         var options = TieredCacheOptions()
@@ -25,7 +26,7 @@ struct TieredCacheRedisTests {
             local: localTTL.map { .lru(capacity: 1000, ttl: $0) },
             redis: [
                 RedisTierOptions(
-                    name: "redis", client: client, namespace: namespace, ttl: redisTTL, timeout: .milliseconds(200))
+                    name: "redis", client: client, namespace: namespace, ttl: redisTTL, timeout: redisTimeout)
             ],
             codec: StringCodec(), options: options, loader: database.loader)
     }
@@ -147,6 +148,40 @@ struct TieredCacheRedisTests {
             await cache.shutdown()
             await client.shutdown()
             await outsider.shutdown()
+        }
+    }
+
+    /// The race client-side caching must get right: a read's reply is on the wire when another
+    /// instance writes the key, and the invalidation overtakes the reply. The fake delays GET
+    /// replies (the command runs at once) so the order is certain, not a matter of luck.
+    @Test func aReplyOvertakenByItsInvalidationIsNotCached() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let client = try makeClient(server)
+            let writerClient = try makeClient(server)
+            let database = TestDatabase(["k": "v1"])
+            let writer = makeCache(database, client: writerClient)
+            let cache = makeCache(database, client: client, redisTimeout: .seconds(5))
+            try await writer.start()
+            try await cache.start()
+            #expect(try await writer.get("k") == "v1")  // now in Redis; the cache's local tier is empty
+
+            server.fake!.inject(.replyLatency(.milliseconds(500), commands: ["GET"]))
+            let read = Task { try await cache.get("k") }
+            // The GET has run (the key is tracked) once the fault has been applied to it.
+            #expect(await eventually { server.fake!.statistics().faultsApplied >= 1 })
+            database["k"] = "v2"
+            try await writer.set("k", "v2")
+            #expect(await eventually { (cache.statistics["local"]?.invalidationsReceived ?? 0) >= 1 })
+            // The old reply arrives after the invalidation: it may be returned (the read began
+            // before the write) but must not be kept.
+            #expect(try await read.value == "v1")
+            #expect(cache.localCount == 0)
+            server.fake!.clearFaults()
+            #expect(try await cache.get("k") == "v2")
+            await cache.shutdown()
+            await writer.shutdown()
+            await client.shutdown()
+            await writerClient.shutdown()
         }
     }
 

@@ -23,6 +23,8 @@ final class Client {
     var listIndex = 0
     /// Queued for a write before the loop sleeps.
     var pendingWrite = false
+    /// Output is held back until then (monotonic nanoseconds; reply latency fault).
+    var outputHeldUntil: UInt64 = 0
     /// The last write would have blocked: wait for POLLOUT.
     var writeBlocked = false
 

@@ -14,6 +14,9 @@ struct FaultState {
     /// Latency for every command, and per command name (lowercase).
     var latencyAll: UInt64?
     var latencyByCommand: [String: UInt64] = [:]
+    /// Reply latency: the command runs at once, its reply (and what follows) goes out later.
+    var replyLatencyAll: UInt64?
+    var replyLatencyByCommand: [String: UInt64] = [:]
     /// Commands swallowed without a reply: all, or by name.
     var stallAll = false
     var stallCommands: Set<String> = []
@@ -27,7 +30,7 @@ struct FaultState {
 
     var hasCommandFaults: Bool {
         latencyAll != nil || !latencyByCommand.isEmpty || stallAll || !stallCommands.isEmpty
-            || !errorReplies.isEmpty || drop != nil
+            || !errorReplies.isEmpty || drop != nil || replyLatencyAll != nil || !replyLatencyByCommand.isEmpty
     }
 
     var hasReplyFaults: Bool { drop != nil || garbage != nil }
@@ -46,6 +49,15 @@ extension Engine {
             statistics.faultsApplied += 1
             scheduleClose(c)
             return true
+        }
+        if let latency = faults.replyLatencyByCommand[name] ?? faults.replyLatencyAll, latency > 0 {
+            // The command runs now; the client's output waits, so its reply arrives late.
+            statistics.faultsApplied += 1
+            let until = Clock.monotonicNanoseconds() + latency
+            if until > c.outputHeldUntil {
+                c.outputHeldUntil = until
+                timers.schedule(at: until, .releaseOutput(client: c.id))
+            }
         }
         if !afterDelay, let latency = faults.latencyByCommand[name] ?? faults.latencyAll, latency > 0 {
             statistics.faultsApplied += 1

@@ -249,6 +249,8 @@ extension Engine {
 
     /// Writes as much of the output buffer as the socket takes.
     func writeToClient(_ c: Client) {
+        // Held back by a reply latency fault: the release timer queues the write.
+        if c.outputHeldUntil != 0 && c.outputHeldUntil > Clock.monotonicNanoseconds() { return }
         while c.sent < c.out.buffer.count {
             let n = c.out.buffer.withUnsafeBytes { raw in
                 send(c.fd, raw.baseAddress! + c.sent, raw.count - c.sent, Int32(MSG_NOSIGNAL))
@@ -331,6 +333,10 @@ extension Engine {
                     runCommand(c, args)
                 }
                 resumeQueue.append(c)
+            case .releaseOutput(let id):
+                guard let c = clientsByID[id], c.outputHeldUntil <= now else { continue }
+                c.outputHeldUntil = 0
+                queueWrite(c)
             case .blockTimeout(let id, let generation):
                 guard let c = clientsByID[id], let b = c.blocked, b.generation == generation else { continue }
                 unblock(c, reply: true)

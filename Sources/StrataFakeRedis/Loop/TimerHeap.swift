@@ -2,6 +2,8 @@
 enum TimerAction {
     /// Run the command a client's injected latency held back.
     case resumeDelayed(client: Int, generation: Int)
+    /// A client's held-back output may go out (reply latency).
+    case releaseOutput(client: Int)
     /// A BLPOP/BRPOP timeout.
     case blockTimeout(client: Int, generation: Int)
     /// The active expiry cycle (ten times a second, like Redis' `hz 10`).

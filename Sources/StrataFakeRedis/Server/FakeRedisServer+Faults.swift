@@ -18,6 +18,7 @@ extension FakeRedisServer {
             case stall(commands: Set<String>?)
             case refuse(reset: Bool)
             case errorReply(message: String, commands: Set<String>)
+            case replyLatency(nanoseconds: UInt64, commands: Set<String>?)
         }
 
         let kind: Kind
@@ -28,6 +29,16 @@ extension FakeRedisServer {
             let (seconds, attoseconds) = latency.components
             let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
             return Fault(kind: .latency(nanoseconds: nanoseconds, commands: commands.map(Self.names)))
+        }
+
+        /// Every command (or only the named ones) runs at once, but its reply, and everything the
+        /// connection is sent after it, goes out `latency` later: a slow network, not a slow
+        /// server. Pushes to other connections (invalidations) are not held, so a reply can
+        /// arrive after news that it is already stale.
+        public static func replyLatency(_ latency: Duration, commands: [String]? = nil) -> Fault {
+            let (seconds, attoseconds) = latency.components
+            let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+            return Fault(kind: .replyLatency(nanoseconds: nanoseconds, commands: commands.map(Self.names)))
         }
 
         /// Each connection is closed after sending `afterReplies` more replies; with 0 the next
@@ -82,6 +93,8 @@ extension FakeRedisServer {
             case .stall(let commands): return "stall \(commands.map { "\($0.sorted())" } ?? "all")"
             case .refuse(let reset): return reset ? "reset new connections" : "refuse new connections"
             case .errorReply(let message, let commands): return "error '\(message)' for \(commands.sorted())"
+            case .replyLatency(let ns, let commands):
+                return "reply latency \(ns / 1_000_000) ms \(commands.map { "\($0.sorted())" } ?? "all")"
             }
         }
     }
@@ -113,6 +126,12 @@ extension FakeRedisServer {
                 engine.setRefusal(reset ? .reset : .refuse)
             case .errorReply(let message, let commands):
                 for name in commands { engine.faults.errorReplies[name] = message }
+            case .replyLatency(let ns, let commands):
+                if let commands {
+                    for name in commands { engine.faults.replyLatencyByCommand[name] = ns }
+                } else {
+                    engine.faults.replyLatencyAll = ns
+                }
             }
         }
     }
@@ -142,6 +161,10 @@ extension FakeRedisServer {
             if let r = f.refusal { faults.append(Fault(kind: .refuse(reset: r == .reset))) }
             for (name, message) in f.errorReplies.sorted(by: { $0.key < $1.key }) {
                 faults.append(Fault(kind: .errorReply(message: message, commands: [name])))
+            }
+            if let ns = f.replyLatencyAll { faults.append(Fault(kind: .replyLatency(nanoseconds: ns, commands: nil))) }
+            for (name, ns) in f.replyLatencyByCommand.sorted(by: { $0.key < $1.key }) {
+                faults.append(Fault(kind: .replyLatency(nanoseconds: ns, commands: [name])))
             }
             return faults
         } ?? []
