@@ -46,7 +46,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataRedisTests",
-            dependencies: ["StrataRedis", "StrataRESP", "StrataSync", "StrataServerTestSupport"],
+            dependencies: ["StrataRedis", "StrataRESP", "StrataSync", "StrataFakeRedis", "StrataServerTestSupport"],
             swiftSettings: strictSettings
         ),
 
