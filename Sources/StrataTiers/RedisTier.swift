@@ -1,6 +1,7 @@
 import StrataCache
 import StrataRESP
 import StrataRedis
+import Synchronization
 
 /// One Redis tier of a ``TieredCache``: a client, a key namespace, a TTL, and the limits that
 /// keep a slow or dead Redis from slowing every read.
@@ -46,6 +47,9 @@ final class RedisTier: Sendable {
     let options: RedisTierOptions
     let counters: TierCounters
     let breaker: CircuitBreaker
+    /// The server answered a script with "unknown command" (no Lua): lock releases go straight
+    /// to the `WATCH` fallback.
+    let lacksScripting = Atomic<Bool>(false)
 
     init(options: RedisTierOptions, clock: any CacheClock) {
         self.options = options

@@ -41,6 +41,7 @@ public struct TierStatistics: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(name): hits \(hits), misses \(misses), loads \(loads), load errors \(loadErrors), stale \(staleServed), "
             + "backfills \(backfills), invalidations \(invalidationsReceived), errors \(errors), "
+            + "failed writes \(failedWrites), "
             + "p50 \(p50Microseconds) µs, p99 \(p99Microseconds) µs"
     }
 }

@@ -312,27 +312,31 @@ extension TieredCache {
     /// Releases the lock only if this process still owns it (the token matches): a Lua
     /// compare-and-delete, or, on a server without Lua, `WATCH`/`GET`/`MULTI`/`DEL`/`EXEC`.
     func releaseLock(_ handle: DistributedLockHandle) async {
-        let client = handle.tier.client
-        let key = handle.tier.key(handle.key)
-        do {
-            try await RedisClient.withCommandTimeout(handle.tier.options.timeout) {
-                _ = try await client.evaluate(Self.releaseScript, keys: [key], arguments: [handle.token])
-            }
-        } catch let error as RedisServerError where error.message.hasPrefix("ERR unknown command") {
-            _ = try? await RedisClient.withCommandTimeout(handle.tier.options.timeout) {
-                try await client.withConnection { connection in
-                    try await connection.watch([key])
-                    guard try await connection.send("GET", key) == .bulkString(Array(handle.token.utf8)) else {
-                        try await connection.unwatch()
-                        return
-                    }
-                    var delete = RedisPipeline()
-                    delete.del(key)
-                    _ = try await connection.transaction(delete)  // aborted if the lock changed hands
+        let tier = handle.tier
+        let key = tier.key(handle.key)
+        if !tier.lacksScripting.load(ordering: .relaxed) {
+            do {
+                try await RedisClient.withCommandTimeout(tier.options.timeout) {
+                    _ = try await tier.client.evaluate(Self.releaseScript, keys: [key], arguments: [handle.token])
                 }
+                return
+            } catch let error as RedisServerError where error.message.hasPrefix("ERR unknown command") {
+                tier.lacksScripting.store(true, ordering: .relaxed)
+            } catch {
+                return  // the lease expires on its own
             }
-        } catch {
-            // The lease expires on its own.
+        }
+        _ = try? await RedisClient.withCommandTimeout(tier.options.timeout) {
+            try await tier.client.withConnection { connection in
+                try await connection.watch([key])
+                guard try await connection.send("GET", key) == .bulkString(Array(handle.token.utf8)) else {
+                    try await connection.unwatch()
+                    return
+                }
+                var delete = RedisPipeline()
+                delete.del(key)
+                _ = try await connection.transaction(delete)  // aborted if the lock changed hands
+            }
         }
     }
 }

@@ -265,9 +265,29 @@ public final class TieredCache<Value: Sendable>: Sendable {
                 break
             }
         }
-        defer {
-            if let lock { Task { await self.releaseLock(lock) } }
+        do {
+            let fetched = try await loadFromSource(key, failSafe: failSafe)
+            if let lock { await release(lock) }
+            return fetched
+        } catch {
+            if let lock { await release(lock) }
+            throw error
         }
+    }
+
+    /// Releases the load lock before the result is handed out, so a load of the key that follows
+    /// at once (after an invalidation, say) does not wait for this one's lease. A cancelled
+    /// caller releases it in the background instead.
+    private func release(_ lock: DistributedLockHandle) async {
+        if Task.isCancelled {
+            Task { await self.releaseLock(lock) }
+        } else {
+            await releaseLock(lock)
+        }
+    }
+
+    /// Calls the loader and writes its result through every Redis tier.
+    private func loadFromSource(_ key: String, failSafe: TierEntry<Value>?) async throws -> Fetched {
         let started = clock.now
         do {
             let value = try await loader(key)
@@ -513,7 +533,7 @@ public enum TierSource: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A snapshot of a ``TieredCache``'s counters.
-public struct TieredCacheStatistics: Sendable, Hashable {
+public struct TieredCacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Calls to `get`.
     public var requests: Int
     /// Per tier, nearest first, the loader last.
@@ -528,6 +548,14 @@ public struct TieredCacheStatistics: Sendable, Hashable {
     /// The counters of the tier named `name`.
     public subscript(name: String) -> TierStatistics? {
         tiers.first { $0.name == name }
+    }
+
+    /// One line of totals, then one line per tier.
+    public var description: String {
+        let head =
+            "\(requests) reads; below the local tier p50 \(p50Microseconds) µs, p99 \(p99Microseconds) µs; "
+            + (isCoherent ? "coherent" : "not coherent (local tier bypassed)")
+        return ([head] + tiers.map { "  \($0)" }).joined(separator: "\n")
     }
 }
 

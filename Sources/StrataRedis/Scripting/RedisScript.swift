@@ -42,7 +42,7 @@ extension RedisClient {
         keys: [Key],
         arguments: [Argument]
     ) async throws -> RESPValue {
-        try await execute(idempotent: false, timeout: configuration.commandTimeout) { encoder in
+        try await execute(idempotent: false, timeout: commandTimeout) { encoder in
             encoder.writeArrayHeader(count: 3 + keys.count + arguments.count)
             encoder.writeArgument(command)
             encoder.writeArgument(body)
