@@ -16,7 +16,7 @@ struct RedisReadmeExampleTests {
 
 func readmeClientExample(url: String) async throws {
     // README: begin client
-    let client = try RedisClient(url: url)  // "redis://127.0.0.1:6379", "unix:///run/redis.sock?db=2"
+    let client = try RedisClient(url: url)  // or "unix:///run/redis.sock?db=2"
 
     // Typed commands; share one client across tasks: concurrent calls are pipelined on a few
     // connections automatically.

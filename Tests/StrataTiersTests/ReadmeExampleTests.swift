@@ -25,10 +25,12 @@ struct Product: Codable, Sendable, Equatable {
     var name: String
     var priceCents: Int
 }
+// README: end tiers
 
 func readmeTieredCacheExample(url: String) async throws {
     let database = Database()
-    let redis = try RedisClient(url: url)  // "redis://127.0.0.1:6379"
+    // README: begin tiers
+    let redis = try RedisClient(url: url)
 
     var options = TieredCacheOptions()
     options.distributedLock = .init()  // one database call per key across all instances
