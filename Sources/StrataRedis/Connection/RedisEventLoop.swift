@@ -32,6 +32,8 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
 
     /// How many jobs run between two looks at the sockets, so tasks cannot starve I/O.
     static let jobsPerRound = 512
+    /// Within a round, queued writes go out after this many jobs.
+    static let jobsPerEarlyFlush = 16
 
     private struct Registration {
         var handler: any RedisEventHandler
@@ -139,6 +141,14 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
         wake()
     }
 
+    /// Writes the connections whose flush was deferred to this point (loop thread only).
+    private func flushQueued() {
+        guard !local.flushes.isEmpty else { return }
+        let flushes = local.flushes
+        local.flushes.removeAll(keepingCapacity: true)
+        for connection in flushes { connection.flush() }
+    }
+
     /// Flushes `connection` once the tasks ready on this loop have run (loop thread only).
     func flushSoon(_ connection: RedisConnection) {
         local.flushes.append(connection)
@@ -178,12 +188,11 @@ final class RedisEventLoop: TaskExecutor, @unchecked Sendable {
             while ran < Self.jobsPerRound, let job = local.jobs.popFirst() {
                 job.runSynchronously(on: executor)
                 ran += 1
+                // Part of a long round goes out early, so the server works on it while the rest
+                // of the round runs here.
+                if ran % Self.jobsPerEarlyFlush == 0 { flushQueued() }
             }
-            if !local.flushes.isEmpty {
-                let flushes = local.flushes
-                local.flushes.removeAll(keepingCapacity: true)
-                for connection in flushes { connection.flush() }
-            }
+            flushQueued()
 
             let snapshot = registry.withLock { r -> [(Int32, Registration)]? in
                 guard r.version != seenVersion else { return nil }
