@@ -79,6 +79,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     private let protocolVersionStorage = Atomic<Int>(2)
     private let commandsSent = Atomic<Int>(0)
     private let inFlightCount = Atomic<Int>(0)
+    /// Set when the connection closes, before any waiter hears of it, so the pool stops handing
+    /// it out without taking the state lock.
+    private let closedFlag = Atomic<Bool>(false)
     private let writeCalls = Atomic<Int>(0)
 
     /// The protocol negotiated by the handshake.
@@ -112,7 +115,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     }
 
     /// Whether the connection has closed (it is then never reused).
-    var isClosed: Bool { state.withLock { $0.closeError != nil } }
+    var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     /// Commands waiting for their reply.
     var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
@@ -493,6 +496,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         let (slots, firstClose) = state.withLock { s -> ([Slot], Bool) in
             guard s.closeError == nil else { return ([], false) }
             s.closeError = error
+            closedFlag.store(true, ordering: .releasing)
             inFlightCount.store(0, ordering: .relaxed)
             return (s.pending.removeAll(), true)
         }

@@ -106,14 +106,19 @@ public final class RedisConnectionPool: Sendable {
         let choice = state.withLock { s -> Choice in
             if s.isShutDown { return .fail(RedisClientError(.shutdown, "the client was shut down")) }
             var leastBusy: RedisConnection?
+            var open = 0
             for connection in s.shared {
+                // Closed but not yet removed (its close handler, which tells the listeners, runs
+                // after its callers hear of it): never handed out.
+                if connection.isClosed { continue }
+                open += 1
                 let load = connection.inFlight
                 if load < pool.commandsPerConnectionBeforeSpreading { return .use(connection) }
                 if load < pool.maximumCommandsPerConnection, leastBusy.map({ load < $0.inFlight }) ?? true {
                     leastBusy = connection
                 }
             }
-            if s.shared.count < pool.maximumConnections {
+            if open < pool.maximumConnections {
                 if let opening = s.opening { return leastBusy.map(Choice.use) ?? .wait(opening) }
                 if let leastBusy, s.nextAttempt.map({ ContinuousClock.now < $0 }) ?? false { return .use(leastBusy) }
                 let task = openTask(shared: true)
