@@ -282,6 +282,7 @@ extension TieredCache {
         tier: RedisTier,
         options lock: TieredCacheOptions.DistributedLock
     ) async -> LockOutcome<Value> {
+        if let release = lockReleases.withLock({ $0[key] }) { await release.task.value }
         let lockKey = "__lock:" + key
         let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         do {

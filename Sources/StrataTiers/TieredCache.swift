@@ -60,6 +60,15 @@ public final class TieredCache<Value: Sendable>: Sendable {
     let coherence = StrataMutex(CoherenceState())
     let pendingInvalidations = StrataMutex<Set<String>>([])
     let backfillsInFlight = Atomic<Int>(0)
+    /// Load locks this process is releasing, by key: a new load of the key waits for the release
+    /// instead of for the lease to run out.
+    let lockReleases = StrataMutex<[String: LockRelease]>([:])
+
+    /// A load lock being released (its token, and the task doing it).
+    struct LockRelease: Sendable {
+        var id: String
+        var task: Task<Void, Never>
+    }
 
     /// What a fetch below the local tier produced.
     struct Fetched: Sendable {
@@ -265,24 +274,27 @@ public final class TieredCache<Value: Sendable>: Sendable {
                 break
             }
         }
-        do {
-            let fetched = try await loadFromSource(key, failSafe: failSafe)
-            if let lock { await release(lock) }
-            return fetched
-        } catch {
-            if let lock { await release(lock) }
-            throw error
+        defer {
+            if let lock { release(lock, key: key) }
         }
+        return try await loadFromSource(key, failSafe: failSafe)
     }
 
-    /// Releases the load lock before the result is handed out, so a load of the key that follows
-    /// at once (after an invalidation, say) does not wait for this one's lease. A cancelled
-    /// caller releases it in the background instead.
-    private func release(_ lock: DistributedLockHandle) async {
-        if Task.isCancelled {
-            Task { await self.releaseLock(lock) }
-        } else {
-            await releaseLock(lock)
+    /// Releases the load lock in the background, so callers get their value without waiting
+    /// for it. A load of the same key in this process waits for the release (see `acquireLock`)
+    /// rather than for the lease to run out.
+    private func release(_ lock: DistributedLockHandle, key: String) {
+        // Started under the table's lock, so its own removal cannot come before its insertion.
+        lockReleases.withLock { releases in
+            let id = lock.token
+            releases[key] = LockRelease(
+                id: id,
+                task: Task {
+                    await self.releaseLock(lock)
+                    self.lockReleases.withLock { releases in
+                        if releases[key]?.id == id { releases[key] = nil }
+                    }
+                })
         }
     }
 

@@ -79,6 +79,13 @@ let best = try await Task.detached {
 }.value
 let redisStatistics = remote.statistics["redis"]!
 precondition(redisStatistics.hits >= rounds * keyCount, "the Redis tier must answer every read")
+/// `x` rounded to two decimals, for the report.
+func twoDecimals(_ x: Double) -> String {
+    let hundredths = Int((x * 100).rounded())
+    let fraction = hundredths % 100
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}
+
 if json {
     print(
         "{\"getNanoseconds\": \(Int(best.get)), \"redisTierHitNanoseconds\": \(Int(best.tier)), "
@@ -87,9 +94,9 @@ if json {
 } else {
     print("best of \(rounds) alternating rounds, per operation:")
     print("  RedisClient GET           \(Int(best.get)) ns")
-    print("  TieredCache Redis-tier hit \(Int(best.tier)) ns   ratio \(best.tier / best.get)  (goal <= 1.2)")
+    print("  TieredCache Redis-tier hit \(Int(best.tier)) ns   ratio \(twoDecimals(best.tier / best.get))  (goal <= 1.2)")
     print("  LRUCache get hit          \(Int(best.lru)) ns")
-    print("  TieredCache local hit     \(Int(best.local)) ns   ratio \(best.local / best.lru)  (goal <= 3)")
+    print("  TieredCache local hit     \(Int(best.local)) ns   ratio \(twoDecimals(best.local / best.lru))  (goal <= 3)")
 }
 await client.shutdown()
 if arguments.contains("--debug") { print(local.statistics) }
