@@ -143,13 +143,17 @@ public final class TestRedisServer: Sendable {
         }
     }
 
+    /// Marks the server stopped and returns what was running.
+    private func markStopped() -> Running {
+        state.withLock { running -> Running in
+            defer { running = .stopped }
+            return running
+        }
+    }
+
     /// Stops the server gracefully (SIGTERM for a real one, bounded by a SIGKILL).
     public func stop() {
-        let previous = state.withLock { running -> Running in
-            let current = running
-            running = .stopped
-            return current
-        }
+        let previous = markStopped()
         switch previous {
         case .fake(let server): server.stop()
         case .real(let process):
@@ -162,11 +166,7 @@ public final class TestRedisServer: Sendable {
     /// Kills the server abruptly: SIGKILL for a real one; the fake stops at once (every
     /// connection closed, the port no longer listening), which a client sees the same way.
     public func kill() {
-        let previous = state.withLock { running -> Running in
-            let current = running
-            running = .stopped
-            return current
-        }
+        let previous = markStopped()
         switch previous {
         case .fake(let server): server.stop()
         case .real(let process):
