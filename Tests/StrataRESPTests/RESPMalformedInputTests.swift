@@ -98,6 +98,8 @@ let malformedCases: [MalformedCase] = [
     MalformedCase("*1\r\n*1\r\n*1\r\n:1\r\n", .nestingTooDeep, at: 8, limits: .init(maxDepth: 2)),
     MalformedCase("*5\r\n", .tooManyElements, at: 1, limits: .init(maxAggregateLength: 4)),
     MalformedCase("%3\r\n", .tooManyElements, at: 1, limits: .init(maxAggregateLength: 2)),
+    MalformedCase("*?\r\n:1\r\n:2\r\n:3\r\n", .tooManyElements, at: 0, limits: .init(maxAggregateLength: 2)),
+    MalformedCase("%?\r\n+a\r\n:1\r\n+b\r\n:2\r\n", .tooManyElements, at: 0, limits: .init(maxAggregateLength: 1)),
     MalformedCase("$10\r\n0123456789\r\n", .bulkTooLong, at: 1, limits: .init(maxBulkLength: 5)),
     MalformedCase("$?\r\n;4\r\nabcd\r\n;4\r\nabcd\r\n", .bulkTooLong, at: 15, limits: .init(maxBulkLength: 6)),
     MalformedCase("$536870913\r\n", .bulkTooLong, at: 1),
@@ -159,6 +161,14 @@ struct RESPMalformedInputTests {
         #expect(error?.description == "invalid length at byte 3: expected a digit, got 'x'")
         let binary = parseError([0xFF])
         #expect(binary?.description == "unknown type byte at byte 0: got 0xFF")
+    }
+
+    @Test func streamedAggregatesMayReachTheElementLimit() throws {
+        let limits = RESPParser.Limits(maxAggregateLength: 2)
+        let array = try RESPParser.parseAll("*?\r\n:1\r\n:2\r\n.\r\n".bytes, limits: limits)
+        #expect(array == [.array([.integer(1), .integer(2)])])
+        let map = try RESPParser.parseAll("%?\r\n+a\r\n:1\r\n+b\r\n:2\r\n.\r\n".bytes, limits: limits)
+        #expect(map == [.map([(key: .simpleString("a"), value: 1), (key: .simpleString("b"), value: 2)])])
     }
 
     @Test func truncatedInputIsReportedByParseAll() {

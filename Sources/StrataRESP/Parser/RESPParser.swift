@@ -531,7 +531,16 @@ extension RESPParser {
                 value = .attributed(value, attributes: attribute)
             }
             stack[top].values.append(value)
-            guard stack[top].remaining > 0 else { return nil }  // streamed: ends with '.'
+            guard stack[top].remaining > 0 else {
+                // Streamed: ends with '.', but holds no more elements than a counted aggregate may.
+                let elements = stack[top].values.count / (stack[top].kind == .map ? 2 : 1)
+                if elements > limits.maxAggregateLength {
+                    throw RESPProtocolError(
+                        code: .tooManyElements, offset: stack[top].offset,
+                        detail: "a streamed aggregate of more than \(limits.maxAggregateLength) elements")
+                }
+                return nil
+            }
             stack[top].remaining -= 1
             guard stack[top].remaining == 0 else { return nil }
             if stack[top].kind == .attribute {
