@@ -22,11 +22,14 @@ public final class RedisServerProcess: Sendable {
 
     public let port: Int
     let extraArguments: [String]
+    /// Its working directory, which names this test process (see ``ServerDirectory``).
+    let directory: String
     private let pid = StrataMutex<pid_t>(0)
 
-    private init(port: Int, extraArguments: [String]) {
+    private init(port: Int, extraArguments: [String]) throws {
         self.port = port
         self.extraArguments = extraArguments
+        directory = try ServerDirectory.make()
     }
 
     /// Starts a server and waits until it answers PING.
@@ -36,7 +39,7 @@ public final class RedisServerProcess: Sendable {
         }
         var lastError: (any Error)?
         for _ in 0..<5 {
-            let server = RedisServerProcess(port: port ?? freePort(), extraArguments: arguments)
+            let server = try RedisServerProcess(port: port ?? freePort(), extraArguments: arguments)
             do {
                 try await server.launch()
                 return server
@@ -64,7 +67,7 @@ public final class RedisServerProcess: Sendable {
     private func launch() async throws {
         var arguments = [
             Self.executable!, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning", "--logfile", "",
+            "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning", "--logfile", "", "--dir", directory,
         ]
         arguments += extraArguments
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
@@ -109,7 +112,10 @@ public final class RedisServerProcess: Sendable {
         try await launch()
     }
 
-    deinit { kill() }
+    deinit {
+        kill()
+        ServerDirectory.remove(directory)
+    }
 
     /// A loopback port nobody listens on right now.
     public static func freePort() -> Int {

@@ -80,10 +80,7 @@ public final class TestRedisServer: Sendable {
 
     deinit {
         stop()
-        if kind == .real {
-            _ = unlink(directory + "/redis.log")
-            _ = rmdir(directory)
-        }
+        if kind == .real { ServerDirectory.remove(directory) }
     }
 
     /// Why a real server cannot start here (nil: it can).
@@ -108,9 +105,7 @@ public final class TestRedisServer: Sendable {
             guard let path = ChildProcess.find("redis-server") else {
                 throw TestSupportError("redis-server is not on PATH")
             }
-            var template = Array("/tmp/strata-redis-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed: errno \(errno)") }
-            let directory = String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
+            let directory = try ServerDirectory.make()
             // A free port can be taken between probing and binding; try a few.
             var lastError = TestSupportError("no attempt")
             for _ in 0..<5 {
@@ -123,6 +118,7 @@ public final class TestRedisServer: Sendable {
                     lastError = error
                 }
             }
+            ServerDirectory.remove(directory)
             throw lastError
         }
     }
