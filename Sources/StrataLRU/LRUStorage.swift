@@ -1,11 +1,21 @@
 /// The single-threaded engine of ``LRUCache``: contiguous nodes linked by `Int32` indices, and
-/// a dictionary from key to node index.
+/// an open-addressing hash table from key to node index.
 ///
 /// Storage stays dense: a removed node's slot is filled by the last node, so there are no
 /// holes, no optional payloads, and a removed value is released at once. A hit moves one node
 /// to the front by rewriting a few indices; it never allocates.
+///
+/// The index is a private hash table (see `LRUStorage+HashTable.swift`), not a `Dictionary`:
+/// it is sized once for `capacity` entries, its entries carry their keys' hashes so probing and
+/// deletion do not visit the nodes, and each node's hash is kept (in `hashes`), so an eviction
+/// deletes the old key without hashing it again and recycles the old node in place.
+///
+/// Every buffer is allocated once, at its final size, and owned by this non-copyable value
+/// (which frees it in `deinit`), so no access pays for a uniqueness check. Table positions are
+/// always masked into range; node indices come from the table and the links, which the tests
+/// check against every invariant (`LRUStorage+Testing.swift`).
 @usableFromInline
-struct LRUStorage<Key: Hashable, Value> {
+struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     @usableFromInline
     struct Node {
         @usableFromInline var key: Key
@@ -22,10 +32,17 @@ struct LRUStorage<Key: Hashable, Value> {
         }
     }
 
-    @usableFromInline private(set) var nodes: ContiguousArray<Node> = []
-    @usableFromInline var index: [Key: Int32] = [:]
+    /// Room for `capacity` nodes; the first `count` are initialized.
+    @usableFromInline let nodes: UnsafeMutablePointer<Node>
+    /// Each node's key hash (the low 32 bits of `hashValue`), parallel to `nodes`: finds a
+    /// node's table entry without hashing its key again.
+    @usableFromInline let hashes: UnsafeMutablePointer<UInt32>
+    /// The hash table: `tableMask + 1` entries, each a node's hash and index, or `emptyEntry`.
+    @usableFromInline let table: UnsafeMutablePointer<UInt64>
+    @usableFromInline let tableMask: Int
     /// Each node's cost, parallel to `nodes`; empty when the cache has no weigher.
     @usableFromInline var costs: [Int] = []
+    @usableFromInline private(set) var count = 0
     /// Most recently used.
     @usableFromInline var head: Int32 = -1
     /// Least recently used: the next victim.
@@ -46,17 +63,27 @@ struct LRUStorage<Key: Hashable, Value> {
         self.capacity = capacity
         self.maxCost = maxCost ?? .max
         weighs = maxCost != nil
-        nodes.reserveCapacity(capacity)
-        index.reserveCapacity(capacity)
+        nodes = .allocate(capacity: capacity)
+        hashes = .allocate(capacity: capacity)
+        let positions = Self.tablePositions(forCapacity: capacity)
+        table = .allocate(capacity: positions)
+        table.initialize(repeating: Self.emptyEntry, count: positions)
+        tableMask = positions - 1
         if weighs { costs.reserveCapacity(capacity) }
     }
 
-    @inlinable var count: Int { nodes.count }
+    deinit {
+        nodes.deinitialize(count: count)
+        nodes.deallocate()
+        hashes.deallocate()
+        table.deallocate()
+    }
 
     /// The value for `key`, moved to the front; counts a hit or a miss.
     @inlinable
     mutating func get(_ key: Key) -> Value? {
-        guard let slot = index[key] else {
+        let slot = find(key, hash: Self.hash(key))
+        guard slot >= 0 else {
             misses &+= 1
             return nil
         }
@@ -68,50 +95,59 @@ struct LRUStorage<Key: Hashable, Value> {
     /// The value for `key`, without side effects.
     @inlinable
     func peek(_ key: Key) -> Value? {
-        guard let slot = index[key] else { return nil }
+        let slot = find(key, hash: Self.hash(key))
+        guard slot >= 0 else { return nil }
         return nodes[Int(slot)].value
     }
 
     /// Inserts or replaces; appends the entries it evicts to `evicted`.
     @inlinable
     mutating func set(_ key: Key, _ value: Value, cost: Int, evicted: inout Evicted<Key, Value>) {
-        // One probe of the index both finds an existing entry and claims a slot for a new one:
-        // the least recently used slot when full, else the next free one.
-        let full = nodes.count == capacity
-        let claimed = full ? tail : Int32(nodes.count)
-        if let slot = index.updateValue(claimed, forKey: key) {
-            // Already present (the rarer case for a cache): give the key its slot back.
-            index[key] = slot
+        let hash = Self.hash(key)
+        let (position, slot) = probe(key, hash: hash)
+        if slot >= 0 {
+            // Already present (the rarer case for a cache).
             nodes[Int(slot)].value = value
             if weighs {
                 totalCost += cost - costs[Int(slot)]
                 costs[Int(slot)] = cost
             }
             moveToFront(slot)
-        } else if full {
-            // Recycle the least recently used slot for the new entry.
-            unlink(claimed)
-            var old = Node(key: key, value: value, prev: -1, next: -1)
-            swap(&old, &nodes[Int(claimed)])
-            index[old.key] = nil
+        } else if count == capacity {
+            // Recycle the least recently used node, in place, for the new entry.
+            let victim = tail
+            unlink(victim)
+            let hole = tableRemove(at: tablePosition(of: victim, hash: hashes[Int(victim)]))
+            let old = (nodes + Int(victim)).move()
+            (nodes + Int(victim)).initialize(to: Node(key: key, value: value, prev: -1, next: -1))
+            hashes[Int(victim)] = hash
+            // The removal leaves one new empty position; if it lies in the new key's probe
+            // run, before the empty position found above, the key goes there instead.
+            let home = Int(hash) & tableMask
+            let target = (hole &- home) & tableMask < (position &- home) & tableMask ? hole : position
+            table[target] = Self.entry(hash: hash, slot: victim)
             if weighs {
-                totalCost += cost - costs[Int(claimed)]
-                costs[Int(claimed)] = cost
+                totalCost += cost - costs[Int(victim)]
+                costs[Int(victim)] = cost
             }
-            pushFront(claimed)
+            pushFront(victim)
             evictions &+= 1
             evicted.append(old.key, old.value)
         } else {
-            nodes.append(Node(key: key, value: value, prev: -1, next: -1))
+            let slot = Int32(count)
+            (nodes + count).initialize(to: Node(key: key, value: value, prev: -1, next: -1))
+            hashes[count] = hash
+            count += 1
+            table[position] = Self.entry(hash: hash, slot: slot)
             if weighs {
                 costs.append(cost)
                 totalCost += cost
             }
-            pushFront(claimed)
+            pushFront(slot)
         }
         // Over the cost bound: evict from the cold end, but never the entry just written.
-        while totalCost > maxCost && nodes.count > 1 {
-            let entry = removeSlot(tail)
+        while totalCost > maxCost && count > 1 {
+            let entry = removeSlot(tail, at: tablePosition(of: tail, hash: hashes[Int(tail)]))
             evictions &+= 1
             evicted.append(entry.key, entry.value)
         }
@@ -120,14 +156,16 @@ struct LRUStorage<Key: Hashable, Value> {
     /// Removes `key`; returns its value.
     @inlinable
     mutating func remove(_ key: Key) -> Value? {
-        guard let slot = index[key] else { return nil }
-        return removeSlot(slot).value
+        let (position, slot) = probe(key, hash: Self.hash(key))
+        guard slot >= 0 else { return nil }
+        return removeSlot(slot, at: position).value
     }
 
     @usableFromInline
     mutating func removeAll() {
-        nodes.removeAll(keepingCapacity: true)
-        index.removeAll(keepingCapacity: true)
+        nodes.deinitialize(count: count)
+        count = 0
+        table.update(repeating: Self.emptyEntry, count: tableMask + 1)
         costs.removeAll(keepingCapacity: true)
         head = -1
         tail = -1
@@ -146,23 +184,27 @@ struct LRUStorage<Key: Hashable, Value> {
         return keys
     }
 
-    /// Removes the node at `slot`, moving the last node into its place to keep storage dense.
+    /// Removes the node at `slot`, whose table entry is at `position`, moving the last node
+    /// into its place to keep storage dense.
     @inlinable
-    mutating func removeSlot(_ slot: Int32) -> Node {
+    mutating func removeSlot(_ slot: Int32, at position: Int) -> Node {
         unlink(slot)
-        let removed = nodes[Int(slot)]
-        index[removed.key] = nil
+        tableRemove(at: position)
         if weighs { totalCost -= costs[Int(slot)] }
-        let last = Int32(nodes.count - 1)
+        let removed = (nodes + Int(slot)).move()
+        count -= 1
+        let last = Int32(count)
         if slot != last {
-            let moved = nodes[Int(last)]
-            nodes[Int(slot)] = moved
-            index[moved.key] = slot
+            let hash = hashes[Int(last)]
+            table[tablePosition(of: last, hash: hash)] = Self.entry(hash: hash, slot: slot)
+            hashes[Int(slot)] = hash
             if weighs { costs[Int(slot)] = costs[Int(last)] }
-            if moved.prev >= 0 { nodes[Int(moved.prev)].next = slot } else { head = slot }
-            if moved.next >= 0 { nodes[Int(moved.next)].prev = slot } else { tail = slot }
+            (nodes + Int(slot)).moveInitialize(from: nodes + Int(last), count: 1)
+            let prev = nodes[Int(slot)].prev
+            let next = nodes[Int(slot)].next
+            if prev >= 0 { nodes[Int(prev)].next = slot } else { head = slot }
+            if next >= 0 { nodes[Int(next)].prev = slot } else { tail = slot }
         }
-        nodes.removeLast()
         if weighs { costs.removeLast() }
         return removed
     }
@@ -192,11 +234,12 @@ struct LRUStorage<Key: Hashable, Value> {
 }
 
 /// The entries one operation evicted, carried out of the lock so listeners run unlocked.
-/// Holds one entry inline; only a cost-bound eviction of several entries allocates.
+/// Holds one entry inline; only a cost-bound eviction of several entries allocates (and only
+/// then is there an array to release).
 @usableFromInline
 struct Evicted<Key, Value> {
     @usableFromInline var first: (Key, Value)?
-    @usableFromInline var rest: [(Key, Value)] = []
+    @usableFromInline var rest: [(Key, Value)]?
 
     @inlinable
     init() {}
@@ -205,8 +248,10 @@ struct Evicted<Key, Value> {
     mutating func append(_ key: Key, _ value: Value) {
         if first == nil {
             first = (key, value)
+        } else if rest == nil {
+            rest = [(key, value)]
         } else {
-            rest.append((key, value))
+            rest!.append((key, value))
         }
     }
 
@@ -218,6 +263,7 @@ struct Evicted<Key, Value> {
         guard let first else { return }
         caller(first.0, first.1)
         listener?(first.0, first.1)
+        guard let rest else { return }
         for (key, value) in rest {
             caller(key, value)
             listener?(key, value)

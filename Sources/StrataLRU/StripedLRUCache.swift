@@ -74,7 +74,7 @@ public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: L
 
     @inlinable
     func shard(for key: Key) -> UnsafeMutablePointer<LRUShard<Key, Value>> {
-        // The high bits pick the stripe; the dictionary inside uses the low ones.
+        // The high bits pick the stripe; the hash table inside uses the low ones.
         let hash = UInt(bitPattern: key.hashValue)
         return shard(at: Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask)
     }

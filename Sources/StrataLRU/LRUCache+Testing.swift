@@ -1,0 +1,11 @@
+extension LRUCache {
+    /// Every broken invariant of the cache's storage and hash table; empty when consistent.
+    package func _invariantViolations() -> [String] {
+        shard.lock.withLock { $0.invariantViolations() }
+    }
+
+    /// The number of positions in the cache's hash table (a power of two).
+    package var _tablePositions: Int {
+        shard.lock.withLock { $0.tableMask + 1 }
+    }
+}
