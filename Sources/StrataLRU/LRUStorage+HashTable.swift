@@ -7,8 +7,10 @@
 // position in between. Because entries carry their hashes, a probe compares hashes before it
 // visits a node to compare keys, and deletion repairs the invariant by backward shifting
 // (moving later entries of the run back into the hole) without visiting nodes or hashing.
-// The table is allocated once, for `capacity` entries at a load factor of at most
-// `maximumLoad`, so it never grows and always has an empty position to end a probe.
+// The table starts at `initialTablePositions` (or smaller, for a small capacity) and doubles
+// whenever it would pass `maximumLoad`, up to its size for `capacity` entries, so it always has
+// an empty position to end a probe. Doubling re-places entries by their stored hashes: no key
+// is hashed again.
 
 extension LRUStorage {
     /// The highest fraction of table positions in use, reached when the cache is full.
@@ -16,6 +18,34 @@ extension LRUStorage {
 
     /// A free table position. No entry equals it: node indices stay below `Int32.max`.
     @inlinable static var emptyEntry: UInt64 { .max }
+
+    /// The table's size before any entry arrives, when `capacity` needs a larger one.
+    static var initialTablePositions: Int { 1024 }
+
+    /// The entry count at which a table of `positions` doubles; `.max` at its final size.
+    @usableFromInline
+    static func growthThreshold(positions: Int, final: Int) -> Int {
+        positions >= final ? .max : Int(Double(positions) * maximumLoad)
+    }
+
+    /// Doubles the table, re-placing every entry by its stored hash.
+    @usableFromInline
+    mutating func growTable() {
+        let oldTable = table
+        let oldPositions = tableMask + 1
+        let positions = oldPositions * 2
+        table = .allocate(capacity: positions)
+        table.initialize(repeating: Self.emptyEntry, count: positions)
+        tableMask = positions - 1
+        tableGrowsAt = Self.growthThreshold(positions: positions, final: finalTablePositions)
+        for old in 0..<oldPositions where oldTable[old] != Self.emptyEntry {
+            let entry = oldTable[old]
+            var position = Int(truncatingIfNeeded: entry >> 32) & tableMask
+            while table[position] != Self.emptyEntry { position = (position &+ 1) & tableMask }
+            table[position] = entry
+        }
+        oldTable.deallocate()
+    }
 
     /// The number of table positions for `capacity` entries: a power of two, at most 2^32
     /// (as `capacity` is below 2^31), so a 32-bit hash always holds a key's whole home.

@@ -38,8 +38,14 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// node's table entry without hashing its key again.
     @usableFromInline let hashes: UnsafeMutablePointer<UInt32>
     /// The hash table: `tableMask + 1` entries, each a node's hash and index, or `emptyEntry`.
-    @usableFromInline let table: UnsafeMutablePointer<UInt64>
-    @usableFromInline let tableMask: Int
+    /// It starts small and doubles as entries arrive, up to its size for `capacity` entries,
+    /// so a large cache that holds few entries does not hold a large table.
+    @usableFromInline var table: UnsafeMutablePointer<UInt64>
+    @usableFromInline var tableMask: Int
+    /// How many entries the table takes before it doubles (`.max` once it has its final size).
+    @usableFromInline var tableGrowsAt: Int
+    /// The table's size for `capacity` entries.
+    @usableFromInline let finalTablePositions: Int
     /// Each node's cost, parallel to `nodes`; empty when the cache has no weigher.
     @usableFromInline var costs: [Int] = []
     @usableFromInline private(set) var count = 0
@@ -65,10 +71,12 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         weighs = maxCost != nil
         nodes = .allocate(capacity: capacity)
         hashes = .allocate(capacity: capacity)
-        let positions = Self.tablePositions(forCapacity: capacity)
+        finalTablePositions = Self.tablePositions(forCapacity: capacity)
+        let positions = Swift.min(finalTablePositions, Self.initialTablePositions)
         table = .allocate(capacity: positions)
         table.initialize(repeating: Self.emptyEntry, count: positions)
         tableMask = positions - 1
+        tableGrowsAt = Self.growthThreshold(positions: positions, final: finalTablePositions)
         if weighs { costs.reserveCapacity(capacity) }
     }
 
@@ -134,6 +142,11 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
             evictions &+= 1
             evicted.append(old.key, old.value)
         } else {
+            var position = position
+            if count >= tableGrowsAt {
+                growTable()
+                position = probe(key, hash: hash).position
+            }
             let slot = Int32(count)
             (nodes + count).initialize(to: Node(key: key, value: value, prev: -1, next: -1))
             hashes[count] = hash

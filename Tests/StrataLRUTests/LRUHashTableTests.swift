@@ -88,6 +88,26 @@ struct LRUHashTableTests {
         }
     }
 
+    /// A large cache holding few entries holds a small table; it doubles as entries arrive,
+    /// colliding runs included, and reaches its final size only when nearly full.
+    @Test func theTableGrowsWithTheEntries() {
+        let cache = LRUCache<Int, Int>(capacity: 100_000)
+        #expect(cache._tablePositions == 1024)
+        for key in 0..<10_000 { cache.set(key, key) }
+        #expect(cache._tablePositions == 32_768)  // 10,000 entries at most 60% full
+        #expect(cache._invariantViolations() == [])
+        for key in 10_000..<250_000 { cache.set(key, key) }
+        #expect(cache._tablePositions == 262_144)  // final: 100,000 / 0.6, rounded to a power of two
+        #expect(cache.count == 100_000)
+        #expect(cache._invariantViolations() == [])
+        #expect((150_000..<250_000).allSatisfy { cache.peek($0) == $0 })
+
+        let colliding = LRUCache<CollidingKey, Int>(capacity: 5_000)
+        for id in 0..<5_000 { colliding.set(CollidingKey(id, groups: 50), id) }
+        #expect(colliding._invariantViolations() == [])
+        #expect((0..<5_000).allSatisfy { colliding.peek(CollidingKey($0, groups: 50)) == $0 })
+    }
+
     @Test func churnLeavesNoResidue() {
         let cache = LRUCache<CollidingKey, Int>(capacity: 16)
         var random = SplitMix64(seed: 7)
