@@ -8,4 +8,9 @@ extension LRUCache {
     package var _tablePositions: Int {
         shard.lock.withLock { $0.tableMask + 1 }
     }
+
+    /// How many nodes the cache's storage has room for before it grows again.
+    package var _nodeCapacity: Int {
+        shard.lock.withLock { $0.nodeCapacity }
+    }
 }

@@ -6,12 +6,14 @@
 /// to the front by rewriting a few indices; it never allocates.
 ///
 /// The index is a private hash table (see `LRUStorage+HashTable.swift`), not a `Dictionary`:
-/// it is sized once for `capacity` entries, its entries carry their keys' hashes so probing and
+/// it grows with the entries up to its size for `capacity`, its entries carry their keys' hashes so probing and
 /// deletion do not visit the nodes, and each node's hash is kept (in `hashes`), so an eviction
 /// deletes the old key without hashing it again and recycles the old node in place.
 ///
-/// Every buffer is allocated once, at its final size, and owned by this non-copyable value
-/// (which frees it in `deinit`), so no access pays for a uniqueness check. Table positions are
+/// Every buffer is owned by this non-copyable value (which frees it in `deinit`), so no access
+/// pays for a uniqueness check. The buffers start small and double as entries arrive, up to
+/// `capacity`, so a cache bounded generously costs memory for what it holds, not for its bound;
+/// once full, nothing is allocated again. Table positions are
 /// always masked into range; node indices come from the table and the links, which the tests
 /// check against every invariant (`LRUStorage+Testing.swift`).
 @usableFromInline
@@ -32,11 +34,13 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         }
     }
 
-    /// Room for `capacity` nodes; the first `count` are initialized.
-    @usableFromInline let nodes: UnsafeMutablePointer<Node>
+    /// Room for `nodeCapacity` nodes; the first `count` are initialized.
+    @usableFromInline var nodes: UnsafeMutablePointer<Node>
     /// Each node's key hash (the low 32 bits of `hashValue`), parallel to `nodes`: finds a
     /// node's table entry without hashing its key again.
-    @usableFromInline let hashes: UnsafeMutablePointer<UInt32>
+    @usableFromInline var hashes: UnsafeMutablePointer<UInt32>
+    /// How many nodes `nodes` and `hashes` have room for: at most `capacity`.
+    @usableFromInline var nodeCapacity: Int
     /// The hash table: `tableMask + 1` entries, each a node's hash and index, or `emptyEntry`.
     /// It starts small and doubles as entries arrive, up to its size for `capacity` entries,
     /// so a large cache that holds few entries does not hold a large table.
@@ -69,15 +73,16 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         self.capacity = capacity
         self.maxCost = maxCost ?? .max
         weighs = maxCost != nil
-        nodes = .allocate(capacity: capacity)
-        hashes = .allocate(capacity: capacity)
+        nodeCapacity = Swift.min(capacity, Self.initialNodeCapacity)
+        nodes = .allocate(capacity: nodeCapacity)
+        hashes = .allocate(capacity: nodeCapacity)
+        if weighs { costs.reserveCapacity(nodeCapacity) }
         finalTablePositions = Self.tablePositions(forCapacity: capacity)
         let positions = Swift.min(finalTablePositions, Self.initialTablePositions)
         table = .allocate(capacity: positions)
         table.initialize(repeating: Self.emptyEntry, count: positions)
         tableMask = positions - 1
         tableGrowsAt = Self.growthThreshold(positions: positions, final: finalTablePositions)
-        if weighs { costs.reserveCapacity(capacity) }
     }
 
     deinit {
@@ -143,6 +148,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
             evicted.append(old.key, old.value)
         } else {
             var position = position
+            if count == nodeCapacity { growNodes() }
             if count >= tableGrowsAt {
                 growTable()
                 position = probe(key, hash: hash).position
@@ -220,6 +226,25 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         }
         if weighs { costs.removeLast() }
         return removed
+    }
+
+    /// The room for nodes before any entry arrives, when `capacity` is larger.
+    @inlinable static var initialNodeCapacity: Int { 1024 }
+
+    /// Doubles the room for nodes (up to `capacity`), moving them; their indices do not change.
+    @usableFromInline
+    mutating func growNodes() {
+        let grown = Swift.min(capacity, nodeCapacity * 2)
+        let newNodes = UnsafeMutablePointer<Node>.allocate(capacity: grown)
+        newNodes.moveInitialize(from: nodes, count: count)
+        nodes.deallocate()
+        nodes = newNodes
+        let newHashes = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
+        newHashes.initialize(from: hashes, count: count)
+        hashes.deallocate()
+        hashes = newHashes
+        nodeCapacity = grown
+        if weighs { costs.reserveCapacity(grown) }
     }
 
     @inlinable

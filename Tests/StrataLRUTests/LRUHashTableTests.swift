@@ -88,16 +88,19 @@ struct LRUHashTableTests {
         }
     }
 
-    /// A large cache holding few entries holds a small table; it doubles as entries arrive,
-    /// colliding runs included, and reaches its final size only when nearly full.
+    /// A large cache holding few entries holds a small table and room for few nodes; both
+    /// double as entries arrive, colliding runs included, up to their sizes for the capacity.
     @Test func theTableGrowsWithTheEntries() {
         let cache = LRUCache<Int, Int>(capacity: 100_000)
         #expect(cache._tablePositions == 1024)
+        #expect(cache._nodeCapacity == 1024)
         for key in 0..<10_000 { cache.set(key, key) }
         #expect(cache._tablePositions == 32_768)  // 10,000 entries at most 60% full
+        #expect(cache._nodeCapacity == 16_384)
         #expect(cache._invariantViolations() == [])
         for key in 10_000..<250_000 { cache.set(key, key) }
         #expect(cache._tablePositions == 262_144)  // final: 100,000 / 0.6, rounded to a power of two
+        #expect(cache._nodeCapacity == 100_000)
         #expect(cache.count == 100_000)
         #expect(cache._invariantViolations() == [])
         #expect((150_000..<250_000).allSatisfy { cache.peek($0) == $0 })
