@@ -161,8 +161,9 @@ public final class ChildProcess: @unchecked Sendable {
         return String(decoding: collected, as: UTF8.self)
     }
 
-    /// Sends a signal.
+    /// Sends a signal, unless the process has already been waited for (its ID may be reused).
     public func signal(_ signal: Int32) {
+        guard exitStatus == nil else { return }
         Glibc.kill(pid, signal)
     }
 

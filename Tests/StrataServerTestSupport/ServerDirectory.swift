@@ -34,7 +34,7 @@ public enum ServerDirectory {
     public static func reapOrphans() -> Int {
         var reaped = 0
         for pid in numberedEntries(of: "/proc") {
-            guard let cwd = resolvedLink("/proc/\(pid)/cwd"), let owner = owner(of: cwd), !isAlive(owner) else {
+            guard let cwd = workingDirectory(of: pid_t(pid)), let owner = owner(of: cwd), !isAlive(owner) else {
                 continue
             }
             if Glibc.kill(pid_t(pid), SIGKILL) == 0 { reaped += 1 }
@@ -58,9 +58,10 @@ public enum ServerDirectory {
         Glibc.kill(pid, 0) == 0 || errno != ESRCH
     }
 
-    private static func resolvedLink(_ path: String) -> String? {
+    /// The working directory of process `pid`, if it can be read.
+    public static func workingDirectory(of pid: pid_t) -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink(path, &buffer, buffer.count - 1)
+        let length = readlink("/proc/\(pid)/cwd", &buffer, buffer.count - 1)
         guard length > 0 else { return nil }
         return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
