@@ -17,7 +17,8 @@ import StrataSync
 /// One lock (a ``StrataCache/StrataMutex``) guards the whole cache; under heavy contention from many threads use
 /// ``StripedLRUCache``.
 ///
-/// - Complexity: `get`, `peek`, `set` and `remove` are O(1). A hit does not allocate.
+/// - Complexity: `get`, `peek`, `set` and `remove` are O(1) (a `set` that grows the storage
+///   amortized). A hit does not allocate, nor does a set once the cache is full.
 public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalStore {
     @usableFromInline let shard: LRUShard<Key, Value>
     @usableFromInline let weigher: (@Sendable (Key, Value) -> Int)?
@@ -31,7 +32,9 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
     /// Creates a cache of at most `capacity` entries.
     ///
     /// - Parameters:
-    ///   - capacity: the maximum number of entries; storage for them is reserved up front.
+    ///   - capacity: the maximum number of entries. Storage grows with the entries up to it, so
+    ///     a generous bound costs memory only for what the cache holds; once full, nothing
+    ///     is allocated again.
     ///   - onEvict: called with each entry evicted to make room, outside the lock.
     public init(capacity: Int, onEvict: (@Sendable (Key, Value) -> Void)? = nil) {
         self.capacity = capacity
