@@ -39,7 +39,7 @@ struct RedisClientBasicTests {
                             try await client.set(key, value)
                             let read = try await client.getString(key)
                             guard read == value else {
-                                throw TestFailure("task \(task) wrote \(value) but read \(read ?? "nil")")
+                                throw TestSupportError("task \(task) wrote \(value) but read \(read ?? "nil")")
                             }
                         }
                     }

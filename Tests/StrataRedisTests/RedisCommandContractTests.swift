@@ -205,7 +205,9 @@ struct RedisCommandContractTests {
     }
 
     /// Lua runs on a real server only (the fake answers EVAL with "unknown command").
-    @Test(.enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"), arguments: protocolVersions)
+    @Test(
+        .enabled(if: TestRedisServer.kindsToTest.contains(.real), "redis-server is not on PATH"),
+        arguments: protocolVersions)
     func scriptsLoadOnDemand(_ version: RedisConfiguration.ProtocolVersion) async throws {
         try await withTestRedisServer(.real) { server in
             try await withClient(server, protocolVersion: version) { client in

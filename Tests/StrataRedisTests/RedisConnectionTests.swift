@@ -19,9 +19,10 @@ struct RedisConnectionTests {
         }
     }
 
-    @Test(.enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"))
+    @Test(.enabled(if: TestRedisServer.kindsToTest.contains(.real), "redis-server is not on PATH"))
     func ipv6Loopback() async throws {
-        try await RedisServerProcess.with(arguments: ["--bind", "127.0.0.1", "::1"]) { server in
+        try await withTestRedisServer(.real, options: .init(extraRealArguments: ["--bind", "127.0.0.1", "::1"])) {
+            server in
             let client = try RedisClient(url: "redis://[::1]:\(server.port)")
             #expect(try await client.echo("v6") == Array("v6".utf8))
             await client.shutdown()

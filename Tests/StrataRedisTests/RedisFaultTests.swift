@@ -148,7 +148,9 @@ struct RedisFaultTests {
     }
 
     /// ACL SETUSER with key patterns: a real server.
-    @Test(.enabled(if: RedisServerProcess.isEnabled, "redis-server is not on PATH"), arguments: protocolVersions)
+    @Test(
+        .enabled(if: TestRedisServer.kindsToTest.contains(.real), "redis-server is not on PATH"),
+        arguments: protocolVersions)
     func aclUsers(_ version: RedisConfiguration.ProtocolVersion) async throws {
         try await withTestRedisServer(.real) { server in
             try await withClient(server) { admin in
@@ -169,7 +171,7 @@ struct RedisFaultTests {
     }
 
     @Test func unreachableServerFailsFastWithAClearError() async throws {
-        let port = RedisServerProcess.freePort()
+        let port = try TestRedisServer.freePort()
         let client = try RedisClient(url: "redis://127.0.0.1:\(port)")
         let error = await #expect(throws: RedisClientError.self) { try await client.get("k") }
         #expect(error?.code == .connectionFailed)

@@ -302,12 +302,3 @@ extension TestRedisServer {
     /// `redis://127.0.0.1:PORT`.
     public var url: String { "redis://\(host):\(port)" }
 }
-
-/// Anything a test client can connect to: a ``TestRedisServer`` or a ``RedisServerProcess``.
-public protocol RedisTestEndpoint: Sendable {
-    /// The loopback port.
-    var port: Int { get }
-}
-
-extension TestRedisServer: RedisTestEndpoint {}
-extension RedisServerProcess: RedisTestEndpoint {}

@@ -52,7 +52,7 @@ final class TestDatabase: Sendable {
             await gate.pass()
             return try state.withLock { state in
                 state.calls[key, default: 0] += 1
-                if state.failing { throw TestFailure("the database is down") }
+                if state.failing { throw TestSupportError("the database is down") }
                 return state.rows[key]
             }
         }
@@ -99,7 +99,7 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () async throws ->
 }
 
 /// A client on `server` with short timeouts, for tiers.
-func makeClient(_ server: some RedisTestEndpoint, protocolVersion: RedisConfiguration.ProtocolVersion = .resp3) throws
+func makeClient(_ server: TestRedisServer, protocolVersion: RedisConfiguration.ProtocolVersion = .resp3) throws
     -> RedisClient
 {
     var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)

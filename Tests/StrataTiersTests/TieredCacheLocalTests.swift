@@ -96,7 +96,7 @@ struct TieredCacheLocalTests {
         #expect(result.isStale)
         #expect(cache.statistics["loader"]?.staleServed == 1)
         clock.advance(by: .seconds(60))  // beyond the maximum staleness: the error surfaces
-        await #expect(throws: TestFailure.self) { try await cache.get("k") }
+        await #expect(throws: TestSupportError.self) { try await cache.get("k") }
     }
 
     @Test func staleWhileRevalidateServesAtOnceAndRefreshesOnce() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// whatever happens.
 @discardableResult
 func withClient<T>(
-    _ server: some RedisTestEndpoint,
+    _ server: TestRedisServer,
     protocolVersion: RedisConfiguration.ProtocolVersion = .resp3PreferringFallback,
     configure: (inout RedisConfiguration) -> Void = { _ in },
     _ body: (RedisClient) async throws -> T
