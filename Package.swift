@@ -35,9 +35,9 @@ let package = Package(
 
         // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
         .target(name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
-        // Shared by the Redis, tier and fake-server tests: real redis-server processes on free
-        // ports (RedisServerProcess), and the fake or a real server behind one handle with a raw
-        // RESP client (TestRedisServer, RESPTestConnection).
+        // Shared by the Redis, tier and fake-server tests: the fake or a real redis-server on a
+        // free port behind one handle (TestRedisServer), child processes, and a raw RESP client
+        // (RESPTestConnection).
         .target(
             name: "StrataServerTestSupport",
             dependencies: ["StrataSync", "StrataFakeRedis", "StrataRESP"],
