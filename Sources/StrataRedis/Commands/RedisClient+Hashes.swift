@@ -44,14 +44,7 @@ extension RedisClient {
     {
         guard !fields.isEmpty else { return [] }
         return try await run(
-            "HMGET",
-            encode: { encoder in
-                encoder.writeArrayHeader(count: 2 + fields.count)
-                encoder.writeArgument("HMGET")
-                encoder.writeArgument(key)
-                for field in fields { encoder.writeArgument(field) }
-            },
-            decode: { try $0.optionalBytesArray() })
+            "HMGET", encode: { $0.writeCommand(key: "HMGET", key, fields) }, decode: { try $0.optionalBytesArray() })
     }
 
     /// `HGETALL key`: every field and value (a RESP3 map or a RESP2 flat array).
@@ -70,15 +63,7 @@ extension RedisClient {
     @discardableResult
     public func hdel<Field: RESPCommandArgument>(_ key: some RESPCommandArgument, fields: [Field]) async throws -> Int {
         guard !fields.isEmpty else { return 0 }
-        return try await run(
-            "HDEL",
-            encode: { encoder in
-                encoder.writeArrayHeader(count: 2 + fields.count)
-                encoder.writeArgument("HDEL")
-                encoder.writeArgument(key)
-                for field in fields { encoder.writeArgument(field) }
-            },
-            decode: { try $0.asInt() })
+        return try await run("HDEL", encode: { $0.writeCommand(key: "HDEL", key, fields) }, decode: { try $0.asInt() })
     }
 
     /// `HEXISTS key field`.

@@ -26,14 +26,7 @@ extension RedisClient {
     ) async throws -> Int {
         guard !elements.isEmpty else { return try await llen(key) }
         return try await run(
-            command,
-            encode: { encoder in
-                encoder.writeArrayHeader(count: 2 + elements.count)
-                encoder.writeArgument(command.description)
-                encoder.writeArgument(key)
-                for element in elements { encoder.writeArgument(element) }
-            },
-            decode: { try $0.asInt() })
+            command, encode: { $0.writeCommand(key: command.description, key, elements) }, decode: { try $0.asInt() })
     }
 
     /// `LPOP key`: the first element, or `nil` when the list is empty.
