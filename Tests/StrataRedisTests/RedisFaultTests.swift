@@ -66,22 +66,31 @@ struct RedisFaultTests {
         }
     }
 
+    /// The finding of issue 10: the server stalls for 500 ms, one caller with a 250 ms timeout gives
+    /// up, and its neighbours with the default timeout must still get their own replies.
     @Test(arguments: TestRedisServer.kindsToTest)
-    func stalledServerTimesOutAndClosesTheConnection(_ kind: TestRedisServer.Kind) async throws {
+    func oneImpatientCallerDoesNotFailItsNeighbours(_ kind: TestRedisServer.Kind) async throws {
         try await withTestRedisServer(kind, options: .init(extraRealArguments: ["--enable-debug-command", "yes"])) {
             server in
-            try await withClient(server, configure: { $0.commandTimeout = .milliseconds(300) }) { client in
-                try await client.set("k", "v")
-                let sleeper = Task { try await client.send("DEBUG", "SLEEP", "1") }
+            try await withClient(server, configure: { $0.pool.maximumConnections = 1 }) { client in
+                for i in 0..<20 { try await client.set("n\(i)", "v\(i)") }
+                let before = client._sharedConnectionIDs
+                let sleeper = Task { try await client.send("DEBUG", "SLEEP", "0.5") }
                 try await Task.sleep(for: .milliseconds(20))
-                let behind = Task { try await client.get("k") }
-                let sleepError = await #expect(throws: RedisClientError.self) { try await sleeper.value }
-                #expect(sleepError?.code == .timeout)
-                let behindError = await #expect(throws: RedisClientError.self) { try await behind.value }
-                // The caller queued behind it fails with the connection, not after its own timeout.
-                #expect(behindError?.code == .timeout || behindError?.code == .connectionClosed)
-                // Once the server wakes, a new connection serves the next command.
-                #expect(await eventually(timeout: .seconds(5)) { (try? await client.getString("k")) == "v" })
+                let impatient = Task {
+                    try await RedisClient.withCommandTimeout(.milliseconds(250)) { try await client.get("n0") }
+                }
+                let neighbours = (0..<20).map { i in
+                    Task { try await client.getString("n\(i)") }
+                }
+                let impatientError = await #expect(throws: RedisClientError.self) { try await impatient.value }
+                #expect(impatientError?.code == .timeout)
+                for (i, neighbour) in neighbours.enumerated() {
+                    #expect(try await neighbour.value == "v\(i)")
+                }
+                _ = try await sleeper.value
+                // The one shared connection was never closed.
+                #expect(client._sharedConnectionIDs == before)
             }
         }
     }

@@ -21,46 +21,62 @@ struct RedisInjectedFaultTests {
         }
     }
 
-    @Test func slowRepliesTimeOutThenTheClientRecovers() async throws {
+    @Test func aSlowReplyTimesOutItsCallerAloneAndTheConnectionStays() async throws {
         try await withFaultyServer { fake, client in
             try await client.set("k", "v")
-            fake.inject(.latency(.seconds(2), commands: ["GET"]))
+            let before = client._sharedConnectionIDs
+            fake.inject(.latency(.seconds(1), commands: ["GET"]))
             let error = await #expect(throws: RedisClientError.self) { try await client.get("k") }
             #expect(error?.code == .timeout)
             #expect(error?.message.contains("within the command timeout") == true)
-            // Other commands were not slowed down.
-            #expect(try await client.send("PING") == .simpleString("PONG"))
+            // The connection is not closed: a patient caller behind the slow reply gets its own.
+            let pong = try await RedisClient.withCommandTimeout(.seconds(10)) { try await client.send("PING") }
+            #expect(pong == .simpleString("PONG"))
             fake.clearFaults()
             #expect(try await client.getString("k") == "v")
+            #expect(client._sharedConnectionIDs == before)
         }
     }
 
-    @Test func aStalledServerTimesOutEveryCallerQueuedOnTheConnection() async throws {
-        try await withFaultyServer { fake, client in
-            try await client.set("k", "v")
-            fake.inject(.stall())
-            let errors = await withTaskGroup(of: RedisClientError.Code?.self) { group in
-                for _ in 0..<20 {
-                    group.addTask {
-                        do {
-                            _ = try await client.get("k")
-                            return nil
-                        } catch let error as RedisClientError {
-                            return error.code
-                        } catch {
-                            return nil
+    @Test func aStalledServerFailsEachCallerAtItsOwnTimeoutThenTheStallLimitClosesTheConnection() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let fake = server.fake!
+            try await withClient(
+                server,
+                configure: {
+                    $0.commandTimeout = .milliseconds(100)
+                    $0.stallTimeout = .milliseconds(600)
+                }
+            ) { client in
+                try await client.set("k", "v")
+                let before = client._sharedConnectionIDs
+                // The fake reads the GETs and never answers: a dead server behind a live socket.
+                fake.inject(.stall(commands: ["GET"]))
+                let errors = await withTaskGroup(of: RedisClientError?.self) { group in
+                    for _ in 0..<20 {
+                        group.addTask {
+                            do {
+                                _ = try await client.get("k")
+                                return nil
+                            } catch {
+                                return error as? RedisClientError
+                            }
                         }
                     }
+                    var errors: [RedisClientError?] = []
+                    for await error in group { errors.append(error) }
+                    return errors
                 }
-                var codes: [RedisClientError.Code?] = []
-                for await code in group { codes.append(code) }
-                return codes
+                // Nobody hangs and nobody gets a wrong reply: each caller gave up at its own timeout.
+                #expect(errors.count == 20)
+                #expect(errors.allSatisfy { $0?.code == .timeout }, "\(errors)")
+                #expect(client._sharedConnectionIDs == before)
+                // Silent past the stall limit with replies owed: the connection is given up on.
+                #expect(await eventually { client._sharedConnectionIDs.isEmpty })
+                fake.clearFaults()
+                #expect(try await client.getString("k") == "v")
+                #expect(client._sharedConnectionIDs != before)
             }
-            // Nobody hangs and nobody gets a wrong reply: every caller fails with the connection.
-            #expect(errors.count == 20)
-            #expect(errors.allSatisfy { $0 == .timeout || $0 == .connectionClosed }, "\(errors)")
-            fake.clearFaults()
-            #expect(await eventually { (try? await client.getString("k")) == "v" })
         }
     }
 

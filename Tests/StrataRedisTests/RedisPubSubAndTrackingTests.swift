@@ -162,15 +162,20 @@ struct RedisPubSubAndTrackingTests {
     func pushesOnSharedConnectionsAreNotMistakenForReplies(_ kind: TestRedisServer.Kind) async throws {
         try await withTestRedisServer(kind) { server in
             try await withClient(server, protocolVersion: .resp3) { client in
-                // In RESP3 a shared connection can receive push messages between replies; with
-                // tracking turned on directly on it (no redirect), invalidations arrive as pushes.
-                try await client.send("CLIENT", "TRACKING", "ON")
-                for i in 0..<200 {
-                    try await client.set("p\(i)", i)
-                    #expect(try await client.getString("p\(i)") == String(i))
-                    try await client.set("p\(i)", i + 1)  // invalidates: a push lands before the reply
-                    #expect(try await client.getString("p\(i)") == String(i + 1))
+                // In RESP3 a connection can receive push messages between replies; with tracking
+                // turned on directly on it (no redirect), invalidations arrive as pushes. A shared
+                // connection refuses CLIENT TRACKING, so turn it on on a lease.
+                try await client.withConnection { connection in
+                    try await connection.send("CLIENT", "TRACKING", "ON")
+                    for i in 0..<200 {
+                        try await connection.set("p\(i)", i)
+                        #expect(try await connection.getString("p\(i)") == String(i))
+                        try await connection.set("p\(i)", i + 1)  // invalidates: a push lands before the reply
+                        #expect(try await connection.getString("p\(i)") == String(i + 1))
+                    }
                 }
+                // Tracking left on the leased connection: it was closed, not reused.
+                #expect(client.pool.snapshot.leasedIdle == 0)
             }
         }
     }

@@ -126,7 +126,7 @@ public struct RESPEncoder: Sendable {
 /// A value that can be one argument of a Redis command, written as a bulk string.
 ///
 /// Conforming: `String`, `Substring`, `[UInt8]`, `ArraySlice<UInt8>`, `Int`, `Double`.
-public protocol RESPCommandArgument {
+public protocol RESPCommandArgument: Sendable {
     /// Writes `$length\r\n` + bytes + `\r\n`.
     func writeBulkString(into encoder: inout RESPEncoder)
 }

@@ -9,6 +9,12 @@ extension RedisClient {
         }
     }
 
+    /// The IDs of the shared connections open now, in the order they opened. For tests that check
+    /// whether a connection was closed and replaced.
+    package var _sharedConnectionIDs: [Int] {
+        pool._sharedConnections.filter { !$0.isClosed }.map(\.id)
+    }
+
     /// Closes every shared connection as if the network failed. For tests.
     package func _breakSharedConnections() {
         for connection in pool._sharedConnections {

@@ -16,11 +16,30 @@ import Synchronization
 /// a few connections, and commands issued while a write is under way leave together in the next
 /// one, so throughput grows with concurrency without one connection per task.
 ///
+/// **What the shared connections refuse.** Commands that would change or break a connection
+/// that other callers share are refused before anything is written, with an error naming the
+/// right tool: `MULTI`/`EXEC`/`WATCH` (use ``transaction(_:)`` or ``withConnection(_:)``),
+/// `SELECT` (use ``RedisConfiguration/database``), `SUBSCRIBE` (use ``subscribe(to:bufferSize:)``),
+/// `CLIENT TRACKING` (use ``startTracking(mode:noLoop:healthCheckInterval:handler:)``),
+/// `MONITOR`, `CLIENT REPLY` and empty commands (never). Blocking commands (`BLPOP`, `WAIT`, ...)
+/// run on a leased connection of their own. See ``RedisCommandPlacement``.
+///
+/// **Timeouts.** A command that times out (``RedisConfiguration/commandTimeout``, or
+/// ``withCommandTimeout(_:_:)``) or whose task is cancelled fails at once; its reply is dropped
+/// when it arrives, and the other callers on its connection keep theirs. A connection is closed
+/// only when its server has been silent for ``RedisConfiguration/stallTimeout`` while replies are
+/// owed, or owes more than ``RedisConfiguration/maximumAbandonedReplies`` replies to callers that
+/// gave up.
+///
+/// **Lifecycle.** Run ``run()`` in a task you own (a task group, or a swift-service-lifecycle
+/// service) and cancel it to shut the client down gracefully; or call ``shutdown(gracePeriod:)``.
+/// A client dropped without either still closes its connections.
+///
 /// Errors: an error reply from the server throws ``RedisServerError``; a failure of the client
-/// (closed connection, timeout, pool exhausted, cancellation) throws ``RedisClientError``.
-/// Nothing is retried behind the caller's back, except commands the caller declares idempotent
-/// (see ``send(idempotent:_:)``) and commands that provably never left the client.
-public final class RedisClient: Sendable {
+/// (refused command, closed connection, timeout, pool exhausted, cancellation) throws
+/// ``RedisClientError``. Nothing is retried behind the caller's back, except commands the caller
+/// declares idempotent (see ``send(idempotent:_:)``) and commands that provably never left the client.
+public final class RedisClient: RedisCommandRunner {
     /// The settings the client was created with.
     public let configuration: RedisConfiguration
     /// The connections behind the client.
@@ -28,7 +47,7 @@ public final class RedisClient: Sendable {
     private let pushRouter: PushRouter
     let subscriptions: SubscriptionHub
     let tracking: TrackingHub
-    private let background = StrataMutex<[Task<Void, Never>]>([])
+    let background: BackgroundWork
 
     /// Creates a client. Connections open lazily, on the first command (or `pool.minimumConnections`
     /// right away).
@@ -39,12 +58,31 @@ public final class RedisClient: Sendable {
         self.configuration = configuration
         let router = PushRouter()
         self.pushRouter = router
-        self.pool = RedisConnectionPool(configuration: configuration, pushHandler: { router.route($0) })
+        // The client's own loop: idle health checks. It holds the pool and the hub weakly, so a
+        // dropped client is freed (and its loop ends).
+        let weakParts = WeakParts()
+        let interval = configuration.pool.idleCheckInterval
+        let background = BackgroundWork(loop: {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval / 2)
+                guard !Task.isCancelled, let pool = weakParts.pool else { return }
+                weakParts.subscriptions?.checkHealth(interval: interval)
+                await pool.checkIdleConnections()
+            }
+        })
+        self.background = background
+        let pool = RedisConnectionPool(
+            configuration: configuration, background: background, pushHandler: { router.route($0) })
+        self.pool = pool
         self.subscriptions = SubscriptionHub(configuration: configuration, loop: pool.loop)
-        let tracking = TrackingHub(configuration: configuration, pool: pool)
+        let tracking = TrackingHub(configuration: configuration, pool: pool, background: background)
         self.tracking = tracking
-        _ = router.add { tracking.handlePoolPush($0) }
-        startBackgroundWork()
+        weakParts.set(pool: pool, subscriptions: subscriptions)
+        _ = router.add { [weak tracking] in tracking?.handlePoolPush($0) }
+        background.startLoopIfDetached()
+        if configuration.pool.minimumConnections > 0 {
+            background.spawn { [weak pool] in await pool?.warmUp() }
+        }
     }
 
     /// Creates a client from a URL such as `redis://user:password@host:6379/0`.
@@ -54,33 +92,43 @@ public final class RedisClient: Sendable {
         try self.init(configuration: RedisConfiguration(url: url))
     }
 
-    private func startBackgroundWork() {
-        let pool = self.pool
-        let interval = configuration.pool.idleCheckInterval
-        var tasks: [Task<Void, Never>] = []
-        if configuration.pool.minimumConnections > 0 {
-            tasks.append(Task { await pool.warmUp() })
-        }
-        tasks.append(
-            Task { [weak pool, weak subscriptions] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval / 2)
-                    guard let pool, !Task.isCancelled else { return }
-                    subscriptions?.checkHealth(interval: interval)
-                    await pool.checkIdleConnections()
-                }
-            })
-        background.withLock { $0 = tasks }
+    /// A client dropped without `shutdown()` still closes its connections (the event loop would
+    /// otherwise keep their sockets for the life of the process).
+    deinit {
+        background.cancelAll()
+        subscriptions.shutdown()
+        tracking.shutdown()
+        pushRouter.finishAll(RedisClientError(.shutdown, "the client was released"))
+    }
+
+    /// Runs the client's background work (idle health checks, connections opening, client
+    /// tracking's pings and reconnects) as child tasks of the calling task, until it is cancelled;
+    /// then shuts the client down gracefully (see ``shutdown(gracePeriod:)``) and returns.
+    ///
+    /// This is the shape swift-service-lifecycle's `Service` expects (`RedisClient` conforms to it
+    /// in the StrataServiceLifecycle integration):
+    ///
+    /// ```swift
+    /// try await withThrowingDiscardingTaskGroup { group in
+    ///     group.addTask { await client.run() }
+    ///     // ... use the client ...
+    ///     group.cancelAll()  // run() shuts the client down and returns
+    /// }
+    /// ```
+    ///
+    /// Without `run()`, the same work runs in tasks the client owns, and ``shutdown(gracePeriod:)``
+    /// ends it. Calling `run()` on a client that is already running or shut down returns at once.
+    public func run() async {
+        guard await background.run() else { return }
+        // The calling task is cancelled: shut down in a task of its own, so the grace period's
+        // waits are not cut short by that cancellation. Awaited here.
+        await Task { await self.shutdown() }.value
     }
 
     /// Finishes the commands in flight (waiting up to `gracePeriod`), then closes every connection.
     /// Commands issued afterwards fail with `shutdown`.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        let tasks = background.withLock { tasks in
-            defer { tasks = [] }
-            return tasks
-        }
-        for task in tasks { task.cancel() }
+        background.cancelAll()
         await pool.shutdown(gracePeriod: gracePeriod)
         subscriptions.shutdown()
         tracking.shutdown()
@@ -109,16 +157,19 @@ public final class RedisClient: Sendable {
     /// The timeout of a command sent now: the task's override, else the configured one.
     var commandTimeout: Duration? { Self.timeoutOverride ?? configuration.commandTimeout }
 
-    /// Sends any command and returns its reply; an error reply throws ``RedisServerError``.
+    /// Runs one command on a shared connection (a blocking one on a leased connection of its own).
     ///
-    /// ```swift
-    /// let reply = try await client.send("OBJECT", "ENCODING", "key")
-    /// ```
-    @discardableResult
-    public func send<each Argument: RESPCommandArgument>(_ arguments: repeat each Argument) async throws -> RESPValue {
-        try await execute(idempotent: false, timeout: commandTimeout) { encoder in
-            encoder.writeCommand(repeat each arguments)
+    /// - Throws: ``RedisClientError`` with code `unsupported` for a command that may not run on a
+    ///   shared connection (the message names what to use instead), ``RedisServerError`` for an error
+    ///   reply, ``RedisClientError`` for a failure of the client.
+    public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
+        let placement = command.placement
+        if placement.kind != .shared {
+            guard placement.kind == .exclusive else { throw placement.refusal(command.name, onLease: false) }
+            return try await withConnection { try await $0.execute(command) }
         }
+        let reply = try await execute(idempotent: false, timeout: commandTimeout) { command.encode(into: &$0) }
+        return try command.response(from: reply)
     }
 
     /// Sends any command; when `idempotent` is true and the connection fails before the reply
@@ -128,25 +179,15 @@ public final class RedisClient: Sendable {
         idempotent: Bool,
         _ arguments: repeat each Argument
     ) async throws -> RESPValue {
-        try await execute(idempotent: idempotent, timeout: commandTimeout) { encoder in
-            encoder.writeCommand(repeat each arguments)
-        }
+        let command = RedisRawCommand(repeat each arguments)
+        guard idempotent, command.placement.kind == .shared else { return try await execute(command) }
+        let reply = try await execute(idempotent: true, timeout: commandTimeout) { command.encode(into: &$0) }
+        return try command.response(from: reply)
     }
 
-    /// Sends a command given as a list of arguments of one type.
-    @discardableResult
-    public func send<Arguments: Collection>(
-        command arguments: Arguments,
-        idempotent: Bool = false
-    ) async throws -> RESPValue where Arguments.Element: RESPCommandArgument {
-        try await execute(idempotent: idempotent, timeout: commandTimeout) { encoder in
-            encoder.writeCommand(arguments)
-        }
-    }
-
-    /// The one path every command takes: pick a shared connection, send, turn an error reply into
-    /// ``RedisServerError``. A command that never left the client is always retried on another
-    /// connection; one that may have reached the server only when `idempotent`.
+    /// The one path every command on a shared connection takes: pick a connection, send, return
+    /// the reply. A command that never left the client is always retried on another connection;
+    /// one that may have reached the server only when `idempotent`.
     func execute(
         idempotent: Bool,
         timeout: Duration?,
@@ -157,9 +198,7 @@ public final class RedisClient: Sendable {
             attempts += 1
             let connection = try await pool.sharedConnection()
             do {
-                let reply = try await connection.send(timeout: timeout, encode)
-                if reply.isError { throw RedisServerError(message: reply.errorMessage ?? "") }
-                return reply
+                return try await connection.send(timeout: timeout, encode)
             } catch let error as RedisClientError {
                 let retry =
                     attempts < 3 && (error.isUnsent || (idempotent && attempts == 1 && error.code == .connectionClosed))
@@ -168,9 +207,53 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Sends every command of `pipeline` in one write on one shared connection and returns their
+    /// replies in order, after one round trip.
+    ///
+    /// - Throws: ``RedisClientError`` with code `unsupported`, before sending anything, when the
+    ///   pipeline holds a command that may not run on a shared connection.
+    public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
+        guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
+        if let restricted = pipeline.restriction {
+            throw restricted.placement.refusal(restricted.name + " (in a pipeline)", onLease: false)
+        }
+        while true {
+            let connection = try await pool.sharedConnection()
+            do {
+                let replies = try await connection.sendBatch(count: pipeline.count, timeout: commandTimeout) {
+                    $0.buffer.append(contentsOf: pipeline.encoder.buffer)
+                }
+                return RedisPipelineReplies(replies: replies)
+            } catch let error as RedisClientError where error.isUnsent {
+                continue
+            }
+        }
+    }
+
+    /// Runs the commands of `pipeline` as one transaction: `MULTI`, the commands, `EXEC`, sent
+    /// together so nothing else interleaves. Without `WATCH` it cannot be aborted; to watch keys,
+    /// use ``RedisCommandRunner/watch(_:)`` inside ``withConnection(_:)``.
+    ///
+    /// - Throws: ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.
+    public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
+        if let restricted = pipeline.restriction {
+            throw restricted.placement.refusal(restricted.name + " (in a transaction)", onLease: false)
+        }
+        let connection = try await pool.sharedConnection()
+        let replies = try await connection.sendBatch(count: pipeline.count + 2, timeout: commandTimeout) {
+            pipeline.encodeTransaction(into: &$0)
+        }
+        return try pipeline.transactionResult(replies)
+    }
+
     /// Runs `body` with a connection leased for the caller alone: for `WATCH`/`MULTI`/`EXEC`,
-    /// blocking commands, or anything that changes connection state. The connection returns to the
-    /// pool afterwards, or is closed when `body` threw (its state is then unknown).
+    /// `SELECT`, blocking commands, or anything else that changes connection state.
+    ///
+    /// The lease tracks the state its commands leave on the connection. When `body` returns or
+    /// throws, the connection goes back to the pool only if nothing is left on it (no open
+    /// transaction, no watched keys, the configured database, no reply still owed, no other state
+    /// such as `CLIENT SETNAME` or `HELLO`); otherwise it is closed. Using the lease after `body`
+    /// returned fails.
     public func withConnection<T>(
         _ body: (RedisLeasedConnection) async throws -> T
     ) async throws -> T {
@@ -178,10 +261,10 @@ public final class RedisClient: Sendable {
         let leased = RedisLeasedConnection(connection: connection, configuration: configuration)
         do {
             let result = try await body(leased)
-            pool.release(connection, reusable: leased.isReusable)
+            pool.release(connection, reusable: leased.end())
             return result
         } catch {
-            pool.release(connection, reusable: false)
+            pool.release(connection, reusable: leased.end())
             throw error
         }
     }
@@ -203,54 +286,21 @@ public final class RedisClient: Sendable {
     var pushes: PushRouter { pushRouter }
 }
 
-/// A connection leased for one caller alone. Valid only inside ``RedisClient/withConnection(_:)``.
-public final class RedisLeasedConnection: Sendable {
-    let connection: RedisConnection
-    let configuration: RedisConfiguration
-    private let dirty = Atomic<Bool>(false)
-
-    init(connection: RedisConnection, configuration: RedisConfiguration) {
-        self.connection = connection
-        self.configuration = configuration
+/// The parts of a client its background loop uses, held weakly.
+private final class WeakParts: Sendable {
+    private struct Parts {
+        weak var pool: RedisConnectionPool?
+        weak var subscriptions: SubscriptionHub?
     }
+    private let parts = StrataMutex(Parts())
 
-    /// The protocol version negotiated on this connection.
-    public var protocolVersion: RESPVersion { connection.protocolVersion }
-
-    /// Whether the connection can go back to the pool (no transaction, subscription or error left on it).
-    var isReusable: Bool { !dirty.load(ordering: .relaxed) && !connection.isClosed }
-
-    /// Marks the connection as not reusable, so it is closed when the lease ends.
-    func markDirty() { dirty.store(true, ordering: .relaxed) }
-
-    /// Sends any command on this connection; an error reply throws ``RedisServerError``.
-    /// `timeout` overrides the configured command timeout (blocking commands need a longer one).
-    @discardableResult
-    public func send<each Argument: RESPCommandArgument>(
-        timeout: Duration? = nil,
-        _ arguments: repeat each Argument
-    ) async throws -> RESPValue {
-        let reply = try await connection.send(
-            timeout: timeout ?? RedisClient.timeoutOverride ?? configuration.commandTimeout
-        ) { encoder in
-            encoder.writeCommand(repeat each arguments)
+    func set(pool: RedisConnectionPool, subscriptions: SubscriptionHub) {
+        parts.withLock {
+            $0.pool = pool
+            $0.subscriptions = subscriptions
         }
-        if reply.isError { throw RedisServerError(message: reply.errorMessage ?? "") }
-        return reply
     }
 
-    /// Sends a command given as a list of arguments.
-    @discardableResult
-    public func send<Arguments: Collection>(
-        command arguments: Arguments,
-        timeout: Duration? = nil
-    ) async throws -> RESPValue where Arguments.Element: RESPCommandArgument {
-        let reply = try await connection.send(
-            timeout: timeout ?? RedisClient.timeoutOverride ?? configuration.commandTimeout
-        ) { encoder in
-            encoder.writeCommand(arguments)
-        }
-        if reply.isError { throw RedisServerError(message: reply.errorMessage ?? "") }
-        return reply
-    }
+    var pool: RedisConnectionPool? { parts.withLock { $0.pool } }
+    var subscriptions: SubscriptionHub? { parts.withLock { $0.subscriptions } }
 }

@@ -4,26 +4,45 @@ import StrataRESP
 ///
 /// ```swift
 /// var pipeline = RedisPipeline()
-/// let name = pipeline.get("user:1:name")
+/// let name = pipeline.add(GET("user:1:name"))
 /// let visits = pipeline.incr("user:1:visits")
 /// let replies = try await client.execute(pipeline)
 /// let nameBytes = try replies[name]   // [UInt8]?
 /// let count = try replies[visits]     // Int
 /// ```
 ///
-/// Each command keeps its own outcome: a failing command throws ``RedisServerError`` only when
-/// its result is read, and the others are unaffected. A pipeline is a value: build it once and
-/// execute it many times, or `removeAll()` and reuse its buffer.
+/// Any ``RedisCommand`` can be added; the shortcuts (`get`, `set`, `incr`, ...) add the same typed
+/// commands. Each command keeps its own outcome: a failing command throws ``RedisServerError``
+/// only when its result is read, and the others are unaffected. A pipeline is a value: build it
+/// once and execute it many times, or `removeAll()` and reuse its buffer.
+///
+/// On the client's shared connections a pipeline may hold only commands that run there
+/// (``RedisCommandPlacement/shared``); the client refuses the whole pipeline otherwise, before
+/// sending any of it. On a leased connection it may hold anything but subscriptions.
 public struct RedisPipeline: Sendable {
     /// A command's place in the pipeline and how to read its reply.
-    public struct Handle<Result>: Sendable {
+    public struct Handle<Command: RedisCommand>: Sendable {
         let index: Int
-        let decode: @Sendable (RESPValue) throws -> Result
+        let command: Command
+    }
+
+    /// The first command that may not run on a shared connection.
+    struct Restriction: Sendable {
+        var name: String
+        var placement: RedisCommandPlacement
     }
 
     var encoder = RESPEncoder()
     /// How many commands the pipeline holds.
     public private(set) var count = 0
+    /// The first command that may not run on a shared connection, if any.
+    private(set) var restriction: Restriction?
+    /// The first command refused even on a leased connection, if any.
+    private(set) var refusedOnLease: Restriction?
+    /// Commands that change connection state, by position, for a lease to track.
+    private(set) var effects: [(index: Int, effect: RedisCommandPlacement.Effect)] = []
+    /// The longest time a command of the pipeline may legitimately keep the server silent.
+    private(set) var blockingDuration: Duration?
 
     /// Creates an empty pipeline.
     public init() {}
@@ -32,85 +51,85 @@ public struct RedisPipeline: Sendable {
     public mutating func removeAll() {
         encoder.reset()
         count = 0
+        restriction = nil
+        refusedOnLease = nil
+        effects.removeAll(keepingCapacity: true)
+        blockingDuration = nil
     }
 
-    /// Appends any command; its result is the raw reply.
+    /// Appends any command; read its result with the handle.
     @discardableResult
-    public mutating func send<each Argument: RESPCommandArgument>(_ arguments: repeat each Argument) -> Handle<
-        RESPValue
-    > {
-        encoder.writeCommand(repeat each arguments)
-        return add { $0 }
+    public mutating func add<Command: RedisCommand>(_ command: Command) -> Handle<Command> {
+        command.encode(into: &encoder)
+        let placement = command.placement
+        if placement.kind != .shared {
+            let restricted = Restriction(name: command.name, placement: placement)
+            if restriction == nil { restriction = restricted }
+            if refusedOnLease == nil && (placement.kind == .subscription || placement.kind == .nowhere) {
+                refusedOnLease = restricted
+            }
+            if placement.effect != .none { effects.append((count, placement.effect)) }
+        }
+        if let blocking = command.blockingDuration {
+            blockingDuration = max(blockingDuration ?? .zero, blocking)
+        }
+        defer { count += 1 }
+        return Handle(index: count, command: command)
+    }
+
+    /// Appends any command given as its arguments; its result is the raw reply.
+    @discardableResult
+    public mutating func send<each Argument: RESPCommandArgument>(
+        _ arguments: repeat each Argument
+    ) -> Handle<RedisRawCommand> {
+        add(RedisRawCommand(repeat each arguments))
     }
 
     /// Appends a command given as a list of arguments.
     @discardableResult
-    public mutating func send<Arguments: Collection>(command arguments: Arguments) -> Handle<RESPValue>
+    public mutating func send<Arguments: Collection>(command arguments: Arguments) -> Handle<RedisRawCommand>
     where Arguments.Element: RESPCommandArgument {
-        encoder.writeCommand(arguments)
-        return add { $0 }
+        add(RedisRawCommand(command: arguments))
     }
 
     /// Appends `GET key`.
-    public mutating func get(_ key: some RESPCommandArgument) -> Handle<[UInt8]?> {
-        encoder.writeCommand("GET", key)
-        return add { try $0.optionalBytes() }
+    public mutating func get<Key: RESPCommandArgument>(_ key: Key) -> Handle<GET<Key>> {
+        add(GET(key))
     }
 
     /// Appends `SET key value [expiration] [condition]`; the result says whether it was written.
     @discardableResult
-    public mutating func set(
-        _ key: some RESPCommandArgument,
-        _ value: some RESPCommandArgument,
+    public mutating func set<Key: RESPCommandArgument, Value: RESPCommandArgument>(
+        _ key: Key,
+        _ value: Value,
         expiration: RedisExpiration? = nil,
         condition: RedisSetCondition = .always
-    ) -> Handle<Bool> {
-        encoder.writeArrayHeader(count: 3 + (expiration?.argumentCount ?? 0) + (condition == .always ? 0 : 1))
-        encoder.writeArgument("SET")
-        encoder.writeArgument(key)
-        encoder.writeArgument(value)
-        expiration?.write(into: &encoder)
-        RedisClient.writeCondition(condition, into: &encoder)
-        return add { try $0.okOrNull() }
+    ) -> Handle<SET<Key, Value>> {
+        add(SET(key, value, expiration: expiration, condition: condition))
     }
 
     /// Appends `INCRBY key increment`.
     @discardableResult
-    public mutating func incr(_ key: some RESPCommandArgument, by increment: Int = 1) -> Handle<Int> {
-        encoder.writeCommand("INCRBY", key, increment)
-        return add { try $0.asInt() }
+    public mutating func incr<Key: RESPCommandArgument>(_ key: Key, by increment: Int = 1) -> Handle<INCRBY<Key>> {
+        add(INCRBY(key, increment))
     }
 
     /// Appends `DEL key`.
     @discardableResult
-    public mutating func del(_ key: some RESPCommandArgument) -> Handle<Int> {
-        encoder.writeCommand("DEL", key)
-        return add { try $0.asInt() }
+    public mutating func del<Key: RESPCommandArgument>(_ key: Key) -> Handle<DEL<Key>> {
+        add(DEL([key]))
     }
 
     /// Appends `PEXPIRE key milliseconds`.
     @discardableResult
-    public mutating func expire(_ key: some RESPCommandArgument, after duration: Duration) -> Handle<Bool> {
-        encoder.writeCommand("PEXPIRE", key, RedisExpiration.after(duration).milliseconds)
-        return add { try $0.asInt() == 1 }
+    public mutating func expire<Key: RESPCommandArgument>(_ key: Key, after duration: Duration) -> Handle<PEXPIRE<Key>>
+    {
+        add(PEXPIRE(key, after: duration))
     }
 
-    /// Appends `PTTL key`: the remaining time to live in milliseconds (-2: no key, -1: no expiry).
-    public mutating func pttl(_ key: some RESPCommandArgument) -> Handle<Int> {
-        encoder.writeCommand("PTTL", key)
-        return add { try $0.asInt() }
-    }
-
-    private mutating func add<Result>(_ decode: @escaping @Sendable (RESPValue) throws -> Result) -> Handle<Result> {
-        defer { count += 1 }
-        return Handle(index: count, decode: decode)
-    }
-}
-
-extension RedisExpiration {
-    var milliseconds: Int {
-        if case .milliseconds(let n) = self { return n }
-        return 0
+    /// Appends `PTTL key`: the remaining time to live.
+    public mutating func pttl<Key: RESPCommandArgument>(_ key: Key) -> Handle<PTTL<Key>> {
+        add(PTTL(key))
     }
 }
 
@@ -123,16 +142,13 @@ public struct RedisPipelineReplies: Sendable {
     ///
     /// - Throws: ``RedisServerError`` when that command failed, ``RedisClientError`` with
     ///   `unexpectedReply` when its reply has another shape.
-    public subscript<Result>(handle: RedisPipeline.Handle<Result>) -> Result {
-        get throws {
-            let reply = replies[handle.index]
-            if let message = reply.errorMessage { throw RedisServerError(message: message) }
-            do {
-                return try handle.decode(reply)
-            } catch let error as RESPDecodingError {
-                throw RedisClientError(.unexpectedReply, "pipeline command \(handle.index): \(error)")
-            }
-        }
+    public subscript<Command>(handle: RedisPipeline.Handle<Command>) -> Command.Response {
+        get throws { try handle.command.response(from: replies[handle.index]) }
+    }
+
+    /// The decoded reply of one command, or its error.
+    public func result<Command>(for handle: RedisPipeline.Handle<Command>) -> Result<Command.Response, any Error> {
+        Result { try handle.command.response(from: replies[handle.index]) }
     }
 }
 
@@ -144,46 +160,16 @@ public enum RedisTransactionResult: Sendable {
     case aborted
 }
 
-extension RedisClient {
-    /// Sends every command of `pipeline` in one write on one connection and returns their replies
-    /// in order, after one round trip.
-    public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
-        guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
-        while true {
-            let connection = try await pool.sharedConnection()
-            do {
-                let replies = try await connection.sendBatch(
-                    count: pipeline.count, timeout: commandTimeout
-                ) {
-                    $0.buffer.append(contentsOf: pipeline.encoder.buffer)
-                }
-                return RedisPipelineReplies(replies: replies)
-            } catch let error as RedisClientError where error.isUnsent {
-                continue
-            }
-        }
-    }
-
-    /// Runs the commands of `pipeline` as one transaction: `MULTI`, the commands, `EXEC`, sent
-    /// together so nothing else interleaves. Without `WATCH` it cannot be aborted; to watch keys,
-    /// use ``RedisLeasedConnection/watch(_:)`` inside ``withConnection(_:)``.
-    ///
-    /// - Throws: ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.
-    public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
-        let connection = try await pool.sharedConnection()
-        let replies = try await connection.sendBatch(count: pipeline.count + 2, timeout: commandTimeout) {
-            Self.encodeTransaction(pipeline, into: &$0)
-        }
-        return try Self.transactionResult(replies, count: pipeline.count)
-    }
-
-    static func encodeTransaction(_ pipeline: RedisPipeline, into encoder: inout RESPEncoder) {
+extension RedisPipeline {
+    /// `MULTI`, the commands, `EXEC`, as one batch.
+    func encodeTransaction(into encoder: inout RESPEncoder) {
         encoder.writeCommand("MULTI")
-        encoder.buffer.append(contentsOf: pipeline.encoder.buffer)
+        encoder.buffer.append(contentsOf: self.encoder.buffer)
         encoder.writeCommand("EXEC")
     }
 
-    static func transactionResult(_ replies: [RESPValue], count: Int) throws -> RedisTransactionResult {
+    /// Reads the replies of ``encodeTransaction(into:)``: `MULTI`'s, one `QUEUED` per command, `EXEC`'s.
+    func transactionResult(_ replies: [RESPValue]) throws -> RedisTransactionResult {
         if let message = replies[0].errorMessage { throw RedisServerError(message: message) }
         let exec = replies[replies.count - 1]
         if let message = exec.errorMessage {
@@ -203,50 +189,5 @@ extension RedisClient {
         } catch let error as RESPDecodingError {
             throw RedisClientError(.unexpectedReply, "EXEC: \(error)")
         }
-    }
-}
-
-extension RedisLeasedConnection {
-    /// The timeout of a command sent now: the task's override, else the configured one.
-    var commandTimeout: Duration? { RedisClient.timeoutOverride ?? configuration.commandTimeout }
-
-    /// `WATCH key...`: the next ``transaction(_:)`` on this connection aborts if any of them
-    /// changes first.
-    public func watch<Key: RESPCommandArgument>(_ keys: [Key]) async throws {
-        guard !keys.isEmpty else { return }
-        let reply = try await connection.send(timeout: commandTimeout) {
-            $0.writeCommand(prepending: "WATCH", keys)
-        }
-        if let message = reply.errorMessage { throw RedisServerError(message: message) }
-    }
-
-    /// `UNWATCH`.
-    public func unwatch() async throws {
-        try await send("UNWATCH")
-    }
-
-    /// Runs `pipeline` as `MULTI`/commands/`EXEC` on this connection: `.aborted` when a key
-    /// watched with ``watch(_:)`` changed.
-    public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
-        do {
-            let replies = try await connection.sendBatch(
-                count: pipeline.count + 2, timeout: commandTimeout
-            ) {
-                RedisClient.encodeTransaction(pipeline, into: &$0)
-            }
-            return try RedisClient.transactionResult(replies, count: pipeline.count)
-        } catch {
-            markDirty()
-            throw error
-        }
-    }
-
-    /// Sends every command of `pipeline` on this connection in one write.
-    public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
-        guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
-        let replies = try await connection.sendBatch(count: pipeline.count, timeout: commandTimeout) {
-            $0.buffer.append(contentsOf: pipeline.encoder.buffer)
-        }
-        return RedisPipelineReplies(replies: replies)
     }
 }

@@ -109,6 +109,16 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// How long a command may wait for its reply; `nil` waits forever. Blocking commands such as
     /// `BLPOP` add their own timeout to this.
     public var commandTimeout: Duration? = .seconds(5)
+    /// How long a connection may stay silent while replies are owed before it is closed (and its
+    /// waiting callers fail with `timeout`); `nil`: never. A command that times out does not close
+    /// its connection: it is abandoned (its reply dropped on arrival) and the other callers on the
+    /// connection keep theirs. Only a server silent for this long is given up on. Keep it above the
+    /// command timeout, so every caller has had its own chance first. Blocking commands' own waits
+    /// do not count as silence.
+    public var stallTimeout: Duration? = .seconds(10)
+    /// How many replies a connection may owe to callers that gave up (timed out or cancelled)
+    /// before it is closed: a connection that far behind is better replaced.
+    public var maximumAbandonedReplies: Int = 4096
     /// Connection pool settings.
     public var pool = Pool()
     /// Reconnection spacing.
@@ -162,6 +172,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         }
         guard connectTimeout > .zero else { throw fail("connectTimeout must be positive") }
         if let commandTimeout, commandTimeout <= .zero { throw fail("commandTimeout must be positive") }
+        if let stallTimeout, stallTimeout <= .zero { throw fail("stallTimeout must be positive") }
+        guard maximumAbandonedReplies >= 1 else { throw fail("maximumAbandonedReplies must be at least 1") }
         return self
     }
 }
@@ -174,7 +186,8 @@ extension RedisConfiguration: CustomReflectable {
             children: [
                 "endpoint": endpoint, "username": username as Any, "password": password == nil ? "nil" : "***",
                 "database": database, "clientName": clientName as Any, "protocolVersion": protocolVersion,
-                "connectTimeout": connectTimeout, "commandTimeout": commandTimeout as Any, "pool": pool,
+                "connectTimeout": connectTimeout, "commandTimeout": commandTimeout as Any,
+                "stallTimeout": stallTimeout as Any, "maximumAbandonedReplies": maximumAbandonedReplies, "pool": pool,
                 "reconnectBackoff": reconnectBackoff,
             ])
     }

@@ -13,7 +13,7 @@ extension RedisConnection {
         let deadline = ContinuousClock.now + configuration.connectTimeout
         let fd = try await SocketConnector.connect(to: configuration.endpoint, timeout: configuration.connectTimeout)
         let connection = RedisConnection(
-            fd: fd, endpoint: configuration.endpoint, loop: loop,
+            fd: fd, endpoint: configuration.endpoint, loop: loop, limits: Limits(configuration),
             pushHandler: pushHandler, closeHandler: closeHandler)
         do {
             try await connection.handshake(configuration, deadline: deadline)

@@ -11,10 +11,12 @@ import Synchronization
 /// pipelining). Replies are read by the event loop in 64 KiB reads, many parsed per read, and
 /// matched to callers in order.
 ///
-/// A command that times out while it is the oldest one waiting means the server has said nothing
-/// for a whole timeout: the connection is closed and every caller on it fails with
-/// `connectionClosed`. A cancelled caller, or one whose shorter timeout expires behind others,
-/// gives up its place without closing: its reply is read and dropped, so the stream stays aligned.
+/// A caller whose command times out or is cancelled gives up its place without closing anything:
+/// it fails at once, its reply is read and dropped when it arrives, and the other callers keep
+/// theirs. The connection closes only when its reply stream can no longer be trusted (invalid
+/// RESP, a reply nobody asked for), when the server has sent nothing for ``Limits/stallTimeout``
+/// while replies are owed, or when more than ``Limits/maximumAbandonedReplies`` replies are owed
+/// to callers that gave up.
 package final class RedisConnection: RedisEventHandler, Sendable {
     /// A caller waiting for a reply, in send order. `waiter` is `nil` once the caller gave up.
     struct Slot: Sendable {
@@ -22,6 +24,30 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         var waiter: Waiter?
         /// `CoarseClock` milliseconds.
         var deadline: Int64?
+        /// From when (`CoarseClock` milliseconds) the server's silence counts as a stall: when the
+        /// command was sent, plus how long a blocking command may legitimately wait.
+        var quietUntil: Int64
+    }
+
+    /// When the connection gives up on its server.
+    struct Limits: Sendable {
+        /// Close when the server has sent nothing for this long while replies are owed
+        /// (milliseconds; `nil`: never).
+        var stallTimeout: Int64?
+        /// Close when more replies than this are owed to callers that gave up.
+        var maximumAbandonedReplies: Int
+
+        static let `default` = Limits(stallTimeout: 10_000, maximumAbandonedReplies: 4096)
+
+        init(stallTimeout: Int64?, maximumAbandonedReplies: Int) {
+            self.stallTimeout = stallTimeout
+            self.maximumAbandonedReplies = maximumAbandonedReplies
+        }
+
+        init(_ configuration: RedisConfiguration) {
+            stallTimeout = configuration.stallTimeout.map { CoarseClock.milliseconds($0) }
+            maximumAbandonedReplies = configuration.maximumAbandonedReplies
+        }
     }
 
     private enum Writer {
@@ -43,6 +69,10 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         var nextDeadline: Int64?
         /// `CoarseClock` milliseconds.
         var lastActivity = CoarseClock.milliseconds
+        /// When the server last sent anything (`CoarseClock` milliseconds).
+        var lastReceived = CoarseClock.milliseconds
+        /// Pending slots whose caller gave up.
+        var abandoned = 0
     }
 
     /// State touched only by the event loop thread.
@@ -68,6 +98,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     let fd: Int32
     let endpoint: RedisConfiguration.Endpoint
     let loop: RedisEventLoop
+    let limits: Limits
     /// When set, every value read is handed here (subscriber connections in RESP2 and RESP3).
     private let messageHandler = StrataMutex<(@Sendable (RESPValue) -> Void)?>(nil)
     /// Where RESP3 push messages go on an ordinary connection.
@@ -94,7 +125,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         fd: Int32,
         endpoint: RedisConfiguration.Endpoint,
         loop: RedisEventLoop = .shared,
-        limits: RESPParser.Limits = .default,
+        limits: Limits = .default,
+        parserLimits: RESPParser.Limits = .default,
         pushHandler: (@Sendable (RESPValue) -> Void)? = nil,
         closeHandler: (@Sendable (RedisClientError) -> Void)? = nil
     ) {
@@ -102,9 +134,10 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         self.fd = fd
         self.endpoint = endpoint
         self.loop = loop
+        self.limits = limits
         self.pushHandler = pushHandler
         self.closeHandler = closeHandler
-        self.reader = ReaderState(limits: limits)
+        self.reader = ReaderState(limits: parserLimits)
         loop.register(fd, handler: self)
     }
 
@@ -117,10 +150,12 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     /// Whether the connection has closed (it is then never reused).
     var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
-    /// Commands waiting for their reply.
+    /// Commands waiting for their reply (abandoned ones included: their replies are still owed).
     var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
 
-    /// When a command was last sent or a reply last received.
+    /// Replies owed to callers that gave up.
+    var abandonedReplies: Int { state.withLock { $0.abandoned } }
+
     /// How long ago a command was last sent or a reply last received.
     var idleTime: Duration { .milliseconds(CoarseClock.milliseconds - state.withLock { $0.lastActivity }) }
 
@@ -135,18 +170,23 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     ///
     /// - Parameters:
     ///   - timeout: how long to wait for the reply; `nil` waits until the connection closes.
+    ///   - blocking: how long the server may legitimately stay silent before answering (a blocking
+    ///     command's own timeout), during which the connection does not count as stalled.
     ///   - encode: writes the command into the connection's buffer.
     func send(
         timeout: Duration?,
+        blocking: Duration? = nil,
         _ encode: (inout RESPEncoder) -> Void
     ) async throws -> RESPValue {
         let id = Self.ids.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<RESPValue, any Error>) in
+                let now = CoarseClock.milliseconds
                 enqueue(
                     Slot(
                         id: id, waiter: .single(continuation),
-                        deadline: timeout.map { CoarseClock.milliseconds + CoarseClock.milliseconds($0) }), encode)
+                        deadline: timeout.map { now + CoarseClock.milliseconds($0) },
+                        quietUntil: blocking.map { now + CoarseClock.milliseconds($0) } ?? now), encode)
                 if Task.isCancelled {
                     abandon(id, with: RedisClientError(.cancelled, "the task was cancelled"))
                 }
@@ -161,6 +201,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     func sendBatch(
         count: Int,
         timeout: Duration?,
+        blocking: Duration? = nil,
         _ encode: (inout RESPEncoder) -> Void
     ) async throws -> [RESPValue] {
         guard count > 0 else { return [] }
@@ -170,15 +211,19 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<[RESPValue], any Error>) in
                 batch.install(continuation)
+                let now = CoarseClock.milliseconds
                 enqueueBatch(
                     firstID: id, count: count,
-                    deadline: timeout.map { CoarseClock.milliseconds + CoarseClock.milliseconds($0) }, collector: batch,
+                    deadline: timeout.map { now + CoarseClock.milliseconds($0) },
+                    quietUntil: blocking.map { now + CoarseClock.milliseconds($0) } ?? now, collector: batch,
                     encode)
-                if Task.isCancelled {
-                    batch.fail(RedisClientError(.cancelled, "the task was cancelled"))
-                }
+                if Task.isCancelled { abandonBatch() }
             }
         } onCancel: {
+            abandonBatch()
+        }
+        @Sendable func abandonBatch() {
+            _ = abandon(id..<(id + UInt64(count)))
             batch.fail(RedisClientError(.cancelled, "the task was cancelled"))
         }
     }
@@ -240,6 +285,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         firstID: UInt64,
         count: Int,
         deadline: Int64?,
+        quietUntil: Int64,
         collector: BatchCollector,
         _ encode: (inout RESPEncoder) -> Void
     ) {
@@ -249,7 +295,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             inFlightCount.add(count, ordering: .relaxed)
             for offset in 0..<count {
                 s.pending.append(
-                    Slot(id: firstID + UInt64(offset), waiter: .batch(collector, offset), deadline: deadline))
+                    Slot(
+                        id: firstID + UInt64(offset), waiter: .batch(collector, offset), deadline: deadline,
+                        quietUntil: quietUntil))
             }
             s.lastActivity = CoarseClock.milliseconds
             if let deadline, s.nextDeadline.map({ deadline < $0 }) ?? true { s.nextDeadline = deadline }
@@ -363,6 +411,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
 
     func readable() {
         var closedBy: RedisClientError?
+        var heardFromServer = false
         let handler = messageHandler.withLock { $0 }
         reading: while true {
             let n: Int
@@ -380,6 +429,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 closedBy = RedisClientError(.connectionClosed, "the server closed the connection (\(endpoint))")
                 break
             }
+            heardFromServer = true
             reader.parser.append(UnsafeRawBufferPointer(rebasing: reader.buffer[0..<n]))
             do throws(RESPProtocolError) {
                 while let value = try reader.parser.next() {
@@ -397,6 +447,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             }
             if n < reader.buffer.count { break }
         }
+        if heardFromServer && reader.replies.isEmpty {
+            state.withLock { $0.lastReceived = CoarseClock.milliseconds }
+        }
         deliverReplies()
         if let closedBy { close(closedBy) }
     }
@@ -406,6 +459,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         guard !reader.replies.isEmpty else { return }
         let unmatched = state.withLock { s -> Int in
             s.lastActivity = CoarseClock.milliseconds
+            s.lastReceived = s.lastActivity
             var unmatched = 0
             for reply in reader.replies {
                 guard let slot = s.pending.popFirst() else {
@@ -415,6 +469,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 inFlightCount.subtract(1, ordering: .relaxed)
                 if let waiter = slot.waiter {
                     reader.resumptions.append((waiter, reply))
+                } else {
+                    s.abandoned -= 1
                 }
             }
             return unmatched
@@ -447,52 +503,87 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     // MARK: Giving up
 
     /// Fails one waiting caller without closing the connection; its reply is dropped when it
-    /// arrives. For a batch, `id` is its first command's, and the whole batch gives up.
+    /// arrives.
     func abandon(_ id: UInt64, with error: RedisClientError) {
-        let waiter = state.withLock { s -> Waiter? in
-            for i in 0..<s.pending.count where s.pending[i].id == id {
-                defer { s.pending[i].waiter = nil }
-                return s.pending[i].waiter
-            }
-            return nil
-        }
-        waiter?.fail(error)
+        abandon(id..<(id + 1)).first?.fail(error)
     }
 
+    /// Gives up the slots with these IDs (a caller's batch) without closing the connection: their
+    /// replies are dropped when they arrive. Returns the waiters that were still waiting.
+    private func abandon(_ ids: Range<UInt64>) -> [Waiter] {
+        let (waiters, overLimit) = state.withLock { s -> ([Waiter], Bool) in
+            var waiters: [Waiter] = []
+            // Slots are not in ID order (IDs are taken before the lock), so look at each.
+            for i in 0..<s.pending.count where ids.contains(s.pending[i].id) {
+                guard let waiter = s.pending[i].waiter else { continue }
+                waiters.append(waiter)
+                s.pending[i].waiter = nil
+                s.abandoned += 1
+            }
+            return (waiters, s.abandoned > limits.maximumAbandonedReplies)
+        }
+        if overLimit { closeForTooManyAbandoned() }
+        return waiters
+    }
+
+    private func closeForTooManyAbandoned() {
+        close(
+            RedisClientError(
+                .connectionClosed,
+                "more than \(limits.maximumAbandonedReplies) replies from \(endpoint) were owed to callers that "
+                    + "gave up; the connection was closed"))
+    }
+
+    /// Fails the callers whose deadline passed (their replies will be dropped on arrival), and
+    /// closes the connection if the server stalled or too many replies are owed to nobody.
     func checkDeadlines(now: Int64) {
         var expired: [Waiter] = []
-        let headExpired = state.withLock { s -> Bool in
-            guard let next = s.nextDeadline, next <= now, s.closeError == nil else { return false }
-            var soonest: Int64?
-            for i in 0..<s.pending.count {
-                guard let deadline = s.pending[i].deadline else { continue }
-                if deadline <= now {
-                    if i == 0 { return true }
-                    if let waiter = s.pending[i].waiter {
-                        expired.append(waiter)
+        enum Verdict {
+            case fine
+            case stalled(Int64, Int)
+            case tooManyAbandoned
+        }
+        let verdict = state.withLock { s -> Verdict in
+            guard s.closeError == nil, let head = s.pending.first else { return .fine }
+            if let next = s.nextDeadline, next <= now {
+                var soonest: Int64?
+                for i in 0..<s.pending.count {
+                    guard s.pending[i].waiter != nil, let deadline = s.pending[i].deadline else { continue }
+                    if deadline <= now {
+                        expired.append(s.pending[i].waiter!)
                         s.pending[i].waiter = nil
+                        s.abandoned += 1
+                    } else {
+                        soonest = soonest.map { min($0, deadline) } ?? deadline
                     }
-                } else if s.pending[i].waiter != nil {
-                    soonest = soonest.map { min($0, deadline) } ?? deadline
                 }
+                s.nextDeadline = soonest
             }
-            s.nextDeadline = soonest
-            return false
+            if let stallTimeout = limits.stallTimeout {
+                let silentFor = now - max(s.lastReceived, head.quietUntil)
+                if silentFor >= stallTimeout { return .stalled(silentFor, s.pending.count) }
+            }
+            return s.abandoned > limits.maximumAbandonedReplies ? .tooManyAbandoned : .fine
         }
         for waiter in expired {
             waiter.fail(RedisClientError(.timeout, "no reply within the command timeout"))
         }
-        if headExpired {
+        switch verdict {
+        case .fine:
+            break
+        case .stalled(let silentFor, let owed):
             close(
                 RedisClientError(
-                    .timeout, "no reply from \(endpoint) within the command timeout; the connection was closed"),
-                headError: RedisClientError(.timeout, "no reply within the command timeout"))
+                    .timeout,
+                    "\(endpoint) sent nothing for \(silentFor) ms while \(owed) replies were owed; "
+                        + "the connection was closed"))
+        case .tooManyAbandoned:
+            closeForTooManyAbandoned()
         }
     }
 
-    /// Closes the connection: every waiting caller fails with `error` (the oldest with `headError`
-    /// when given). Idempotent.
-    func close(_ error: RedisClientError, headError: RedisClientError? = nil) {
+    /// Closes the connection: every waiting caller fails with `error`. Idempotent.
+    func close(_ error: RedisClientError) {
         let (slots, firstClose) = state.withLock { s -> ([Slot], Bool) in
             guard s.closeError == nil else { return ([], false) }
             s.closeError = error
@@ -501,8 +592,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             return (s.pending.removeAll(), true)
         }
         guard firstClose else { return }
-        for (i, slot) in slots.enumerated() {
-            slot.waiter?.fail(i == 0 ? (headError ?? error) : error)
+        for slot in slots {
+            slot.waiter?.fail(error)
         }
         closeSocketIfDone()
         closeHandler?(error)

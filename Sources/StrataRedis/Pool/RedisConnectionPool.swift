@@ -4,12 +4,14 @@ import Synchronization
 
 /// The connections of one client: a few shared connections that ordinary commands multiplex over
 /// (automatically pipelined), and exclusive leases for stateful or blocking work (WATCH/MULTI/EXEC,
-/// BLPOP, SUBSCRIBE).
+/// BLPOP, SELECT).
 ///
 /// Connections open lazily (or `minimumConnections` eagerly). A connection that fails is dropped and
 /// the next command opens a new one; after consecutive failures, attempts are spaced by
 /// exponential backoff with jitter. Waiting for a lease is bounded in time and in the number of
-/// waiters, so a stuck server cannot make memory grow without bound.
+/// waiters, so a stuck server cannot make memory grow without bound; waiters are served first
+/// come, first served. The decisions are a state machine (`PoolStateMachine`), tested without
+/// sockets; this class carries them out.
 public final class RedisConnectionPool: Sendable {
     /// What the pool holds right now; for monitoring and tests.
     public struct Snapshot: Sendable, Hashable {
@@ -27,30 +29,41 @@ public final class RedisConnectionPool: Sendable {
         public var consecutiveFailures: Int
     }
 
-    private struct IdleLease {
-        var connection: RedisConnection
-        var since: ContinuousClock.Instant
+    /// A caller waiting for the pool.
+    enum Waiter: Sendable {
+        /// Resumed with the connection opened (never `nil` once queued).
+        case shared(CheckedContinuation<RedisConnection?, any Error>)
+        case lease(CheckedContinuation<LeaseGrant, any Error>)
+
+        func fail(_ error: RedisClientError) {
+            switch self {
+            case .shared(let continuation): continuation.resume(throwing: error)
+            case .lease(let continuation): continuation.resume(throwing: error)
+            }
+        }
     }
 
-    private struct LeaseWaiter {
-        var id: UInt64
-        var continuation: CheckedContinuation<RedisConnection?, any Error>
+    /// What a lease request gets.
+    enum LeaseGrant: Sendable {
+        /// A connection; check it with `PING` first when it sat idle long.
+        case connection(RedisConnection, check: Bool)
+        /// A slot: open a connection (after `delay`, the backoff after failures).
+        case slot(delay: Duration?)
     }
+
+    typealias Machine = PoolStateMachine<RedisConnection, Waiter>
 
     private struct State {
-        var shared: [RedisConnection] = []
-        var opening: Task<RedisConnection, any Error>?
-        var leasedInUse = 0
-        var leasedIdle: [IdleLease] = []
-        var waiters = RingBuffer<LeaseWaiter>(capacity: 8)
+        var machine: Machine
         var nextWaiterID: UInt64 = 0
-        var consecutiveFailures = 0
-        var nextAttempt: ContinuousClock.Instant?
-        var lastFailure: RedisClientError?
-        var isShutDown = false
         /// What every new connection runs after its handshake: `CLIENT TRACKING ON REDIRECT ...`.
         var setup: ConnectionSetup?
         var setupVersion = 0
+
+        mutating func newWaiterID() -> UInt64 {
+            nextWaiterID += 1
+            return nextWaiterID
+        }
     }
 
     /// Commands run on every connection right after its handshake, before anyone uses it.
@@ -61,29 +74,46 @@ public final class RedisConnectionPool: Sendable {
     /// The settings the pool was created with.
     public let configuration: RedisConfiguration
     let loop: RedisEventLoop
-    private let state = StrataMutex(State())
+    private let state: StrataMutex<State>
     private let pushHandler: (@Sendable (RESPValue) -> Void)?
+    private let background: BackgroundWork
+    /// Called when a shared connection closes (client tracking: its tracked keys are forgotten).
+    let closeListener = StrataMutex<(@Sendable (RedisClientError) -> Void)?>(nil)
 
     init(
         configuration: RedisConfiguration,
         loop: RedisEventLoop = .shared,
+        background: BackgroundWork,
         pushHandler: (@Sendable (RESPValue) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.loop = loop
+        self.background = background
         self.pushHandler = pushHandler
+        self.state = StrataMutex(State(machine: Machine(limits: .init(configuration))))
+    }
+
+    /// A pool dropped without `shutdown()` closes its connections: the event loop would otherwise
+    /// keep their sockets open for the life of the process.
+    deinit {
+        let action = state.withLock { $0.machine.shutdown() }
+        for waiter in action.waiters { waiter.fail(Machine.shutDownError) }
+        for connection in action.shared + action.idle {
+            connection.close(RedisClientError(.shutdown, "the client was released without shutdown()"))
+        }
     }
 
     /// What the pool holds right now.
     public var snapshot: Snapshot {
         state.withLock { s in
-            Snapshot(
-                sharedConnections: s.shared.count,
-                commandsInFlight: s.shared.reduce(0) { $0 + $1.inFlight },
-                leasedInUse: s.leasedInUse,
-                leasedIdle: s.leasedIdle.count,
-                waiters: s.waiters.count,
-                consecutiveFailures: s.consecutiveFailures)
+            let machine = s.machine
+            return Snapshot(
+                sharedConnections: machine.shared.count,
+                commandsInFlight: machine.shared.reduce(0) { $0 + $1.inFlight },
+                leasedInUse: machine.leasedInUse,
+                leasedIdle: machine.idleCount,
+                waiters: machine.leaseWaiterCount,
+                consecutiveFailures: machine.consecutiveFailures)
         }
     }
 
@@ -91,150 +121,127 @@ public final class RedisConnectionPool: Sendable {
 
     /// The open shared connections.
     func sharedSnapshot() -> [RedisConnection] {
-        state.withLock { $0.shared }
+        state.withLock { $0.machine.shared }
     }
 
     /// A shared connection for one command: the first one that is not busy, opening another while
     /// all are busy and the pool has room.
     func sharedConnection() async throws(RedisClientError) -> RedisConnection {
-        enum Choice {
-            case use(RedisConnection)
-            case wait(Task<RedisConnection, any Error>)
-            case fail(RedisClientError)
-        }
-        let pool = configuration.pool
-        let choice = state.withLock { s -> Choice in
-            if s.isShutDown { return .fail(RedisClientError(.shutdown, "the client was shut down")) }
-            var leastBusy: RedisConnection?
-            var open = 0
-            for connection in s.shared {
-                // Closed but not yet removed (its close handler, which tells the listeners, runs
-                // after its callers hear of it): never handed out.
-                if connection.isClosed { continue }
-                open += 1
-                let load = connection.inFlight
-                if load < pool.commandsPerConnectionBeforeSpreading { return .use(connection) }
-                if load < pool.maximumCommandsPerConnection, leastBusy.map({ load < $0.inFlight }) ?? true {
-                    leastBusy = connection
-                }
-            }
-            if open < pool.maximumConnections {
-                if let opening = s.opening { return leastBusy.map(Choice.use) ?? .wait(opening) }
-                if let leastBusy, s.nextAttempt.map({ ContinuousClock.now < $0 }) ?? false { return .use(leastBusy) }
-                let task = openTask(shared: true)
-                s.opening = task
-                return leastBusy.map(Choice.use) ?? .wait(task)
-            }
-            if let leastBusy { return .use(leastBusy) }
-            return .fail(
-                RedisClientError(
-                    .poolExhausted,
-                    "every shared connection has \(pool.maximumCommandsPerConnection) commands in flight"))
-        }
-        switch choice {
-        case .use(let connection): return connection
-        case .fail(let error): throw error
-        case .wait(let task):
-            do {
-                return try await task.value
-            } catch let error as RedisClientError {
-                throw error
-            } catch {
-                throw RedisClientError(.connectionFailed, "\(error)")
-            }
-        }
-    }
-
-    /// Starts opening a connection, honouring the backoff after failures.
-    private func openTask(shared: Bool) -> Task<RedisConnection, any Error> {
-        Task {
-            let wait = state.withLock { s -> Duration? in
-                guard let next = s.nextAttempt else { return nil }
-                let left = next - .now
-                return left > .zero ? left : nil
-            }
-            if let wait {
-                if wait > configuration.connectTimeout {
-                    let error = state.withLock { s -> RedisClientError in
-                        if shared { s.opening = nil }
-                        return RedisClientError(
-                            .connectionFailed,
-                            "\(s.lastFailure?.message ?? "the server is unreachable"); next attempt in \(wait)")
-                    }
-                    throw error
-                }
-                try? await Task.sleep(for: wait)
-            }
-            do {
-                let connection = try await RedisConnection.open(
-                    configuration, loop: loop, pushHandler: pushHandler,
-                    closeHandler: { [weak self] error in self?.connectionClosed(error) })
-                // Run the setup, and again if it changed meanwhile, so no connection joins the pool
-                // without it (client tracking depends on it).
-                var appliedVersion = -1
-                var accepted = false
-                while true {
-                    let (setup, version) = state.withLock { ($0.setup, $0.setupVersion) }
-                    if version != appliedVersion, let setup {
-                        do {
-                            try await Self.apply(setup, to: connection, timeout: configuration.connectTimeout)
-                        } catch {
-                            connection.close(RedisClientError(.connectionFailed, "connection setup failed: \(error)"))
-                            throw RedisClientError(.connectionFailed, "connection setup failed: \(error)")
-                        }
-                    }
-                    appliedVersion = version
-                    let settled = state.withLock { s -> Bool in
-                        guard s.setupVersion == appliedVersion else { return false }
-                        s.consecutiveFailures = 0
-                        s.nextAttempt = nil
-                        s.lastFailure = nil
-                        if shared { s.opening = nil }
-                        accepted = !s.isShutDown
-                        if accepted && shared { s.shared.append(connection) }
-                        return true
-                    }
-                    if settled { break }
-                }
-                if !accepted {
-                    connection.close(RedisClientError(.shutdown, "the client was shut down"))
-                    throw RedisClientError(.shutdown, "the client was shut down")
-                }
+        while true {
+            let decision = state.withLock { $0.machine.sharedConnection(now: .now) }
+            switch decision {
+            case .use(let connection):
                 return connection
-            } catch let error as RedisClientError {
-                state.withLock { s in
-                    s.consecutiveFailures += 1
-                    s.lastFailure = error
-                    let delay = configuration.reconnectBackoff.delay(
-                        afterFailures: s.consecutiveFailures, random: Double.random(in: 0...1))
-                    s.nextAttempt = .now + delay
-                    if shared { s.opening = nil }
-                }
+            case .useAndOpen(let connection, let delay):
+                startSharedOpen(after: delay)
+                return connection
+            case .fail(let error):
                 throw error
+            case .open(let delay):
+                startSharedOpen(after: delay)
+            case .wait:
+                break
+            }
+            if let connection = try await waitForShared() { return connection }
+        }
+    }
+
+    /// Waits for the shared connection being opened; `nil` when it finished before this caller
+    /// could queue (decide again).
+    private func waitForShared() async throws(RedisClientError) -> RedisConnection? {
+        let id = state.withLock { $0.newWaiterID() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation {
+                    (continuation: CheckedContinuation<RedisConnection?, any Error>) in
+                    let outcome = state.withLock { s in
+                        s.machine.waitForShared(.shared(continuation), id: id)
+                    }
+                    switch outcome {
+                    case .queued: break
+                    case .retry: continuation.resume(returning: nil)
+                    case .fail(let error): continuation.resume(throwing: error)
+                    }
+                }
+            } onCancel: {
+                let waiter = state.withLock { $0.machine.cancelSharedWaiter(id) }
+                waiter?.fail(RedisClientError(.cancelled, "the task was cancelled while a connection opened"))
+            }
+        } catch {
+            throw Self.clientError(error)
+        }
+    }
+
+    /// Opens a shared connection in the background (not in any caller's task, so no caller's
+    /// cancellation stops it), then hands it to the callers waiting for it.
+    private func startSharedOpen(after delay: Duration?) {
+        background.spawn { [weak self] in
+            if let delay { try? await Task.sleep(for: delay) }
+            guard let self else { return }
+            let result: Result<RedisConnection, RedisClientError>
+            do throws(RedisClientError) {
+                result = .success(try await self.openConnection())
+            } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success(let connection):
+                let (accepted, waiters) = self.state.withLock { $0.machine.sharedOpened(connection) }
+                if !accepted { connection.close(Machine.shutDownError) }
+                for case .shared(let continuation) in waiters { continuation.resume(returning: connection) }
+            case .failure(let error):
+                let waiters = self.state.withLock {
+                    $0.machine.sharedOpenFailed(error, now: .now, random: Double.random(in: 0...1))
+                }
+                for waiter in waiters { waiter.fail(error) }
             }
         }
     }
 
-    /// Drops closed connections from the shared list and tells the listener.
+    /// Opens a connection and runs the setup on it (again if it changed meanwhile), so no
+    /// connection joins the pool without it (client tracking depends on it).
+    private func openConnection() async throws(RedisClientError) -> RedisConnection {
+        let connection = try await RedisConnection.open(
+            configuration, loop: loop, pushHandler: pushHandler,
+            closeHandler: { [weak self] error in self?.connectionClosed(error) })
+        var appliedVersion = -1
+        while true {
+            let (setup, version) = state.withLock { ($0.setup, $0.setupVersion) }
+            if version == appliedVersion { return connection }
+            if let setup {
+                do {
+                    try await Self.apply(setup, to: connection, timeout: configuration.connectTimeout)
+                } catch {
+                    let failure = RedisClientError(.connectionFailed, "connection setup failed: \(error)")
+                    connection.close(failure)
+                    throw failure
+                }
+            }
+            appliedVersion = version
+        }
+    }
+
+    /// A connection closed, for any reason: it leaves the pool, and if it was shared, the listener
+    /// hears of it (client tracking: the keys read through it are no longer tracked). Every
+    /// removal of a shared connection comes through here, so none is missed.
     private func connectionClosed(_ error: RedisClientError) {
         let listener = state.withLock { s -> (@Sendable (RedisClientError) -> Void)? in
-            let before = s.shared.count
-            s.shared.removeAll { $0.isClosed }
-            return s.shared.count < before ? closeListener.withLock { $0 } : nil
+            var wasShared = false
+            for connection in s.machine.shared + s.machine.idleConnections where connection.isClosed {
+                if s.machine.connectionClosed(connection) { wasShared = true }
+            }
+            return wasShared ? closeListener.withLock { $0 } : nil
         }
         listener?(error)
     }
 
-    /// Called when a shared connection closes (client tracking: its tracked keys are forgotten).
-    let closeListener = StrataMutex<(@Sendable (RedisClientError) -> Void)?>(nil)
-
     /// Installs commands every connection runs after its handshake (or removes them with `nil`),
-    /// and runs them on the shared connections open now. Returns once all ran.
+    /// and runs `commands` on the shared connections open now. Returns once all ran.
     func installSetup(_ setup: ConnectionSetup?, andRunNow commands: [[String]]) async throws {
         let connections = state.withLock { s -> [RedisConnection] in
             s.setup = setup
             s.setupVersion += 1
-            return s.shared
+            return s.machine.shared
         }
         let now = ConnectionSetup(commands: commands)
         for connection in connections where !connection.isClosed {
@@ -253,213 +260,165 @@ public final class RedisConnectionPool: Sendable {
     /// Opens `minimumConnections` shared connections now.
     func warmUp() async {
         for _ in 0..<configuration.pool.minimumConnections {
-            let task = state.withLock { s -> Task<RedisConnection, any Error>? in
-                guard !s.isShutDown, s.shared.count < configuration.pool.minimumConnections, s.opening == nil
-                else { return nil }
-                let task = openTask(shared: true)
-                s.opening = task
-                return task
-            }
-            guard let task else { return }
-            _ = try? await task.value
+            guard state.withLock({ $0.machine.shared.count }) < configuration.pool.minimumConnections else { return }
+            _ = try? await openWarm()
         }
+    }
+
+    private func openWarm() async throws(RedisClientError) {
+        let connection = try await openConnection()
+        let (accepted, waiters) = state.withLock { $0.machine.sharedOpened(connection) }
+        if !accepted { connection.close(Machine.shutDownError) }
+        for case .shared(let continuation) in waiters { continuation.resume(returning: connection) }
     }
 
     // MARK: Leases
 
     /// A connection for the caller alone, until ``release(_:reusable:)``.
     func lease() async throws(RedisClientError) -> RedisConnection {
-        enum Step {
-            case reuse(RedisConnection, needsCheck: Bool)
-            case open
-            case wait(UInt64)
-            case fail(RedisClientError)
-        }
-        let pool = configuration.pool
         while true {
-            let step = state.withLock { s -> Step in
-                if s.isShutDown { return .fail(RedisClientError(.shutdown, "the client was shut down")) }
-                while let idle = s.leasedIdle.popLast() {
-                    guard !idle.connection.isClosed else { continue }
-                    s.leasedInUse += 1
-                    return .reuse(
-                        idle.connection, needsCheck: ContinuousClock.now - idle.since > pool.idleCheckInterval)
-                }
-                if s.leasedInUse < pool.maximumLeasedConnections {
-                    s.leasedInUse += 1
-                    return .open
-                }
-                guard s.waiters.count < pool.maximumWaiters else {
-                    return .fail(
-                        RedisClientError(
-                            .poolExhausted,
-                            "all \(pool.maximumLeasedConnections) leased connections are in use and "
-                                + "\(pool.maximumWaiters) callers already wait"))
-                }
-                s.nextWaiterID += 1
-                return .wait(s.nextWaiterID)
+            let grant: LeaseGrant
+            do {
+                grant = try await requestLease()
+            } catch {
+                throw Self.clientError(error)
             }
-            switch step {
-            case .fail(let error):
-                throw error
-            case .reuse(let connection, let needsCheck):
-                if needsCheck {
-                    let healthy =
-                        (try? await connection.send(timeout: configuration.commandTimeout) { $0.writeCommand("PING") })
-                        != nil
-                    if !healthy {
-                        connection.close(
-                            RedisClientError(.connectionClosed, "the idle connection failed its health check"))
-                        state.withLock { $0.leasedInUse -= 1 }
-                        continue
-                    }
+            switch grant {
+            case .connection(let connection, let check):
+                if check, !(await isHealthy(connection)) {
+                    connection.close(RedisClientError(.connectionClosed, "the idle connection failed its health check"))
+                    wake(state.withLock { $0.machine.freeSlot() })
+                    continue
                 }
                 return connection
-            case .open:
-                do {
-                    return try await openTask(shared: false).value
-                } catch {
-                    releaseSlot()
-                    if let error = error as? RedisClientError { throw error }
-                    throw RedisClientError(.connectionFailed, "\(error)")
+            case .slot(let delay):
+                if let delay {
+                    do {
+                        try await Task.sleep(for: delay)
+                    } catch {
+                        wake(state.withLock { $0.machine.freeSlot() })
+                        throw RedisClientError(.cancelled, "the task was cancelled while waiting for a connection")
+                    }
                 }
-            case .wait(let id):
-                if let connection = try await waitForLease(id) { return connection }
+                do throws(RedisClientError) {
+                    let connection = try await openConnection()
+                    guard state.withLock({ $0.machine.leaseOpened() }) else {
+                        connection.close(Machine.shutDownError)
+                        throw Machine.shutDownError
+                    }
+                    return connection
+                } catch {
+                    if error.code == .shutdown { throw error }
+                    wake(
+                        state.withLock {
+                            $0.machine.leaseOpenFailed(error, now: .now, random: Double.random(in: 0...1))
+                        })
+                    throw error
+                }
             }
         }
     }
 
-    /// Waits until a leased connection is released (returning it), or a slot frees (returning `nil`).
-    private func waitForLease(_ id: UInt64) async throws(RedisClientError) -> RedisConnection? {
+    /// One lease decision, taken and (when it means waiting) queued under one lock; waits bounded
+    /// by `leaseTimeout`.
+    private func requestLease() async throws -> LeaseGrant {
+        let id = state.withLock { $0.newWaiterID() }
         let timeout = configuration.pool.leaseTimeout
+        // Fails the waiter if it is still queued when the lease timeout passes; cancelled (by the
+        // defer) as soon as the wait ends.
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            self?.failWaiter(id, RedisClientError(.poolExhausted, "no connection could be leased within \(timeout)"))
+            let waiter = self?.state.withLock { $0.machine.cancelLeaseWaiter(id) }
+            waiter?.fail(RedisClientError(.poolExhausted, "no connection could be leased within \(timeout)"))
         }
         defer { timer.cancel() }
-        do {
-            return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
-                    let enqueued = state.withLock { s -> Bool in
-                        guard !s.isShutDown else { return false }
-                        s.waiters.append(LeaseWaiter(id: id, continuation: continuation))
-                        return true
-                    }
-                    if !enqueued {
-                        continuation.resume(throwing: RedisClientError(.shutdown, "the client was shut down"))
-                    }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LeaseGrant, any Error>) in
+                let decision = state.withLock { s in
+                    s.machine.lease(.lease(continuation), id: id, now: .now)
                 }
-            } onCancel: { [weak self] in
-                self?.failWaiter(
-                    id, RedisClientError(.cancelled, "the task was cancelled while waiting for a connection"))
+                switch decision {
+                case .use(let connection, let check):
+                    continuation.resume(returning: .connection(connection, check: check))
+                case .open(let delay): continuation.resume(returning: .slot(delay: delay))
+                case .wait: break
+                case .fail(let error): continuation.resume(throwing: error)
+                }
             }
-        } catch let error as RedisClientError {
-            throw error
-        } catch {
-            throw RedisClientError(.cancelled, "\(error)")
+        } onCancel: {
+            let waiter = state.withLock { $0.machine.cancelLeaseWaiter(id) }
+            waiter?.fail(RedisClientError(.cancelled, "the task was cancelled while waiting for a connection"))
         }
     }
 
-    private func failWaiter(_ id: UInt64, _ error: RedisClientError) {
-        let continuation = state.withLock { s -> CheckedContinuation<RedisConnection?, any Error>? in
-            var kept = RingBuffer<LeaseWaiter>(capacity: max(8, s.waiters.count))
-            var found: CheckedContinuation<RedisConnection?, any Error>?
-            while let waiter = s.waiters.popFirst() {
-                if waiter.id == id { found = waiter.continuation } else { kept.append(waiter) }
-            }
-            s.waiters = kept
-            return found
+    /// Resumes a waiter woken with a free slot: it opens a connection of its own (after the
+    /// backoff, if connections have been failing).
+    private func wake(_ waiter: Waiter?) {
+        guard case .lease(let continuation)? = waiter else { return }
+        switch state.withLock({ $0.machine.leaseOpenDelay(now: .now) }) {
+        case .success(let delay):
+            continuation.resume(returning: .slot(delay: delay))
+        case .failure(let error):
+            continuation.resume(throwing: error)
+            wake(state.withLock { $0.machine.freeSlot() })
         }
-        continuation?.resume(throwing: error)
     }
 
-    /// Gives a leased connection back. One whose state is unknown (an error, an open transaction, a
-    /// subscription) must not be reused: pass `reusable: false` and it is closed.
+    private func isHealthy(_ connection: RedisConnection) async -> Bool {
+        (try? await connection.send(timeout: configuration.commandTimeout ?? .seconds(5)) { $0.writeCommand("PING") })
+            .map { !$0.isError } ?? false
+    }
+
+    /// Gives a leased connection back. One with state left on it (an open transaction, a changed
+    /// database, replies still owed) must not be reused: pass `reusable: false` and it is closed.
     func release(_ connection: RedisConnection, reusable: Bool) {
-        if !reusable || connection.isClosed {
+        let action = state.withLock { $0.machine.release(connection, reusable: reusable, now: .now) }
+        switch action {
+        case .handOver(let waiter, let connection):
+            guard case .lease(let continuation) = waiter else { return }
+            continuation.resume(returning: .connection(connection, check: false))
+        case .park:
+            break
+        case .close(let connection, let waiter):
             if !connection.isClosed {
                 connection.close(
-                    RedisClientError(.connectionClosed, "the leased connection was released in an unknown state"))
+                    RedisClientError(
+                        .connectionClosed, "the leased connection was closed: it had state left on it when released"))
             }
-            releaseSlot()
-            return
+            wake(waiter)
         }
-        let waiter = state.withLock { s -> LeaseWaiter? in
-            if s.isShutDown {
-                s.leasedInUse -= 1
-                return nil
-            }
-            if let waiter = s.waiters.popFirst() { return waiter }  // hand over directly; still in use
-            s.leasedInUse -= 1
-            s.leasedIdle.append(IdleLease(connection: connection, since: .now))
-            return nil
-        }
-        if let waiter {
-            waiter.continuation.resume(returning: connection)
-        } else if state.withLock({ $0.isShutDown }) {
-            connection.close(RedisClientError(.shutdown, "the client was shut down"))
-        }
-    }
-
-    /// A lease ended without a connection to give back: wake one waiter to open its own.
-    private func releaseSlot() {
-        let waiter = state.withLock { s -> LeaseWaiter? in
-            s.leasedInUse -= 1
-            return s.waiters.popFirst()
-        }
-        waiter?.continuation.resume(returning: nil)
     }
 
     // MARK: Health and shutdown
 
     /// Pings shared and idle leased connections that have been silent longer than `idleCheckInterval`,
-    /// closing the ones that do not answer, so a dead link is found before a caller needs it.
+    /// closing the ones that do not answer, so a dead link is found before a caller needs it. A
+    /// closed connection leaves the pool through its close handler (which tells the listener).
     func checkIdleConnections() async {
-        let interval = configuration.pool.idleCheckInterval
-        let now = ContinuousClock.now
-        let candidates = state.withLock { s in
-            s.shared.filter { $0.inFlight == 0 && $0.idleTime > interval }
-                + s.leasedIdle.filter { now - $0.since > interval }.map(\.connection)
-        }
-        for connection in candidates {
-            do {
-                _ = try await connection.send(timeout: configuration.commandTimeout ?? .seconds(5)) {
-                    $0.writeCommand("PING")
-                }
-            } catch {
-                connection.close(
-                    RedisClientError(.connectionClosed, "the idle connection failed its health check: \(error)"))
-            }
-        }
-        state.withLock { s in
-            s.leasedIdle.removeAll { $0.connection.isClosed }
-            s.shared.removeAll { $0.isClosed }
+        let candidates = state.withLock { $0.machine.idleCheckCandidates(now: .now) }
+        for connection in candidates where !(await isHealthy(connection)) {
+            connection.close(RedisClientError(.connectionClosed, "the idle connection failed its health check"))
         }
     }
 
     /// Stops handing out connections, waits up to `gracePeriod` for commands in flight, then closes
     /// every connection and fails every waiter.
     func shutdown(gracePeriod: Duration) async {
-        let waiters = state.withLock { s -> [LeaseWaiter] in
-            s.isShutDown = true
-            return s.waiters.removeAll()
-        }
-        for waiter in waiters {
-            waiter.continuation.resume(throwing: RedisClientError(.shutdown, "the client was shut down"))
-        }
+        let action = state.withLock { $0.machine.shutdown() }
+        for waiter in action.waiters { waiter.fail(Machine.shutDownError) }
+        for connection in action.idle { connection.close(Machine.shutDownError) }
         let deadline = ContinuousClock.now + gracePeriod
-        while ContinuousClock.now < deadline, snapshot.commandsInFlight > 0 {
+        while ContinuousClock.now < deadline, action.shared.contains(where: { $0.inFlight > $0.abandonedReplies }) {
             try? await Task.sleep(for: .milliseconds(2))
         }
-        let connections = state.withLock { s -> [RedisConnection] in
-            defer {
-                s.shared = []
-                s.leasedIdle = []
-            }
-            return s.shared + s.leasedIdle.map(\.connection)
-        }
-        for connection in connections {
-            connection.close(RedisClientError(.shutdown, "the client was shut down"))
-        }
+        for connection in action.shared { connection.close(Machine.shutDownError) }
+    }
+
+    static func clientError(_ error: any Error) -> RedisClientError {
+        if let error = error as? RedisClientError { return error }
+        if error is CancellationError { return RedisClientError(.cancelled, "the task was cancelled") }
+        return RedisClientError(.connectionFailed, "\(error)")
     }
 }
+
+extension RedisConnection: PoolConnection {}

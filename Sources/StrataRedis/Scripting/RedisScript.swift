@@ -20,7 +20,51 @@ public struct RedisScript: Sendable, Hashable {
     }
 }
 
-extension RedisClient {
+/// `EVAL script numkeys key... arg...` or `EVALSHA sha1 numkeys key... arg...`: the script's reply.
+public struct EVAL<Key: RESPCommandArgument, Argument: RESPCommandArgument>: RedisCommand {
+    public typealias Response = RESPValue
+    /// The script's source (`EVAL`) or SHA-1 (`EVALSHA`).
+    public var body: String
+    public var bySHA1: Bool
+    public var keyList: [Key]
+    public var arguments: [Argument]
+    /// `EVAL` with the script's source.
+    public init(source: String, keys: [Key], arguments: [Argument]) {
+        self.body = source
+        self.bySHA1 = false
+        self.keyList = keys
+        self.arguments = arguments
+    }
+    /// `EVALSHA` with the script's SHA-1.
+    public init(sha1: String, keys: [Key], arguments: [Argument]) {
+        self.body = sha1
+        self.bySHA1 = true
+        self.keyList = keys
+        self.arguments = arguments
+    }
+    public var name: String { bySHA1 ? "EVALSHA" : "EVAL" }
+    public var keys: [RedisKey] { keyList.redisKeys }
+    public func encode(into encoder: inout RESPEncoder) {
+        encoder.writeArrayHeader(count: 3 + keyList.count + arguments.count)
+        encoder.writeArgument(name)
+        encoder.writeArgument(body)
+        encoder.writeArgument(keyList.count)
+        for key in keyList { encoder.writeArgument(key) }
+        for argument in arguments { encoder.writeArgument(argument) }
+    }
+}
+
+/// `SCRIPT LOAD source`: stores a script on the server ahead of time; its SHA-1.
+public struct SCRIPTLOAD: RedisCommand {
+    public var source: String
+    /// Creates the command.
+    public init(_ source: String) { self.source = source }
+    public var name: String { "SCRIPT LOAD" }
+    public func encode(into encoder: inout RESPEncoder) { encoder.writeCommand("SCRIPT", "LOAD", source) }
+    public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> String { try reply.asString() }
+}
+
+extension RedisCommandRunner {
     /// Runs `script` with `EVALSHA`, falling back to `EVAL` when the server answers `NOSCRIPT`.
     /// Returns the script's reply; a script error throws ``RedisServerError``.
     @discardableResult
@@ -30,32 +74,15 @@ extension RedisClient {
         arguments: [Argument] = [String]()
     ) async throws -> RESPValue {
         do {
-            return try await evaluate(command: "EVALSHA", script.sha1, keys: keys, arguments: arguments)
+            return try await execute(EVAL(sha1: script.sha1, keys: keys, arguments: arguments))
         } catch let error as RedisServerError where error.code == "NOSCRIPT" {
-            return try await evaluate(command: "EVAL", script.source, keys: keys, arguments: arguments)
-        }
-    }
-
-    private func evaluate<Key: RESPCommandArgument, Argument: RESPCommandArgument>(
-        command: String,
-        _ body: String,
-        keys: [Key],
-        arguments: [Argument]
-    ) async throws -> RESPValue {
-        try await execute(idempotent: false, timeout: commandTimeout) { encoder in
-            encoder.writeArrayHeader(count: 3 + keys.count + arguments.count)
-            encoder.writeArgument(command)
-            encoder.writeArgument(body)
-            encoder.writeArgument(keys.count)
-            for key in keys { encoder.writeArgument(key) }
-            for argument in arguments { encoder.writeArgument(argument) }
+            return try await execute(EVAL(source: script.source, keys: keys, arguments: arguments))
         }
     }
 
     /// `SCRIPT LOAD`: stores the script on the server ahead of time; returns its SHA-1.
     @discardableResult
     public func load(_ script: RedisScript) async throws -> String {
-        try await run(
-            "SCRIPT LOAD", encode: { $0.writeCommand("SCRIPT", "LOAD", script.source) }, decode: { try $0.asString() })
+        try await execute(SCRIPTLOAD(script.source))
     }
 }

@@ -25,19 +25,23 @@ final class TrackingHub: Sendable {
         var nextListenerID: UInt64 = 0
         var connection: RedisConnection?
         var active = false
-        var reconnecting: Task<Void, Never>?
-        var health: Task<Void, Never>?
+        var reconnecting = false
         var lastHeard = ContinuousClock.now
+        /// Counts tracking connections: a loss report from an older one is ignored.
         var generation = 0
+        /// Counts start/stop: background loops of an earlier session end.
+        var session = 0
     }
 
     private let configuration: RedisConfiguration
     private let pool: RedisConnectionPool
+    private let background: BackgroundWork
     private let state = StrataMutex(State())
 
-    init(configuration: RedisConfiguration, pool: RedisConnectionPool) {
+    init(configuration: RedisConfiguration, pool: RedisConnectionPool, background: BackgroundWork) {
         self.configuration = configuration
         self.pool = pool
+        self.background = background
     }
 
     var isActive: Bool { state.withLock { $0.active } }
@@ -75,21 +79,17 @@ final class TrackingHub: Sendable {
 
     /// Removes a listener; the last one turns tracking off.
     func stop(_ id: UInt64) async {
-        let (last, connection, tasks) = state.withLock { s -> (Bool, RedisConnection?, [Task<Void, Never>]) in
+        let (last, connection) = state.withLock { s -> (Bool, RedisConnection?) in
             s.listeners.removeValue(forKey: id)
-            guard s.listeners.isEmpty, s.options != nil else { return (false, nil, []) }
+            guard s.listeners.isEmpty, s.options != nil else { return (false, nil) }
             s.options = nil
             s.active = false
             s.generation += 1
-            defer {
-                s.connection = nil
-                s.reconnecting = nil
-                s.health = nil
-            }
-            return (true, s.connection, [s.reconnecting, s.health].compactMap { $0 })
+            s.session += 1
+            defer { s.connection = nil }
+            return (true, s.connection)
         }
         guard last else { return }
-        for task in tasks { task.cancel() }
         pool.closeListener.withLock { $0 = nil }
         try? await pool.installSetup(nil, andRunNow: [["CLIENT", "TRACKING", "OFF"]])
         connection?.close(RedisClientError(.connectionClosed, "client tracking was stopped"))
@@ -216,22 +216,28 @@ final class TrackingHub: Sendable {
 
     /// The tracking connection is gone: report it, then reconnect with backoff.
     private func lost(_ error: RedisClientError, generation: Int) {
-        let options = state.withLock { s -> Options? in
-            guard s.generation == generation, s.options != nil, s.reconnecting == nil else { return nil }
+        let restart = state.withLock { s -> (Options, Int)? in
+            guard s.generation == generation, let options = s.options, !s.reconnecting else { return nil }
             s.generation += 1
             s.active = false
             s.connection = nil
-            return s.options
+            s.reconnecting = true
+            return (options, s.session)
         }
-        guard let options else { return }
+        guard let (options, session) = restart else { return }
         deliver(
             .trackingLost(RedisClientError(.connectionClosed, "the tracking connection was lost (\(error.message))")))
-        let task = Task { [weak self] in
+        background.spawn { [weak self] in
             var failures = 0
-            while let self, !Task.isCancelled {
+            while let self, !Task.isCancelled, self.isCurrent(session) {
                 do {
                     try await self.connect(options)
-                    self.state.withLock { $0.reconnecting = nil }
+                    guard
+                        self.state.withLock({ s in
+                            s.reconnecting = false
+                            return s.session == session
+                        })
+                    else { return }
                     self.deliver(.trackingResumed)
                     return
                 } catch {
@@ -242,18 +248,20 @@ final class TrackingHub: Sendable {
                 }
             }
         }
-        state.withLock { s in
-            if s.options != nil { s.reconnecting = task } else { task.cancel() }
-        }
+    }
+
+    private func isCurrent(_ session: Int) -> Bool {
+        state.withLock { $0.session == session && $0.options != nil }
     }
 
     /// Pings the tracking connection every `interval`; one that stays silent for two intervals is
     /// closed, which reports `trackingLost`.
     private func startHealthChecks(_ interval: Duration) {
-        let task = Task { [weak self] in
+        let session = state.withLock { $0.session }
+        background.spawn { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
+                guard let self, !Task.isCancelled, self.isCurrent(session) else { return }
                 let (connection, silentFor) = self.state.withLock {
                     ($0.connection, ContinuousClock.now - $0.lastHeard)
                 }
@@ -266,32 +274,23 @@ final class TrackingHub: Sendable {
                 }
                 if connection.protocolVersion == .resp2 {
                     try? connection.sendWithoutReply { $0.writeCommand("PING") }
-                } else {
-                    Task {
-                        if (try? await connection.send(timeout: interval * 2) { $0.writeCommand("PING") }) != nil {
-                            self.state.withLock { $0.lastHeard = .now }
-                        }
-                    }
+                } else if (try? await connection.send(timeout: interval * 2) { $0.writeCommand("PING") }) != nil {
+                    self.state.withLock { $0.lastHeard = .now }
                 }
             }
         }
-        state.withLock { $0.health = task }
     }
 
     func shutdown() {
-        let (connection, tasks) = state.withLock { s -> (RedisConnection?, [Task<Void, Never>]) in
+        let connection = state.withLock { s -> RedisConnection? in
             s.options = nil
             s.listeners = [:]
             s.active = false
             s.generation += 1
-            defer {
-                s.connection = nil
-                s.reconnecting = nil
-                s.health = nil
-            }
-            return (s.connection, [s.reconnecting, s.health].compactMap { $0 })
+            s.session += 1
+            defer { s.connection = nil }
+            return s.connection
         }
-        for task in tasks { task.cancel() }
         connection?.close(RedisClientError(.shutdown, "the client was shut down"))
     }
 }

@@ -1,26 +1,5 @@
 import StrataRESP
 
-extension RedisClient {
-    /// Runs a typed command: encodes it, sends it, and decodes the reply, turning a reply of the
-    /// wrong shape into `unexpectedReply`.
-    func run<Result>(
-        _ name: StaticString,
-        timeout: Duration? = nil,
-        extraTimeout: Duration? = nil,
-        encode: (inout RESPEncoder) -> Void,
-        decode: (RESPValue) throws -> Result
-    ) async throws -> Result {
-        var limit = timeout ?? commandTimeout
-        if let extraTimeout, let base = limit { limit = base + extraTimeout }
-        let reply = try await execute(idempotent: false, timeout: limit, encode)
-        do {
-            return try decode(reply)
-        } catch let error as RESPDecodingError {
-            throw RedisClientError(.unexpectedReply, "\(name): \(error)")
-        }
-    }
-}
-
 /// When a key expires, for `SET` and `GETEX`.
 public enum RedisExpiration: Sendable, Hashable {
     /// After this many seconds (`EX`).
@@ -38,8 +17,7 @@ public enum RedisExpiration: Sendable, Hashable {
 
     /// After `duration`, to the millisecond (`PX`).
     public static func after(_ duration: Duration) -> RedisExpiration {
-        .milliseconds(
-            Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000))
+        .milliseconds(duration.redisMilliseconds)
     }
 
     var argumentCount: Int {
@@ -79,6 +57,45 @@ public enum RedisSetCondition: Sendable, Hashable {
     case ifNotExists
     /// Only when the key exists (`XX`).
     case ifExists
+
+    var argumentCount: Int { self == .always ? 0 : 1 }
+
+    func write(into encoder: inout RESPEncoder) {
+        switch self {
+        case .always: break
+        case .ifNotExists: encoder.writeArgument("NX")
+        case .ifExists: encoder.writeArgument("XX")
+        }
+    }
+}
+
+/// When `EXPIRE` applies, relative to the key's current expiry (Redis 7).
+public enum RedisExpireCondition: String, Sendable, Hashable {
+    /// Only when the key has no expiry (`NX`).
+    case ifNoExpiry = "NX"
+    /// Only when the key has an expiry (`XX`).
+    case ifHasExpiry = "XX"
+    /// Only when the new expiry is later than the current one (`GT`).
+    case ifGreater = "GT"
+    /// Only when the new expiry is earlier than the current one (`LT`).
+    case ifLess = "LT"
+}
+
+/// A key's remaining time to live, as `TTL`/`PTTL` report it.
+public enum RedisTimeToLive: Sendable, Hashable {
+    /// The key does not exist.
+    case keyDoesNotExist
+    /// The key exists and never expires.
+    case noExpiry
+    /// The key expires after this long.
+    case expires(after: Duration)
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var redisMilliseconds: Int {
+        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
+    }
 }
 
 extension RESPValue {
@@ -88,13 +105,6 @@ extension RESPValue {
         if case .bulkString(let bytes) = self { return bytes }
         if isNull { return nil }
         return try asBytes()
-    }
-
-    /// Text, or `nil` for a null reply.
-    @inlinable
-    func optionalString() throws(RESPDecodingError) -> String? {
-        if isNull { return nil }
-        return try asString()
     }
 
     /// `true` for `+OK`, `false` for a null reply (a conditional write that did not happen).
@@ -131,12 +141,39 @@ extension RESPValue {
         return result
     }
 
-    /// An array of strings.
-    func stringArray() throws(RESPDecodingError) -> [String] {
-        let values = try asArray()
-        var result: [String] = []
-        result.reserveCapacity(values.count)
-        for value in values { result.append(try value.asString()) }
-        return result
+    /// A double, or `nil` for a null reply.
+    func optionalDouble() throws(RESPDecodingError) -> Double? {
+        isNull ? nil : try asDouble()
     }
+
+    /// An integer, or `nil` for a null reply.
+    func optionalInt() throws(RESPDecodingError) -> Int? {
+        isNull ? nil : try asInt()
+    }
+}
+
+extension RESPEncoder {
+    /// Writes `name` followed by every element of `arguments` as one command.
+    mutating func writeCommand<Arguments: Collection>(prepending name: String, _ arguments: Arguments)
+    where Arguments.Element: RESPCommandArgument {
+        writeArrayHeader(count: arguments.count + 1)
+        writeArgument(name)
+        for argument in arguments { writeArgument(argument) }
+    }
+
+    /// Writes `name key element...` as one command.
+    mutating func writeCommand<Elements: Collection>(
+        key name: String, _ key: some RESPCommandArgument, _ elements: Elements
+    )
+    where Elements.Element: RESPCommandArgument {
+        writeArrayHeader(count: elements.count + 2)
+        writeArgument(name)
+        writeArgument(key)
+        for element in elements { writeArgument(element) }
+    }
+}
+
+extension Collection where Element: RESPCommandArgument {
+    /// The elements as routing keys.
+    var redisKeys: [RedisKey] { map { RedisKey($0) } }
 }
