@@ -17,6 +17,8 @@ struct RedisReadmeExampleTests {
 func readmeClientExample(url: String) async throws {
     // README: begin client
     let client = try RedisClient(url: url)  // or "unix:///run/redis.sock?db=2"
+    // Background work (health checks, reconnects) runs in run(); cancel it to shut down gracefully.
+    let running = Task { await client.run() }
 
     // Typed commands; share one client across tasks: concurrent calls are pipelined on a few
     // connections automatically.
@@ -24,19 +26,38 @@ func readmeClientExample(url: String) async throws {
     let name = try await client.getString("user:42")  // "Ada"
     let visits = try await client.incr("visits")
 
+    // Commands are values: several in one round trip, each with its own typed outcome.
+    let (user, counter) = try await client.execute(GET("user:42"), INCRBY("counter", 10))
+    let bytes = try user.get()  // [UInt8]?
+    let count = try counter.get()  // Int
+
     // Any other command.
     let pong = try await client.send("PING")  // simple string "PONG"
 
+    // What would change a connection other callers share is refused, naming the right tool.
+    do {
+        try await client.send("SELECT", "2")
+    } catch let error as RedisClientError {
+        print(error.message)  // "... Choose the database with RedisConfiguration.database ..."
+    }
+
     // Explicit pipeline: one write, one round trip, results in order.
     var pipeline = RedisPipeline()
-    let counter = pipeline.incr("counter", by: 10)
-    let user = pipeline.get("user:42")
+    let again = pipeline.incr("counter", by: 10)
+    let name2 = pipeline.add(GET("user:42"))
     let replies = try await client.execute(pipeline)
-    let count = try replies[counter]  // Int
-    let bytes = try replies[user]  // [UInt8]?
+    print(try replies[again], try replies[name2] ?? [])  // 20 [65, 100, 97]
 
-    // Transactions: MULTI/EXEC, or WATCH on a leased connection.
+    // Transactions: MULTI/EXEC sent together, or WATCH on a connection leased for you alone
+    // (it goes back to the pool only with no transaction, watch or other state left on it).
     if case .committed = try await client.transaction(pipeline) { print("committed") }
+    let outcome = try await client.withConnection { connection in
+        try await connection.watch(["counter"])
+        let seen = try await connection.getString("counter") ?? "0"
+        var copy = RedisPipeline()
+        copy.set("counter:copy", seen)
+        return try await connection.transaction(copy)  // .aborted if "counter" changed meanwhile
+    }
 
     // Pub/sub as an async sequence.
     let news = try await client.subscribe(to: ["news"])
@@ -51,11 +72,16 @@ func readmeClientExample(url: String) async throws {
         print(invalidation)  // keys(["user:42"]), all, trackingLost(...), trackingResumed
     }
     await tracking.stop()
-    await client.shutdown()
+    running.cancel()
+    await running.value  // run() shut the client down
     // README: end client
     #expect(name == "Ada")
     #expect(visits == 1)
     #expect(pong == .simpleString("PONG"))
     #expect(count == 10)
     #expect(bytes == Array("Ada".utf8))
+    guard case .committed = outcome else {
+        Issue.record("the watched transaction should commit")
+        return
+    }
 }

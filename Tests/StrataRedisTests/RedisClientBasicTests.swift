@@ -1,7 +1,15 @@
 import StrataRESP
 import StrataRedis
 import StrataServerTestSupport
+import Synchronization
 import Testing
+
+/// A flag one task sets and others poll.
+final class ManagedAtomicFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func set() { flag.store(true, ordering: .releasing) }
+}
 
 @Suite("Client basics", .blockingIO)
 struct RedisClientBasicTests {
@@ -30,19 +38,44 @@ struct RedisClientBasicTests {
         try await withTestRedisServer(kind) { server in
             let client = try RedisClient(url: server.url)
             defer { Task { await client.shutdown() } }
+            let done = ManagedAtomicFlag()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for task in 0..<100 {
-                    group.addTask {
-                        for i in 0..<1000 {
-                            let key = "k:\(task):\(i % 10)"
-                            let value = "v:\(task):\(i)"
-                            try await client.set(key, value)
-                            let read = try await client.getString(key)
-                            guard read == value else {
-                                throw TestSupportError("task \(task) wrote \(value) but read \(read ?? "nil")")
-                            }
+                // A misbehaving caller keeps sending every command shape the shared connections
+                // refuse, for as long as the others run: none may reach the wire.
+                group.addTask {
+                    var round = 0
+                    while !done.isSet {
+                        let shape = SharedConnectionSafetyTests.refused[
+                            round % SharedConnectionSafetyTests.refused.count]
+                        do {
+                            _ = try await client.send(command: shape.arguments)
+                            throw TestSupportError("\(shape.testDescription) was sent on a shared connection")
+                        } catch let error as RedisClientError where error.code == .unsupported {}
+                        round += 1
+                        // One round of every shape per millisecond: a steady nuisance, not a CPU hog.
+                        if round % SharedConnectionSafetyTests.refused.count == 0 {
+                            try await Task.sleep(for: .milliseconds(1))
                         }
                     }
+                }
+                var workers: [Task<Void, any Error>] = []
+                for task in 0..<100 {
+                    workers.append(
+                        Task {
+                            for i in 0..<1000 {
+                                let key = "k:\(task):\(i % 10)"
+                                let value = "v:\(task):\(i)"
+                                try await client.set(key, value)
+                                let read = try await client.getString(key)
+                                guard read == value else {
+                                    throw TestSupportError("task \(task) wrote \(value) but read \(read ?? "nil")")
+                                }
+                            }
+                        })
+                }
+                group.addTask {
+                    defer { done.set() }
+                    for worker in workers { try await worker.value }
                 }
                 try await group.waitForAll()
             }

@@ -95,6 +95,19 @@ struct RedisFaultTests {
         }
     }
 
+    /// A blocking command keeps its server silent on purpose: that is not a stall.
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func aBlockingCommandsWaitIsNotAStall(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            try await withClient(server, configure: { $0.stallTimeout = .milliseconds(200) }) { client in
+                let popped = try await client.blpop(["nothing"], timeout: .milliseconds(800))
+                #expect(popped == nil)
+                // The leased connection was returned clean, not closed as stalled.
+                #expect(client.pool.snapshot.leasedIdle == 1)
+            }
+        }
+    }
+
     @Test(arguments: TestRedisServer.kindsToTest)
     func clientKillFailsInFlightAndTheNextCommandReconnects(_ kind: TestRedisServer.Kind) async throws {
         try await withTestRedisServer(kind) { server in

@@ -80,6 +80,34 @@ struct RedisInjectedFaultTests {
         }
     }
 
+    @Test func tooManyAbandonedRepliesCloseTheConnection() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let fake = server.fake!
+            try await withClient(
+                server,
+                configure: {
+                    $0.commandTimeout = .milliseconds(50)
+                    $0.stallTimeout = nil
+                    $0.maximumAbandonedReplies = 10
+                }
+            ) { client in
+                try await client.set("k", "v")
+                let before = client._sharedConnectionIDs
+                fake.inject(.stall(commands: ["GET"]))  // never answered: every GET is abandoned
+                for _ in 0..<10 {
+                    await #expect(throws: RedisClientError.self) { try await client.get("k") }
+                }
+                // Ten replies owed to nobody: still within the bound.
+                #expect(client._sharedConnectionIDs == before)
+                await #expect(throws: RedisClientError.self) { try await client.get("k") }
+                // The eleventh: the connection is given up on.
+                #expect(await eventually { client._sharedConnectionIDs != before })
+                fake.clearFaults()
+                #expect(try await client.getString("k") == "v")
+            }
+        }
+    }
+
     @Test func aDroppedConnectionIsAClearErrorAndTheNextCommandReconnects() async throws {
         try await withFaultyServer { fake, client in
             try await client.set("k", "v")

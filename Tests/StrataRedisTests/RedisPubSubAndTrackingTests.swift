@@ -158,6 +158,38 @@ struct RedisPubSubAndTrackingTests {
         }
     }
 
+    /// Issue 11's finding, in the pool: the idle check removed a shared connection it had found
+    /// dead before the connection's close handler ran, so the tracking listener never heard that the
+    /// keys read through it were no longer tracked.
+    @Test func aSharedConnectionClosedByTheIdleCheckIsReportedAsATrackingLoss() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let fake = server.fake!
+            try await withClient(
+                server, protocolVersion: .resp3,
+                configure: {
+                    $0.pool.idleCheckInterval = .milliseconds(100)
+                    $0.commandTimeout = .milliseconds(100)
+                }
+            ) { client in
+                let events = Collector<RedisInvalidation>()
+                // The tracking connection's own health check stays out of the way.
+                let tracking = try await client.startTracking(healthCheckInterval: .seconds(60)) { events.append($0) }
+                _ = try await client.get("tracked")
+                // The idle check's PING goes unanswered: the check closes the shared connection.
+                fake.inject(.stall(commands: ["PING"]))
+                let lost = await eventually {
+                    events.all.contains {
+                        if case .trackingLost(let error) = $0 { return error.message.contains("tracked connection") }
+                        return false
+                    }
+                }
+                #expect(lost, "\(events.all)")
+                fake.clearFaults()
+                await tracking.stop()
+            }
+        }
+    }
+
     @Test(arguments: TestRedisServer.kindsToTest)
     func pushesOnSharedConnectionsAreNotMistakenForReplies(_ kind: TestRedisServer.Kind) async throws {
         try await withTestRedisServer(kind) { server in

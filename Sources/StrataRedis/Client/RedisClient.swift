@@ -96,6 +96,7 @@ public final class RedisClient: RedisCommandRunner {
     /// otherwise keep their sockets for the life of the process).
     deinit {
         background.cancelAll()
+        pool.closeNow()
         subscriptions.shutdown()
         tracking.shutdown()
         pushRouter.finishAll(RedisClientError(.shutdown, "the client was released"))

@@ -50,7 +50,8 @@ public struct INFO: RedisCommand {
     }
     public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> [String: String] {
         var fields: [String: String] = [:]
-        for line in try reply.asString().split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+        // `\r\n` is one Character (a grapheme cluster), so split on newlines, not on "\r" or "\n".
+        for line in try reply.asString().split(whereSeparator: \.isNewline) {
             guard !line.hasPrefix("#"), let colon = line.firstIndex(of: ":") else { continue }
             fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
         }

@@ -182,6 +182,23 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
         return .queued
     }
 
+    /// What eager opening does next.
+    enum WarmUpStep {
+        /// Open one more shared connection: the open in progress (`sharedOpened`/`sharedOpenFailed` end it).
+        case open
+        /// Another open is in progress: wait for it, then ask again.
+        case wait
+        case done
+    }
+
+    /// The next step towards `minimum` shared connections.
+    mutating func warmUpStep(minimum: Int) -> WarmUpStep {
+        guard !isShutDown, shared.count < min(minimum, limits.maximumShared) else { return .done }
+        if openingShared { return .wait }
+        openingShared = true
+        return .open
+    }
+
     /// A shared connection opened: it joins the pool and the waiters get it. `accepted` is false
     /// when the pool shut down meanwhile: close it (the waiters were already failed).
     mutating func sharedOpened(_ connection: Connection) -> (accepted: Bool, waiters: [Waiter]) {

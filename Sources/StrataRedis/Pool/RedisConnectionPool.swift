@@ -96,11 +96,16 @@ public final class RedisConnectionPool: Sendable {
     /// A pool dropped without `shutdown()` closes its connections: the event loop would otherwise
     /// keep their sockets open for the life of the process.
     deinit {
+        closeNow()
+    }
+
+    /// Shuts down without a grace period: fails every waiter and closes every connection now (the
+    /// client was released without `shutdown()`).
+    func closeNow() {
         let action = state.withLock { $0.machine.shutdown() }
-        for waiter in action.waiters { waiter.fail(Machine.shutDownError) }
-        for connection in action.shared + action.idle {
-            connection.close(RedisClientError(.shutdown, "the client was released without shutdown()"))
-        }
+        let error = RedisClientError(.shutdown, "the client was released without shutdown()")
+        for waiter in action.waiters { waiter.fail(error) }
+        for connection in action.shared + action.idle { connection.close(error) }
     }
 
     /// What the pool holds right now.
@@ -257,19 +262,34 @@ public final class RedisConnectionPool: Sendable {
         }
     }
 
-    /// Opens `minimumConnections` shared connections now.
+    /// Opens `minimumConnections` shared connections now (one at a time, like any shared open).
     func warmUp() async {
-        for _ in 0..<configuration.pool.minimumConnections {
-            guard state.withLock({ $0.machine.shared.count }) < configuration.pool.minimumConnections else { return }
-            _ = try? await openWarm()
+        let minimum = configuration.pool.minimumConnections
+        while true {
+            switch state.withLock({ $0.machine.warmUpStep(minimum: minimum) }) {
+            case .done: return
+            case .wait:
+                do {
+                    _ = try await waitForShared()  // nil: it finished before this caller queued
+                } catch {
+                    return
+                }
+                continue
+            case .open: break
+            }
+            do throws(RedisClientError) {
+                let connection = try await openConnection()
+                let (accepted, waiters) = state.withLock { $0.machine.sharedOpened(connection) }
+                if !accepted { connection.close(Machine.shutDownError) }
+                for case .shared(let continuation) in waiters { continuation.resume(returning: connection) }
+            } catch {
+                let waiters = state.withLock {
+                    $0.machine.sharedOpenFailed(error, now: .now, random: Double.random(in: 0...1))
+                }
+                for waiter in waiters { waiter.fail(error) }
+                return
+            }
         }
-    }
-
-    private func openWarm() async throws(RedisClientError) {
-        let connection = try await openConnection()
-        let (accepted, waiters) = state.withLock { $0.machine.sharedOpened(connection) }
-        if !accepted { connection.close(Machine.shutDownError) }
-        for case .shared(let continuation) in waiters { continuation.resume(returning: connection) }
     }
 
     // MARK: Leases
