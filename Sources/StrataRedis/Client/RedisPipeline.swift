@@ -93,6 +93,7 @@ public struct RedisPipeline: Sendable {
     }
 
     /// Appends `GET key`.
+    @discardableResult
     public mutating func get<Key: RESPCommandArgument>(_ key: Key) -> Handle<GET<Key>> {
         add(GET(key))
     }
