@@ -84,6 +84,9 @@ public struct RESPParser: Sendable {
     var topAttribute: [(key: RESPValue, value: RESPValue)]?
     var pending: PendingBulk?
     var failure: RESPProtocolError?
+    /// Pairs moved because the storage of an attribute list being merged was reallocated. Merging
+    /// appends in place, so this stays within the number of pairs (see `_attributePairsMoved`).
+    var attributePairsMoved = 0
 
     /// Creates a parser.
     public init(mode: Mode = .values, limits: Limits = .default) {
@@ -559,10 +562,28 @@ extension RESPParser {
     /// Keeps finished attributes for the next value at the current level.
     private mutating func attachAttribute(_ pairs: [(key: RESPValue, value: RESPValue)]) {
         if stack.isEmpty {
-            topAttribute = (topAttribute ?? []) + pairs
+            Self.merge(pairs, into: &topAttribute, moved: &attributePairsMoved)
         } else {
-            stack[stack.count - 1].attribute = (stack[stack.count - 1].attribute ?? []) + pairs
+            Self.merge(pairs, into: &stack[stack.count - 1].attribute, moved: &attributePairsMoved)
         }
+    }
+
+    /// Attributes in a row merge into one list: `pairs` go after those already in `list`,
+    /// appended in place, so a run of attributes costs time linear in its pairs (copying the list
+    /// for each attribute, as `list + pairs` does, is quadratic).
+    private static func merge(
+        _ pairs: [(key: RESPValue, value: RESPValue)],
+        into list: inout [(key: RESPValue, value: RESPValue)]?,
+        moved: inout Int
+    ) {
+        guard list != nil else {
+            list = pairs
+            return
+        }
+        let count = list!.count
+        let storage = list!.withUnsafeBufferPointer { $0.baseAddress }
+        list!.append(contentsOf: pairs)
+        if list!.withUnsafeBufferPointer({ $0.baseAddress }) != storage { moved += count }
     }
 
     /// Pops the innermost frame and builds its value from its elements.
