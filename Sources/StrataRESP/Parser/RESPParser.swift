@@ -571,8 +571,9 @@ extension RESPParser {
     }
 
     /// Attributes in a row merge into one list: `pairs` go after those already in `list`,
-    /// appended in place, so a run of attributes costs time linear in its pairs (copying the list
-    /// for each attribute, as `list + pairs` does, is quadratic).
+    /// appended in place, so a run of attributes costs time linear in its pairs. (`list = (list ??
+    /// []) + pairs` copies the whole list each time, quadratic, unless the optimizer sees that
+    /// `list` is dead and appends in place: release builds did, debug builds did not.)
     private static func merge(
         _ pairs: [(key: RESPValue, value: RESPValue)],
         into list: inout [(key: RESPValue, value: RESPValue)]?,
