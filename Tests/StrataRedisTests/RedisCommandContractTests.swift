@@ -224,6 +224,30 @@ struct RedisCommandContractTests {
         }
     }
 
+    /// Doubles as a real server writes them: Redis 7.0 writes a NaN with the sign bit set (0/0 on
+    /// x86) as `,-nan` in RESP3 and `$4 -nan` in RESP2, which the RESP3 spec asks clients to accept.
+    @Test(
+        .enabled(if: TestRedisServer.kindsToTest.contains(.real), "redis-server is not on PATH"),
+        arguments: protocolVersions)
+    func doublesFromTheServerReadBack(_ version: RedisConfiguration.ProtocolVersion) async throws {
+        try await withTestRedisServer(.real) { server in
+            try await withClient(server, protocolVersion: version) { client in
+                var results: [String: Double] = [:]
+                for expression in ["0/0", "-(0/0)", "1/0", "-1/0", "-1.5e-7", "1e20", "0.1", "-0.0"] {
+                    results[expression] = try await client.send("EVAL", "return {double=\(expression)}", "0").asDouble()
+                }
+                #expect(results["0/0"]?.isNaN == true)
+                #expect(results["-(0/0)"]?.isNaN == true)
+                #expect(results["1/0"] == .infinity)
+                #expect(results["-1/0"] == -.infinity)
+                #expect(results["-1.5e-7"] == -1.5e-7)
+                #expect(results["1e20"] == 1e20)
+                #expect(results["0.1"] == 0.1)
+                #expect(results["-0.0"]?.sign == .minus)
+            }
+        }
+    }
+
     @Test(arguments: TestRedisServer.kindsToTest)
     func blockingPopDoesNotHoldUpOtherCallers(_ kind: TestRedisServer.Kind) async throws {
         try await withTestRedisServer(kind) { server in

@@ -56,7 +56,8 @@ public struct RESPProtocolError: Error, Hashable, Sendable, CustomStringConverti
         public static let lineTooLong = Code(.lineTooLong)
         /// An integer line is not a decimal 64-bit integer.
         public static let invalidInteger = Code(.invalidInteger)
-        /// A double line is not a number, `inf`, `-inf` or `nan`.
+        /// A double line is not `[-]digits[.digits][(e|E)[+|-]digits]`, `inf`, `-inf`, `nan` (or the
+        /// legacy `-nan`); the offset is the first byte that cannot belong to one.
         public static let invalidDouble = Code(.invalidDouble)
         /// A boolean line is neither `t` nor `f`.
         public static let invalidBoolean = Code(.invalidBoolean)

@@ -84,6 +84,9 @@ public struct RESPParser: Sendable {
     var topAttribute: [(key: RESPValue, value: RESPValue)]?
     var pending: PendingBulk?
     var failure: RESPProtocolError?
+    /// Pairs moved because the storage of an attribute list being merged was reallocated. Merging
+    /// appends in place, so this stays within the number of pairs (see `_attributePairsMoved`).
+    var attributePairsMoved = 0
 
     /// Creates a parser.
     public init(mode: Mode = .values, limits: Limits = .default) {
@@ -344,11 +347,13 @@ extension RESPParser {
             guard let lineEnd = try findLineEnd(buf, from: start + 1, limit: Self.maxDoubleLine) else {
                 return .needMore
             }
-            guard let value = Self.parseDouble(buf[(start + 1)..<lineEnd]) else {
-                throw error(.invalidDouble, at: start + 1, "not a number, inf, -inf or nan")
+            switch Self.scanDouble(buf, from: start + 1, to: lineEnd) {
+            case .value(let value):
+                readIndex = lineEnd + 2
+                return .value(.double(value))
+            case .invalid(let at, let detail):
+                throw error(.invalidDouble, at: at, detail)
             }
-            readIndex = lineEnd + 2
-            return .value(.double(value))
 
         case .streamedAggregateEnd:
             guard let lineEnd = try findLineEnd(buf, from: start + 1, limit: Self.maxNumberLine) else {
@@ -559,10 +564,29 @@ extension RESPParser {
     /// Keeps finished attributes for the next value at the current level.
     private mutating func attachAttribute(_ pairs: [(key: RESPValue, value: RESPValue)]) {
         if stack.isEmpty {
-            topAttribute = (topAttribute ?? []) + pairs
+            Self.merge(pairs, into: &topAttribute, moved: &attributePairsMoved)
         } else {
-            stack[stack.count - 1].attribute = (stack[stack.count - 1].attribute ?? []) + pairs
+            Self.merge(pairs, into: &stack[stack.count - 1].attribute, moved: &attributePairsMoved)
         }
+    }
+
+    /// Attributes in a row merge into one list: `pairs` go after those already in `list`,
+    /// appended in place, so a run of attributes costs time linear in its pairs. (`list = (list ??
+    /// []) + pairs` copies the whole list each time, quadratic, unless the optimizer sees that
+    /// `list` is dead and appends in place: release builds did, debug builds did not.)
+    private static func merge(
+        _ pairs: [(key: RESPValue, value: RESPValue)],
+        into list: inout [(key: RESPValue, value: RESPValue)]?,
+        moved: inout Int
+    ) {
+        guard list != nil else {
+            list = pairs
+            return
+        }
+        let count = list!.count
+        let storage = list!.withUnsafeBufferPointer { $0.baseAddress }
+        list!.append(contentsOf: pairs)
+        if list!.withUnsafeBufferPointer({ $0.baseAddress }) != storage { moved += count }
     }
 
     /// Pops the innermost frame and builds its value from its elements.
@@ -594,7 +618,7 @@ extension RESPParser {
 extension RESPParser {
     /// The longest line that can hold an integer or a length (sign and 19 digits), with slack.
     static let maxNumberLine = 32
-    /// The longest line that can hold a double in any reasonable notation.
+    /// The longest line that can hold a double in any reasonable notation (Redis writes at most 24 bytes).
     static let maxDoubleLine = 512
     /// How much a partial bulk string reserves before its bytes arrive; beyond this it grows as they do.
     static let maxEagerReservation = 4 * 1024 * 1024
@@ -689,40 +713,6 @@ extension RESPParser {
             }
             i += 1
         }
-    }
-
-    /// A RESP3 double: `[sign]digits[.digits][(e|E)[sign]digits]`, or `inf`, `-inf`, `nan`.
-    /// Also accepts what older servers send for NaN (`-nan`, `NAN`, `nan(...)`) and `infinity`.
-    static func parseDouble<C: Collection<UInt8>>(_ bytes: C) -> Double? {
-        guard !bytes.isEmpty, bytes.count <= maxDoubleLine else { return nil }
-        var text = ""
-        text.reserveCapacity(bytes.count)
-        for byte in bytes {
-            guard byte > 0x20 && byte < 0x7F else { return nil }
-            text.unicodeScalars.append(Unicode.Scalar(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte))
-        }
-        let unsigned = text.first == "-" || text.first == "+" ? text.dropFirst() : text[...]
-        if unsigned == "inf" || unsigned == "infinity" { return text.first == "-" ? -.infinity : .infinity }
-        if unsigned.hasPrefix("nan") { return .nan }
-        // The spec's grammar: at least one integral digit, then optional fraction and exponent.
-        var utf8 = unsigned.utf8[...]
-        func digits() -> Int {
-            let count = utf8.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
-            utf8 = utf8.dropFirst(count)
-            return count
-        }
-        guard digits() > 0 else { return nil }
-        if utf8.first == UInt8(ascii: ".") {
-            utf8 = utf8.dropFirst()
-            guard digits() > 0 else { return nil }
-        }
-        if utf8.first == UInt8(ascii: "e") {
-            utf8 = utf8.dropFirst()
-            if utf8.first == UInt8(ascii: "+") || utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
-            guard digits() > 0 else { return nil }
-        }
-        guard utf8.isEmpty else { return nil }
-        return Double(text)
     }
 
     func error(_ code: RESPProtocolError.Code, at index: Int, _ detail: String) -> RESPProtocolError {

@@ -51,7 +51,8 @@ extension RESPValue {
         throw RESPDecodingError(expected: "an integer", actual: self)
     }
 
-    /// The value as a `Double`: doubles, integers, and strings holding a number, `inf`, `-inf` or `nan`.
+    /// The value as a `Double`: doubles, integers, and strings holding a number, `inf`, `-inf` or `nan`
+    /// as a RESP3 double writes them (`-1.5e-07`; not `+1`, `.5` or `Infinity`).
     ///
     /// - Throws: ``RESPDecodingError`` for anything else.
     public func asDouble() throws(RESPDecodingError) -> Double {
@@ -59,9 +60,9 @@ extension RESPValue {
         case .double(let d): return d
         case .integer(let i): return Double(i)
         case .bulkString(let bytes):
-            if let d = RESPParser.parseDouble(bytes[...]) { return d }
-        case .simpleString(let s), .bigNumber(let s):
-            if let d = RESPParser.parseDouble(Array(s.utf8)[...]) { return d }
+            if let d = bytes.withUnsafeBufferPointer({ RESPParser.double(in: $0) }) { return d }
+        case .simpleString(var s), .bigNumber(var s):
+            if let d = s.withUTF8({ RESPParser.double(in: $0) }) { return d }
         case .attributed(let value, _): return try value.asDouble()
         default: break
         }

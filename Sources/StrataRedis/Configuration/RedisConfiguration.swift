@@ -134,8 +134,32 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         self.endpoint = .unixSocket(path: unixSocketPath)
     }
 
-    /// Parses `redis://[user[:password]@]host[:port][/db]` (IPv6 hosts in brackets, `[::1]`) or
-    /// `unix:///path/to/socket[?db=N]`. Query parameters: `db`, `protocol` (`2` or `3`), `name`.
+    /// Parses `redis://[[user]:password@]host[:port][/db][?query]` (IPv6 hosts in brackets,
+    /// `[::1]`; `valkey://` is the same) or `unix://[[user]:password@]/path/to/socket[?query]`.
+    /// Query parameters: `db`, `protocol` (`2` or `3`), `name`, `username`, `password`.
+    ///
+    /// The user name and the password are percent-decoded (`%40` is `@`). The password is
+    /// everything after the first `:` of the user information; without a `:`, the whole user
+    /// information is the password (`redis://secret@host`, as redis-cli reads it).
+    ///
+    /// Passwords often hold URL delimiters, so a password may also contain `/`, `#`, `?`, `@` and
+    /// `:` unencoded. The rule: reading from the left, the user information ends at the first `@`
+    /// after which the rest of the URL is a valid `host[:port][/db][?query]` (for `unix://`, a
+    /// valid `/path[?query]`); no user information at all is tried before any `@`. So:
+    /// - a URL that is valid as RFC 3986 reads it (the host part ends at the first `/`, `?` or
+    ///   `#`) means what RFC 3986 says;
+    /// - `redis://:pa/ss@host`, `redis://u:pa#ss@host` and `redis://u:p@ss?@host:6380/2` carry the
+    ///   passwords `pa/ss`, `pa#ss` and `p@ss?`;
+    /// - an `@` in a query value stays in the query: `redis://host?name=a@b` and
+    ///   `redis://u:pa?ss@host?name=a@b` both connect to `host` with the client name `a@b`;
+    /// - the ambiguity: when a part of the password followed by the rest of the URL is itself a
+    ///   valid URL, that shorter reading wins. `redis://:12?name=x@host` is port 12 on 127.0.0.1
+    ///   with the client name `x@host`, and `redis://u:a@b?name=c@host` is host `b`. Percent-encode
+    ///   such a password (`%3F` for `?`, `%40` for `@`, `%23` for `#`, `%2F` for `/`) to be sure;
+    /// - a `#` anywhere but in the password is an error: a fragment means nothing to Redis.
+    ///
+    /// Error messages never quote the URL, since any part of it may be a password; use
+    /// ``redactedURL`` to show a configuration.
     ///
     /// - Throws: ``RedisClientError`` with code `invalidConfiguration` naming what is wrong, or
     ///   `unsupported` for `rediss://` (TLS is not available in the built-in transport).

@@ -1,4 +1,5 @@
 import StrataFakeRedis
+import StrataRedis
 
 /// The Redis server the demo uses: a given URL, or the embedded fake server on a free port.
 struct EmbeddedRedis {
@@ -7,7 +8,7 @@ struct EmbeddedRedis {
     let stop: @Sendable () -> Void
 
     static func start(url: String?) async throws -> EmbeddedRedis {
-        if let url { return EmbeddedRedis(url: url, description: url, stop: {}) }
+        if let url { return EmbeddedRedis(url: url, description: RedisConfiguration.redactedURL(url), stop: {}) }
         let server = try FakeRedisServer.start(FakeRedisServer.Configuration())
         return EmbeddedRedis(
             url: "redis://\(server.host):\(server.port)",
