@@ -255,6 +255,7 @@ public final class RedisClient: RedisCommandRunner {
     /// transaction, no watched keys, the configured database, no reply still owed, no other state
     /// such as `CLIENT SETNAME` or `HELLO`); otherwise it is closed. Using the lease after `body`
     /// returned fails.
+    @discardableResult
     public func withConnection<T>(
         _ body: (RedisLeasedConnection) async throws -> T
     ) async throws -> T {
