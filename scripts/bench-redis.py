@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """StrataRedis against redis-benchmark, on one redis-server, in the same run.
 
-    scripts/bench-redis.py [--rounds N] [--default-executor]
+    scripts/bench-redis.py [--rounds N] [--default-executor] [--baseline PATH/TO/strata]
 
 Starts a redis-server on a free loopback port, builds `strata` in release mode, then for each
 workload runs the `strata bench` preset and the matching redis-benchmark command alternately,
@@ -12,6 +12,10 @@ keeps each side's best round, and prints the figures and their ratios:
   W3  strata bench --workload w3     vs  redis-benchmark -t get -d 64 -c 1 -P 100 -r 100000
 
 CPU time per request is the child process's user+system time divided by its requests, for both.
+With --baseline, a second `strata` binary (an earlier build, e.g. from a worktree of an older
+commit) runs the same presets in the same rounds, and its figures and the ratio of this build to
+it are printed too: "no slower than before", measured side by side.
+
 Needs redis-server and redis-benchmark on PATH (Debian: apt-get install -y redis-server).
 """
 import argparse, csv, io, json, os, resource, shutil, socket, subprocess, sys, time
@@ -47,9 +51,10 @@ def redis_benchmark(port, args, requests):
     }
 
 
-def strata_bench(port, workload, extra=()):
+def strata_bench(port, workload, extra=(), binary=None):
     url = f"redis://127.0.0.1:{port}"
-    out, cpu = timed([os.path.join(ROOT, ".build/release/strata"), "bench", "--url", url, "--workload", workload, "--json", *extra])
+    binary = binary or os.path.join(ROOT, ".build/release/strata")
+    out, cpu = timed([binary, "bench", "--url", url, "--workload", workload, "--json", *extra])
     result = json.loads(out)
     get = result["tests"]["GET"]
     requests = sum(test["requests"] for test in result["tests"].values())
@@ -71,6 +76,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--default-executor", action="store_true",
                         help="run W1 and W2 on Swift's default executor instead of the client's I/O executor")
+    parser.add_argument("--baseline", help="another strata binary to measure in the same rounds")
     args = parser.parse_args()
     for tool in ("redis-server", "redis-benchmark"):
         if not shutil.which(tool):
@@ -99,16 +105,30 @@ def main():
               f"on 127.0.0.1:{port}, {args.rounds} alternating rounds, best of each\n")
         print(f"{'':4} {'strata ops/s':>13} {'redis-bench ops/s':>18} {'ratio':>6}   "
               f"{'p50 us':>7} {'ref p50':>8} {'ratio':>6}   {'CPU us/req':>10} {'ref CPU':>8}")
+        baselines = {}
         for name, workload, extra, reference_args, reference_requests in plans:
-            ours, theirs = [], []
+            ours, theirs, base = [], [], []
             for _ in range(args.rounds):
                 ours.append(strata_bench(port, workload, extra))
                 theirs.append(redis_benchmark(port, reference_args, reference_requests))
+                if args.baseline:
+                    base.append(strata_bench(port, workload, extra, args.baseline))
+            if base:
+                baselines[name] = (best(ours, "ops")["ops"], best(base, "ops")["ops"],
+                                   best(ours, "p50", False)["p50"], best(base, "p50", False)["p50"],
+                                   best(ours, "cpu_us", False)["cpu_us"], best(base, "cpu_us", False)["cpu_us"])
             o_ops, t_ops = best(ours, "ops")["ops"], best(theirs, "ops")["ops"]
             o_p50, t_p50 = best(ours, "p50", False)["p50"], best(theirs, "p50", False)["p50"]
             o_cpu, t_cpu = best(ours, "cpu_us", False)["cpu_us"], best(theirs, "cpu_us", False)["cpu_us"]
             print(f"{name:4} {o_ops:13.0f} {t_ops:18.0f} {o_ops / t_ops:6.2f}   "
                   f"{o_p50:7.1f} {t_p50:8.1f} {o_p50 / t_p50:6.2f}   {o_cpu:10.1f} {t_cpu:8.1f}")
+        if baselines:
+            print(f"\nagainst --baseline {args.baseline}:")
+            print(f"{'':4} {'ops/s':>10} {'baseline':>10} {'ratio':>6}   {'p50 us':>7} {'baseline':>8} {'ratio':>6}   "
+                  f"{'CPU us':>7} {'baseline':>8}")
+            for name, (ops, bops, p50, bp50, cpu, bcpu) in baselines.items():
+                print(f"{name:4} {ops:10.0f} {bops:10.0f} {ops / bops:6.2f}   {p50:7.1f} {bp50:8.1f} {p50 / bp50:6.2f}   "
+                      f"{cpu:7.1f} {bcpu:8.1f}")
         print("\nratio: strata / redis-benchmark (ops: higher is better; p50: lower is better).")
         print("W1's reference is redis-benchmark -c 1; W2's -c 64 -P 16; W3's -c 1 -P 100 (all GET, 64-byte values).")
     finally:

@@ -75,7 +75,13 @@ struct RedisFaultTests {
             try await withClient(server, configure: { $0.pool.maximumConnections = 1 }) { client in
                 for i in 0..<20 { try await client.set("n\(i)", "v\(i)") }
                 let before = client._sharedConnectionIDs
-                let sleeper = Task { try await client.send("DEBUG", "SLEEP", "0.5") }
+                // The whole server stalls (sent from a connection of its own), so on the client's one
+                // shared connection the impatient caller's GET is the oldest reply owed.
+                let stall = try await RedisClient(url: server.url)
+                let sleeper = Task {
+                    defer { Task { await stall.shutdown() } }
+                    return try await stall.send("DEBUG", "SLEEP", "0.5")
+                }
                 try await Task.sleep(for: .milliseconds(20))
                 let impatient = Task {
                     try await RedisClient.withCommandTimeout(.milliseconds(250)) { try await client.get("n0") }
