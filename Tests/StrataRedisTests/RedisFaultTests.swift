@@ -77,7 +77,7 @@ struct RedisFaultTests {
                 let before = client._sharedConnectionIDs
                 // The whole server stalls (sent from a connection of its own), so on the client's one
                 // shared connection the impatient caller's GET is the oldest reply owed.
-                let stall = try await RedisClient(url: server.url)
+                let stall = try RedisClient(url: server.url)
                 let sleeper = Task {
                     defer { Task { await stall.shutdown() } }
                     return try await stall.send("DEBUG", "SLEEP", "0.5")
