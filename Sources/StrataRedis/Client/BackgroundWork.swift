@@ -52,17 +52,23 @@ final class BackgroundWork: Sendable {
             case .finished:
                 return
             case .attached(let continuation):
-                continuation.yield(job)
+                // `run()`'s task was cancelled and its stream ended before `run()` returned: the job
+                // runs detached instead of being lost.
+                if case .terminated = continuation.yield(job) { startDetached(job, in: &s) }
             case .detached:
-                s.nextID += 1
-                let id = s.nextID
-                // Created under the lock, so its own removal (which takes the lock) comes after
-                // its insertion. Cancelled by `cancelAll()`.
-                s.tasks[id] = Task {
-                    await job()
-                    self.state.withLock { _ = $0.tasks.removeValue(forKey: id) }
-                }
+                startDetached(job, in: &s)
             }
+        }
+    }
+
+    private func startDetached(_ job: @escaping Job, in s: inout State) {
+        s.nextID += 1
+        let id = s.nextID
+        // Created under the lock, so its own removal (which takes the lock) comes after its
+        // insertion. Cancelled by `cancelAll()`.
+        s.tasks[id] = Task {
+            await job()
+            self.state.withLock { _ = $0.tasks.removeValue(forKey: id) }
         }
     }
 

@@ -339,18 +339,11 @@ public final class RedisConnectionPool: Sendable {
         }
     }
 
-    /// One lease decision, taken and (when it means waiting) queued under one lock; waits bounded
-    /// by `leaseTimeout`.
+    /// One lease decision, taken and (when it means waiting) queued under one lock; a wait is
+    /// bounded by `leaseTimeout`.
     private func requestLease() async throws -> LeaseGrant {
         let id = state.withLock { $0.newWaiterID() }
-        let timeout = configuration.pool.leaseTimeout
-        // Fails the waiter if it is still queued when the lease timeout passes; cancelled (by the
-        // defer) as soon as the wait ends.
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            let waiter = self?.state.withLock { $0.machine.cancelLeaseWaiter(id) }
-            waiter?.fail(RedisClientError(.poolExhausted, "no connection could be leased within \(timeout)"))
-        }
+        let timer = LeaseTimer()
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LeaseGrant, any Error>) in
@@ -358,10 +351,9 @@ public final class RedisConnectionPool: Sendable {
                     s.machine.lease(.lease(continuation), id: id, now: .now)
                 }
                 switch decision {
-                case .use(let connection, let check):
-                    continuation.resume(returning: .connection(connection, check: check))
+                case .use(let connection, let check): continuation.resume(returning: .connection(connection, check: check))
                 case .open(let delay): continuation.resume(returning: .slot(delay: delay))
-                case .wait: break
+                case .wait: timer.start(configuration.pool.leaseTimeout) { [weak self] in self?.leaseTimedOut(id) }
                 case .fail(let error): continuation.resume(throwing: error)
                 }
             }
@@ -369,6 +361,12 @@ public final class RedisConnectionPool: Sendable {
             let waiter = state.withLock { $0.machine.cancelLeaseWaiter(id) }
             waiter?.fail(RedisClientError(.cancelled, "the task was cancelled while waiting for a connection"))
         }
+    }
+
+    private func leaseTimedOut(_ id: UInt64) {
+        let waiter = state.withLock { $0.machine.cancelLeaseWaiter(id) }
+        waiter?.fail(
+            RedisClientError(.poolExhausted, "no connection could be leased within \(configuration.pool.leaseTimeout)"))
     }
 
     /// Resumes a waiter woken with a free slot: it opens a connection of its own (after the
@@ -442,3 +440,34 @@ public final class RedisConnectionPool: Sendable {
 }
 
 extension RedisConnection: PoolConnection {}
+
+/// The timeout of one queued lease request: started only when the request has to wait.
+private final class LeaseTimer: Sendable {
+    private struct State {
+        var task: Task<Void, Never>?
+        var cancelled = false
+    }
+    private let state = StrataMutex(State())
+
+    /// Runs `expire` after `timeout` unless cancelled first.
+    func start(_ timeout: Duration, _ expire: @escaping @Sendable () -> Void) {
+        // Cancelled by `cancel()` when the wait ends (the requester's defer).
+        let timer = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            expire()
+        }
+        let cancelNow = state.withLock { s -> Bool in
+            if s.cancelled { return true }
+            s.task = timer
+            return false
+        }
+        if cancelNow { timer.cancel() }
+    }
+
+    func cancel() {
+        state.withLock { s -> Task<Void, Never>? in
+            s.cancelled = true
+            return s.task
+        }?.cancel()
+    }
+}
