@@ -156,6 +156,7 @@ public final class RedisClient: RedisCommandRunner {
     }
 
     /// The timeout of a command sent now: the task's override, else the configured one.
+    @usableFromInline
     var commandTimeout: Duration? { Self.timeoutOverride ?? configuration.commandTimeout }
 
     /// Runs one command on a shared connection (a blocking one on a leased connection of its own).
@@ -163,14 +164,23 @@ public final class RedisClient: RedisCommandRunner {
     /// - Throws: ``RedisClientError`` with code `unsupported` for a command that may not run on a
     ///   shared connection (the message names what to use instead), ``RedisServerError`` for an error
     ///   reply, ``RedisClientError`` for a failure of the client.
+    ///
+    /// Inlinable, so a typed command's path is specialized where it is called: no generic
+    /// indirection on the hot path.
+    @inlinable
     public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
-        let placement = command.placement
-        if placement.kind != .shared {
-            guard placement.kind == .exclusive else { throw placement.refusal(command.name, onLease: false) }
-            return try await withConnection { try await $0.execute(command) }
-        }
+        guard command.placement.isShared else { return try await executeElsewhere(command) }
         let reply = try await execute(idempotent: false, timeout: commandTimeout) { command.encode(into: &$0) }
         return try command.response(from: reply)
+    }
+
+    /// A command that may not run on a shared connection: a blocking one runs on a lease of its
+    /// own; anything else is refused.
+    @usableFromInline
+    func executeElsewhere<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
+        let placement = command.placement
+        guard placement.kind == .exclusive else { throw placement.refusal(command.name, onLease: false) }
+        return try await withConnection { try await $0.execute(command) }
     }
 
     /// Sends any command; when `idempotent` is true and the connection fails before the reply
@@ -189,6 +199,7 @@ public final class RedisClient: RedisCommandRunner {
     /// The one path every command on a shared connection takes: pick a connection, send, return
     /// the reply. A command that never left the client is always retried on another connection;
     /// one that may have reached the server only when `idempotent`.
+    @usableFromInline
     func execute(
         idempotent: Bool,
         timeout: Duration?,
@@ -197,7 +208,12 @@ public final class RedisClient: RedisCommandRunner {
         var attempts = 0
         while true {
             attempts += 1
-            let connection = try await pool.sharedConnection()
+            let connection: RedisConnection
+            if let available = pool.availableSharedConnection() {
+                connection = available
+            } else {
+                connection = try await pool.sharedConnection()
+            }
             do {
                 return try await connection.send(timeout: timeout, encode)
             } catch let error as RedisClientError {

@@ -22,8 +22,14 @@ import StrataRESP
 public struct RedisPipeline: Sendable {
     /// A command's place in the pipeline and how to read its reply.
     public struct Handle<Command: RedisCommand>: Sendable {
-        let index: Int
-        let command: Command
+        @usableFromInline let index: Int
+        @usableFromInline let command: Command
+
+        @usableFromInline
+        init(index: Int, command: Command) {
+            self.index = index
+            self.command = command
+        }
     }
 
     /// The first command that may not run on a shared connection.
@@ -32,9 +38,10 @@ public struct RedisPipeline: Sendable {
         var placement: RedisCommandPlacement
     }
 
-    var encoder = RESPEncoder()
+    @usableFromInline var encoder = RESPEncoder()
+    @usableFromInline var storedCount = 0
     /// How many commands the pipeline holds.
-    public private(set) var count = 0
+    public var count: Int { storedCount }
     /// The first command that may not run on a shared connection, if any.
     private(set) var restriction: Restriction?
     /// The first command refused even on a leased connection, if any.
@@ -50,7 +57,7 @@ public struct RedisPipeline: Sendable {
     /// Removes every command, keeping the buffer for reuse.
     public mutating func removeAll() {
         encoder.reset()
-        count = 0
+        storedCount = 0
         restriction = nil
         refusedOnLease = nil
         effects.removeAll(keepingCapacity: true)
@@ -59,22 +66,30 @@ public struct RedisPipeline: Sendable {
 
     /// Appends any command; read its result with the handle.
     @discardableResult
+    @inlinable
     public mutating func add<Command: RedisCommand>(_ command: Command) -> Handle<Command> {
         command.encode(into: &encoder)
         let placement = command.placement
-        if placement.kind != .shared {
-            let restricted = Restriction(name: command.name, placement: placement)
-            if restriction == nil { restriction = restricted }
-            if refusedOnLease == nil && (placement.kind == .subscription || placement.kind == .nowhere) {
-                refusedOnLease = restricted
-            }
-            if placement.effect != .none { effects.append((count, placement.effect)) }
+        if !placement.isShared { noteRestricted(command.name, placement) }
+        if let blocking = command.blockingDuration { noteBlocking(blocking) }
+        defer { storedCount += 1 }
+        return Handle(index: storedCount, command: command)
+    }
+
+    /// Records a command that may not run on a shared connection (the next one to be added).
+    @usableFromInline
+    mutating func noteRestricted(_ name: String, _ placement: RedisCommandPlacement) {
+        let restricted = Restriction(name: name, placement: placement)
+        if restriction == nil { restriction = restricted }
+        if refusedOnLease == nil && (placement.kind == .subscription || placement.kind == .nowhere) {
+            refusedOnLease = restricted
         }
-        if let blocking = command.blockingDuration {
-            blockingDuration = max(blockingDuration ?? .zero, blocking)
-        }
-        defer { count += 1 }
-        return Handle(index: count, command: command)
+        if placement.effect != .none { effects.append((storedCount, placement.effect)) }
+    }
+
+    @usableFromInline
+    mutating func noteBlocking(_ duration: Duration) {
+        blockingDuration = max(blockingDuration ?? .zero, duration)
     }
 
     /// Appends any command given as its arguments; its result is the raw reply.
@@ -94,6 +109,7 @@ public struct RedisPipeline: Sendable {
 
     /// Appends `GET key`.
     @discardableResult
+    @inlinable
     public mutating func get<Key: RESPCommandArgument>(_ key: Key) -> Handle<GET<Key>> {
         add(GET(key))
     }
@@ -143,6 +159,7 @@ public struct RedisPipelineReplies: Sendable {
     ///
     /// - Throws: ``RedisServerError`` when that command failed, ``RedisClientError`` with
     ///   `unexpectedReply` when its reply has another shape.
+    @inlinable
     public subscript<Command>(handle: RedisPipeline.Handle<Command>) -> Command.Response {
         get throws { try handle.command.response(from: replies[handle.index]) }
     }

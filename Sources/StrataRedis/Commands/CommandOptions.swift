@@ -20,6 +20,7 @@ public enum RedisExpiration: Sendable, Hashable {
         .milliseconds(duration.redisMilliseconds)
     }
 
+    @inlinable
     var argumentCount: Int {
         switch self {
         case .keepTTL, .persist: return 1
@@ -27,6 +28,7 @@ public enum RedisExpiration: Sendable, Hashable {
         }
     }
 
+    @inlinable
     func write(into encoder: inout RESPEncoder) {
         switch self {
         case .seconds(let n):
@@ -58,8 +60,10 @@ public enum RedisSetCondition: Sendable, Hashable {
     /// Only when the key exists (`XX`).
     case ifExists
 
+    @inlinable
     var argumentCount: Int { self == .always ? 0 : 1 }
 
+    @inlinable
     func write(into encoder: inout RESPEncoder) {
         switch self {
         case .always: break

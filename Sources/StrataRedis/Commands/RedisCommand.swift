@@ -51,10 +51,12 @@ public protocol RedisCommand: Sendable {
 
 extension RedisCommand {
     /// Ordinary commands run anywhere, shared connections included.
+    @inlinable
     public var placement: RedisCommandPlacement { .shared }
     /// No keys, unless the command says otherwise.
     public var keys: [RedisKey] { [] }
     /// Answered at once.
+    @inlinable
     public var blockingDuration: Duration? { nil }
 }
 
@@ -71,6 +73,7 @@ extension RedisCommand where Response == RESPValue {
 /// commands say so here, and the client refuses them (or, for blocking commands, leases a
 /// connection for them) before anything is written.
 public struct RedisCommandPlacement: Sendable, Hashable, CustomStringConvertible {
+    @usableFromInline
     enum Kind: Sendable, Hashable {
         /// Any connection, shared ones included.
         case shared
@@ -100,7 +103,7 @@ public struct RedisCommandPlacement: Sendable, Hashable, CustomStringConvertible
         case unknown
     }
 
-    let kind: Kind
+    @usableFromInline let kind: Kind
     let effect: Effect
     /// Why the command cannot run on a shared connection, and what to use instead.
     let reason: String?
@@ -137,6 +140,7 @@ public struct RedisCommandPlacement: Sendable, Hashable, CustomStringConvertible
     }
 
     /// Whether the command may be written to a connection other callers share.
+    @inlinable
     public var isShared: Bool { kind == .shared }
 
     public var description: String {

@@ -85,6 +85,7 @@ extension RedisCommandRunner {
 extension RedisCommand {
     /// Decodes `reply`: an error reply throws ``RedisServerError``, a reply of the wrong shape
     /// ``RedisClientError`` with code `unexpectedReply`.
+    @inlinable
     func response(from reply: RESPValue) throws -> Response {
         if let message = reply.errorMessage { throw RedisServerError(message: message) }
         do {

@@ -6,11 +6,13 @@ import StrataRESP
 public struct GET<Key: RESPCommandArgument>: RedisCommand {
     public var key: Key
     /// Creates the command.
-    public init(_ key: Key) { self.key = key }
+    @inlinable public init(_ key: Key) { self.key = key }
     public var name: String { "GET" }
     public var keys: [RedisKey] { [RedisKey(key)] }
-    public func encode(into encoder: inout RESPEncoder) { encoder.writeCommand("GET", key) }
-    public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> [UInt8]? { try reply.optionalBytes() }
+    @inlinable public func encode(into encoder: inout RESPEncoder) { encoder.writeCommand("GET", key) }
+    @inlinable public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> [UInt8]? {
+        try reply.optionalBytes()
+    }
 }
 
 /// `SET key value [EX|PX|EXAT|PXAT|KEEPTTL] [NX|XX]`: whether the value was written (`false`
@@ -21,6 +23,7 @@ public struct SET<Key: RESPCommandArgument, Value: RESPCommandArgument>: RedisCo
     public var expiration: RedisExpiration?
     public var condition: RedisSetCondition
     /// Creates the command.
+    @inlinable
     public init(
         _ key: Key, _ value: Value, expiration: RedisExpiration? = nil, condition: RedisSetCondition = .always
     ) {
@@ -31,6 +34,7 @@ public struct SET<Key: RESPCommandArgument, Value: RESPCommandArgument>: RedisCo
     }
     public var name: String { "SET" }
     public var keys: [RedisKey] { [RedisKey(key)] }
+    @inlinable
     public func encode(into encoder: inout RESPEncoder) {
         encoder.writeArrayHeader(count: 3 + (expiration?.argumentCount ?? 0) + condition.argumentCount)
         encoder.writeArgument("SET")
@@ -39,6 +43,7 @@ public struct SET<Key: RESPCommandArgument, Value: RESPCommandArgument>: RedisCo
         expiration?.write(into: &encoder)
         condition.write(into: &encoder)
     }
+    @inlinable
     public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> Bool { try reply.okOrNull() }
 }
 

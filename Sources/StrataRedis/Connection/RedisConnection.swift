@@ -22,8 +22,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     struct Slot: Sendable {
         var id: UInt64
         var waiter: Waiter?
-        /// `CoarseClock` milliseconds.
-        var deadline: Int64?
+        /// `CoarseClock` milliseconds; `Int64.max` for none (a plain integer keeps the slot small).
+        var deadline: Int64
         /// From when (`CoarseClock` milliseconds) the server's silence counts as a stall: when the
         /// command was sent, plus how long a blocking command may legitimately wait.
         var quietUntil: Int64
@@ -185,7 +185,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 enqueue(
                     Slot(
                         id: id, waiter: .single(continuation),
-                        deadline: timeout.map { now + CoarseClock.milliseconds($0) },
+                        deadline: timeout.map { now + CoarseClock.milliseconds($0) } ?? .max,
                         quietUntil: blocking.map { now + CoarseClock.milliseconds($0) } ?? now), encode)
                 if Task.isCancelled {
                     abandon(id, with: RedisClientError(.cancelled, "the task was cancelled"))
@@ -214,7 +214,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                 let now = CoarseClock.milliseconds
                 enqueueBatch(
                     firstID: id, count: count,
-                    deadline: timeout.map { now + CoarseClock.milliseconds($0) },
+                    deadline: timeout.map { now + CoarseClock.milliseconds($0) } ?? .max,
                     quietUntil: blocking.map { now + CoarseClock.milliseconds($0) } ?? now, collector: batch,
                     encode)
                 if Task.isCancelled { abandonBatch() }
@@ -249,8 +249,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             s.pending.append(slot)
             inFlightCount.add(1, ordering: .relaxed)
             s.lastActivity = CoarseClock.milliseconds
-            if let deadline = slot.deadline, s.nextDeadline.map({ deadline < $0 }) ?? true {
-                s.nextDeadline = deadline
+            if slot.deadline != .max, s.nextDeadline.map({ slot.deadline < $0 }) ?? true {
+                s.nextDeadline = slot.deadline
             }
             guard case .idle = s.writer else { return .success(.none) }
             s.writer = .active
@@ -284,7 +284,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     private func enqueueBatch(
         firstID: UInt64,
         count: Int,
-        deadline: Int64?,
+        deadline: Int64,
         quietUntil: Int64,
         collector: BatchCollector,
         _ encode: (inout RESPEncoder) -> Void
@@ -300,7 +300,7 @@ package final class RedisConnection: RedisEventHandler, Sendable {
                         quietUntil: quietUntil))
             }
             s.lastActivity = CoarseClock.milliseconds
-            if let deadline, s.nextDeadline.map({ deadline < $0 }) ?? true { s.nextDeadline = deadline }
+            if deadline != .max, s.nextDeadline.map({ deadline < $0 }) ?? true { s.nextDeadline = deadline }
             guard case .idle = s.writer else { return .success(false) }
             s.writer = .active
             return .success(true)
@@ -548,7 +548,8 @@ package final class RedisConnection: RedisEventHandler, Sendable {
             if let next = s.nextDeadline, next <= now {
                 var soonest: Int64?
                 for i in 0..<s.pending.count {
-                    guard s.pending[i].waiter != nil, let deadline = s.pending[i].deadline else { continue }
+                    let deadline = s.pending[i].deadline
+                    guard s.pending[i].waiter != nil, deadline != .max else { continue }
                     if deadline <= now {
                         expired.append(s.pending[i].waiter!)
                         s.pending[i].waiter = nil

@@ -127,7 +127,7 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
     /// A shared connection for one command: the first one that is not busy, opening another while
     /// all are busy and the pool has room. After `.open` or `.wait`, the caller queues itself with
     /// ``waitForShared(_:id:)``.
-    mutating func sharedConnection(now: Instant) -> SharedDecision {
+    mutating func sharedConnection(now: @autoclosure () -> Instant) -> SharedDecision {
         if isShutDown { return .fail(Self.shutDownError) }
         var leastBusy: Connection?
         var open = 0
@@ -141,6 +141,7 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
         }
         if open < limits.maximumShared {
             if openingShared { return leastBusy.map(SharedDecision.use) ?? .wait }
+            let now = now()  // read the clock only here: the common case above never needs it
             // While backing off after failures, keep using what is open rather than wait.
             if let leastBusy, let next = nextAttempt, now < next { return .use(leastBusy) }
             switch attemptDelay(now: now) {
@@ -157,6 +158,16 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
             RedisClientError(
                 .poolExhausted,
                 "every shared connection has \(limits.maximumCommandsPerConnection) commands in flight"))
+    }
+
+    /// A shared connection that is open and not busy, if there is one: the common case, decided
+    /// without reading the clock or building a decision.
+    func availableShared() -> Connection? {
+        guard !isShutDown else { return nil }
+        for connection in shared where !connection.isClosed && connection.inFlight < limits.spreadThreshold {
+            return connection
+        }
+        return nil
     }
 
     /// What a caller that must wait for a shared connection gets when it queues itself.

@@ -129,6 +129,13 @@ public final class RedisConnectionPool: Sendable {
         state.withLock { $0.machine.shared }
     }
 
+    /// An open shared connection that is not busy, if there is one, without suspending: the
+    /// common case of every command.
+    @inline(__always)
+    func availableSharedConnection() -> RedisConnection? {
+        state.withLock { $0.machine.availableShared() }
+    }
+
     /// A shared connection for one command: the first one that is not busy, opening another while
     /// all are busy and the pool has room.
     func sharedConnection() async throws(RedisClientError) -> RedisConnection {
@@ -351,7 +358,8 @@ public final class RedisConnectionPool: Sendable {
                     s.machine.lease(.lease(continuation), id: id, now: .now)
                 }
                 switch decision {
-                case .use(let connection, let check): continuation.resume(returning: .connection(connection, check: check))
+                case .use(let connection, let check):
+                    continuation.resume(returning: .connection(connection, check: check))
                 case .open(let delay): continuation.resume(returning: .slot(delay: delay))
                 case .wait: timer.start(configuration.pool.leaseTimeout) { [weak self] in self?.leaseTimedOut(id) }
                 case .fail(let error): continuation.resume(throwing: error)
