@@ -78,11 +78,22 @@ struct RedisFaultTests {
                 // The whole server stalls (sent from a connection of its own), so on the client's one
                 // shared connection the impatient caller's GET is the oldest reply owed.
                 let stall = try RedisClient(url: server.url)
-                let sleeper = Task {
-                    defer { Task { await stall.shutdown() } }
-                    return try await stall.send("DEBUG", "SLEEP", "0.5")
+                let probe = try RedisClient(url: server.url)
+                defer {
+                    Task {
+                        await stall.shutdown()
+                        await probe.shutdown()
+                    }
                 }
-                try await Task.sleep(for: .milliseconds(20))
+                _ = try await stall.send("PING")  // both connections open before the server sleeps
+                _ = try await probe.send("PING")
+                let sleeper = Task { try await stall.send("DEBUG", "SLEEP", "1") }
+                // Wait until the server is asleep (a short PING goes unanswered), however slowly this
+                // machine runs: from then on it stays silent for most of a second.
+                let asleep = await eventually {
+                    (try? await RedisClient.withCommandTimeout(.milliseconds(50)) { try await probe.send("PING") }) == nil
+                }
+                #expect(asleep)
                 let impatient = Task {
                     try await RedisClient.withCommandTimeout(.milliseconds(250)) { try await client.get("n0") }
                 }
