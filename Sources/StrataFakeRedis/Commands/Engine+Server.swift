@@ -309,7 +309,7 @@ extension Engine {
             // Redis reads the seconds with a bare strtod (garbage is 0) and sleeps for their
             // microseconds cast to long long: nothing at all for 0, a negative value, nan, inf
             // or anything past Int64 (the cast gives Int64.min on x86-64).
-            let microseconds = Numbers.truncatedToInt64(Float80(Numbers.parseDoublePrefix(args[2])) * 1_000_000)
+            let microseconds = Numbers.truncatedToInt64(Float80(Numbers.parseDoublePrefix(args[2]) * 1_000_000))
             if microseconds > 0 {
                 // Redis sleeps in the command and so stops serving everyone: freeze the loop,
                 // for at most a minute (a longer stall is the stall fault's job).

@@ -214,9 +214,8 @@ final class Engine {
         return n
     }
 
-    /// The counts of SRANDMEMBER, HRANDFIELD and LPOS's RANK: any integer whose negation is
-    /// one too (Redis' getRangeLongFromObjectOrReply from -LONG_MAX to LONG_MAX), or an error
-    /// reply and nil.
+    /// The counts of SRANDMEMBER and HRANDFIELD: any integer whose negation is one too (Redis'
+    /// getRangeLongFromObjectOrReply from -LONG_MAX to LONG_MAX), or an error reply and nil.
     func negatableCount(_ c: Client, _ bytes: Bytes) -> Int? {
         guard let n = Numbers.parseInteger(bytes) else {
             c.addNotInteger()
