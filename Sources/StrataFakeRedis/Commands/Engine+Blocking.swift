@@ -3,29 +3,26 @@
 // command completes; a timer answers a null array when its timeout passes.
 
 extension Engine {
-    /// Redis' getTimeoutFromObjectOrReply for seconds: an absolute deadline in Unix
+    /// Redis 7.0's getTimeoutFromObjectOrReply for seconds: an absolute deadline in Unix
     /// milliseconds (0: forever), or an error reply and nil.
+    ///
+    /// As in Redis, the seconds are a long double, and the milliseconds are what C's cast to
+    /// `long long` makes of them on x86-64: truncated toward zero (so `0.0001` and `-0.0009`
+    /// mean 0, forever), and Int64.min, "timeout is negative", for inf, -inf or anything outside
+    /// Int64. A deadline past Int64.max (Redis 7.0 overflows there) waits forever too.
     func parseTimeout(_ c: Client, _ bytes: Bytes) -> Int? {
         guard let seconds = Numbers.parseLongDouble(bytes) else {
             c.addError("ERR timeout is not a float or out of range")
             return nil
         }
-        let milliseconds = seconds * 1000
-        guard milliseconds < Float80(Int.max) else {
-            c.addError("ERR timeout is out of range")
-            return nil
-        }
-        let value = Int((milliseconds).rounded(.up))
-        guard value >= 0 else {
+        let milliseconds = Numbers.truncatedToInt64(seconds * 1000)
+        guard milliseconds >= 0 else {
             c.addError("ERR timeout is negative")
             return nil
         }
-        if value == 0 { return 0 }
-        guard value <= Int.max - commandTime else {
-            c.addError("ERR timeout is out of range")
-            return nil
-        }
-        return value + commandTime
+        if milliseconds == 0 { return 0 }
+        let (deadline, overflow) = milliseconds.addingReportingOverflow(commandTime)
+        return overflow ? 0 : deadline
     }
 
     private func blockingPop(_ c: Client, _ args: Arguments, front: Bool) {
@@ -63,9 +60,11 @@ extension Engine {
             blockedOn[DatabaseKey(db: c.db, key: key), default: []].append(c)
         }
         if deadline > 0 {
-            let wait = UInt64(max(0, deadline - commandTime)) * 1_000_000
-            timers.schedule(
-                at: Clock.monotonicNanoseconds() + wait, .blockTimeout(client: c.id, generation: generation))
+            // A wait beyond what the monotonic clock can count in nanoseconds (centuries) needs
+            // no timer.
+            let (wait, overflow) = UInt64(max(0, deadline &- commandTime)).multipliedReportingOverflow(by: 1_000_000)
+            let (at, late) = Clock.monotonicNanoseconds().addingReportingOverflow(wait)
+            if !overflow && !late { timers.schedule(at: at, .blockTimeout(client: c.id, generation: generation)) }
         }
     }
 

@@ -60,9 +60,16 @@ extension Engine {
         case .missing: break
         case .found(_, let h): hash = h
         }
+        let start = c.out.buffer.count
         c.addArrayHeader(args.count - 2)
         for j in 2..<args.count {
-            if let value = hash?.table.value(args[j]) { c.addBulk(value) } else { c.addNull() }
+            if let value = hash?.table.value(args[j]) {
+                c.addBulk(value)
+                // One big value named many times would make a reply far larger than the request.
+                if replyPassedLimit(c, since: start) { return }
+            } else {
+                c.addNull()
+            }
         }
     }
 
@@ -174,11 +181,13 @@ extension Engine {
         var count: Int?
         var withValues = false
         if args.count >= 3 {
-            guard let n = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
+            guard let n = negatableCount(c, args[2]) else { return }
             count = n
             if args.count == 4 {
                 guard args.is(3, "withvalues") else { return c.addSyntaxError() }
                 withValues = true
+                // Field and value count twice: Redis keeps twice the count within a long.
+                guard n >= -(Int.max / 2) && n <= Int.max / 2 else { return c.addError("ERR value is out of range") }
             } else if args.count > 4 {
                 return c.addSyntaxError()
             }
@@ -194,25 +203,22 @@ extension Engine {
             if let entry = entries.randomElement(using: &rng) { c.addBulk(entry.key) } else { c.addNull() }
             return
         }
-        var picked: [SlotTable<Bytes>.Entry] = []
-        if count >= 0 {
-            picked = Array(entries.shuffled(using: &rng).prefix(count))
-        } else if !entries.isEmpty {
-            picked = (0..<(-count)).map { _ in entries.randomElement(using: &rng)! }
-        }
-        if withValues && c.resp3 {
-            c.addArrayHeader(picked.count)
-            for entry in picked {
-                c.addArrayHeader(2)
-                c.addBulk(entry.key)
-                c.addBulk(entry.value)
-            }
-        } else {
-            c.addArrayHeader(withValues ? picked.count * 2 : picked.count)
-            for entry in picked {
-                c.addBulk(entry.key)
-                if withValues { c.addBulk(entry.value) }
-            }
+        let unique = count >= 0
+        let picks = unique ? min(count, entries.count) : (entries.isEmpty ? 0 : -count)
+        let shuffled = unique ? Array(entries.shuffled(using: &rng).prefix(picks)) : []
+        // Negative: as many picks as asked, repeats allowed. Redis streams any number; the fake
+        // closes a client whose reply cannot fit its output limit (Engine+OutputLimits.swift).
+        let each = withValues ? 2 * Self.smallestBulkReply : Self.smallestBulkReply
+        if !unique && refuseReplyOverLimit(c, atLeast: Self.replyBytes(picks, each: each)) { return }
+        let start = c.out.buffer.count
+        let nested = withValues && c.resp3
+        c.addArrayHeader(withValues && !nested ? picks * 2 : picks)
+        for i in 0..<picks {
+            let entry = unique ? shuffled[i] : entries.randomElement(using: &rng)!
+            if nested { c.addArrayHeader(2) }
+            c.addBulk(entry.key)
+            if withValues { c.addBulk(entry.value) }
+            if replyPassedLimit(c, since: start) { return }
         }
     }
 

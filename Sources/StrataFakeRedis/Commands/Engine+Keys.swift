@@ -83,8 +83,8 @@ extension Engine {
         guard let slot = lookup(db, args[1]) else { return c.addInteger(-2) }
         let expireAt = db.expireAt(slot)
         guard expireAt != 0 else { return c.addInteger(-1) }
-        let ttl = max(0, expireAt - commandTime)
-        c.addInteger(milliseconds ? ttl : (ttl + 500) / 1000)
+        let ttl = max(0, expireAt &- commandTime)
+        c.addInteger(milliseconds ? ttl : Self.roundedSeconds(ttl))
     }
 
     func ttlCommand(_ c: Client, _ args: Arguments) { ttlGeneric(c, args, milliseconds: false) }
@@ -95,7 +95,13 @@ extension Engine {
         guard let slot = lookup(db, args[1]) else { return c.addInteger(-2) }
         let expireAt = db.expireAt(slot)
         guard expireAt != 0 else { return c.addInteger(-1) }
-        c.addInteger(milliseconds ? expireAt : (expireAt + 500) / 1000)
+        c.addInteger(milliseconds ? expireAt : Self.roundedSeconds(expireAt))
+    }
+
+    /// Milliseconds (>= 0) rounded to seconds, `(ms + 500) / 1000` without overflowing near
+    /// Int64.max (PXAT 9223372036854775807): 9223372036854776, as Redis replies.
+    private static func roundedSeconds(_ milliseconds: Int) -> Int {
+        milliseconds / 1000 + (milliseconds % 1000 + 500) / 1000
     }
 
     func expiretimeCommand(_ c: Client, _ args: Arguments) { expiretimeGeneric(c, args, milliseconds: false) }
@@ -251,9 +257,7 @@ extension Engine {
     func renamenxCommand(_ c: Client, _ args: Arguments) { renameGeneric(c, args, nx: true) }
 
     func moveCommand(_ c: Client, _ args: Arguments) {
-        guard let target = Numbers.parseInteger(args[2]), target >= Int(Int32.min), target <= Int(Int32.max) else {
-            return c.addNotInteger()
-        }
+        guard let target = databaseIndex(c, args[2]) else { return }
         guard target >= 0 && target < databases.count else { return c.addError("ERR DB index is out of range") }
         let source = database(c)
         guard target != c.db else { return c.addError("ERR source and destination objects are the same") }
@@ -275,10 +279,22 @@ extension Engine {
 
     // MARK: Databases
 
-    func selectCommand(_ c: Client, _ args: Arguments) {
-        guard let id = Numbers.parseInteger(args[1]), id >= Int(Int32.min), id <= Int(Int32.max) else {
-            return c.addNotInteger()
+    /// A database index as SELECT and MOVE read it (Redis' getIntFromObjectOrReply): an integer
+    /// that fits an int, or an error reply and nil.
+    private func databaseIndex(_ c: Client, _ bytes: Bytes) -> Int? {
+        guard let n = Numbers.parseInteger(bytes) else {
+            c.addNotInteger()
+            return nil
         }
+        guard n >= Int(Int32.min) && n <= Int(Int32.max) else {
+            c.addError("ERR value is out of range, value must between -2147483648 and 2147483647")
+            return nil
+        }
+        return n
+    }
+
+    func selectCommand(_ c: Client, _ args: Arguments) {
+        guard let id = databaseIndex(c, args[1]) else { return }
         guard id >= 0 && id < databases.count else { return c.addError("ERR DB index is out of range") }
         c.db = id
         c.addOK()

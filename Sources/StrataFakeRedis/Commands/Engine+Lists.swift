@@ -163,9 +163,11 @@ extension Engine {
                 }
                 elements = kept
             } else {
+                // From the tail. -Int.min does not fit an Int: compare magnitudes (Redis 7.0
+                // negates LONG_MIN and so removes every match, as this does).
                 var kept: [Bytes] = []
                 for e in elements.reversed() {
-                    if e == target && removed < -toRemove { removed += 1 } else { kept.append(e) }
+                    if e == target && UInt(removed) < toRemove.magnitude { removed += 1 } else { kept.append(e) }
                 }
                 elements = kept.reversed()
             }
@@ -210,10 +212,6 @@ extension Engine {
             if args.is(j, "rank") && more > 0 {
                 j += 1
                 guard let n = Numbers.parseInteger(args[j]) else { return c.addNotInteger() }
-                guard n != Int.min else {
-                    return c.addError(
-                        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-                }
                 guard n != 0 else {
                     return c.addError(
                         "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
@@ -240,8 +238,12 @@ extension Engine {
         case .found(_, let l): list = l
         }
         var matches: [Int] = []
-        let wanted = count == -1 ? 1 : (count == 0 ? Int.max : count)
-        var skip = abs(rank) - 1
+        // RANK -9223372036854775808: Redis 7.0 negates it (which leaves it negative), so every
+        // match from the tail qualifies and COUNT never ends the walk (its `matches - rank + 1`
+        // wraps). The fake does what that build does.
+        let rankIsMinimum = rank == Int.min
+        let wanted = count == -1 ? 1 : (count == 0 || rankIsMinimum ? Int.max : count)
+        var skip = rankIsMinimum ? 0 : abs(rank) - 1
         let indices: [Int] = rank > 0 ? Array(0..<list.count) : Array((0..<list.count).reversed())
         var compared = 0
         for i in indices {

@@ -115,11 +115,7 @@ extension Engine {
     /// enforce the output buffer limit.
     func afterPush(_ c: Client) {
         queueWrite(c)
-        let limit = c.subscriptionCount > 0 ? settings.outputLimitPubSub : settings.outputLimitNormal
-        if c.pendingOutput > limit {
-            statistics.outputLimitDisconnections += 1
-            scheduleClose(c)
-        }
+        if c.pendingOutput > outputLimit(c) { closeForOutputLimit(c, droppingFrom: c.out.buffer.count) }
     }
 
     func publishCommand(_ c: Client, _ args: Arguments) {

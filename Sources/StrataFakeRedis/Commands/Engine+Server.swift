@@ -152,10 +152,14 @@ extension Engine {
 
     func lastsaveCommand(_ c: Client, _ args: Arguments) { c.addInteger(startedAt / 1000) }
 
+    /// WAIT: the fake has no replicas, so no write is ever acknowledged by one. Redis would wait
+    /// out the timeout first when asked for replicas; the fake answers at once.
     func waitCommand(_ c: Client, _ args: Arguments) {
-        guard Numbers.parseInteger(args[1]) != nil, Numbers.parseInteger(args[2]) != nil else {
-            return c.addNotInteger()
+        guard Numbers.parseInteger(args[1]) != nil else { return c.addNotInteger() }
+        guard let timeout = Numbers.parseInteger(args[2]) else {
+            return c.addError("ERR timeout is not an integer or out of range")
         }
+        guard timeout >= 0 else { return c.addError("ERR timeout is negative") }
         c.addInteger(0)
     }
 
@@ -296,19 +300,28 @@ extension Engine {
 
     // MARK: DEBUG
 
+    /// The longest DEBUG SLEEP the fake honours: it freezes the whole server, and a client must
+    /// not be able to stop it for good.
+    static let maxDebugSleepMicroseconds = 60 * 1_000_000
+
     func debugCommand(_ c: Client, _ args: Arguments) {
         if args.is(1, "sleep") && args.count == 3 {
-            guard let seconds = Numbers.parseLongDouble(args[2]), seconds >= 0 else {
-                return c.addError("ERR value is not a valid float")
+            // Redis reads the seconds with a bare strtod (garbage is 0) and sleeps for their
+            // microseconds cast to long long: nothing at all for 0, a negative value, nan, inf
+            // or anything past Int64 (the cast gives Int64.min on x86-64).
+            let microseconds = Numbers.truncatedToInt64(Float80(Numbers.parseDoublePrefix(args[2]) * 1_000_000))
+            if microseconds > 0 {
+                // Redis sleeps in the command and so stops serving everyone: freeze the loop,
+                // for at most a minute (a longer stall is the stall fault's job).
+                let nanoseconds = UInt64(min(microseconds, Self.maxDebugSleepMicroseconds)) * 1000
+                frozenUntil = Clock.monotonicNanoseconds() + nanoseconds
+                // Its own pipelined commands continue after the sleep.
+                resumeQueue.append(c)
             }
-            // Redis sleeps in the command and so stops serving everyone: freeze the loop.
-            frozenUntil = Clock.monotonicNanoseconds() + UInt64(seconds * 1_000_000_000)
             c.addOK()
-            // Its own pipelined commands continue after the sleep.
-            resumeQueue.append(c)
         } else if args.is(1, "set-active-expire") && args.count == 3 {
-            guard let flag = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
-            activeExpireEnabled = flag != 0
+            // Redis takes atoi of the argument.
+            activeExpireEnabled = Numbers.atoi(args[2]) != 0
             c.addOK()
         } else {
             c.addError("ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try DEBUG HELP.")

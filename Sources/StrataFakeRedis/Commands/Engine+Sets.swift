@@ -110,7 +110,7 @@ extension Engine {
         if args.count > 3 { return c.addSyntaxError() }
         var count: Int?
         if args.count == 3 {
-            guard let n = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
+            guard let n = negatableCount(c, args[2]) else { return }
             count = n
         }
         var members: [Bytes] = []
@@ -125,7 +125,16 @@ extension Engine {
         } else if members.isEmpty {
             c.addRaw(SharedReply.emptyArray)
         } else {
-            c.addBulkArray((0..<(-count)).map { _ in members.randomElement(using: &rng)! })
+            // As many picks as asked, repeats allowed: Redis streams any number; the fake closes
+            // a client whose reply cannot fit its output limit (Engine+OutputLimits.swift).
+            let picks = -count
+            if refuseReplyOverLimit(c, atLeast: Self.replyBytes(picks, each: Self.smallestBulkReply)) { return }
+            let start = c.out.buffer.count
+            c.addArrayHeader(picks)
+            for _ in 0..<picks {
+                c.addBulk(members.randomElement(using: &rng)!)
+                if replyPassedLimit(c, since: start) { return }
+            }
         }
     }
 

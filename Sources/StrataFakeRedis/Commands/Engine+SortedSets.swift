@@ -10,7 +10,7 @@ extension Engine {
             var body = bytes
             exclusive = bytes.first == UInt8(ascii: "(")
             if exclusive { body.removeFirst() }
-            guard let v = Numbers.parseDouble(body) else { return nil }
+            guard let v = Numbers.parseRangeDouble(body) else { return nil }
             value = v
         }
     }

@@ -2,7 +2,9 @@
 // (t_string.c).
 
 extension Engine {
-    static let maxStringLength = 512 * 1024 * 1024
+    /// The longest string APPEND and SETRANGE may make: Redis' `proto-max-bulk-len`, the same
+    /// limit as for a bulk string in a request (512 MiB unless configured).
+    var maxStringLength: Int { settings.parserLimits.maxBulkLength }
 
     /// The options SET and GETEX take (Redis' parseExtendedStringArgumentsOrReply).
     struct StringOptions: OptionSet {
@@ -219,10 +221,13 @@ extension Engine {
 
     func mgetCommand(_ c: Client, _ args: Arguments) {
         let db = database(c)
+        let start = c.out.buffer.count
         c.addArrayHeader(args.count - 1)
         for i in 1..<args.count {
             if let slot = lookup(db, args[i]), case .string(let value) = db.value(at: slot) {
                 c.addBulk(value)
+                // One big value named many times would make a reply far larger than the request.
+                if replyPassedLimit(c, since: start) { return }
             } else {
                 c.addNull()
             }
@@ -335,7 +340,7 @@ extension Engine {
             signalModifiedKey(db.id, key)
             c.addInteger(args[2].count)
         case .found(let slot, var value):
-            guard value.count + args[2].count <= Self.maxStringLength else {
+            guard value.count + args[2].count <= maxStringLength else {
                 return c.addError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
             }
             // Take the bytes out of the slot so the append does not copy them.
@@ -395,7 +400,7 @@ extension Engine {
             value = v
             slot = s
         }
-        guard offset <= Self.maxStringLength - patch.count else {
+        guard offset <= maxStringLength - patch.count else {
             return c.addError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
         }
         if let slot { db.replace(at: slot, with: .string([]), keepExpiry: true) }

@@ -43,12 +43,16 @@ extension Engine {
         c.queued.removeAll()
         c.inMulti = false
         c.denyBlocking = true
+        let replyStart = c.out.buffer.count
         c.addArrayHeader(queued.count)
         for args in queued {
             guard var spec = commands.lookup(args[0]) else { continue }
             if spec.isContainer, args.count >= 2, let sub = spec.subcommand(args[1]) { spec = sub }
             commandTime = now()
             call(c, spec, args)
+            // The transaction runs to its end, but a reply past the output limit is dropped as
+            // it grows (and the client closed), not collected whole.
+            _ = replyPassedLimit(c, since: replyStart)
         }
         c.denyBlocking = false
         discardTransaction(c)

@@ -19,10 +19,8 @@ extension Engine {
         let start = c.out.buffer.count
         processCommand(c, args)
         if faults.hasReplyFaults { applyReplyFaults(c, replyStart: start) }
-        if c.pendingOutput > (c.subscriptionCount > 0 ? settings.outputLimitPubSub : settings.outputLimitNormal) {
-            statistics.outputLimitDisconnections += 1
-            scheduleClose(c)
-        }
+        // Replies that may grow past the limit check it as they are built (Engine+OutputLimits).
+        if c.pendingOutput > outputLimit(c) { closeForOutputLimit(c, droppingFrom: start) }
     }
 
     func processCommand(_ c: Client, _ args: Arguments) {

@@ -214,6 +214,30 @@ final class Engine {
         return n
     }
 
+    /// The counts of SRANDMEMBER and HRANDFIELD: any integer whose negation is one too (Redis'
+    /// getRangeLongFromObjectOrReply from -LONG_MAX to LONG_MAX), or an error reply and nil.
+    func negatableCount(_ c: Client, _ bytes: Bytes) -> Int? {
+        guard let n = Numbers.parseInteger(bytes) else {
+            c.addNotInteger()
+            return nil
+        }
+        guard n != Int.min else {
+            c.addError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+            return nil
+        }
+        return n
+    }
+
+    /// The fewest bytes `count` replies of at least `each` bytes take, saturating at Int.max.
+    @inline(__always)
+    static func replyBytes(_ count: Int, each: Int) -> Int {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: each)
+        return overflow ? Int.max : bytes
+    }
+
+    /// The smallest bulk string reply, `$0\r\n\r\n`.
+    static let smallestBulkReply = 6
+
     // MARK: Change notification
 
     /// What Redis' `signalModifiedKey` does: dirty the WATCHers, invalidate tracking clients.
@@ -287,6 +311,9 @@ struct EngineStatistics {
     var keyspaceMisses = 0
     var errorReplies = 0
     var outputLimitDisconnections = 0
+    /// The most output a client had pending when it was closed over its limit: how far past
+    /// the limit a reply grew before it was dropped (a test and fuzzer check).
+    var largestDroppedOutput = 0
     var queryLimitDisconnections = 0
     var protocolErrors = 0
     var faultsApplied = 0

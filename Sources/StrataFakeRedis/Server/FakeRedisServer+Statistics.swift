@@ -24,6 +24,9 @@ extension FakeRedisServer {
         public var faultsApplied: Int
         /// Keys deleted because they expired.
         public var expiredKeys: Int
+        /// Connections closed because their pending replies passed the output buffer limit
+        /// (``FakeRedisServer/Configuration/outputBufferLimitBytes``, or the pub/sub one).
+        public var outputLimitDisconnections: Int
         /// The open connections, by ascending ID.
         public var connections: [ConnectionStatistics]
     }
@@ -68,11 +71,13 @@ extension FakeRedisServer {
                 connectionsAccepted: s.connectionsReceived, connectionsRejected: s.rejectedConnections,
                 commandsProcessed: s.commandsProcessed, readCalls: s.readCalls, writeCalls: s.writeCalls,
                 bytesRead: s.bytesRead, bytesWritten: s.bytesWritten, protocolErrors: s.protocolErrors,
-                faultsApplied: s.faultsApplied, expiredKeys: s.expiredKeys, connections: connections)
+                faultsApplied: s.faultsApplied, expiredKeys: s.expiredKeys,
+                outputLimitDisconnections: s.outputLimitDisconnections, connections: connections)
         }
             ?? Statistics(
                 connectionsAccepted: 0, connectionsRejected: 0, commandsProcessed: 0, readCalls: 0, writeCalls: 0,
-                bytesRead: 0, bytesWritten: 0, protocolErrors: 0, faultsApplied: 0, expiredKeys: 0, connections: [])
+                bytesRead: 0, bytesWritten: 0, protocolErrors: 0, faultsApplied: 0, expiredKeys: 0,
+                outputLimitDisconnections: 0, connections: [])
     }
 
     /// The counters of the connection with this CLIENT ID, if it is open.

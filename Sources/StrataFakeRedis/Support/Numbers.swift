@@ -53,6 +53,19 @@ enum Numbers {
         }
     }
 
+    /// A score bound as Redis' zslParseRange reads it: a bare `strtod` that must reach the end of
+    /// the C string, not NaN. Laxer than ``parseDouble(_:)``: leading spaces, the empty string
+    /// (0), out-of-range values (inf or 0) and bytes after a NUL pass.
+    static func parseRangeDouble(_ bytes: Bytes) -> Double? {
+        guard bytes.count < 1 << 20 else { return nil }
+        return withCString(bytes) { text -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(text, &end)
+            guard let end, end.pointee == 0, !value.isNaN else { return nil }
+            return value
+        }
+    }
+
     /// Redis' `string2ld`: `strtold` over the whole string, no leading space, not NaN.
     static func parseLongDouble(_ bytes: Bytes) -> Float80? {
         guard !bytes.isEmpty, bytes.count < 5 * 1024, !isSpace(bytes[0]) else { return nil }
@@ -64,6 +77,29 @@ enum Numbers {
             if errno == ERANGE && (value.isInfinite || value == 0) { return nil }
             return value
         }
+    }
+
+    /// C's `strtod` with no checks, as Redis uses it where it parses loosely (DEBUG SLEEP): the
+    /// longest prefix that reads as a number, 0 when there is none. May be inf or nan.
+    static func parseDoublePrefix(_ bytes: Bytes) -> Double {
+        guard !bytes.isEmpty, bytes.count < 512 else { return 0 }
+        return withCString(bytes) { strtod($0, nil) }
+    }
+
+    /// C's `atoi`, as Redis uses it for a few flags (DEBUG SET-ACTIVE-EXPIRE): "abc" is 0, "2x"
+    /// is 2.
+    static func atoi(_ bytes: Bytes) -> Int32 {
+        withCString(bytes) { Glibc.atoi($0) }
+    }
+
+    /// What C's `(long long)` cast of a floating-point value gives on x86-64, where Redis runs:
+    /// the value truncated toward zero, and for NaN or a value outside Int64 (undefined
+    /// behaviour in C) the "integer indefinite" value the instruction returns, Int64.min.
+    static func truncatedToInt64(_ value: Float80) -> Int {
+        guard value.isFinite, value > -9_223_372_036_854_775_809, value < 9_223_372_036_854_775_808 else {
+            return Int.min
+        }
+        return Int(value.rounded(.towardZero))
     }
 
     /// `%.17g`, as Redis 7.0 replies doubles (`addReplyDouble`); `inf` and `-inf` spelled out.
