@@ -22,7 +22,7 @@ let package = Package(
         .library(name: "StrataTiers", targets: ["StrataTiers"]),
         // The command-line tool.
         .executable(name: "strata", targets: ["strata"]),
-        // The fake Redis server (issue 4).
+        // The fake Redis server.
         .library(name: "StrataFakeRedis", targets: ["StrataFakeRedis"]),
     ],
     targets: [
@@ -108,7 +108,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: The fake Redis server (issue 4)
+        // MARK: The fake Redis server
         // A Redis server on real loopback sockets, with fault injection; `strata server` runs it.
         .target(name: "StrataFakeRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
         // `FakeRedisServerRunner [--port N] ...`: the fake as a process, for the signal tests and

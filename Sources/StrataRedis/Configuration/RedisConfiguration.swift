@@ -4,7 +4,7 @@
 /// var configuration = try RedisConfiguration(url: "redis://app:secret@cache.internal:6379/2")
 /// configuration.commandTimeout = .milliseconds(250)
 /// configuration.pool.maximumConnections = 8
-/// let client = RedisClient(configuration: configuration)
+/// let client = try RedisClient(configuration: configuration)
 /// ```
 ///
 /// Its `description` never shows the password.
