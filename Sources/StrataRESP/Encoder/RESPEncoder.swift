@@ -88,7 +88,11 @@ public struct RESPEncoder: Sendable {
     }
 
     /// Writes the decimal digits of `value`, without allocating.
-    @inlinable
+    ///
+    /// Never inlined: its scratch space is on the stack in a synchronous function, but inlined into
+    /// an `async` caller (a pipeline built in a request handler) it would come from the task
+    /// allocator instead, at several times the cost.
+    @inlinable @inline(never)
     public mutating func writeDecimal(_ value: Int) {
         if value >= 0 && value < 10 {
             buffer.append(UInt8(truncatingIfNeeded: value) &+ 0x30)

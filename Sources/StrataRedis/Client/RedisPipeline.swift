@@ -65,8 +65,10 @@ public struct RedisPipeline: Sendable {
     }
 
     /// Appends any command; read its result with the handle.
+    ///
+    /// Not inlinable on purpose: pipelines are mostly built in `async` functions, where the
+    /// temporaries of inlined code come from the task allocator; a call keeps them on the stack.
     @discardableResult
-    @inlinable
     public mutating func add<Command: RedisCommand>(_ command: Command) -> Handle<Command> {
         command.encode(into: &encoder)
         let placement = command.placement
@@ -109,7 +111,6 @@ public struct RedisPipeline: Sendable {
 
     /// Appends `GET key`.
     @discardableResult
-    @inlinable
     public mutating func get<Key: RESPCommandArgument>(_ key: Key) -> Handle<GET<Key>> {
         add(GET(key))
     }
