@@ -91,7 +91,8 @@ struct RedisFaultTests {
                 // Wait until the server is asleep (a short PING goes unanswered), however slowly this
                 // machine runs: from then on it stays silent for most of a second.
                 let asleep = await eventually {
-                    (try? await RedisClient.withCommandTimeout(.milliseconds(50)) { try await probe.send("PING") }) == nil
+                    (try? await RedisClient.withCommandTimeout(.milliseconds(50)) { try await probe.send("PING") })
+                        == nil
                 }
                 #expect(asleep)
                 let impatient = Task {

@@ -75,7 +75,9 @@ struct SharedConnectionSafetyTests {
                 if kind == .real {
                     // The server never saw any of them.
                     let stats = try await client.info("commandstats")
-                    for name in ["subscribe", "multi", "select", "client|reply", "monitor", "exec", "watch", "auth", "reset"] {
+                    for name in [
+                        "subscribe", "multi", "select", "client|reply", "monitor", "exec", "watch", "auth", "reset",
+                    ] {
                         #expect(stats["cmdstat_\(name)"] == nil, "the server ran \(name)")
                     }
                 }

@@ -111,15 +111,15 @@ public struct RedisPipeline: Sendable {
 
     /// Appends `GET key`.
     @discardableResult
-    @_specialize(exported: true, where Key == String)
+    @_specialize(exported:true,where Key == String)
     public mutating func get<Key: RESPCommandArgument>(_ key: Key) -> Handle<GET<Key>> {
         add(GET(key))
     }
 
     /// Appends `SET key value [expiration] [condition]`; the result says whether it was written.
     @discardableResult
-    @_specialize(exported: true, where Key == String, Value == String)
-    @_specialize(exported: true, where Key == String, Value == [UInt8])
+    @_specialize(exported:true,where Key == String, Value == String)
+    @_specialize(exported:true,where Key == String, Value == [UInt8])
     public mutating func set<Key: RESPCommandArgument, Value: RESPCommandArgument>(
         _ key: Key,
         _ value: Value,
