@@ -205,20 +205,22 @@ final class RedisTier: Sendable {
     @discardableResult
     func tombstone(_ keys: [String], hold: Duration, version: Int64, mode: WriteMode = .overwrite) async -> Bool {
         guard !keys.isEmpty else { return true }
+        let marker = CacheEnvelope.tombstone(version: version)
+        if mode == .ifNewer {
+            // One compare-and-set per key; `write` consults the breaker (a half-open breaker
+            // allows one probe: asking it twice here would strand the probe).
+            let milliseconds = max(1, hold.tierMilliseconds)
+            for key in keys {
+                let outcome = await write(key, marker, milliseconds: milliseconds, mode: .ifNewer, track: false)
+                if outcome == .failed { return false }
+            }
+            return true
+        }
         guard breaker.allow() else {
             counters.failedWrites.increment()
             return false
         }
-        let marker = CacheEnvelope.tombstone(version: version)
         do {
-            if mode == .ifNewer {
-                let milliseconds = max(1, hold.tierMilliseconds)
-                for key in keys {
-                    let outcome = await write(key, marker, milliseconds: milliseconds, mode: .ifNewer, track: false)
-                    if outcome == .failed { return false }
-                }
-                return true
-            }
             var pipeline = RedisPipeline()
             let bytes = marker.encoded()
             for key in keys { pipeline.set(self.key(key), bytes, expiration: .after(hold)) }

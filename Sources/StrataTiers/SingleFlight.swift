@@ -13,9 +13,15 @@ import Synchronization
 /// operation, but later callers start a new one. A cache calls it when the key is invalidated, so
 /// a read that begins after the invalidation never gets a value loaded before it.
 final class SingleFlight<Value: Sendable>: Sendable {
-    private typealias Waiter = CheckedContinuation<Value, any Error>
+    /// What a caller is told when it arrives: lead the operation, or here is the leader's value.
+    private enum Arrival: Sendable {
+        case lead
+        case value(Value)
+    }
 
-    /// Tells a waiter to try again: the leader was cancelled, or finished before it could wait.
+    private typealias Waiter = CheckedContinuation<Arrival, any Error>
+
+    /// Tells a waiter to try again: the leader was cancelled.
     private struct Retry: Error {}
 
     private struct Flight {
@@ -51,25 +57,45 @@ final class SingleFlight<Value: Sendable>: Sendable {
     ) async throws -> (value: Value, isLeader: Bool) {
         while true {
             let id = ids.add(1, ordering: .relaxed).newValue
-            let joined = flights.withLock { flights -> UInt64? in
-                if let flight = flights.current[key] { return flight.id }
-                flights.current[key] = Flight(id: id)
-                return nil
-            }
-            guard let flight = joined else {
-                let result: Result<Value, any Error>
-                do { result = .success(try await operation()) } catch { result = .failure(error) }
-                let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
-                let shared: Result<Value, any Error> =
-                    if case .failure = result, Task.isCancelled { .failure(Retry()) } else { result }
-                for waiter in waiters.values { waiter.resume(with: shared) }
-                return (try result.get(), true)
-            }
+            // The flight joined (0: none yet), for the cancellation handler.
+            let joined = Atomic<UInt64>(0)
+            let arrival: Arrival
             do {
-                return (try await wait(for: key, flight: flight, id: id), false)
+                arrival = try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                        // Joining and waiting are one step: a leader that finishes a moment later
+                        // finds this caller among its waiters, so nobody loads twice.
+                        let flight = flights.withLock { flights -> UInt64? in
+                            if let flight = flights.current[key] {
+                                flights.current[key]!.waiters[id] = continuation
+                                return flight.id
+                            }
+                            flights.current[key] = Flight(id: id)
+                            return nil
+                        }
+                        guard let flight else { return continuation.resume(returning: .lead) }
+                        joined.store(flight, ordering: .relaxed)
+                        if Task.isCancelled { cancel(id, flight: flight, key: key) }
+                    }
+                } onCancel: {
+                    let flight = joined.load(ordering: .relaxed)
+                    if flight != 0 { cancel(id, flight: flight, key: key) }
+                }
             } catch is Retry {
                 continue
             }
+            if case .value(let value) = arrival { return (value, false) }
+            let result: Result<Value, any Error>
+            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
+            let shared: Result<Arrival, any Error> =
+                switch result {
+                case .success(let value): .success(.value(value))
+                case .failure where Task.isCancelled: .failure(Retry())
+                case .failure(let error): .failure(error)
+                }
+            for waiter in waiters.values { waiter.resume(with: shared) }
+            return (try result.get(), true)
         }
     }
 
@@ -98,29 +124,6 @@ final class SingleFlight<Value: Sendable>: Sendable {
         flights.withLock { flights in
             for flight in flights.current.values { flights.detached[flight.id] = flight.waiters }
             flights.current.removeAll()
-        }
-    }
-
-    private func wait(for key: String, flight: UInt64, id: UInt64) async throws -> Value {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: Waiter) in
-                let joined = flights.withLock { flights -> Bool in
-                    if flights.current[key]?.id == flight {
-                        flights.current[key]!.waiters[id] = continuation
-                        return true
-                    }
-                    // Detached or finished before this caller could wait: start over (a detached
-                    // flight belongs to an ended generation, which a new caller must not join).
-                    return false
-                }
-                if !joined {
-                    continuation.resume(throwing: Retry())
-                } else if Task.isCancelled {
-                    cancel(id, flight: flight, key: key)
-                }
-            }
-        } onCancel: {
-            cancel(id, flight: flight, key: key)
         }
     }
 

@@ -33,6 +33,7 @@ extension TieredCache {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entry's version.
         let version = clock.unixMilliseconds
+        let epoch = linkEpoch.load(ordering: .relaxed)
         do {
             let value = try await loader(key)
             let elapsed = started.duration(to: clock.now)
@@ -48,6 +49,11 @@ extension TieredCache {
                 value, ttl: value == nil ? options.negativeTTL! : baseTTL, loadMicroseconds: micros, version: version)
             // Refused by a tier that holds a newer write or an invalidation made while the loader
             // ran, in which case the value may be outdated already and is not kept locally either.
+            // A load that began before the coherence link was lost (a Redis restart, say, which
+            // also loses newer writes) does not write back: its value may predate what was lost.
+            guard linkEpoch.load(ordering: .relaxed) == epoch else {
+                return Fetched(entry: entry, isFailSafe: false, cacheable: false, source: .loader)
+            }
             let accepted = await writeThrough(key, entry, mode: .ifNewer)
             return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
         } catch {

@@ -48,8 +48,10 @@ extension TieredCache {
         local?.invalidate(key)
     }
 
-    /// Drops every local copy, revokes every pending fill, and ends every load generation.
+    /// Drops every local copy, revokes every pending fill, and ends every load generation (called
+    /// when the coherence link starts, is lost or resumes).
     func forgetEverythingLocally() {
+        linkEpoch.add(1, ordering: .relaxed)
         flights.detachAll()
         refreshes.detachAll()
         local?.invalidateAll()
@@ -79,7 +81,9 @@ extension TieredCache {
             if outcome == .failed { failed.insert(index) }
         }
         if mode == .overwrite && !failed.isEmpty {
-            rememberFailedInvalidations([key], version: entry.version, tiers: failed)
+            // The write may still land (a timed-out command can run late), after a newer write or
+            // an invalidation: the tombstone that repairs it is dated now, newer than the write.
+            rememberFailedInvalidations([key], version: clock.unixMilliseconds, tiers: failed)
         }
         return nearestTook
     }
@@ -157,6 +161,12 @@ extension TieredCache {
                 // A newer failure of the same key while this ran stays pending.
                 guard current.version == invalidation.version else { return }
                 current.tiers = remaining.union(current.tiers.subtracting(invalidation.tiers))
+                if current.tiers.isEmpty && current.confirmations > 0 {
+                    // Once more on the next round: a write that failed by timing out may land
+                    // after this tombstone (which, being older, it then replaces).
+                    current.confirmations -= 1
+                    current.tiers = invalidation.tiers
+                }
                 if current.tiers.isEmpty { pending[key] = nil } else { pending[key] = current }
             }
             if remaining.isEmpty { local?.invalidate(key) }

@@ -60,6 +60,9 @@ public final class TieredCache<Value: Sendable>: Sendable {
     let coherence = StrataMutex(CoherenceState())
     let pendingInvalidations = StrataMutex<[String: PendingInvalidation]>([:])
     let backfillsInFlight = Atomic<Int>(0)
+    /// Bumped whenever the coherence link starts, is lost or resumes: loads that began in an
+    /// earlier epoch neither store locally nor write back to Redis.
+    let linkEpoch = Atomic<UInt64>(0)
     /// Load locks this process is releasing, by key: a new load of the key waits for the release
     /// instead of for the lease to run out.
     let lockReleases = StrataMutex<[String: LockRelease]>([:])
@@ -71,6 +74,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
         var version: Int64
         /// The indices of the Redis tiers still to be told.
         var tiers: Set<Int>
+        /// Rounds to repeat it after it first succeeds.
+        var confirmations = 1
     }
 
     /// A load lock being released (its token, and the task doing it).

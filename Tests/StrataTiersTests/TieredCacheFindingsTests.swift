@@ -240,6 +240,7 @@ struct TieredCacheFindingsTests {
                 await cache.set("k", "v2")  // newer than the failed invalidation
                 #expect(try await Self.storedValue(farClient, "f:k") == "v2")
                 await cache.retryFailedInvalidations()
+                await cache.retryFailedInvalidations()  // repeated once, for a write landing late
                 #expect(cache.pendingInvalidations.withLock { $0.isEmpty })
                 #expect(try await Self.storedValue(nearClient, "n:k") == "v2")
                 #expect(try await Self.storedValue(farClient, "f:k") == "v2")
