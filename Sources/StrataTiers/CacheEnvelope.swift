@@ -4,7 +4,7 @@
 ///
 /// Layout (big-endian): `0x53 0x02` magic and layout version, 1 flag byte (bit 0: not found;
 /// bit 1: tombstone, an invalidation that keeps older loads out), the entry's version (8 bytes:
-/// the Unix time in milliseconds its data is as new as), a random stamp (4 bytes, told apart
+/// the Unix time in microseconds its data is as new as), a random stamp (4 bytes, told apart
 /// from another write of the same version), three Unix times in milliseconds (8 bytes each):
 /// fresh until, usable until (stale while revalidating), kept until (fail-safe); the load time in
 /// microseconds (4 bytes, for early refresh); then the payload.
@@ -24,7 +24,7 @@ struct CacheEnvelope: Sendable, Equatable {
     var isNegative: Bool
     /// Not a value: the key was invalidated, and older loads must not write it back for a while.
     var isTombstone = false
-    /// Unix milliseconds: a `set`'s time, the time a load began, or an invalidation's time.
+    /// Unix microseconds: a `set`'s time, the time a load began, or an invalidation's time.
     var version: Int64
     /// Random: tells this write from another one with the same version.
     var stamp: UInt32
@@ -87,11 +87,12 @@ struct CacheEnvelope: Sendable, Equatable {
         self.init(consuming: bytes)
     }
 
-    /// A tombstone: an invalidation at `version` (Unix milliseconds).
+    /// A tombstone: an invalidation at `version` (Unix microseconds). Its times are unused:
+    /// Redis keeps it for the hold it is written with.
     static func tombstone(version: Int64) -> CacheEnvelope {
         var envelope = CacheEnvelope(
-            payload: [], isNegative: false, version: version, freshUntil: version, usableUntil: version,
-            keptUntil: version, loadMicroseconds: 0)
+            payload: [], isNegative: false, version: version, freshUntil: 0, usableUntil: 0, keptUntil: 0,
+            loadMicroseconds: 0)
         envelope.isTombstone = true
         return envelope
     }

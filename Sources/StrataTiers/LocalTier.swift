@@ -49,7 +49,7 @@ struct TierEntry<Value: Sendable>: Sendable {
     @usableFromInline var keptUntil: Int64
     /// How long loading it took, for probabilistic early refresh.
     @usableFromInline var loadMicroseconds: UInt32
-    /// The Unix milliseconds its data is as new as (see ``CacheEnvelope/version``).
+    /// The Unix microseconds its data is as new as (see ``CacheEnvelope/version``).
     @usableFromInline var version: Int64
 
     @usableFromInline

@@ -171,7 +171,7 @@ extension TieredCache {
             guard region != self.region else { return }
             let nearer = Array(redisTiers.dropLast())
             Task {
-                let version = self.clock.unixMilliseconds
+                let version = self.clock.unixMicroseconds
                 for (index, tier) in nearer.enumerated()
                 where !(await tier.tombstone(keys, hold: self.options.tombstoneTTL, version: version)) {
                     self.rememberFailedInvalidations(keys, version: version, tiers: [index])

@@ -32,7 +32,7 @@ extension TieredCache {
     private func loadFromSource(_ key: String, failSafe: TierEntry<Value>?) async throws -> Fetched {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entry's version.
-        let version = clock.unixMilliseconds
+        let version = clock.unixMicroseconds
         let epoch = linkEpoch.load(ordering: .relaxed)
         do {
             let value = try await loader(key)

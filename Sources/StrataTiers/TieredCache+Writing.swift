@@ -9,7 +9,7 @@ extension TieredCache {
         flights.detach(key)
         refreshes.detach(key)
         let ticket = local?.beginWrite(key)
-        let entry = makeEntry(value, ttl: ttl ?? baseTTL, loadMicroseconds: 0, version: clock.unixMilliseconds)
+        let entry = makeEntry(value, ttl: ttl ?? baseTTL, loadMicroseconds: 0, version: clock.unixMicroseconds)
         let written = await writeThrough(key, entry, mode: .overwrite)
         if let local, let ticket {
             let keep = written && coherent.load(ordering: .relaxed)
@@ -30,7 +30,7 @@ extension TieredCache {
     public func invalidate(_ keys: [String]) async {
         guard !keys.isEmpty else { return }
         for key in keys { forgetLocally(key) }
-        let version = clock.unixMilliseconds
+        let version = clock.unixMicroseconds
         for (index, tier) in redisTiers.enumerated()
         where !(await tier.tombstone(keys, hold: options.tombstoneTTL, version: version)) {
             rememberFailedInvalidations(keys, version: version, tiers: [index])
@@ -83,7 +83,7 @@ extension TieredCache {
         if mode == .overwrite && !failed.isEmpty {
             // The write may still land (a timed-out command can run late), after a newer write or
             // an invalidation: the tombstone that repairs it is dated now, newer than the write.
-            rememberFailedInvalidations([key], version: clock.unixMilliseconds, tiers: failed)
+            rememberFailedInvalidations([key], version: clock.unixMicroseconds, tiers: failed)
         }
         return nearestTook
     }

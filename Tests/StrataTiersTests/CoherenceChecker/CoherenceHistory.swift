@@ -28,7 +28,12 @@ final class CoherenceHistory: Sendable {
     struct Load: Hashable, Sendable {
         var instance: Int
         var key: String
+        /// The index of the database version it read.
+        var version: Int
         var value: String?
+        /// Whether it began after the write of that version had returned (a load that overlaps
+        /// the write belongs to the window before it).
+        var afterTheWrite: Bool
     }
 
     private struct State {
@@ -55,6 +60,15 @@ final class CoherenceHistory: Sendable {
     /// The database's value of `key` now.
     func current(_ key: String) -> String? {
         state.withLock { $0.versions[key]!.last!.value }
+    }
+
+    /// The database's value of `key` now, with the index of its version.
+    func currentVersion(_ key: String) -> (value: String?, index: Int, ended: Bool) {
+        let now = self.now
+        return state.withLock { s in
+            let version = s.versions[key]!.last!
+            return (version.value, s.versions[key]!.count - 1, version.end < now)
+        }
     }
 
     /// Starts a write of `key` (callers serialize writes of one key): the database holds `value`
