@@ -62,6 +62,20 @@ struct CacheEnvelope: Sendable, Equatable {
         return bytes
     }
 
+    /// Whether the encoded envelope `new` may replace the stored bytes `current` in a
+    /// version-aware write: `current` is not an envelope, or is an older version, or is the same
+    /// version's value, less fresh (a backfill bringing a fresher copy of the same data). A
+    /// tombstone is replaced only by a newer version. `RedisTier.replaceIfNewerScript` is the
+    /// same rule in Lua.
+    static func replaces(_ current: [UInt8], with new: [UInt8]) -> Bool {
+        guard current.count >= 23, current[0] == magic.0, current[1] == magic.1 else { return true }
+        if current[3..<11].elementsEqual(new[3..<11]) {
+            guard current[2] & 2 == 0 else { return false }
+            return current[15..<23].lexicographicallyPrecedes(new[15..<23])
+        }
+        return current[3..<11].lexicographicallyPrecedes(new[3..<11])
+    }
+
     /// The bytes that identify this write (a prefix of ``encoded()``).
     var identity: [UInt8] { Array(encoded().prefix(Self.identitySize)) }
 

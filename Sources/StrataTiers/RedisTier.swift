@@ -105,15 +105,29 @@ final class RedisTier: Sendable {
     static let replaceIfNewerScript = RedisScript(
         """
         local current = redis.call('GET', KEYS[1])
-        if current and #current >= 15 and string.byte(current, 1) == 83 and string.byte(current, 2) == 2 then
+        local new = ARGV[1]
+        if current and #current >= 23 and string.byte(current, 1) == 83 and string.byte(current, 2) == 2 then
+          local order = 0
           for i = 4, 11 do
-            local a, b = string.byte(current, i), string.byte(ARGV[1], i)
-            if a > b then return 0 end
-            if a < b then break end
-            if i == 11 then return 0 end
+            local a, b = string.byte(current, i), string.byte(new, i)
+            if a ~= b then
+              if a < b then order = -1 else order = 1 end
+              break
+            end
           end
+          if order == 0 then
+            if string.byte(current, 3) >= 2 then return 0 end
+            for i = 16, 23 do
+              local a, b = string.byte(current, i), string.byte(new, i)
+              if a ~= b then
+                if a < b then order = -1 else order = 1 end
+                break
+              end
+            end
+          end
+          if order >= 0 then return 0 end
         end
-        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('SET', KEYS[1], new, 'PX', ARGV[2])
         return 1
         """)
 
@@ -178,14 +192,11 @@ final class RedisTier: Sendable {
             }
         }
         // No Lua: WATCH the key, compare, and write in a transaction that aborts if it changed.
-        let version = Array(bytes[3..<11])
         return try await client.withConnection { connection in
             for _ in 0..<5 {
                 try await connection.watch([storedKey])
                 if let current = try await connection.execute(GET(storedKey)),
-                    current.count >= CacheEnvelope.identitySize,
-                    current[0] == CacheEnvelope.magic.0, current[1] == CacheEnvelope.magic.1,
-                    !current[3..<11].lexicographicallyPrecedes(version)
+                    !CacheEnvelope.replaces(current, with: bytes)
                 {
                     try await connection.unwatch()
                     return false

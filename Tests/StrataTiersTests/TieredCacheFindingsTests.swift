@@ -117,6 +117,49 @@ struct TieredCacheFindingsTests {
         }
     }
 
+    /// The version rule of loads, refreshes and backfills, as the Lua script applies it (real
+    /// server) and as the `WATCH` fallback does (the fake has no Lua), against
+    /// `CacheEnvelope.replaces`: older versions and less fresh copies of the same version are
+    /// replaced; newer versions, tombstones of the same version and fresher copies are not.
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func theVersionRuleIsTheSameInLuaAndWithWatch(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let client = try makeClient(server)
+            let tier = RedisTier(
+                options: RedisTierOptions(client: client, namespace: "vr:", ttl: .seconds(60), timeout: .seconds(5)),
+                clock: SystemTierClock())
+            func envelope(_ version: Int64, fresh: Int64, tombstone: Bool = false) -> CacheEnvelope {
+                if tombstone { return CacheEnvelope.tombstone(version: version) }
+                return CacheEnvelope(
+                    payload: Array("v\(version)-\(fresh)".utf8), isNegative: false, version: version, freshUntil: fresh,
+                    usableUntil: fresh, keptUntil: fresh, loadMicroseconds: 0)
+            }
+            let cases: [(CacheEnvelope?, CacheEnvelope)] = [
+                (envelope(100, fresh: 5), envelope(200, fresh: 5)),  // newer: replaces
+                (envelope(200, fresh: 5), envelope(100, fresh: 9)),  // older: refused
+                (envelope(100, fresh: 5), envelope(100, fresh: 9)),  // same version, fresher: replaces
+                (envelope(100, fresh: 9), envelope(100, fresh: 5)),  // same version, less fresh: refused
+                (envelope(100, fresh: 5), envelope(100, fresh: 5)),  // the same: refused
+                (envelope(100, fresh: 0, tombstone: true), envelope(100, fresh: 9)),  // tombstone, same version
+                (envelope(100, fresh: 0, tombstone: true), envelope(101, fresh: 9)),  // tombstone, older
+                (envelope(1 << 40, fresh: 5), envelope((1 << 40) + 256, fresh: 5)),  // differs in a middle byte
+                (nil, envelope(100, fresh: 5)),  // not an envelope: replaced
+            ]
+            for (index, (current, new)) in cases.enumerated() {
+                let key = "case\(index)"
+                let stored = current?.encoded() ?? Array("not an envelope".utf8)
+                try await client.set("vr:" + key, stored)
+                let expected = CacheEnvelope.replaces(stored, with: new.encoded())
+                let outcome = await tier.write(key, new, milliseconds: 60_000, mode: .ifNewer, track: false)
+                #expect(outcome == (expected ? .written : .rejected), "case \(index)")
+                let now = try await client.get("vr:" + key)
+                #expect(now == (expected ? new.encoded() : stored), "case \(index)")
+            }
+            #expect(tier.lacksScripting.load(ordering: .relaxed) == (kind == .fake))
+            await client.shutdown()
+        }
+    }
+
     /// A key found only in the global tier is backfilled into the regional one; a later write of
     /// the regional key by another client must still invalidate the local copy (before: the
     /// backfill's write ended the key's tracking, and `NOLOOP` hid the notice).
