@@ -25,7 +25,7 @@ for ((start = first; start <= last; start += batch)); do
         :
     else
         failed+=($(grep -oE "seed [0-9]+ on [a-z]+" "$log" | sort -u | awk '{print $2 "(" $4 ")"}'))
-        grep -E "^↳ seed|^  (after|instance [0-9]+ read)" "$log" | head -20 || true
+        grep -E "^↳ seed|^  (after|instance [0-9]+ (read|loaded)|.* was loaded)" "$log" | head -20 || true
     fi
     ran=$((ran + end - start + 1))
     echo "seeds $start-$end done; $ran run, ${#failed[@]} failing so far"

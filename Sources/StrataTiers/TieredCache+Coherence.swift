@@ -138,6 +138,8 @@ extension TieredCache {
                     if governsLocalTier {
                         self.coherent.store(false, ordering: .relaxed)
                         self.forgetEverythingLocally()
+                    } else {
+                        self.regionalBusLost()
                     }
                 }
                 failures += 1
@@ -151,11 +153,30 @@ extension TieredCache {
                         // Changes published while disconnected were missed: start clean.
                         self.forgetEverythingLocally()
                         self.coherent.store(true, ordering: .relaxed)
+                    } else {
+                        // Other regions' changes published meanwhile were missed.
+                        self.regionalBusLost()
                     }
                 }
             }
         }
         coherence.withLock { $0.tasks.append(task) }
+    }
+
+    /// The regional bus was lost (or is back after a gap): other regions' changes may have been
+    /// missed, so this region's tiers may hold values those changes replaced. Local copies go,
+    /// and reads skip the nearer tiers (reading the global one, whose hits backfill and so
+    /// repair them) until everything written there before now has expired.
+    func regionalBusLost() {
+        let longest = redisTiers.dropLast().map(\.options.ttl).max() ?? .zero
+        let until = clock.unixMilliseconds + longest.tierMilliseconds
+        _ = nearerTiersSkippedUntil.max(until, ordering: .relaxed)
+        forgetEverythingLocally()
+    }
+
+    /// Whether reads skip the tiers nearer than the global one (see `regionalBusLost`).
+    var skipsNearerTiers: Bool {
+        redisTiers.count > 1 && clock.unixMilliseconds < nearerTiersSkippedUntil.load(ordering: .relaxed)
     }
 
     /// A message on the coherence channel or the regional bus: `[origin, region, key...]`.
@@ -209,6 +230,23 @@ extension TieredCache {
         }
     }
 
+    /// Puts keys whose announcement failed back in the outbox, and flushes it again after a
+    /// pause. At most ``TieredCacheOptions/maximumPendingInvalidations`` keys wait per channel.
+    func republishLater(_ keys: [String], to target: PublishTarget) {
+        let schedule = coherence.withLock { state -> Bool in
+            let room = max(0, options.maximumPendingInvalidations - state.outbox[target, default: []].count)
+            state.outbox[target, default: []].append(contentsOf: keys.prefix(room))
+            guard !state.flushScheduled else { return false }
+            state.flushScheduled = true
+            return true
+        }
+        guard schedule else { return }
+        Task {
+            try? await Task.sleep(for: .milliseconds(200))
+            await self.flushOutbox()
+        }
+    }
+
     /// Publishes every waiting key, one message per channel (split at 1,000 keys).
     func flushOutbox() async {
         let outbox = coherence.withLock { state -> [PublishTarget: [String]] in
@@ -231,6 +269,10 @@ extension TieredCache {
                     }
                 } catch {
                     tier.counters.failedWrites.increment()
+                    // Not announced: try again shortly (bounded), or other instances keep the
+                    // old value for as long as their tiers hold it.
+                    republishLater(Array(unique[start...]), to: target)
+                    break
                 }
                 start += 1000
             }

@@ -107,7 +107,9 @@ extension TieredCache {
     /// instance may have refreshed already -- and otherwise loads, replacing the stale entries.
     func fetch(_ key: String, failSafe: TierEntry<Value>?, refreshing: Bool) async throws -> Fetched {
         var failSafe = failSafe
+        let skipNearer = skipsNearerTiers
         for (index, tier) in redisTiers.enumerated() {
+            if skipNearer && index < redisTiers.count - 1 { continue }
             let started = clock.now
             let envelope: CacheEnvelope?
             do {

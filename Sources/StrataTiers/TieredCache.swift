@@ -63,6 +63,9 @@ public final class TieredCache<Value: Sendable>: Sendable {
     /// Bumped whenever the coherence link starts, is lost or resumes: loads that began in an
     /// earlier epoch neither store locally nor write back to Redis.
     let linkEpoch = Atomic<UInt64>(0)
+    /// Until then (Unix milliseconds), reads skip the tiers nearer than the global one: the
+    /// regional bus was lost, and they may hold values other regions replaced.
+    let nearerTiersSkippedUntil = Atomic<Int64>(0)
     /// Load locks this process is releasing, by key: a new load of the key waits for the release
     /// instead of for the lease to run out.
     let lockReleases = StrataMutex<[String: LockRelease]>([:])
