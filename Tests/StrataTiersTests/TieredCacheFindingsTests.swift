@@ -193,6 +193,44 @@ struct TieredCacheFindingsTests {
         }
     }
 
+    /// Found by the checker: when the regional bus is lost, another region's change can be
+    /// missed, and this region's tiers keep the old value for their whole TTL. Now the loss
+    /// flushes the local tier and reads skip the regional tier (its global hits backfill and so
+    /// repair it) until what it held has expired.
+    @Test func aLostRegionalBusSkipsAndRepairsTheRegionalTier() async throws {
+        try await withTestRedisServer(.fake) { global in
+            try await withTestRedisServer(.fake) { regionalServer in
+                let regional = try makeClient(regionalServer)
+                let globalClient = try makeClient(global)
+                let outsider = try makeClient(global)
+                let database = TestDatabase(["k": "v1"])
+                let west = Self.cache(
+                    database,
+                    tiers: [
+                        RedisTierOptions(name: "west", client: regional, namespace: "w:", ttl: .seconds(60)),
+                        RedisTierOptions(name: "global", client: globalClient, namespace: "g:", ttl: .seconds(600)),
+                    ]
+                ) { $0.region = "west" }
+                try await west.start()
+                #expect(try await west.get("k") == "v1")
+                #expect(await eventually { west.localCount == 1 })
+                // Another region changes the key; its announcement never reaches us.
+                database["k"] = "v2"
+                let tombstone = CacheEnvelope.tombstone(version: SystemTierClock().unixMicroseconds)
+                try await outsider.set("g:k", tombstone.encoded(), expiration: .seconds(5))
+                #expect(try await west.get("k") == "v1")  // nothing told us
+                // The bus connection dies: the listener notices and stops trusting the region.
+                _ = global.fake!.killAllConnections()
+                #expect(await eventually { west.skipsNearerTiers })
+                #expect(west.localCount == 0)
+                #expect(try await west.get("k") == "v2")
+                #expect(try await Self.storedValue(regional, "w:k") == "v2")  // repaired
+                await west.shutdown()
+                for client in [regional, globalClient, outsider] { await client.shutdown() }
+            }
+        }
+    }
+
     /// A read that begins after `invalidate` returned must not join a load that began before it
     /// (before: it did, and returned the pre-invalidation value).
     @Test(arguments: TestRedisServer.kindsToTest)
