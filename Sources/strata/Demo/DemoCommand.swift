@@ -41,6 +41,14 @@ struct DemoCommand: Subcommand {
           --global-ttl S         global tier TTL in seconds (default 300)
           --swr S                stale-while-revalidate window in seconds (default 5; 0: off)
           --one-tier             only the regional Redis tier (no global tier)
+          --regions              three regions (us, eu, asia), each with its own Redis and two
+                                 app instances, one global Redis and the database; reads
+                                 prefer the region's own keys; then the global Redis goes away
+                                 (with --url: three comma-separated URLs, one per region)
+          --region-latency MS    simulated distance to a region's Redis (default 1)
+          --global-latency MS    simulated distance to the global Redis and the database
+                                 (default 30)
+          --outage S             how long the global Redis is away (default 3; 0: no outage)
           --stale-window MS      a read is stale if it returns a version older than one written
                                  through the cache at least this long before it began (default 20)
           --no-lock              no cross-process load lock (stampede: one load per instance)
@@ -66,6 +74,10 @@ struct DemoCommand: Subcommand {
         var globalTTL = 300
         var staleWhileRevalidate = 5
         var twoTiers = true
+        var regions = false
+        var regionLatencyMilliseconds = 1.0
+        var globalLatencyMilliseconds = 30.0
+        var outageSeconds = 3
         var staleWindowMilliseconds = 20
         var lock = true
         var seed: UInt64 = 42
@@ -76,8 +88,9 @@ struct DemoCommand: Subcommand {
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(
-            arguments, flags: ["--json", "--no-lock", "--one-tier"],
+            arguments, flags: ["--json", "--no-lock", "--one-tier", "--regions"],
             options: [
+                "--region-latency", "--global-latency", "--outage",
                 "--url", "--global-url", "--global-ttl", "--swr", "--instances", "--keys", "--requests", "--zipf",
                 "--write-percent", "--concurrency",
                 "--db-latency", "--local-capacity", "--local-ttl", "--redis-ttl", "--stale-window", "--seed",
@@ -101,6 +114,23 @@ struct DemoCommand: Subcommand {
             options.staleWhileRevalidate = value
         }
         options.twoTiers = !parsed.flags.contains("--one-tier")
+        options.regions = parsed.flags.contains("--regions")
+        for (name, keyPath) in [
+            ("--region-latency", \Options.regionLatencyMilliseconds),
+            ("--global-latency", \Options.globalLatencyMilliseconds),
+        ] {
+            guard let text = parsed.options[name] else { continue }
+            guard let value = Double(text), value >= 0 else {
+                throw UsageError(message: "\(name) must not be negative")
+            }
+            options[keyPath: keyPath] = value
+        }
+        if let text = parsed.options["--outage"] {
+            guard let value = Int(text), value >= 0 else { throw UsageError(message: "--outage must not be negative") }
+            options.outageSeconds = value
+        }
+        // Across regions an invalidation takes a round trip to the global Redis: a wider window.
+        if options.regions && parsed.options["--stale-window"] == nil { options.staleWindowMilliseconds = 250 }
         options.staleWindowMilliseconds =
             try parsed.positiveInteger("--stale-window") ?? options.staleWindowMilliseconds
         options.seed = UInt64(try parsed.positiveInteger("--seed") ?? Int(options.seed))
@@ -129,6 +159,11 @@ struct DemoCommand: Subcommand {
 
     func run() async -> Int32 {
         do {
+            if options.regions {
+                let report = try await RegionsDemo(options: options).run()
+                print(options.json ? report.json : report.text)
+                return 0
+            }
             let regional = try await EmbeddedRedis.start(url: options.url, role: "regional")
             defer { regional.stop() }
             var global: EmbeddedRedis?
