@@ -106,7 +106,7 @@ struct TieredCacheFindingsTests {
             database.gate.close()
             clock.advance(by: .milliseconds(1500))
             for cache in caches { #expect(try await cache.get("k") == "v0") }  // all stale: four refreshes
-            #expect(await eventually { database.gate.waiting == 1 })
+            #expect(await eventually(timeout: .seconds(20)) { database.gate.waiting == 1 })
             try await Task.sleep(for: .milliseconds(50))
             #expect(database.gate.waiting == 1)  // the other three wait for the lock holder
             database.gate.open()
@@ -253,11 +253,11 @@ struct TieredCacheFindingsTests {
             try await cache.start()
             gate.close()
             let early = Task { try await cache.get("k") }
-            #expect(await eventually { gate.waiting == 1 })
+            #expect(await eventually(timeout: .seconds(20)) { gate.waiting == 1 })
             rows.withLock { $0["k"] = "v2" }
             await cache.invalidate("k")
             let late = Task { try await cache.get("k") }
-            #expect(await eventually { gate.waiting == 2 })  // its own load, not the early one's
+            #expect(await eventually(timeout: .seconds(20)) { gate.waiting == 2 })  // its own load, not the early one's
             gate.open()
             #expect(try await early.value == "v1")  // began before the invalidation: allowed
             #expect(try await late.value == "v2")
@@ -280,7 +280,7 @@ struct TieredCacheFindingsTests {
             cache.handleTracking(.trackingLost(RedisClientError(.connectionClosed, "test")), namespace: "ep:")
             database.gate.close()
             let read = Task { try await cache.get("k") }
-            #expect(await eventually { database.gate.waiting == 1 })
+            #expect(await eventually(timeout: .seconds(20)) { database.gate.waiting == 1 })
             cache.handleTracking(.trackingResumed, namespace: "ep:")
             database.gate.open()
             #expect(try await read.value == "v1")

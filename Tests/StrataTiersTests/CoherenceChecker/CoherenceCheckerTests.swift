@@ -7,8 +7,9 @@ import Testing
 ///
 /// CI runs the fixed seeds below. `scripts/coherence-check.sh FIRST LAST` runs a range
 /// (`STRATA_COHERENCE_SEEDS=FIRST-LAST`); a failing seed prints its scenario and a minimal
-/// history of the key it caught.
-@Suite("Coherence checker", .blockingIO)
+/// history of the key it caught. The seeds run one at a time: each run loads the machine on
+/// purpose, and other suites run beside it.
+@Suite("Coherence checker", .blockingIO, .serialized)
 struct CoherenceCheckerTests {
     static let seeds: [UInt64] = {
         if let range = ChildProcess.environment("STRATA_COHERENCE_SEEDS") {

@@ -295,10 +295,12 @@ struct CoherenceRun {
         case (1, nil):
             history.record("server :\(server.port) DEBUG SLEEP 0.4")
             let port = server.port
-            await Task.detached { _ = try? RESPTestConnection(port: port).command("DEBUG", "SLEEP", "0.4") }.value
+            // Blocking calls, made on the test's own executor (`.blockingIO`): a detached task would
+            // block one of the cooperative pool's two threads and starve every other test.
+            _ = try? RESPTestConnection(port: port).command("DEBUG", "SLEEP", "0.4")
         case (2, _):
             history.record("restart server :\(server.port)")
-            await Task.detached { try? server.restart() }.value
+            try? server.restart()
         case (3, let fake?):
             history.record("server :\(server.port) drops connections mid-command for 100 ms")
             fake.inject(.dropConnection(afterReplies: 1))
