@@ -266,7 +266,15 @@ struct CoherenceRun {
             keptUntil: now + ttl, loadMicroseconds: 0)
         for (index, client) in plain.enumerated().reversed() {
             let namespace = scenario.tierCount == 2 && index == plain.count - 1 ? "g:" : "c:"
-            _ = try? await client.set(namespace + key, envelope.encoded(), expiration: .milliseconds(Int(ttl)))
+            // Like a service that must update the cache, it retries until the server takes it (a
+            // fault may have the server restarting); a write it gave up on would leave the old
+            // value for the TTL, which no cache could know.
+            let giveUp = ContinuousClock.now + .seconds(10)
+            while (try? await client.set(namespace + key, envelope.encoded(), expiration: .milliseconds(Int(ttl))))
+                == nil, ContinuousClock.now < giveUp
+            {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
         }
     }
 
