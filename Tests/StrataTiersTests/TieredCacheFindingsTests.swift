@@ -231,6 +231,65 @@ struct TieredCacheFindingsTests {
         }
     }
 
+    /// Two regions over fakes; the global Redis goes away. Reads go on (no errors), nothing
+    /// stale is served even when the other region writes meanwhile, and once the global Redis is
+    /// back, writes reach it and the regions hear each other again.
+    @Test func aGlobalOutageServesNothingStaleAndRecovers() async throws {
+        try await withTestRedisServer(.fake) { global in
+            try await withTestRedisServer(.fake) { eastServer in
+                try await withTestRedisServer(.fake) { westServer in
+                    let database = TestDatabase(["k": "v1"])
+                    var clients: [RedisClient] = []
+                    func region(_ name: String, _ server: TestRedisServer) throws -> TieredCache<String> {
+                        let regional = try makeClient(server)
+                        let globalClient = try makeClient(global)
+                        clients += [regional, globalClient]
+                        return Self.cache(
+                            database,
+                            tiers: [
+                                RedisTierOptions(name: "regional", client: regional, namespace: "r:", ttl: .seconds(2)),
+                                RedisTierOptions(
+                                    name: "global", client: globalClient, namespace: "g:", ttl: .seconds(60),
+                                    timeout: .milliseconds(100), breakerOpenDuration: .milliseconds(100)),
+                            ]
+                        ) { $0.region = name }
+                    }
+                    let east = try region("east", eastServer)
+                    let west = try region("west", westServer)
+                    try await east.start()
+                    try await west.start()
+                    #expect(try await east.get("k") == "v1")
+                    #expect(try await west.get("k") == "v1")
+
+                    global.fake!.inject(.refuseConnections)
+                    _ = global.fake!.killAllConnections()
+                    // East changes the key while nobody can hear it across regions.
+                    database["k"] = "v2"
+                    await east.set("k", "v2")
+                    #expect(await eventually { west.skipsNearerTiers })
+                    for _ in 0..<20 {
+                        #expect(try await west.get("k") == "v2")  // never v1 from its regional tier
+                        #expect(try await east.get("k") == "v2")
+                    }
+
+                    global.fake!.clearFaults()
+                    // Recovered: a write reaches the global tier, and the other region hears it.
+                    database["k"] = "v3"
+                    #expect(
+                        await eventually(timeout: .seconds(20)) {
+                            await east.set("k", "v3")
+                            return (try? await Self.storedValue(clients[1], "g:k")) == "v3"
+                        })
+                    #expect(await eventually(timeout: .seconds(20)) { (try? await west.get("k")) == "v3" })
+                    #expect(await eventually(timeout: .seconds(20)) { !west.skipsNearerTiers })
+                    await east.shutdown()
+                    await west.shutdown()
+                    for client in clients { await client.shutdown() }
+                }
+            }
+        }
+    }
+
     /// A read that begins after `invalidate` returned must not join a load that began before it
     /// (before: it did, and returned the pre-invalidation value).
     @Test(arguments: TestRedisServer.kindsToTest)
