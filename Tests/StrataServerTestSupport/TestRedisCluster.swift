@@ -245,6 +245,34 @@ public final class TestRedisCluster: Sendable {
         throw TestSupportError("the cluster was not healthy within \(timeout): \(last)")
     }
 
+    /// Waits until every running node has the same view of the primaries: their IDs, config
+    /// epochs and slots (`CLUSTER NODES`). Slot moves spread by gossip; a move that starts before
+    /// the previous one has spread can leave two nodes each naming the other as the owner.
+    public func waitUntilConverged(timeout: Duration = .seconds(20)) throws(TestSupportError) {
+        let deadline = ContinuousClock.now + timeout
+        var views: [String] = []
+        while ContinuousClock.now < deadline {
+            views = []
+            for port in livePorts() {
+                guard let text = try? string(command(port: port, ["CLUSTER", "NODES"], timeout: .seconds(2))) else {
+                    views.append("port \(port) did not answer")
+                    continue
+                }
+                var primaries: [String] = []
+                for line in text.split(separator: "\n") {
+                    let fields = line.split(separator: " ").map(String.init)
+                    guard fields.count >= 8, fields[2].contains("master"), !fields[2].contains("fail") else { continue }
+                    let slots = fields[8...].filter { !$0.hasPrefix("[") }.joined(separator: ",")
+                    primaries.append("\(fields[0]) \(fields[6]) \(slots)")
+                }
+                views.append(primaries.sorted().joined(separator: "; "))
+            }
+            if Set(views).count == 1 { return }
+            usleep(20_000)
+        }
+        throw TestSupportError("the nodes did not agree on the primaries within \(timeout): \(Set(views))")
+    }
+
     /// The ports of the nodes whose process runs.
     public func livePorts() -> [Int] {
         nodes.withLock { nodes in nodes.filter { $0.process.map { !$0.hasExited } ?? false }.map(\.port) }

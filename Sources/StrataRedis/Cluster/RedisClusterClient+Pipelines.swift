@@ -114,7 +114,7 @@ extension RedisClusterClient {
             keys += ClusterCommandKeys.keys(of: buffer[range])
         }
         let slot = try RedisClusterSlot.of(keys: keys, command: "the transaction")
-        var attempt = Attempt(configuration: configuration, timeout: commandTimeout)
+        var attempt = Attempt(configuration: configuration, timeout: commandTimeout, counter: self)
         while true {
             let map = try await currentMap()
             guard let node = route(slot, map: map) else {
@@ -140,9 +140,12 @@ extension RedisClusterClient {
             case nil:
                 return try pipeline.transactionResult(replies)
             case .moved(let movedSlot, let target)?:
-                state.withLock { $0.map?.recordMove(slot: movedSlot, to: target) }
+                state.withLock {
+                    $0.map?.recordMove(slot: movedSlot, to: target)
+                    $0.moved += 1
+                }
                 requestRefresh()
-                try attempt.redirected("MOVED \(movedSlot) \(target)")
+                try await attempt.redirected("MOVED \(movedSlot) \(target)")
             case .ask?:
                 // The slot is being migrated; a transaction cannot follow ASK. Wait for the move
                 // to finish.

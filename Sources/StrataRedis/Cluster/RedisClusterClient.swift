@@ -48,6 +48,9 @@ public final class RedisClusterClient: RedisCommandRunner {
         var refresh: Task<Void, Never>?
         var lastRefresh: ContinuousClock.Instant?
         var refreshes = 0
+        var moved = 0
+        var asked = 0
+        var retries = 0
         var lastRefreshError: (any Error)?
         var shutDown = false
         var roundRobin = 0
@@ -125,6 +128,26 @@ public final class RedisClusterClient: RedisCommandRunner {
 
     /// How many times the topology has been read; for monitoring and tests.
     public var topologyRefreshes: Int { state.withLock { $0.refreshes } }
+
+    /// What the client has done to follow the cluster.
+    public struct Statistics: Sendable, Hashable {
+        /// Topology reads (`CLUSTER SHARDS` or `CLUSTER SLOTS`).
+        public var topologyRefreshes: Int
+        /// `MOVED` replies followed.
+        public var movedReplies: Int
+        /// `ASK` replies followed.
+        public var askReplies: Int
+        /// Retries after `TRYAGAIN`, `CLUSTERDOWN`, an unreachable node or a slot no node served.
+        public var retries: Int
+    }
+
+    /// Counters of topology reads, redirections and retries since the client was created.
+    public var statistics: Statistics {
+        state.withLock {
+            Statistics(
+                topologyRefreshes: $0.refreshes, movedReplies: $0.moved, askReplies: $0.asked, retries: $0.retries)
+        }
+    }
 
     /// Reads the topology now (waiting for a read already in flight) and returns it.
     @discardableResult
@@ -377,7 +400,7 @@ public final class RedisClusterClient: RedisCommandRunner {
         readOnly: Bool,
         _ encode: (inout RESPEncoder) -> Void
     ) async throws -> RESPValue {
-        var attempt = Attempt(configuration: configuration, timeout: commandTimeout)
+        var attempt = Attempt(configuration: configuration, timeout: commandTimeout, counter: self)
         var askNode: RedisClusterTopology.Node?
         var useReplica = readOnly && configuration.readFromReplicas
         while true {
@@ -428,14 +451,18 @@ public final class RedisClusterClient: RedisCommandRunner {
             guard let message = reply.errorMessage, let redirection = Redirection(message) else { return reply }
             switch redirection {
             case .moved(let movedSlot, let target):
-                state.withLock { $0.map?.recordMove(slot: movedSlot, to: target) }
+                state.withLock {
+                    $0.map?.recordMove(slot: movedSlot, to: target)
+                    $0.moved += 1
+                }
                 requestRefresh()
                 askNode = nil
                 useReplica = false
-                try attempt.redirected(message)
+                try await attempt.redirected(message)
             case .ask(let target):
+                state.withLock { $0.asked += 1 }
                 askNode = target
-                try attempt.redirected(message)
+                try await attempt.redirected(message)
             case .retryLater(let refresh):
                 if refresh { requestRefresh() }
                 askNode = nil
@@ -451,9 +478,13 @@ public final class RedisClusterClient: RedisCommandRunner {
         var redirections = 0
         var failures = 0
 
-        init(configuration: RedisClusterConfiguration, timeout: Duration?) {
+        /// Where retries are counted.
+        let counter: RedisClusterClient
+
+        init(configuration: RedisClusterConfiguration, timeout: Duration?, counter: RedisClusterClient) {
             self.configuration = configuration
             self.deadline = timeout.map { ContinuousClock.now + $0 }
+            self.counter = counter
         }
 
         /// The time left, at least a millisecond; `nil` without a deadline.
@@ -461,18 +492,22 @@ public final class RedisClusterClient: RedisCommandRunner {
             deadline.map { max(.milliseconds(1), $0 - .now) }
         }
 
-        mutating func redirected(_ message: String) throws {
+        /// Counts a redirection. The first two are followed at once; later ones (nodes that
+        /// disagree while a slot move spreads through the cluster) after a backoff, so a
+        /// disagreement that lasts a moment does not exhaust the redirection budget.
+        mutating func redirected(_ message: String) async throws {
             redirections += 1
-            if redirections > configuration.maximumRedirections {
-                throw RedisClientError(
-                    .unexpectedReply,
-                    "gave up after \(configuration.maximumRedirections) redirections; the last was \(message)")
-            }
+            let error = RedisClientError(
+                .unexpectedReply,
+                "gave up after \(configuration.maximumRedirections) redirections; the last was \(message)")
+            if redirections > configuration.maximumRedirections { throw error }
+            if redirections > 2 { try await backOff(after: error) }
         }
 
         /// Waits before the next try, or throws `error` when the deadline comes first.
         mutating func backOff(after error: any Error) async throws {
             failures += 1
+            counter.state.withLock { $0.retries += 1 }
             let delay = configuration.retryBackoff.delay(afterFailures: failures)
             if let deadline, ContinuousClock.now + delay >= deadline { throw error }
             try await Task.sleep(for: delay)
@@ -512,7 +547,7 @@ public final class RedisClusterClient: RedisCommandRunner {
         retryOnMove: Bool,
         _ body: (RedisLeasedConnection) async throws -> T
     ) async throws -> T {
-        var attempt = Attempt(configuration: configuration, timeout: commandTimeout)
+        var attempt = Attempt(configuration: configuration, timeout: commandTimeout, counter: self)
         while true {
             let map = try await currentMap()
             guard let node = route(slot, map: map) else {
@@ -528,7 +563,7 @@ public final class RedisClusterClient: RedisCommandRunner {
                 state.withLock { $0.map?.recordMove(slot: movedSlot, to: target) }
                 requestRefresh()
                 guard retryOnMove else { throw error }
-                try attempt.redirected(error.message)
+                try await attempt.redirected(error.message)
             } catch let error as RedisClientError where error.code == .connectionFailed {
                 requestRefresh()
                 try await attempt.backOff(after: error)
