@@ -126,12 +126,12 @@ public final class RedisClusterClient: RedisCommandRunner {
         try await currentMap().topology
     }
 
-    /// How many times the topology has been read; for monitoring and tests.
+    /// How many topology reads have been started or scheduled; for monitoring and tests.
     public var topologyRefreshes: Int { state.withLock { $0.refreshes } }
 
     /// What the client has done to follow the cluster.
     public struct Statistics: Sendable, Hashable {
-        /// Topology reads (`CLUSTER SHARDS` or `CLUSTER SLOTS`).
+        /// Topology reads (`CLUSTER SHARDS` or `CLUSTER SLOTS`) started or scheduled.
         public var topologyRefreshes: Int
         /// `MOVED` replies followed.
         public var movedReplies: Int
@@ -154,9 +154,7 @@ public final class RedisClusterClient: RedisCommandRunner {
     public func refreshTopology() async throws -> RedisClusterTopology {
         let task = state.withLock { s -> Task<Void, Never> in
             if let running = s.refresh { return running }
-            let task = makeRefreshTask(after: nil)
-            s.refresh = task
-            return task
+            return scheduleRefresh(&s, after: nil)
         }
         await task.value
         return try await currentMap().topology
@@ -169,9 +167,7 @@ public final class RedisClusterClient: RedisCommandRunner {
             let task = state.withLock { s -> Task<Void, Never>? in
                 if s.map != nil { return nil }
                 if let running = s.refresh { return running }
-                let task = makeRefreshTask(after: nil)
-                s.refresh = task
-                return task
+                return scheduleRefresh(&s, after: nil)
             }
             await task?.value
             if let map = state.withLock({ $0.map }) { return map }
@@ -193,12 +189,19 @@ public final class RedisClusterClient: RedisCommandRunner {
                 let now = ContinuousClock.now
                 if next > now { delay = next - now }
             }
-            s.refresh = makeRefreshTask(after: delay)
+            _ = scheduleRefresh(&s, after: delay)
         }
     }
 
-    /// A task that reads the topology (after `delay`) and installs it. Awaited by callers that need
-    /// a map; cancelled by shutdown.
+    /// Starts a task that reads the topology (after `delay`) and installs it, and counts it.
+    /// Awaited by callers that need a map; cancelled by shutdown.
+    private func scheduleRefresh(_ s: inout State, after delay: Duration?) -> Task<Void, Never> {
+        s.refreshes += 1
+        let task = makeRefreshTask(after: delay)
+        s.refresh = task
+        return task
+    }
+
     private func makeRefreshTask(after delay: Duration?) -> Task<Void, Never> {
         Task { [weak self] in
             if let delay { try? await Task.sleep(for: delay) }
@@ -240,7 +243,6 @@ public final class RedisClusterClient: RedisCommandRunner {
                 s.lastRefreshError = lastError
                 return []
             }
-            s.refreshes += 1
             s.map = RedisClusterSlotMap(best)
             s.lastRefreshError = nil
             // Nodes that left the topology: close their clients (their in-flight commands finish).
