@@ -340,6 +340,10 @@ public final class RedisClusterClient: RedisCommandRunner {
         return shards[abs(index) % shards.count].primary
     }
 
+    /// The executor of the I/O thread every node's connections run on: a task that mostly awaits
+    /// the cluster runs fastest there (see ``RedisClient/executor``).
+    public var executor: any TaskExecutor { RedisEventLoop.shared }
+
     // MARK: Sending
 
     /// The timeout of a command sent now.
