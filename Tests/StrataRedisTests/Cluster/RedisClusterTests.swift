@@ -316,6 +316,44 @@ extension RedisClusterTests {
     }
 }
 
+extension RedisClusterTests {
+    /// SPUBLISH and SSUBSCRIBE go to the owner of the channel's slot; when the slot moves, the
+    /// server drops the subscription and the client subscribes again at the new owner, in the
+    /// same sequence.
+    @Test func shardedPubSubFollowsTheSlot() async throws {
+        let client = try makeClient { $0.periodicRefreshInterval = nil }
+        let channel = "{scores}:match"
+        let subscription = try await client.subscribe(toShardChannels: [channel])
+        var messages = subscription.makeAsyncIterator()
+        #expect(try await client.spublish(channel, "1-0") == 1)
+        #expect(try await messages.next()?.text == "1-0")
+
+        let slot = RedisClusterSlot(key: "scores").value
+        let source = try cluster.owner(ofSlot: slot)
+        let target = try cluster.roles().primaries.first { $0 != source }!
+        try ClusterSlotMover(cluster: cluster).move(slot: slot, from: source, to: target)
+
+        // The new subscription is made in the background: publish until it hears (bounded).
+        // What was published before it is missed; the first message it heard comes next.
+        var heard: String?
+        for attempt in 0..<200 where heard == nil {
+            if try await client.spublish(channel, "after-\(attempt)") == 1 {
+                heard = "after-\(attempt)"
+            } else {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+        #expect(heard != nil, "no subscriber at the slot's new owner")
+        if heard != nil { #expect(try await messages.next()?.text == heard) }
+        #expect(try cluster.owner(ofSlot: slot) == target)
+        // Two slots in one SSUBSCRIBE are refused before sending.
+        await #expect {
+            try await client.subscribe(toShardChannels: ["a", "b"])
+        } throws: { ($0 as? RedisClientError)?.code == .crossSlot }
+        await client.shutdown()
+    }
+}
+
 /// What the load of a test did.
 struct LoadOutcome: Sendable {
     var operations = 0
