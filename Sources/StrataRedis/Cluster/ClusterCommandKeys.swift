@@ -116,6 +116,9 @@ enum ClusterCommandKeys {
         "REPLICAOF", "SLAVEOF", "FAILOVER",
     ]
 
+    /// Keyless commands about the whole keyspace, which on a cluster would reach one primary only.
+    static let wholeKeyspace: Set<String> = ["FLUSHALL", "FLUSHDB", "DBSIZE", "KEYS", "SCAN", "RANDOMKEY"]
+
     /// Commands that only read data, so a replica may answer them (with `READONLY`).
     static let readOnly: Set<String> = [
         "GET", "MGET", "STRLEN", "GETRANGE", "SUBSTR", "EXISTS", "TYPE", "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME",

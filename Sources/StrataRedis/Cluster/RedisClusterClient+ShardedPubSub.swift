@@ -99,3 +99,24 @@ extension RedisClusterClient {
             channels: channels, patterns: [], sharded: true, bufferSize: bufferSize)
     }
 }
+
+extension RedisClusterClient {
+    /// `SUBSCRIBE channel...` at one primary: classic pub/sub messages reach every node of a
+    /// cluster, so any one will do (see ``RedisClient/subscribe(to:bufferSize:)``). The sequence
+    /// ends with `subscriptionLost` when that node is lost; subscribe again to go on elsewhere.
+    public func subscribe(to channels: [String], bufferSize: Int = 1024) async throws -> RedisSubscription {
+        try await anyPrimary().subscribe(to: channels, bufferSize: bufferSize)
+    }
+
+    /// `PSUBSCRIBE pattern...` at one primary.
+    public func subscribe(toPatterns patterns: [String], bufferSize: Int = 1024) async throws -> RedisSubscription {
+        try await anyPrimary().subscribe(toPatterns: patterns, bufferSize: bufferSize)
+    }
+
+    private func anyPrimary() async throws -> RedisClient {
+        guard let node = route(nil, map: try await currentMap()) else {
+            throw RedisClientError(.connectionFailed, "the cluster has no primary (it is failing over)")
+        }
+        return try nodeClient(node)
+    }
+}

@@ -54,6 +54,20 @@ public final class RedisClusterClient: RedisCommandRunner {
         var lastRefreshError: (any Error)?
         var shutDown = false
         var roundRobin = 0
+        /// The clients of the map's primaries, by shard index, as far as they exist: the per-command
+        /// path finds its client here without building or hashing a name.
+        var shardClients: [RedisClient?] = []
+
+        /// The client of the primary serving `slot`, when the map names it and it exists.
+        func primaryClient(for slot: RedisClusterSlot) -> RedisClient? {
+            guard let owner = map?.shardIndex(for: slot.value), owner < shardClients.count else { return nil }
+            return shardClients[owner]
+        }
+
+        /// Rebuilds `shardClients` from `nodes` for the current map.
+        mutating func indexShardClients() {
+            shardClients = (map?.topology.shards ?? []).map { nodes[$0.primary.endpoint.description] }
+        }
     }
 
     let state = StrataMutex(State())
@@ -99,6 +113,7 @@ public final class RedisClusterClient: RedisCommandRunner {
             defer {
                 s.nodes = [:]
                 s.readers = [:]
+                s.shardClients = []
             }
             return (Array(s.nodes.values), Array(s.readers.values), s.refresh)
         }
@@ -245,6 +260,7 @@ public final class RedisClusterClient: RedisCommandRunner {
             }
             s.map = RedisClusterSlotMap(best)
             s.lastRefreshError = nil
+            defer { s.indexShardClients() }
             // Nodes that left the topology: close their clients (their in-flight commands finish).
             let current = Set(best.shards.flatMap { [$0.primary] + $0.replicas }.map { $0.endpoint.description })
             var removed: [RedisClient] = []
@@ -287,7 +303,10 @@ public final class RedisClusterClient: RedisCommandRunner {
         let client = try RedisClient(configuration: configuration.configuration(for: node))
         let (chosen, shutDown) = state.withLock { s -> (RedisClient, Bool) in
             if let existing = s.nodes[key] { return (existing, s.shutDown) }
-            if !s.shutDown { s.nodes[key] = client }
+            if !s.shutDown {
+                s.nodes[key] = client
+                s.indexShardClients()
+            }
             return (client, s.shutDown)
         }
         if shutDown {
@@ -367,9 +386,38 @@ public final class RedisClusterClient: RedisCommandRunner {
             guard placement.kind == .exclusive else { throw placement.refusal(command.name, onLease: false) }
             return try await onLease(slot: slot, retryOnMove: true) { try await $0.execute(command) }
         }
-        let readOnly = ClusterCommandKeys.readOnly.contains(command.name)
+        if slot == nil, ClusterCommandKeys.wholeKeyspace.contains(command.name) {
+            throw RedisClientError(
+                .unsupported,
+                "\(command.name) would reach one primary of the cluster only; run it on each of "
+                    + "cluster.primaries() instead.")
+        }
+        // The common case: the map names the slot's primary and its client exists: one lock, no
+        // lookup by name. Anything but a plain reply goes on in the full path.
+        if !configuration.readFromReplicas, let slot, let client = state.withLock({ $0.primaryClient(for: slot) }) {
+            let started = ContinuousClock.now
+            let outcome: Result<RESPValue, RedisClientError>
+            do {
+                let reply = try await client.execute(idempotent: false, timeout: commandTimeout) {
+                    command.encode(into: &$0)
+                }
+                if reply.errorMessage == nil { return try command.response(from: reply) }
+                outcome = .success(reply)
+            } catch let error as RedisClientError {
+                outcome = .failure(error)
+            }
+            let reply = try await send(slot: slot, readOnly: isReadOnly(command), started: started, prior: outcome) {
+                command.encode(into: &$0)
+            }
+            return try command.response(from: reply)
+        }
+        let readOnly = isReadOnly(command)
         let reply = try await send(slot: slot, readOnly: readOnly) { command.encode(into: &$0) }
         return try command.response(from: reply)
+    }
+
+    private func isReadOnly(_ command: some RedisCommand) -> Bool {
+        ClusterCommandKeys.readOnly.contains(command.name)
     }
 
     /// What a cluster error reply asks of the client.
@@ -404,12 +452,33 @@ public final class RedisClusterClient: RedisCommandRunner {
     func send(
         slot: RedisClusterSlot?,
         readOnly: Bool,
+        started: ContinuousClock.Instant = .now,
+        prior: Result<RESPValue, RedisClientError>? = nil,
         _ encode: (inout RESPEncoder) -> Void
     ) async throws -> RESPValue {
-        var attempt = Attempt(configuration: configuration, timeout: commandTimeout, counter: self)
+        var attempt = Attempt(configuration: configuration, timeout: commandTimeout, started: started, counter: self)
         var askNode: RedisClusterTopology.Node?
         var useReplica = readOnly && configuration.readFromReplicas
+        var prior = prior
         while true {
+            // The outcome of an attempt the fast path made already, at the slot's primary.
+            if let outcome = prior {
+                prior = nil
+                switch outcome {
+                case .success(let reply):
+                    guard let message = reply.errorMessage, let redirection = Redirection(message) else {
+                        return reply
+                    }
+                    try await follow(redirection, message, askNode: &askNode, useReplica: &useReplica, &attempt)
+                case .failure(let error):
+                    if error.code == .connectionClosed && !error.isUnsent && readOnly {
+                        requestRefresh()
+                        continue  // a read may be sent again
+                    }
+                    try await retryUnreached(error, &attempt)
+                }
+                continue
+            }
             let map = try await currentMap()
             let node: RedisClusterTopology.Node
             var viaReplica = false
@@ -443,37 +512,53 @@ public final class RedisClusterClient: RedisCommandRunner {
                     reply = try await client.execute(idempotent: readOnly, timeout: attempt.remaining, encode)
                 }
             } catch let error as RedisClientError {
-                guard error.isUnsent || error.code == .connectionFailed else {
-                    if error.code == .connectionClosed { requestRefresh() }
-                    throw error
-                }
-                // Never reached the node: find where the slot lives now and try again.
-                requestRefresh()
                 askNode = nil
                 if viaReplica { useReplica = false }
-                try await attempt.backOff(after: error)
+                try await retryUnreached(error, &attempt)
                 continue
             }
             guard let message = reply.errorMessage, let redirection = Redirection(message) else { return reply }
-            switch redirection {
-            case .moved(let movedSlot, let target):
-                state.withLock {
-                    $0.map?.recordMove(slot: movedSlot, to: target)
-                    $0.moved += 1
-                }
-                requestRefresh()
-                askNode = nil
-                useReplica = false
-                try await attempt.redirected(message)
-            case .ask(let target):
-                state.withLock { $0.asked += 1 }
-                askNode = target
-                try await attempt.redirected(message)
-            case .retryLater(let refresh):
-                if refresh { requestRefresh() }
-                askNode = nil
-                try await attempt.backOff(after: RedisServerError(message: message))
+            try await follow(redirection, message, askNode: &askNode, useReplica: &useReplica, &attempt)
+        }
+    }
+
+    /// A command that never reached its node is retried (after a topology read and a backoff);
+    /// one that may have run is not: its error is thrown.
+    private func retryUnreached(_ error: RedisClientError, _ attempt: inout Attempt) async throws {
+        guard error.isUnsent || error.code == .connectionFailed else {
+            if error.code == .connectionClosed { requestRefresh() }
+            throw error
+        }
+        requestRefresh()
+        try await attempt.backOff(after: error)
+    }
+
+    /// Acts on a redirection or a transient refusal, before the next try.
+    private func follow(
+        _ redirection: Redirection,
+        _ message: String,
+        askNode: inout RedisClusterTopology.Node?,
+        useReplica: inout Bool,
+        _ attempt: inout Attempt
+    ) async throws {
+        switch redirection {
+        case .moved(let movedSlot, let target):
+            state.withLock {
+                $0.map?.recordMove(slot: movedSlot, to: target)
+                $0.moved += 1
             }
+            requestRefresh()
+            askNode = nil
+            useReplica = false
+            try await attempt.redirected(message)
+        case .ask(let target):
+            state.withLock { $0.asked += 1 }
+            askNode = target
+            try await attempt.redirected(message)
+        case .retryLater(let refresh):
+            if refresh { requestRefresh() }
+            askNode = nil
+            try await attempt.backOff(after: RedisServerError(message: message))
         }
     }
 
@@ -487,9 +572,12 @@ public final class RedisClusterClient: RedisCommandRunner {
         /// Where retries are counted.
         let counter: RedisClusterClient
 
-        init(configuration: RedisClusterConfiguration, timeout: Duration?, counter: RedisClusterClient) {
+        init(
+            configuration: RedisClusterConfiguration, timeout: Duration?, started: ContinuousClock.Instant = .now,
+            counter: RedisClusterClient
+        ) {
             self.configuration = configuration
-            self.deadline = timeout.map { ContinuousClock.now + $0 }
+            self.deadline = timeout.map { started + $0 }
             self.counter = counter
         }
 

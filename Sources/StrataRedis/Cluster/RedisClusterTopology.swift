@@ -177,6 +177,14 @@ struct RedisClusterSlotMap: Sendable {
         return owner >= 0 ? topology.shards[owner].primary : nil
     }
 
+    /// The index in `topology.shards` of the shard serving `slot`, unless the slot moved by
+    /// `MOVED` since (or no shard serves it).
+    func shardIndex(for slot: Int) -> Int? {
+        if !moved.isEmpty, moved[slot] != nil { return nil }
+        let owner = Int(owners[slot])
+        return owner >= 0 ? owner : nil
+    }
+
     /// The replicas of the shard serving `slot` (none for a slot moved by MOVED since the
     /// topology was read).
     func replicas(for slot: Int) -> [RedisClusterTopology.Node] {

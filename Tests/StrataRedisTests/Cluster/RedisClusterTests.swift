@@ -90,6 +90,10 @@ struct RedisClusterTests {
         } throws: { ($0 as? RedisClientError)?.code == .crossSlot }
         #expect(client.topologyRefreshes == before)
         #expect(try await client.get("a") == nil)
+        // Whole-keyspace commands would reach one primary: refused, naming primaries().
+        await #expect {
+            try await client.send("FLUSHALL")
+        } throws: { ($0 as? RedisClientError)?.message.contains("primaries()") == true }
         await client.shutdown()
     }
 
@@ -202,7 +206,16 @@ struct RedisClusterTests {
         #expect(try cluster.command(port: source, ["CLUSTER", "COUNTKEYSINSLOT", String(slot)]) == .integer(1))
         // ASK does not change the map: the source still owns the slot.
         #expect(try await client.topology().shard(for: RedisClusterSlot(slot)!)?.primary.port == source)
+        // A multi-key command over keys split between the two nodes is answered TRYAGAIN (it did
+        // not run): retried with backoff until the migration is over.
+        let retriesBefore = client.statistics.retries
+        let pending = Task { try await client.mget(["{ask}:old", "{ask}:new"]) }
+        for _ in 0..<500 where client.statistics.retries == retriesBefore {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(client.statistics.retries > retriesBefore)
         try mover.finishMigration(slot: slot, from: source, to: target)
+        #expect(try await pending.value == [Array("here".utf8), Array("there".utf8)])
         #expect(try await client.getString("{ask}:old") == "here")
         #expect(try await client.getString("{ask}:new") == "there")
         await client.shutdown()
@@ -346,6 +359,13 @@ extension RedisClusterTests {
         #expect(heard != nil, "no subscriber at the slot's new owner")
         if heard != nil { #expect(try await messages.next()?.text == heard) }
         #expect(try cluster.owner(ofSlot: slot) == target)
+        // Classic pub/sub reaches every node: a subscription at one primary hears a PUBLISH sent
+        // to another.
+        let news = try await client.subscribe(to: ["news"])
+        var newsMessages = news.makeAsyncIterator()
+        let publisher = try cluster.roles().primaries.last!
+        #expect(try cluster.command(port: publisher, ["PUBLISH", "news", "hello"]) == .integer(1))
+        #expect(try await newsMessages.next()?.text == "hello")
         // Two slots in one SSUBSCRIBE are refused before sending.
         await #expect {
             try await client.subscribe(toShardChannels: ["a", "b"])
