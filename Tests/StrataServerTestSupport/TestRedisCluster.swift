@@ -69,16 +69,28 @@ public final class TestRedisCluster: Sendable {
         }
         guard let cli = ChildProcess.find("redis-cli") else { throw TestSupportError("redis-cli is not on PATH") }
         let count = primaries * (1 + replicasPerPrimary)
-        let ports = try clusterPorts(count)
+        var ports = try clusterPorts(count)
         var started: [Node] = []
         let milliseconds = Int(
             nodeTimeout.components.seconds * 1000 + nodeTimeout.components.attoseconds / 1_000_000_000_000_000)
         do throws(TestSupportError) {
-            for port in ports {
+            for index in ports.indices {
                 let directory = try ServerDirectory.make()
-                started.append(Node(port: port, process: nil, directory: directory))
-                started[started.count - 1].process = try launch(
-                    server, port: port, directory: directory, nodeTimeout: milliseconds)
+                started.append(Node(port: ports[index], process: nil, directory: directory))
+                // A port found free can be taken (by another process's outgoing connection) before
+                // the node binds it: try a few other ports.
+                for attempt in 1...5 {
+                    do throws(TestSupportError) {
+                        started[index].process = try launch(
+                            server, port: ports[index], directory: directory, nodeTimeout: milliseconds)
+                        break
+                    } catch {
+                        if attempt == 5 { throw error }
+                        _ = unlink(directory + "/nodes.conf")
+                        ports[index] = try clusterPorts(1, avoiding: ports)[0]
+                        started[index].port = ports[index]
+                    }
+                }
             }
             let cluster = TestRedisCluster(nodes: started, nodeTimeoutMilliseconds: milliseconds)
             started = []  // the cluster owns them now, and stops them on failure
@@ -330,19 +342,40 @@ public final class TestRedisCluster: Sendable {
         ServerDirectory.remove(directory)
     }
 
-    /// `count` distinct free ports below 55536 whose cluster bus port (+10000) is free too.
-    private static func clusterPorts(_ count: Int) throws(TestSupportError) -> [Int] {
+    /// `count` distinct free ports below 55536 whose cluster bus port (+10000) is free too, and
+    /// unlike any of `avoiding` (or their bus ports).
+    private static func clusterPorts(_ count: Int, avoiding: [Int] = []) throws(TestSupportError) -> [Int] {
+        let range = candidateRange()
         var ports: [Int] = []
         var tries = 0
         while ports.count < count {
             tries += 1
             guard tries < 10_000 else { throw TestSupportError("found only \(ports.count) usable cluster ports") }
-            // Ephemeral ports often lie above 55536: probe a random port in a lower range instead.
-            let port = Int.random(in: 20_000..<45_000)
-            if ports.contains(port) || ports.contains(port + 10_000) || ports.contains(port - 10_000) { continue }
+            let port = Int.random(in: range)
+            let taken = ports + avoiding
+            if taken.contains(port) || taken.contains(port + 10_000) || taken.contains(port - 10_000) { continue }
             if canBind(port), canBind(port + 10_000) { ports.append(port) }
         }
         return ports
+    }
+
+    /// Where to look for ports: below the kernel's ephemeral range with the bus port too, when
+    /// it leaves room (outgoing connections take ports from that range at any moment), else
+    /// 20000-45000.
+    private static func candidateRange() -> Range<Int> {
+        var ephemeralStart = 32_768
+        if let file = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r") {
+            defer { fclose(file) }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let count = fread(&buffer, 1, buffer.count - 1, file)
+            let text = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
+            if let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap({ Int($0) }
+            ) {
+                ephemeralStart = low
+            }
+        }
+        let top = min(ephemeralStart, 55_536) - 10_000
+        return top - 10_000 >= 2_000 ? 10_000..<top : 20_000..<45_000
     }
 
     /// Whether a listening socket can bind 127.0.0.1:`port` right now.
