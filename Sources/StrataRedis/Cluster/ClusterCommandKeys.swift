@@ -34,10 +34,29 @@ enum ClusterCommandKeys {
         return ranges
     }
 
-    /// The arguments of one encoded command (at most `limit`).
-    static func arguments(of encoded: ArraySlice<UInt8>, limit: Int = .max) -> [ArraySlice<UInt8>] {
+    /// The arguments of one encoded command (`*N\r\n$len\r\nbytes\r\n...`), as slices of it.
+    static func arguments(of encoded: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        var index = encoded.startIndex
+        let end = encoded.endIndex
+        func number() -> Int? {
+            guard index < end else { return nil }
+            index += 1  // the type byte
+            var value = 0
+            while index < end, encoded[index] != 0x0D {
+                value = value &* 10 &+ Int(encoded[index] &- 0x30)
+                index += 1
+            }
+            index += 2
+            return value
+        }
+        guard let count = number() else { return [] }
         var arguments: [ArraySlice<UInt8>] = []
-        RedisCommandClassifier.forEachArgument(of: Array(encoded), limit: limit) { arguments.append($0) }
+        arguments.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let length = number(), index + length <= end else { break }
+            arguments.append(encoded[index..<(index + length)])
+            index += length + 2
+        }
         return arguments
     }
 

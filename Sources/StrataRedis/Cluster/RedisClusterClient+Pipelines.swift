@@ -26,17 +26,27 @@ extension RedisClusterClient {
         slots.reserveCapacity(ranges.count)
         for range in ranges {
             let command = buffer[range]
-            let name = ClusterCommandKeys.name(of: command)
             slots.append(
-                try RedisClusterSlot.of(keys: ClusterCommandKeys.keys(of: command), command: name + " (in a pipeline)"))
+                try RedisClusterSlot.of(
+                    keys: ClusterCommandKeys.keys(of: command),
+                    command: ClusterCommandKeys.name(of: command) + " (in a pipeline)"))
         }
 
-        // Group by node.
+        // Group by node: by shard index when the map names the slot's primary (no names built
+        // per command), by address otherwise.
+        enum Group: Hashable {
+            case shard(Int)
+            case node(String)
+        }
         let map = try await currentMap()
-        var groups: [String: (node: RedisClusterTopology.Node, indices: [Int])] = [:]
+        var groups: [Group: (node: RedisClusterTopology.Node, indices: [Int])] = [:]
         var unrouted: [Int] = []
         var keylessNode: RedisClusterTopology.Node?
         for (index, slot) in slots.enumerated() {
+            if let slot, let shard = map.shardIndex(for: slot.value) {
+                groups[.shard(shard), default: (map.topology.shards[shard].primary, [])].indices.append(index)
+                continue
+            }
             let node: RedisClusterTopology.Node?
             if let slot {
                 node = map.primary(for: slot.value)
@@ -48,7 +58,7 @@ extension RedisClusterClient {
                 unrouted.append(index)
                 continue
             }
-            groups[node.endpoint.description, default: (node, [])].indices.append(index)
+            groups[.node(node.endpoint.description), default: (node, [])].indices.append(index)
         }
 
         // One batch per node, all at once.

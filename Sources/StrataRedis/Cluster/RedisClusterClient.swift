@@ -374,11 +374,9 @@ public final class RedisClusterClient: RedisCommandRunner {
     ///   slots; `unsupported` for a command that may not run on a shared connection;
     ///   ``RedisServerError`` for an error reply.
     public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
-        let keys: [RedisKey]
-        if let raw = command as? RedisRawCommand {
+        var keys = command.keys
+        if keys.isEmpty, let raw = command as? RedisRawCommand {
             keys = ClusterCommandKeys.keys(of: raw.bytes[...])
-        } else {
-            keys = command.keys
         }
         let slot = try RedisClusterSlot.of(keys: keys, command: command.name)
         let placement = command.placement

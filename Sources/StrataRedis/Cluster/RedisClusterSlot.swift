@@ -46,13 +46,15 @@ public struct RedisClusterSlot: Sendable, Hashable, Comparable, CustomStringConv
     ///
     /// - Throws: ``RedisClientError`` with code ``RedisClientError/Code/crossSlot`` when its keys
     ///   hash to more than one slot (Redis Cluster would answer `CROSSSLOT`), naming two of them.
-    public static func of(keys: [RedisKey], command name: String) throws(RedisClientError) -> RedisClusterSlot? {
+    public static func of(
+        keys: [RedisKey], command name: @autoclosure () -> String
+    ) throws(RedisClientError) -> RedisClusterSlot? {
         guard let first = keys.first else { return nil }
         let slot = RedisClusterSlot(first)
         for key in keys.dropFirst() {
             let other = RedisClusterSlot(key)
             if other != slot {
-                throw crossSlotError(name, first: first, slot, second: key, other)
+                throw crossSlotError(name(), first: first, slot, second: key, other)
             }
         }
         return slot
