@@ -1,21 +1,33 @@
 /// What a Redis tier stores for one key: the encoded value, or a "not found" marker, with the
-/// times that govern it, so every app instance reading it agrees on its freshness.
+/// times that govern it, so every app instance reading it agrees on its freshness, and the
+/// version that orders it against other writes of the key.
 ///
-/// Layout (big-endian): `0x53 0x01` magic and version, 1 flag byte (bit 0: not found; bit 1:
-/// tombstone, an invalidation that keeps stale fills out), then
-/// three Unix times in milliseconds (8 bytes each): fresh until, usable until (stale while
-/// revalidating), kept until (fail-safe); the load time in microseconds (4 bytes, for early
-/// refresh); then the payload.
+/// Layout (big-endian): `0x53 0x02` magic and layout version, 1 flag byte (bit 0: not found;
+/// bit 1: tombstone, an invalidation that keeps older loads out), the entry's version (8 bytes:
+/// the Unix time in microseconds its data is as new as), a random stamp (4 bytes, told apart
+/// from another write of the same version), three Unix times in milliseconds (8 bytes each):
+/// fresh until, usable until (stale while revalidating), kept until (fail-safe); the load time in
+/// microseconds (4 bytes, for early refresh); then the payload.
+///
+/// The version is what makes refreshes safe: a load that began at `t` replaces an entry only if
+/// the entry's version is older than `t`, so it never overwrites a newer `set` or an invalidation
+/// that happened while it ran (see `RedisTier.write`).
 struct CacheEnvelope: Sendable, Equatable {
-    static let headerSize = 31
-    static let magic: (UInt8, UInt8) = (0x53, 0x01)
+    static let headerSize = 43
+    /// Bytes from the start that identify one write: magic, flags, version and stamp.
+    static let identitySize = 15
+    static let magic: (UInt8, UInt8) = (0x53, 0x02)
 
     /// The payload; empty for a "not found" entry.
     var payload: [UInt8]
     /// The loader found nothing for the key (negative caching).
     var isNegative: Bool
-    /// Not a value: the key was invalidated, and fills must not write it back for a while.
+    /// Not a value: the key was invalidated, and older loads must not write it back for a while.
     var isTombstone = false
+    /// Unix microseconds: a `set`'s time, the time a load began, or an invalidation's time.
+    var version: Int64
+    /// Random: tells this write from another one with the same version.
+    var stamp: UInt32
     var freshUntil: Int64
     var usableUntil: Int64
     var keptUntil: Int64
@@ -23,11 +35,13 @@ struct CacheEnvelope: Sendable, Equatable {
     var loadMicroseconds: UInt32
 
     init(
-        payload: [UInt8], isNegative: Bool, freshUntil: Int64, usableUntil: Int64, keptUntil: Int64,
-        loadMicroseconds: UInt32
+        payload: [UInt8], isNegative: Bool, version: Int64, stamp: UInt32 = .random(in: 0...UInt32.max),
+        freshUntil: Int64, usableUntil: Int64, keptUntil: Int64, loadMicroseconds: UInt32
     ) {
         self.payload = payload
         self.isNegative = isNegative
+        self.version = version
+        self.stamp = stamp
         self.freshUntil = freshUntil
         self.usableUntil = usableUntil
         self.keptUntil = keptUntil
@@ -40,22 +54,44 @@ struct CacheEnvelope: Sendable, Equatable {
         bytes.append(Self.magic.0)
         bytes.append(Self.magic.1)
         bytes.append((isNegative ? 1 : 0) | (isTombstone ? 2 : 0))
+        Self.append(UInt64(bitPattern: version), bytes: 8, to: &bytes)
+        Self.append(UInt64(stamp), bytes: 4, to: &bytes)
         for time in [freshUntil, usableUntil, keptUntil] { Self.append(UInt64(bitPattern: time), bytes: 8, to: &bytes) }
         Self.append(UInt64(loadMicroseconds), bytes: 4, to: &bytes)
         bytes.append(contentsOf: payload)
         return bytes
     }
 
+    /// Whether the encoded envelope `new` may replace the stored bytes `current` in a
+    /// version-aware write: `current` is not an envelope, or is an older version, or is the same
+    /// version's value, less fresh (a backfill bringing a fresher copy of the same data). A
+    /// tombstone is replaced only by a newer version. `RedisTier.replaceIfNewerScript` is the
+    /// same rule in Lua.
+    static func replaces(_ current: [UInt8], with new: [UInt8]) -> Bool {
+        guard current.count >= 23, current[0] == magic.0, current[1] == magic.1 else { return true }
+        if current[3..<11].elementsEqual(new[3..<11]) {
+            guard current[2] & 2 == 0 else { return false }
+            return current[15..<23].lexicographicallyPrecedes(new[15..<23])
+        }
+        return current[3..<11].lexicographicallyPrecedes(new[3..<11])
+    }
+
+    /// The bytes that identify this write (a prefix of ``encoded()``).
+    var identity: [UInt8] { Array(encoded().prefix(Self.identitySize)) }
+
     /// Decodes an envelope, taking the bytes over: the payload is moved down in the same storage
-    /// (no second array); `nil` for bytes that are not an envelope (written by someone else).
+    /// (no second array); `nil` for bytes that are not an envelope (written by someone else, or
+    /// by an older layout).
     init?(consuming bytes: consuming [UInt8]) {
         guard bytes.count >= Self.headerSize, bytes[0] == Self.magic.0, bytes[1] == Self.magic.1 else { return nil }
         isNegative = bytes[2] & 1 != 0
         isTombstone = bytes[2] & 2 != 0
-        freshUntil = Int64(bitPattern: Self.read(bytes, at: 3, count: 8))
-        usableUntil = Int64(bitPattern: Self.read(bytes, at: 11, count: 8))
-        keptUntil = Int64(bitPattern: Self.read(bytes, at: 19, count: 8))
-        loadMicroseconds = UInt32(truncatingIfNeeded: Self.read(bytes, at: 27, count: 4))
+        version = Int64(bitPattern: Self.read(bytes, at: 3, count: 8))
+        stamp = UInt32(truncatingIfNeeded: Self.read(bytes, at: 11, count: 4))
+        freshUntil = Int64(bitPattern: Self.read(bytes, at: 15, count: 8))
+        usableUntil = Int64(bitPattern: Self.read(bytes, at: 23, count: 8))
+        keptUntil = Int64(bitPattern: Self.read(bytes, at: 31, count: 8))
+        loadMicroseconds = UInt32(truncatingIfNeeded: Self.read(bytes, at: 39, count: 4))
         bytes.removeSubrange(0..<Self.headerSize)
         payload = bytes
     }
@@ -65,12 +101,13 @@ struct CacheEnvelope: Sendable, Equatable {
         self.init(consuming: bytes)
     }
 
-    /// A tombstone: an invalidation marker kept for `hold`.
-    static func tombstone(now: Int64) -> CacheEnvelope {
+    /// A tombstone: an invalidation at `version` (Unix microseconds). Its times are unused:
+    /// Redis keeps it for the hold it is written with.
+    static func tombstone(version: Int64) -> CacheEnvelope {
         var envelope = CacheEnvelope(
-            payload: [], isNegative: false, freshUntil: 0, usableUntil: 0, keptUntil: 0, loadMicroseconds: 0)
+            payload: [], isNegative: false, version: version, freshUntil: 0, usableUntil: 0, keptUntil: 0,
+            loadMicroseconds: 0)
         envelope.isTombstone = true
-        envelope.freshUntil = now
         return envelope
     }
 

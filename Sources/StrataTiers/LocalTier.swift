@@ -49,10 +49,16 @@ struct TierEntry<Value: Sendable>: Sendable {
     @usableFromInline var keptUntil: Int64
     /// How long loading it took, for probabilistic early refresh.
     @usableFromInline var loadMicroseconds: UInt32
+    /// The Unix microseconds its data is as new as (see ``CacheEnvelope/version``).
+    @usableFromInline var version: Int64
 
     @usableFromInline
-    init(value: Value?, freshUntil: Int64, usableUntil: Int64, keptUntil: Int64, loadMicroseconds: UInt32) {
+    init(
+        value: Value?, freshUntil: Int64, usableUntil: Int64, keptUntil: Int64, loadMicroseconds: UInt32,
+        version: Int64 = 0
+    ) {
         self.value = value
+        self.version = version
         self.freshUntil = freshUntil
         self.usableUntil = usableUntil
         self.keptUntil = keptUntil

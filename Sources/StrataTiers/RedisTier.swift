@@ -85,23 +85,59 @@ final class RedisTier: Sendable {
 
     /// How a write treats what the tier already holds.
     enum WriteMode {
-        /// A change by the application: replaces anything (`SET`).
+        /// A change by the application (`set`, `invalidate`): replaces anything (`SET`).
         case overwrite
-        /// A cache fill: only if the key is absent (`SET NX`), so a fill never replaces a newer
-        /// write or an invalidation's tombstone.
-        case fill
+        /// A load's result, a refresh, a backfill or a retried invalidation: replaces what the tier
+        /// holds unless that is as new or newer (its version is not older) -- a newer `set` or an
+        /// invalidation that came while the load ran. `SET NX` when the key is absent, else a
+        /// compare-and-set: a Lua script, or `WATCH` on a server without Lua.
+        case ifNewer
     }
 
     enum WriteOutcome {
         case written
-        /// A fill found the key taken (a newer write, or a tombstone).
+        /// The tier holds a newer version (a newer write, or a tombstone).
         case rejected
         case failed
     }
 
-    /// Writes an envelope that Redis keeps for `milliseconds`. With `track`, the key is read back
-    /// in the same round trip (`EXISTS`): a write ends the server's client tracking of a key, and
-    /// the read starts it again, so later changes by others still reach this process.
+    /// Replaces the value unless the stored envelope's version is not older than ARGV[1]'s.
+    static let replaceIfNewerScript = RedisScript(
+        """
+        local current = redis.call('GET', KEYS[1])
+        local new = ARGV[1]
+        if current and #current >= 23 and string.byte(current, 1) == 83 and string.byte(current, 2) == 2 then
+          local order = 0
+          for i = 4, 11 do
+            local a, b = string.byte(current, i), string.byte(new, i)
+            if a ~= b then
+              if a < b then order = -1 else order = 1 end
+              break
+            end
+          end
+          if order == 0 then
+            if string.byte(current, 3) >= 2 then return 0 end
+            for i = 16, 23 do
+              local a, b = string.byte(current, i), string.byte(new, i)
+              if a ~= b then
+                if a < b then order = -1 else order = 1 end
+                break
+              end
+            end
+          end
+          if order >= 0 then return 0 end
+        end
+        redis.call('SET', KEYS[1], new, 'PX', ARGV[2])
+        return 1
+        """)
+
+    /// Writes an envelope that Redis keeps for `milliseconds`.
+    ///
+    /// With `track`, the key is read back right after the write (`GETRANGE` of the envelope's
+    /// identity): a write ends the server's client tracking of the key for this client, and the
+    /// read starts it again, so later changes by others still reach this process. If the read
+    /// finds another write's envelope (someone wrote in between, unseen), the outcome is
+    /// `.rejected`, so the caller keeps no local copy.
     func write(
         _ key: String,
         _ envelope: CacheEnvelope,
@@ -114,18 +150,29 @@ final class RedisTier: Sendable {
             counters.failedWrites.increment()
             return .failed
         }
+        let storedKey = self.key(key)
+        let bytes = envelope.encoded()
+        let identity = Array(bytes.prefix(CacheEnvelope.identitySize))
         do {
-            var pipeline = RedisPipeline()
-            let written = pipeline.set(
-                self.key(key), envelope.encoded(), expiration: .milliseconds(Int(milliseconds)),
-                condition: mode == .fill ? .ifNotExists : .always)
-            if track { pipeline.send("EXISTS", self.key(key)) }
-            let replies = try await RedisClient.withCommandTimeout(options.timeout) {
-                try await client.execute(pipeline)
+            let outcome = try await RedisClient.withCommandTimeout(options.timeout) { () async throws -> WriteOutcome in
+                var pipeline = RedisPipeline()
+                let written = pipeline.set(
+                    storedKey, bytes, expiration: .milliseconds(Int(milliseconds)),
+                    condition: mode == .ifNewer ? .ifNotExists : .always)
+                let readBack = track ? pipeline.add(GETRANGE(storedKey, 0, CacheEnvelope.identitySize - 1)) : nil
+                let replies = try await client.execute(pipeline)
+                if try replies[written] {
+                    guard let readBack else { return .written }
+                    return try replies[readBack] == identity ? .written : .rejected
+                }
+                // The key exists: replace it only if it is older.
+                guard try await replaceIfNewer(storedKey, bytes, milliseconds: milliseconds) else { return .rejected }
+                guard track else { return .written }
+                return try await client.execute(GETRANGE(storedKey, 0, CacheEnvelope.identitySize - 1)) == identity
+                    ? .written : .rejected
             }
-            let accepted = try replies[written]
             breaker.recordSuccess()
-            return accepted ? .written : .rejected
+            return outcome
         } catch {
             breaker.recordFailure()
             counters.failedWrites.increment()
@@ -133,20 +180,61 @@ final class RedisTier: Sendable {
         }
     }
 
-    /// Replaces keys with tombstones kept for `hold` (one round trip): readers see a miss, and
-    /// fills (`SET NX`) cannot write back a value loaded before the invalidation. Returns whether
-    /// it succeeded.
+    /// The compare-and-set of ``WriteMode/ifNewer``: returns whether it wrote.
+    private func replaceIfNewer(_ storedKey: String, _ bytes: [UInt8], milliseconds: Int64) async throws -> Bool {
+        if !lacksScripting.load(ordering: .relaxed) {
+            do {
+                let reply = try await client.evaluate(
+                    Self.replaceIfNewerScript, keys: [storedKey], arguments: [bytes, Array(String(milliseconds).utf8)])
+                return try reply.asInt() == 1
+            } catch let error as RedisServerError where error.message.hasPrefix("ERR unknown command") {
+                lacksScripting.store(true, ordering: .relaxed)
+            }
+        }
+        // No Lua: WATCH the key, compare, and write in a transaction that aborts if it changed.
+        return try await client.withConnection { connection in
+            for _ in 0..<5 {
+                try await connection.watch([storedKey])
+                if let current = try await connection.execute(GET(storedKey)),
+                    !CacheEnvelope.replaces(current, with: bytes)
+                {
+                    try await connection.unwatch()
+                    return false
+                }
+                var replace = RedisPipeline()
+                replace.set(storedKey, bytes, expiration: .milliseconds(Int(milliseconds)))
+                if case .committed = try await connection.transaction(replace) { return true }
+            }
+            return false  // the key kept changing: leave it to the other writers
+        }
+    }
+
+    /// Replaces keys with tombstones of `version` kept for `hold` (one round trip): readers see a
+    /// miss, and loads that began before the invalidation cannot write their older value back.
+    /// With `.ifNewer` (a retry), a key that has since been written again keeps its newer value.
+    /// Returns whether it succeeded.
     @discardableResult
-    func tombstone(_ keys: [String], hold: Duration, now: Int64) async -> Bool {
+    func tombstone(_ keys: [String], hold: Duration, version: Int64, mode: WriteMode = .overwrite) async -> Bool {
         guard !keys.isEmpty else { return true }
+        let marker = CacheEnvelope.tombstone(version: version)
+        if mode == .ifNewer {
+            // One compare-and-set per key; `write` consults the breaker (a half-open breaker
+            // allows one probe: asking it twice here would strand the probe).
+            let milliseconds = max(1, hold.tierMilliseconds)
+            for key in keys {
+                let outcome = await write(key, marker, milliseconds: milliseconds, mode: .ifNewer, track: false)
+                if outcome == .failed { return false }
+            }
+            return true
+        }
         guard breaker.allow() else {
             counters.failedWrites.increment()
             return false
         }
         do {
             var pipeline = RedisPipeline()
-            let marker = CacheEnvelope.tombstone(now: now).encoded()
-            for key in keys { pipeline.set(self.key(key), marker, expiration: .after(hold)) }
+            let bytes = marker.encoded()
+            for key in keys { pipeline.set(self.key(key), bytes, expiration: .after(hold)) }
             let replies = try await RedisClient.withCommandTimeout(options.timeout) {
                 try await client.execute(pipeline)
             }
@@ -161,5 +249,4 @@ final class RedisTier: Sendable {
             return false
         }
     }
-
 }

@@ -8,15 +8,46 @@ import Synchronization
 /// extra task, thread hop or allocation. A waiter that is cancelled stops waiting
 /// (`CancellationError`) and the load goes on for the others; if the leader itself is cancelled,
 /// a waiter takes over the load.
+///
+/// ``detach(_:)`` ends a key's generation: callers that joined keep waiting for the running
+/// operation, but later callers start a new one. A cache calls it when the key is invalidated, so
+/// a read that begins after the invalidation never gets a value loaded before it.
 final class SingleFlight<Value: Sendable>: Sendable {
-    private typealias Waiter = CheckedContinuation<Value, any Error>
+    /// What a caller is told when it arrives: lead the operation, or here is the leader's value.
+    private enum Arrival: Sendable {
+        case lead
+        case value(Value)
+    }
 
-    /// Tells a waiter to try again: the leader was cancelled, or finished before it could wait.
+    private typealias Waiter = CheckedContinuation<Arrival, any Error>
+
+    /// Tells a waiter to try again: the leader was cancelled.
     private struct Retry: Error {}
 
-    /// Keys being loaded, with the callers waiting for each.
-    private let flights = StrataMutex<[String: [UInt64: Waiter]]>([:])
-    private let waiterIDs = Atomic<UInt64>(0)
+    private struct Flight {
+        var id: UInt64
+        var waiters: [UInt64: Waiter] = [:]
+    }
+
+    private struct Flights {
+        /// The flight new callers join, by key.
+        var current: [String: Flight] = [:]
+        /// Flights of an ended generation, still running for the callers that joined them.
+        var detached: [UInt64: [UInt64: Waiter]] = [:]
+
+        mutating func removeWaiters(of flight: UInt64, key: String) -> [UInt64: Waiter] {
+            if current[key]?.id == flight { return current.removeValue(forKey: key)?.waiters ?? [:] }
+            return detached.removeValue(forKey: flight) ?? [:]
+        }
+
+        mutating func removeWaiter(_ id: UInt64, of flight: UInt64, key: String) -> Waiter? {
+            if current[key]?.id == flight { return current[key]!.waiters.removeValue(forKey: id) }
+            return detached[flight]?.removeValue(forKey: id)
+        }
+    }
+
+    private let flights = StrataMutex(Flights())
+    private let ids = Atomic<UInt64>(0)
 
     /// The result of `operation` for `key`, shared with every concurrent caller for the same key.
     /// `isLeader` tells whether this caller ran the operation.
@@ -25,25 +56,46 @@ final class SingleFlight<Value: Sendable>: Sendable {
         _ operation: @Sendable () async throws -> Value
     ) async throws -> (value: Value, isLeader: Bool) {
         while true {
-            let isLeader = flights.withLock { flights -> Bool in
-                guard flights[key] == nil else { return false }
-                flights[key] = [:]
-                return true
-            }
-            if isLeader {
-                let result: Result<Value, any Error>
-                do { result = .success(try await operation()) } catch { result = .failure(error) }
-                let waiters = flights.withLock { $0.removeValue(forKey: key) ?? [:] }
-                let shared: Result<Value, any Error> =
-                    if case .failure = result, Task.isCancelled { .failure(Retry()) } else { result }
-                for waiter in waiters.values { waiter.resume(with: shared) }
-                return (try result.get(), true)
-            }
+            let id = ids.add(1, ordering: .relaxed).newValue
+            // The flight joined (0: none yet), for the cancellation handler.
+            let joined = Atomic<UInt64>(0)
+            let arrival: Arrival
             do {
-                return (try await wait(for: key), false)
+                arrival = try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                        // Joining and waiting are one step: a leader that finishes a moment later
+                        // finds this caller among its waiters, so nobody loads twice.
+                        let flight = flights.withLock { flights -> UInt64? in
+                            if let flight = flights.current[key] {
+                                flights.current[key]!.waiters[id] = continuation
+                                return flight.id
+                            }
+                            flights.current[key] = Flight(id: id)
+                            return nil
+                        }
+                        guard let flight else { return continuation.resume(returning: .lead) }
+                        joined.store(flight, ordering: .relaxed)
+                        if Task.isCancelled { cancel(id, flight: flight, key: key) }
+                    }
+                } onCancel: {
+                    let flight = joined.load(ordering: .relaxed)
+                    if flight != 0 { cancel(id, flight: flight, key: key) }
+                }
             } catch is Retry {
                 continue
             }
+            if case .value(let value) = arrival { return (value, false) }
+            let result: Result<Value, any Error>
+            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
+            let shared: Result<Arrival, any Error> =
+                switch result {
+                case .success(let value): .success(.value(value))
+                case .failure where Task.isCancelled: .failure(Retry())
+                case .failure(let error): .failure(error)
+                }
+            for waiter in waiters.values { waiter.resume(with: shared) }
+            return (try result.get(), true)
         }
     }
 
@@ -53,33 +105,30 @@ final class SingleFlight<Value: Sendable>: Sendable {
         Task { _ = try? await self.run(key, operation) }
     }
 
-    /// Whether an operation for `key` is running.
+    /// Whether an operation for `key` is running in the current generation.
     func isRunning(_ key: String) -> Bool {
-        flights.withLock { $0[key] != nil }
+        flights.withLock { $0.current[key] != nil }
     }
 
-    private func wait(for key: String) async throws -> Value {
-        let id = waiterIDs.add(1, ordering: .relaxed).newValue
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: Waiter) in
-                let joined = flights.withLock { flights -> Bool in
-                    guard flights[key] != nil else { return false }
-                    flights[key]![id] = continuation
-                    return true
-                }
-                if !joined {
-                    continuation.resume(throwing: Retry())
-                } else if Task.isCancelled {
-                    cancel(id, key)
-                }
-            }
-        } onCancel: {
-            cancel(id, key)
+    /// Ends `key`'s generation: the running operation finishes for those already waiting; the
+    /// next caller starts a new one.
+    func detach(_ key: String) {
+        flights.withLock { flights in
+            guard let flight = flights.current.removeValue(forKey: key) else { return }
+            flights.detached[flight.id] = flight.waiters
         }
     }
 
-    private func cancel(_ id: UInt64, _ key: String) {
-        let waiter = flights.withLock { $0[key]?.removeValue(forKey: id) }
+    /// Ends every key's generation.
+    func detachAll() {
+        flights.withLock { flights in
+            for flight in flights.current.values { flights.detached[flight.id] = flight.waiters }
+            flights.current.removeAll()
+        }
+    }
+
+    private func cancel(_ id: UInt64, flight: UInt64, key: String) {
+        let waiter = flights.withLock { $0.removeWaiter(id, of: flight, key: key) }
         waiter?.resume(throwing: CancellationError())
     }
 }

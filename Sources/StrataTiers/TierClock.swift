@@ -8,6 +8,14 @@ import StrataCache
 public protocol TierClock: CacheClock {
     /// The wall clock, in milliseconds since 1970.
     var unixMilliseconds: Int64 { get }
+    /// The wall clock, in microseconds since 1970: orders the writes of one key (entry
+    /// versions). Defaults to `unixMilliseconds * 1000`.
+    var unixMicroseconds: Int64 { get }
+}
+
+extension TierClock {
+    /// `unixMilliseconds * 1000`.
+    public var unixMicroseconds: Int64 { unixMilliseconds * 1000 }
 }
 
 /// The system clocks: `ContinuousClock` and `CLOCK_REALTIME`.
@@ -25,6 +33,14 @@ public struct SystemTierClock: TierClock {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME_COARSE, &time)
         return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
+    /// `CLOCK_REALTIME`: the precise wall clock (the coarse one ticks only every few
+    /// milliseconds, which would give two writes of a key in a row the same version).
+    public var unixMicroseconds: Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
     }
 }
 

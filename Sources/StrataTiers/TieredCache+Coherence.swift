@@ -4,7 +4,7 @@ import StrataRedis
 import StrataSync
 
 /// The coherence machinery of a ``TieredCache``: client tracking or pub/sub for local copies, the
-/// invalidation bus across regions, batched publishing, and retries of failed invalidations.
+/// invalidation bus across regions, and batched publishing.
 struct CoherenceState: Sendable {
     var started = false
     var tracking: RedisTracking?
@@ -51,6 +51,8 @@ extension TieredCache {
                 self?.handleTracking(event, namespace: namespace)
             }
             coherence.withLock { $0.tracking = tracking }
+            // Anything stored or pending before the link was up was never tracked.
+            forgetEverythingLocally()
             coherent.store(tracking.isActive, ordering: .relaxed)
         case .pubSub(let channel):
             try await listen(on: 0, channel: channel, governsLocalTier: true)
@@ -83,7 +85,7 @@ extension TieredCache {
         }
         for task in tasks { task.cancel() }
         await tracking?.stop()
-        local?.invalidateAll()
+        forgetEverythingLocally()
     }
 
     // MARK: Client tracking
@@ -94,16 +96,18 @@ extension TieredCache {
             let prefix = Array(namespace.utf8)
             for key in keys where key.starts(with: prefix) {
                 localCounters.invalidationsReceived.increment()
-                local?.invalidate(String(decoding: key[prefix.count...], as: UTF8.self))
+                forgetLocally(String(decoding: key[prefix.count...], as: UTF8.self))
             }
         case .all:
             localCounters.invalidationsReceived.increment()
-            local?.invalidateAll()
+            forgetEverythingLocally()
         case .trackingLost:
             // Invalidations may have been missed: nothing local can be trusted.
             coherent.store(false, ordering: .relaxed)
-            local?.invalidateAll()
+            forgetEverythingLocally()
         case .trackingResumed:
+            // Fills whose reads ran while tracking was off must not be stored: a new epoch.
+            forgetEverythingLocally()
             coherent.store(true, ordering: .relaxed)
         }
     }
@@ -115,7 +119,10 @@ extension TieredCache {
     func listen(on index: Int, channel: String, governsLocalTier: Bool) async throws {
         let client = redisTiers[index].client
         let first = try await client.subscribe(to: [channel])
-        if governsLocalTier { coherent.store(true, ordering: .relaxed) }
+        if governsLocalTier {
+            forgetEverythingLocally()
+            coherent.store(true, ordering: .relaxed)
+        }
         let task = Task { [weak self] in
             var subscription: RedisSubscription? = first
             var failures = 0
@@ -130,7 +137,9 @@ extension TieredCache {
                     guard let self, !Task.isCancelled else { return }
                     if governsLocalTier {
                         self.coherent.store(false, ordering: .relaxed)
-                        self.local?.invalidateAll()
+                        self.forgetEverythingLocally()
+                    } else {
+                        self.regionalBusLost()
                     }
                 }
                 failures += 1
@@ -142,13 +151,32 @@ extension TieredCache {
                     failures = 0
                     if governsLocalTier {
                         // Changes published while disconnected were missed: start clean.
-                        self.local?.invalidateAll()
+                        self.forgetEverythingLocally()
                         self.coherent.store(true, ordering: .relaxed)
+                    } else {
+                        // Other regions' changes published meanwhile were missed.
+                        self.regionalBusLost()
                     }
                 }
             }
         }
         coherence.withLock { $0.tasks.append(task) }
+    }
+
+    /// The regional bus was lost (or is back after a gap): other regions' changes may have been
+    /// missed, so this region's tiers may hold values those changes replaced. Local copies go,
+    /// and reads skip the nearer tiers (reading the global one, whose hits backfill and so
+    /// repair them) until everything written there before now has expired.
+    func regionalBusLost() {
+        let longest = redisTiers.dropLast().map(\.options.ttl).max() ?? .zero
+        let until = clock.unixMilliseconds + longest.tierMilliseconds
+        _ = nearerTiersSkippedUntil.max(until, ordering: .relaxed)
+        forgetEverythingLocally()
+    }
+
+    /// Whether reads skip the tiers nearer than the global one (see `regionalBusLost`).
+    var skipsNearerTiers: Bool {
+        redisTiers.count > 1 && clock.unixMilliseconds < nearerTiersSkippedUntil.load(ordering: .relaxed)
     }
 
     /// A message on the coherence channel or the regional bus: `[origin, region, key...]`.
@@ -164,16 +192,17 @@ extension TieredCache {
             guard region != self.region else { return }
             let nearer = Array(redisTiers.dropLast())
             Task {
-                let now = self.clock.unixMilliseconds
-                for tier in nearer where !(await tier.tombstone(keys, hold: self.options.tombstoneTTL, now: now)) {
-                    self.rememberFailedInvalidations(keys)
+                let version = self.clock.unixMicroseconds
+                for (index, tier) in nearer.enumerated()
+                where !(await tier.tombstone(keys, hold: self.options.tombstoneTTL, version: version)) {
+                    self.rememberFailedInvalidations(keys, version: version, tiers: [index])
                 }
-                for key in keys { self.local?.invalidate(key) }
+                for key in keys { self.forgetLocally(key) }
             }
         }
         for key in keys {
             localCounters.invalidationsReceived.increment()
-            local?.invalidate(key)
+            forgetLocally(key)
         }
     }
 
@@ -201,6 +230,23 @@ extension TieredCache {
         }
     }
 
+    /// Puts keys whose announcement failed back in the outbox, and flushes it again after a
+    /// pause. At most ``TieredCacheOptions/maximumPendingInvalidations`` keys wait per channel.
+    func republishLater(_ keys: [String], to target: PublishTarget) {
+        let schedule = coherence.withLock { state -> Bool in
+            let room = max(0, options.maximumPendingInvalidations - state.outbox[target, default: []].count)
+            state.outbox[target, default: []].append(contentsOf: keys.prefix(room))
+            guard !state.flushScheduled else { return false }
+            state.flushScheduled = true
+            return true
+        }
+        guard schedule else { return }
+        Task {
+            try? await Task.sleep(for: .milliseconds(200))
+            await self.flushOutbox()
+        }
+    }
+
     /// Publishes every waiting key, one message per channel (split at 1,000 keys).
     func flushOutbox() async {
         let outbox = coherence.withLock { state -> [PublishTarget: [String]] in
@@ -223,120 +269,12 @@ extension TieredCache {
                     }
                 } catch {
                     tier.counters.failedWrites.increment()
+                    // Not announced: try again shortly (bounded), or other instances keep the
+                    // old value for as long as their tiers hold it.
+                    republishLater(Array(unique[start...]), to: target)
+                    break
                 }
                 start += 1000
-            }
-        }
-    }
-
-    // MARK: Failed invalidations
-
-    func rememberFailedInvalidations(_ keys: [String]) {
-        pendingInvalidations.withLock { pending in
-            for key in keys where pending.count < options.maximumPendingInvalidations {
-                pending.insert(key)
-            }
-        }
-    }
-
-    /// Deletes the keys whose invalidation failed, once their tiers answer again.
-    func retryFailedInvalidations() async {
-        let keys = pendingInvalidations.withLock { Array($0) }
-        guard !keys.isEmpty else { return }
-        var allDeleted = true
-        let now = clock.unixMilliseconds
-        for tier in redisTiers where !(await tier.tombstone(keys, hold: options.tombstoneTTL, now: now)) {
-            allDeleted = false
-        }
-        if allDeleted {
-            pendingInvalidations.withLock { $0.subtract(keys) }
-            for key in keys { local?.invalidate(key) }
-        }
-    }
-}
-
-/// A held cross-process load lock.
-struct DistributedLockHandle: Sendable {
-    var tier: RedisTier
-    var key: String
-    var token: String
-}
-
-enum LockOutcome<Value: Sendable>: Sendable {
-    case acquired(DistributedLockHandle)
-    /// Another process loaded the value while we waited.
-    case found(TieredCache<Value>.Fetched)
-    /// No lock (Redis unavailable, or the wait ran out): load without one.
-    case unavailable
-}
-
-extension TieredCache {
-    static var releaseScript: RedisScript {
-        RedisScript("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end")
-    }
-
-    /// Takes the load lock for `key` (`SET NX PX` with a random token), or waits briefly for the
-    /// process holding it to write the value.
-    func acquireLock(
-        _ key: String,
-        tier: RedisTier,
-        options lock: TieredCacheOptions.DistributedLock
-    ) async -> LockOutcome<Value> {
-        if let release = lockReleases.withLock({ $0[key] }) { await release.task.value }
-        let lockKey = "__lock:" + key
-        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        do {
-            let acquired = try await RedisClient.withCommandTimeout(tier.options.timeout) {
-                try await tier.client.set(
-                    tier.key(lockKey), token, expiration: .after(lock.lease), condition: .ifNotExists)
-            }
-            if acquired { return .acquired(DistributedLockHandle(tier: tier, key: lockKey, token: token)) }
-        } catch {
-            return .unavailable
-        }
-        let deadline = clock.now.advanced(by: lock.wait)
-        while clock.now < deadline {
-            try? await Task.sleep(for: lock.pollInterval)
-            for (index, candidate) in redisTiers.enumerated() {
-                guard let envelope = try? await candidate.get(key), let found = entry(from: envelope, tier: candidate),
-                    clock.unixMilliseconds < found.usableUntil
-                else { continue }
-                candidate.counters.hits.increment()
-                backfill(key, found, above: index)
-                return .found(
-                    Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(candidate.options.name)))
-            }
-        }
-        return .unavailable
-    }
-
-    /// Releases the lock only if this process still owns it (the token matches): a Lua
-    /// compare-and-delete, or, on a server without Lua, `WATCH`/`GET`/`MULTI`/`DEL`/`EXEC`.
-    func releaseLock(_ handle: DistributedLockHandle) async {
-        let tier = handle.tier
-        let key = tier.key(handle.key)
-        if !tier.lacksScripting.load(ordering: .relaxed) {
-            do {
-                try await RedisClient.withCommandTimeout(tier.options.timeout) {
-                    _ = try await tier.client.evaluate(Self.releaseScript, keys: [key], arguments: [handle.token])
-                }
-                return
-            } catch let error as RedisServerError where error.message.hasPrefix("ERR unknown command") {
-                tier.lacksScripting.store(true, ordering: .relaxed)
-            } catch {
-                return  // the lease expires on its own
-            }
-        }
-        _ = try? await RedisClient.withCommandTimeout(tier.options.timeout) {
-            try await tier.client.withConnection { connection in
-                try await connection.watch([key])
-                guard try await connection.send("GET", key) == .bulkString(Array(handle.token.utf8)) else {
-                    try await connection.unwatch()
-                    return
-                }
-                var delete = RedisPipeline()
-                delete.del(key)
-                _ = try await connection.transaction(delete)  // aborted if the lock changed hands
             }
         }
     }

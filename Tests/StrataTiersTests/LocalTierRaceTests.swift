@@ -88,11 +88,13 @@ struct LocalTierRaceTests {
 
     @Test func envelopeRoundTrip() {
         let envelope = CacheEnvelope(
-            payload: [1, 2, 3], isNegative: false, freshUntil: 1_700_000_000_123, usableUntil: 1_700_000_001_000,
-            keptUntil: 1_700_000_100_000, loadMicroseconds: 4321)
+            payload: [1, 2, 3], isNegative: false, version: 1_699_999_999_999, freshUntil: 1_700_000_000_123,
+            usableUntil: 1_700_000_001_000, keptUntil: 1_700_000_100_000, loadMicroseconds: 4321)
         #expect(CacheEnvelope(decoding: envelope.encoded()) == envelope)
-        let tombstone = CacheEnvelope.tombstone(now: 5)
+        #expect(envelope.identity == Array(envelope.encoded().prefix(CacheEnvelope.identitySize)))
+        let tombstone = CacheEnvelope.tombstone(version: 5)
         #expect(CacheEnvelope(decoding: tombstone.encoded())?.isTombstone == true)
+        #expect(CacheEnvelope(decoding: tombstone.encoded())?.version == 5)
         #expect(CacheEnvelope(decoding: Array("plain value".utf8)) == nil)
     }
 }

@@ -223,6 +223,24 @@ public struct STRLEN<Key: RESPCommandArgument>: RedisCommand {
     public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> Int { try reply.asInt() }
 }
 
+/// `GETRANGE key start end`: the bytes of the value from `start` to `end` (inclusive; negative
+/// counts from the end); empty when the key does not exist.
+public struct GETRANGE<Key: RESPCommandArgument>: RedisCommand {
+    public var key: Key
+    public var start: Int
+    public var end: Int
+    /// Creates the command.
+    public init(_ key: Key, _ start: Int, _ end: Int) {
+        self.key = key
+        self.start = start
+        self.end = end
+    }
+    public var name: String { "GETRANGE" }
+    public var keys: [RedisKey] { [RedisKey(key)] }
+    public func encode(into encoder: inout RESPEncoder) { encoder.writeCommand("GETRANGE", key, start, end) }
+    public func decode(_ reply: RESPValue) throws(RESPDecodingError) -> [UInt8] { try reply.asBytes() }
+}
+
 extension RedisCommandRunner {
     /// `GET key`: the value, or `nil` when the key does not exist.
     @inlinable

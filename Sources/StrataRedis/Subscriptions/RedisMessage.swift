@@ -25,7 +25,8 @@ public struct RedisMessage: Sendable, Hashable {
 /// The sequence ends with a thrown ``RedisClientError`` (code `subscriptionLost`) when the
 /// subscription's connection is lost, because messages may have been missed: subscribe again to
 /// continue. Leaving the loop (or dropping the sequence) unsubscribes. At most `bufferSize`
-/// undelivered messages are kept; older ones are dropped when a consumer falls behind.
+/// undelivered messages are kept: a consumer that falls further behind loses its subscription the
+/// same way (`subscriptionLost`), never a message silently.
 public struct RedisSubscription: AsyncSequence, Sendable {
     public typealias Element = RedisMessage
 

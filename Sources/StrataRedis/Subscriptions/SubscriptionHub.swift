@@ -38,6 +38,10 @@ final class SubscriptionHub: Sendable {
     private let configuration: RedisConfiguration
     private let loop: RedisEventLoop
     private let state = StrataMutex(State())
+    /// Held while a change of subscriptions is counted and written, so the server sees
+    /// `SUBSCRIBE` and `UNSUBSCRIBE` of one channel in the order the counts changed. (Separate
+    /// from `state`: a failed write closes the connection, whose handler takes `state`.)
+    private let wireOrder = StrataMutex(())
 
     init(configuration: RedisConfiguration, loop: RedisEventLoop) {
         self.configuration = configuration
@@ -53,43 +57,56 @@ final class SubscriptionHub: Sendable {
         let connection = try await ensureConnection()
         let (stream, continuation) = AsyncThrowingStream<RedisMessage, any Error>.makeStream(
             bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
-        let (id, newChannels, newPatterns) = state.withLock { s -> (UInt64, [[UInt8]], [[UInt8]]) in
-            s.nextID += 1
-            s.subscribers[s.nextID] = Subscriber(
-                channels: Set(channels), patterns: Set(patterns), sharded: sharded, continuation: continuation)
-            var newChannels: [[UInt8]] = []
-            var newPatterns: [[UInt8]] = []
-            for channel in Set(channels) {
-                if sharded {
-                    s.shardRefs[channel, default: 0] += 1
-                    if s.shardRefs[channel] == 1 { newChannels.append(channel) }
-                    continue
+        let subscription = wireOrder.withLock { _ -> (UInt64, ConfirmationWaiter?, Result<Void, RedisClientError>) in
+            let (id, newChannels, newPatterns) = state.withLock { s -> (UInt64, [[UInt8]], [[UInt8]]) in
+                s.nextID += 1
+                s.subscribers[s.nextID] = Subscriber(
+                    channels: Set(channels), patterns: Set(patterns), sharded: sharded, continuation: continuation)
+                var newChannels: [[UInt8]] = []
+                var newPatterns: [[UInt8]] = []
+                for channel in Set(channels) {
+                    if sharded {
+                        s.shardRefs[channel, default: 0] += 1
+                        if s.shardRefs[channel] == 1 { newChannels.append(channel) }
+                        continue
+                    }
+                    s.channelRefs[channel, default: 0] += 1
+                    if s.channelRefs[channel] == 1 { newChannels.append(channel) }
                 }
-                s.channelRefs[channel, default: 0] += 1
-                if s.channelRefs[channel] == 1 { newChannels.append(channel) }
+                for pattern in Set(patterns) {
+                    s.patternRefs[pattern, default: 0] += 1
+                    if s.patternRefs[pattern] == 1 { newPatterns.append(pattern) }
+                }
+                return (s.nextID, newChannels, newPatterns)
             }
-            for pattern in Set(patterns) {
-                s.patternRefs[pattern, default: 0] += 1
-                if s.patternRefs[pattern] == 1 { newPatterns.append(pattern) }
+            let keys =
+                newChannels.map { ConfirmationKey(pattern: false, name: $0, sharded: sharded) }
+                + newPatterns.map { ConfirmationKey(pattern: true, name: $0) }
+            guard !keys.isEmpty else { return (id, nil, .success(())) }
+            let waiter = ConfirmationWaiter(count: keys.count)
+            // Registered before the command leaves, so no confirmation can be missed.
+            state.withLock { s in
+                for key in keys { s.confirmations[key, default: []].append(waiter) }
             }
-            return (s.nextID, newChannels, newPatterns)
+            do throws(RedisClientError) {
+                if !newChannels.isEmpty {
+                    try connection.sendWithoutReply {
+                        $0.writeCommand(prepending: sharded ? "SSUBSCRIBE" : "SUBSCRIBE", newChannels)
+                    }
+                }
+                if !newPatterns.isEmpty {
+                    try connection.sendWithoutReply { $0.writeCommand(prepending: "PSUBSCRIBE", newPatterns) }
+                }
+                return (id, waiter, .success(()))
+            } catch {
+                return (id, waiter, .failure(error))
+            }
         }
+        let (id, waiter, sent) = subscription
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         do {
-            try await confirm(
-                connection,
-                keys: newChannels.map { ConfirmationKey(pattern: false, name: $0, sharded: sharded) }
-                    + newPatterns.map { ConfirmationKey(pattern: true, name: $0) },
-                send: {
-                    if !newChannels.isEmpty {
-                        try connection.sendWithoutReply {
-                            $0.writeCommand(prepending: sharded ? "SSUBSCRIBE" : "SUBSCRIBE", newChannels)
-                        }
-                    }
-                    if !newPatterns.isEmpty {
-                        try connection.sendWithoutReply { $0.writeCommand(prepending: "PSUBSCRIBE", newPatterns) }
-                    }
-                })
+            try sent.get()
+            if let waiter { try await confirm(waiter) }
         } catch {
             continuation.finish(throwing: error)
             throw error
@@ -97,19 +114,8 @@ final class SubscriptionHub: Sendable {
         return RedisSubscription(stream: stream)
     }
 
-    /// Sends subscribe commands and waits (bounded by the command timeout) for their confirmations.
-    private func confirm(
-        _ connection: RedisConnection,
-        keys: [ConfirmationKey],
-        send: () throws -> Void
-    ) async throws {
-        guard !keys.isEmpty else { return }
-        let waiter = ConfirmationWaiter(count: keys.count)
-        // Registered before the command leaves, so no confirmation can be missed.
-        state.withLock { s in
-            for key in keys { s.confirmations[key, default: []].append(waiter) }
-        }
-        try send()
+    /// Waits (bounded by the command timeout) for the server to confirm every subscription.
+    private func confirm(_ waiter: ConfirmationWaiter) async throws {
         let timeout = configuration.commandTimeout ?? .seconds(30)
         let timer = Task {
             try await Task.sleep(for: timeout)
@@ -120,45 +126,47 @@ final class SubscriptionHub: Sendable {
     }
 
     private func unsubscribe(_ id: UInt64) {
-        let (connection, channels, patterns, sharded) = state.withLock {
-            s -> (RedisConnection?, [[UInt8]], [[UInt8]], Bool) in
-            guard let subscriber = s.subscribers.removeValue(forKey: id) else { return (nil, [], [], false) }
-            var channels: [[UInt8]] = []
-            var patterns: [[UInt8]] = []
-            if subscriber.sharded {
+        wireOrder.withLock { _ in
+            let (connection, channels, patterns, sharded) = state.withLock {
+                s -> (RedisConnection?, [[UInt8]], [[UInt8]], Bool) in
+                guard let subscriber = s.subscribers.removeValue(forKey: id) else { return (nil, [], [], false) }
+                var channels: [[UInt8]] = []
+                var patterns: [[UInt8]] = []
+                if subscriber.sharded {
+                    for channel in subscriber.channels {
+                        s.shardRefs[channel, default: 1] -= 1
+                        if s.shardRefs[channel] == 0 {
+                            s.shardRefs.removeValue(forKey: channel)
+                            channels.append(channel)
+                        }
+                    }
+                    return (s.connection, channels, [], true)
+                }
                 for channel in subscriber.channels {
-                    s.shardRefs[channel, default: 1] -= 1
-                    if s.shardRefs[channel] == 0 {
-                        s.shardRefs.removeValue(forKey: channel)
+                    s.channelRefs[channel, default: 1] -= 1
+                    if s.channelRefs[channel] == 0 {
+                        s.channelRefs.removeValue(forKey: channel)
                         channels.append(channel)
                     }
                 }
-                return (s.connection, channels, [], true)
+                for pattern in subscriber.patterns {
+                    s.patternRefs[pattern, default: 1] -= 1
+                    if s.patternRefs[pattern] == 0 {
+                        s.patternRefs.removeValue(forKey: pattern)
+                        patterns.append(pattern)
+                    }
+                }
+                return (s.connection, channels, patterns, false)
             }
-            for channel in subscriber.channels {
-                s.channelRefs[channel, default: 1] -= 1
-                if s.channelRefs[channel] == 0 {
-                    s.channelRefs.removeValue(forKey: channel)
-                    channels.append(channel)
+            guard let connection else { return }
+            if !channels.isEmpty {
+                try? connection.sendWithoutReply {
+                    $0.writeCommand(prepending: sharded ? "SUNSUBSCRIBE" : "UNSUBSCRIBE", channels)
                 }
             }
-            for pattern in subscriber.patterns {
-                s.patternRefs[pattern, default: 1] -= 1
-                if s.patternRefs[pattern] == 0 {
-                    s.patternRefs.removeValue(forKey: pattern)
-                    patterns.append(pattern)
-                }
+            if !patterns.isEmpty {
+                try? connection.sendWithoutReply { $0.writeCommand(prepending: "PUNSUBSCRIBE", patterns) }
             }
-            return (s.connection, channels, patterns, false)
-        }
-        guard let connection else { return }
-        if !channels.isEmpty {
-            try? connection.sendWithoutReply {
-                $0.writeCommand(prepending: sharded ? "SUNSUBSCRIBE" : "UNSUBSCRIBE", channels)
-            }
-        }
-        if !patterns.isEmpty {
-            try? connection.sendWithoutReply { $0.writeCommand(prepending: "PUNSUBSCRIBE", patterns) }
         }
     }
 
@@ -265,11 +273,23 @@ final class SubscriptionHub: Sendable {
     }
 
     private func deliver(_ message: RedisMessage, to matches: (Subscriber) -> Bool) {
-        let targets = state.withLock { s -> [Continuation] in
+        let targets = state.withLock { s -> [(UInt64, Continuation)] in
             s.lastHeard = .now
-            return s.subscribers.values.filter(matches).map(\.continuation)
+            return s.subscribers.compactMap { id, subscriber in
+                matches(subscriber) ? (id, subscriber.continuation) : nil
+            }
         }
-        for target in targets { target.yield(message) }
+        for (id, target) in targets {
+            if case .dropped = target.yield(message) {
+                // The consumer fell `bufferSize` messages behind: a message is lost, so the
+                // subscription ends as if its connection had been (a cache flushes what it holds).
+                target.finish(
+                    throwing: RedisClientError(
+                        .subscriptionLost,
+                        "the subscriber fell behind and its buffer overflowed; messages were dropped"))
+                unsubscribe(id)
+            }
+        }
     }
 
     /// The subscriber connection closed: every subscription ends, since messages may be lost.

@@ -15,14 +15,19 @@ struct DemoCommand: Subcommand {
     static let usage = """
         usage: strata demo [options]
 
-        Starts an embedded fake Redis server (or uses --url), a simulated database with a few
-        milliseconds of latency, and several simulated app instances, each with its own Redis
-        client and a TieredCache (process memory -> Redis -> database). Replays a seeded Zipf
-        workload with writes mixed in, then a stampede on one cold key, and reports per-tier hit
-        ratios, database calls avoided, latency percentiles, stale reads and throughput.
+        Starts two embedded fake Redis servers, a regional and a global one (or uses --url and
+        --global-url), a simulated database with a few milliseconds of latency, and several
+        simulated app instances, each with its own Redis clients and a TieredCache (process memory
+        -> regional Redis -> global Redis -> database), with stale-while-revalidate on. Replays a
+        seeded Zipf workload with writes mixed in, then a stampede on one cold key, and reports
+        per-tier hit ratios, database calls avoided, latency percentiles, what each option did,
+        stale reads and throughput.
 
         options:
-          --url URL              use this Redis server instead of the embedded fake one
+          --url URL              use this Redis server for the regional tier instead of an
+                                 embedded fake one (and for the global tier, unless
+                                 --global-url is given; the tiers then differ by key prefix)
+          --global-url URL       use this Redis server for the global tier
           --instances N          simulated app instances (default 4)
           --keys N               distinct keys (default 10000)
           --requests N           requests in all (default 200000)
@@ -31,8 +36,19 @@ struct DemoCommand: Subcommand {
           --concurrency N        concurrent tasks per instance (default 16)
           --db-latency MS        database read latency in milliseconds (default 3)
           --local-capacity N     local tier entries per instance (default 2000)
-          --local-ttl S          local tier TTL in seconds (default 30)
-          --redis-ttl S          Redis tier TTL in seconds (default 300)
+          --local-ttl S          local tier TTL in seconds (default 2)
+          --redis-ttl S          regional tier TTL in seconds (default 4)
+          --global-ttl S         global tier TTL in seconds (default 300)
+          --swr S                stale-while-revalidate window in seconds (default 5; 0: off)
+          --one-tier             only the regional Redis tier (no global tier)
+          --regions              three regions (us, eu, asia), each with its own Redis and two
+                                 app instances, one global Redis and the database; reads
+                                 prefer the region's own keys; then the global Redis goes away
+                                 (with --url: three comma-separated URLs, one per region)
+          --region-latency MS    simulated distance to a region's Redis (default 1)
+          --global-latency MS    simulated distance to the global Redis and the database
+                                 (default 30)
+          --outage S             how long the global Redis is away (default 3; 0: no outage)
           --stale-window MS      a read is stale if it returns a version older than one written
                                  through the cache at least this long before it began (default 20)
           --no-lock              no cross-process load lock (stampede: one load per instance)
@@ -52,8 +68,16 @@ struct DemoCommand: Subcommand {
         var concurrency = 16
         var dbLatencyMilliseconds = 3.0
         var localCapacity = 2000
-        var localTTL = 30
-        var redisTTL = 300
+        var globalURL: String?
+        var localTTL = 2
+        var redisTTL = 4
+        var globalTTL = 300
+        var staleWhileRevalidate = 5
+        var twoTiers = true
+        var regions = false
+        var regionLatencyMilliseconds = 1.0
+        var globalLatencyMilliseconds = 30.0
+        var outageSeconds = 3
         var staleWindowMilliseconds = 20
         var lock = true
         var seed: UInt64 = 42
@@ -64,9 +88,11 @@ struct DemoCommand: Subcommand {
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(
-            arguments, flags: ["--json", "--no-lock"],
+            arguments, flags: ["--json", "--no-lock", "--one-tier", "--regions"],
             options: [
-                "--url", "--instances", "--keys", "--requests", "--zipf", "--write-percent", "--concurrency",
+                "--region-latency", "--global-latency", "--outage",
+                "--url", "--global-url", "--global-ttl", "--swr", "--instances", "--keys", "--requests", "--zipf",
+                "--write-percent", "--concurrency",
                 "--db-latency", "--local-capacity", "--local-ttl", "--redis-ttl", "--stale-window", "--seed",
             ])
         guard parsed.positionals.isEmpty else {
@@ -81,6 +107,30 @@ struct DemoCommand: Subcommand {
         options.localCapacity = try parsed.positiveInteger("--local-capacity") ?? options.localCapacity
         options.localTTL = try parsed.positiveInteger("--local-ttl") ?? options.localTTL
         options.redisTTL = try parsed.positiveInteger("--redis-ttl") ?? options.redisTTL
+        options.globalTTL = try parsed.positiveInteger("--global-ttl") ?? options.globalTTL
+        options.globalURL = parsed.options["--global-url"]
+        if let text = parsed.options["--swr"] {
+            guard let value = Int(text), value >= 0 else { throw UsageError(message: "--swr must not be negative") }
+            options.staleWhileRevalidate = value
+        }
+        options.twoTiers = !parsed.flags.contains("--one-tier")
+        options.regions = parsed.flags.contains("--regions")
+        for (name, keyPath) in [
+            ("--region-latency", \Options.regionLatencyMilliseconds),
+            ("--global-latency", \Options.globalLatencyMilliseconds),
+        ] {
+            guard let text = parsed.options[name] else { continue }
+            guard let value = Double(text), value >= 0 else {
+                throw UsageError(message: "\(name) must not be negative")
+            }
+            options[keyPath: keyPath] = value
+        }
+        if let text = parsed.options["--outage"] {
+            guard let value = Int(text), value >= 0 else { throw UsageError(message: "--outage must not be negative") }
+            options.outageSeconds = value
+        }
+        // Across regions an invalidation takes a round trip to the global Redis: a wider window.
+        if options.regions && parsed.options["--stale-window"] == nil { options.staleWindowMilliseconds = 250 }
         options.staleWindowMilliseconds =
             try parsed.positiveInteger("--stale-window") ?? options.staleWindowMilliseconds
         options.seed = UInt64(try parsed.positiveInteger("--seed") ?? Int(options.seed))
@@ -109,10 +159,25 @@ struct DemoCommand: Subcommand {
 
     func run() async -> Int32 {
         do {
-            let server = try await EmbeddedRedis.start(url: options.url)
-            defer { server.stop() }
-            let report = try await DemoRun(options: options, serverDescription: server.description, url: server.url)
-                .run()
+            if options.regions {
+                let report = try await RegionsDemo(options: options).run()
+                print(options.json ? report.json : report.text)
+                return 0
+            }
+            let regional = try await EmbeddedRedis.start(url: options.url, role: "regional")
+            defer { regional.stop() }
+            var global: EmbeddedRedis?
+            if options.twoTiers {
+                // With --url alone, the global tier shares that server (another key prefix).
+                global = try await EmbeddedRedis.start(
+                    url: options.globalURL ?? (options.url == nil ? nil : options.url), role: "global")
+            }
+            defer { global?.stop() }
+            let description =
+                "regional: \(regional.description)" + (global.map { "\nglobal:   \($0.description)" } ?? "")
+            let report = try await DemoRun(
+                options: options, serverDescription: description, url: regional.url, globalURL: global?.url
+            ).run()
             print(options.json ? report.json : report.text)
             return 0
         } catch {
@@ -125,6 +190,7 @@ struct DemoCommand: Subcommand {
 /// One app instance of the demo: its own Redis client and tiered cache.
 struct DemoInstance: Sendable {
     let client: RedisClient
+    let globalClient: RedisClient?
     let cache: TieredCache<String>
 }
 
@@ -152,6 +218,7 @@ struct DemoRun {
     let options: DemoCommand.Options
     let serverDescription: String
     let url: String
+    let globalURL: String?
 
     func run() async throws -> DemoReport {
         let database = SimulatedDatabase(
@@ -159,25 +226,39 @@ struct DemoRun {
             jitter: .microseconds(Int64(options.dbLatencyMilliseconds * 200)))
         var instances: [DemoInstance] = []
         for _ in 0..<options.instances {
-            var configuration = try RedisConfiguration(url: url)
-            configuration.commandTimeout = .seconds(2)
-            let client = try RedisClient(configuration: configuration)
+            func client(_ url: String) throws -> RedisClient {
+                var configuration = try RedisConfiguration(url: url)
+                configuration.commandTimeout = .seconds(2)
+                return try RedisClient(configuration: configuration)
+            }
+            let regional = try client(url)
+            let global = try globalURL.map(client)
             var cacheOptions = TieredCacheOptions()
             cacheOptions.negativeTTL = .seconds(5)
+            if options.staleWhileRevalidate > 0 {
+                cacheOptions.staleWhileRevalidate = .seconds(Int64(options.staleWhileRevalidate))
+            }
             if options.lock { cacheOptions.distributedLock = .init(lease: .seconds(2), wait: .seconds(1)) }
+            var tiers = [
+                RedisTierOptions(
+                    name: "regional", client: regional, namespace: "demo:r:", ttl: .seconds(Int64(options.redisTTL)),
+                    timeout: .milliseconds(500))
+            ]
+            if let global {
+                tiers.append(
+                    RedisTierOptions(
+                        name: "global", client: global, namespace: "demo:g:",
+                        ttl: .seconds(Int64(options.globalTTL)), timeout: .milliseconds(500)))
+            }
             let cache = TieredCache<String>(
                 local: .lru(capacity: options.localCapacity, ttl: .seconds(Int64(options.localTTL))),
-                redis: [
-                    RedisTierOptions(
-                        name: "redis", client: client, namespace: "demo:", ttl: .seconds(Int64(options.redisTTL)),
-                        timeout: .milliseconds(500))
-                ],
-                codec: StringCodec(), options: cacheOptions,
+                redis: tiers, codec: StringCodec(), options: cacheOptions,
                 loader: { key in try await database.load(Int(key) ?? -1) })
-            try await cache.start()
-            instances.append(DemoInstance(client: client, cache: cache))
+            instances.append(DemoInstance(client: regional, globalClient: global, cache: cache))
         }
         try await instances[0].client.send("FLUSHDB")
+        if let global = instances[0].globalClient, globalURL != url { try await global.send("FLUSHDB") }
+        for instance in instances { try await instance.cache.start() }
 
         let completed = SharedCounter()
         let writeLocks = KeyWriteLocks()
@@ -260,6 +341,7 @@ struct DemoRun {
         for instance in instances {
             await instance.cache.shutdown()
             await instance.client.shutdown()
+            await instance.globalClient?.shutdown()
         }
         return DemoReport(
             options: options, serverDescription: serverDescription, tally: tally, statistics: statistics,

@@ -39,7 +39,31 @@ struct DemoReport {
         return Double(samples[index]) / 1000
     }
 
-    var sources: [TierSource] { [.local, .redis("redis"), .loader, .failSafe].filter { tally.latencies[$0] != nil } }
+    var sources: [TierSource] {
+        ([.local] + tiers.map { .redis($0.name) } + [.loader, .failSafe]).filter { tally.latencies[$0] != nil }
+    }
+
+    /// One line per option the demo turned on, saying what it did.
+    var optionLines: [String] {
+        var lines: [String] = []
+        if options.staleWhileRevalidate > 0 {
+            let stale = tiers.filter { $0.name != "loader" }.map { "\($0.name) \(grouped($0.staleServed))" }
+            lines.append(
+                "Stale-while-rev.: \(options.staleWhileRevalidate) s window; reads served stale while one refresh ran: "
+                    + stale.joined(separator: ", "))
+        }
+        if let global = tiers.first(where: { $0.name == "global" }),
+            let regional = tiers.first(where: { $0.name == "regional" })
+        {
+            lines.append(
+                "Global tier:      \(grouped(global.hits)) regional misses answered by the global tier; "
+                    + "\(grouped(regional.backfills)) backfills into the regional tier")
+        }
+        if options.lock {
+            lines.append("Load lock:        on (one database call per key across instances; see the stampede)")
+        }
+        return lines
+    }
 
     var throughput: Double { Double(tally.reads + tally.writes) / elapsed.seconds }
 
@@ -77,6 +101,7 @@ struct DemoReport {
             "Stampede:         \(grouped(stampedeGets)) concurrent gets of one cold key -> \(stampedeLoads) database "
                 + "call\(stampedeLoads == 1 ? "" : "s")\(options.lock ? "" : " (no cross-process lock: one per instance)")"
         )
+        lines += optionLines
         let invalidations = tiers.first { $0.name == "local" }?.invalidationsReceived ?? 0
         lines.append(
             "Writes:           \(grouped(tally.writes)) written through; \(grouped(invalidations)) invalidations reached "

@@ -7,12 +7,13 @@ struct EmbeddedRedis {
     let description: String
     let stop: @Sendable () -> Void
 
-    static func start(url: String?) async throws -> EmbeddedRedis {
+    static func start(url: String?, role: String) async throws -> EmbeddedRedis {
         if let url { return EmbeddedRedis(url: url, description: RedisConfiguration.redactedURL(url), stop: {}) }
         let server = try FakeRedisServer.start(FakeRedisServer.Configuration())
+        let option = role == "global" ? "--global-url" : "--url"
         return EmbeddedRedis(
             url: "redis://\(server.host):\(server.port)",
-            description: "embedded StrataFakeRedis on \(server.host):\(server.port) (--url to use another server)",
+            description: "embedded StrataFakeRedis on \(server.host):\(server.port) (\(option) to use another server)",
             stop: { server.stop() })
     }
 }

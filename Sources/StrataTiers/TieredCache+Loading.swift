@@ -1,0 +1,176 @@
+import StrataCache
+import StrataRedis
+
+extension TieredCache {
+    /// A refresh that found another process loading the key and left the work to it.
+    struct RefreshLeftToAnotherProcess: Error {}
+
+    /// Calls the loader (under the distributed lock when configured) and writes the result
+    /// through every Redis tier.
+    func load(_ key: String, failSafe: TierEntry<Value>?, refreshing: Bool) async throws -> Fetched {
+        var lock: DistributedLockHandle?
+        if let lockOptions = options.distributedLock, let lockTier = redisTiers.last {
+            switch await acquireLock(key, tier: lockTier, options: lockOptions, refreshing: refreshing) {
+            case .acquired(let handle):
+                lock = handle
+            case .found(let fetched):
+                return fetched
+            case .unavailable where refreshing:
+                // The holder is still loading: the stale entry stays in use until it is done.
+                throw RefreshLeftToAnotherProcess()
+            case .unavailable:
+                break
+            }
+        }
+        defer {
+            if let lock { release(lock, key: key) }
+        }
+        return try await loadFromSource(key, failSafe: failSafe)
+    }
+
+    /// Calls the loader and writes its result through every Redis tier.
+    private func loadFromSource(_ key: String, failSafe: TierEntry<Value>?) async throws -> Fetched {
+        let started = clock.now
+        // The data the loader returns is at least as new as this moment: the entry's version.
+        let version = clock.unixMicroseconds
+        let epoch = linkEpoch.load(ordering: .relaxed)
+        do {
+            let value = try await loader(key)
+            let elapsed = started.duration(to: clock.now)
+            loaderCounters.loads.increment()
+            loaderCounters.latency.record(nanoseconds: elapsed.tierNanoseconds)
+            let micros = UInt32(clamping: elapsed.tierNanoseconds / 1000)
+            guard value != nil || options.negativeTTL != nil else {
+                return Fetched(
+                    entry: makeEntry(nil, ttl: .zero, loadMicroseconds: micros, version: version), isFailSafe: false,
+                    cacheable: false, source: .loader)
+            }
+            let entry = makeEntry(
+                value, ttl: value == nil ? options.negativeTTL! : baseTTL, loadMicroseconds: micros, version: version)
+            // Refused by a tier that holds a newer write or an invalidation made while the loader
+            // ran, in which case the value may be outdated already and is not kept locally either.
+            // A load that began before the coherence link was lost (a Redis restart, say, which
+            // also loses newer writes) does not write back: its value may predate what was lost.
+            guard linkEpoch.load(ordering: .relaxed) == epoch else {
+                return Fetched(entry: entry, isFailSafe: false, cacheable: false, source: .loader)
+            }
+            let accepted = await writeThrough(key, entry, mode: .ifNewer)
+            return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
+        } catch {
+            loaderCounters.loadErrors.increment()
+            if let failSafe, clock.unixMilliseconds < failSafe.keptUntil {
+                loaderCounters.staleServed.increment()
+                return Fetched(entry: failSafe, isFailSafe: true, cacheable: false, source: .failSafe)
+            }
+            throw error
+        }
+    }
+
+    // MARK: The load lock
+
+    static var releaseScript: RedisScript {
+        RedisScript("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end")
+    }
+
+    /// Takes the load lock for `key` (`SET NX PX` with a random token), or waits briefly for the
+    /// process holding it to write the value: any usable entry for a read, a fresh one for a
+    /// refresh.
+    func acquireLock(
+        _ key: String,
+        tier: RedisTier,
+        options lock: TieredCacheOptions.DistributedLock,
+        refreshing: Bool
+    ) async -> LockOutcome<Value> {
+        if let release = lockReleases.withLock({ $0[key] }) { await release.task.value }
+        let lockKey = "__lock:" + key
+        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        do {
+            let acquired = try await RedisClient.withCommandTimeout(tier.options.timeout) {
+                try await tier.client.set(
+                    tier.key(lockKey), token, expiration: .after(lock.lease), condition: .ifNotExists)
+            }
+            if acquired { return .acquired(DistributedLockHandle(tier: tier, key: lockKey, token: token)) }
+        } catch {
+            return .unavailable
+        }
+        let deadline = clock.now.advanced(by: lock.wait)
+        while clock.now < deadline {
+            try? await Task.sleep(for: lock.pollInterval)
+            for (index, candidate) in redisTiers.enumerated() {
+                guard let envelope = try? await candidate.get(key), let found = entry(from: envelope, tier: candidate)
+                else { continue }
+                let now = clock.unixMilliseconds
+                guard now < (refreshing ? found.freshUntil : found.usableUntil) else { continue }
+                candidate.counters.hits.increment()
+                backfill(key, found, above: index)
+                return .found(
+                    Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(candidate.options.name)))
+            }
+        }
+        return .unavailable
+    }
+
+    /// Releases the load lock in the background, so callers get their value without waiting
+    /// for it. A load of the same key in this process waits for the release (see `acquireLock`)
+    /// rather than for the lease to run out.
+    func release(_ lock: DistributedLockHandle, key: String) {
+        // Started under the table's lock, so its own removal cannot come before its insertion.
+        lockReleases.withLock { releases in
+            let id = lock.token
+            releases[key] = LockRelease(
+                id: id,
+                task: Task {
+                    await self.releaseLock(lock)
+                    self.lockReleases.withLock { releases in
+                        if releases[key]?.id == id { releases[key] = nil }
+                    }
+                })
+        }
+    }
+
+    /// Releases the lock only if this process still owns it (the token matches): a Lua
+    /// compare-and-delete, or, on a server without Lua, `WATCH`/`GET`/`MULTI`/`DEL`/`EXEC`.
+    func releaseLock(_ handle: DistributedLockHandle) async {
+        let tier = handle.tier
+        let key = tier.key(handle.key)
+        if !tier.lacksScripting.load(ordering: .relaxed) {
+            do {
+                try await RedisClient.withCommandTimeout(tier.options.timeout) {
+                    _ = try await tier.client.evaluate(Self.releaseScript, keys: [key], arguments: [handle.token])
+                }
+                return
+            } catch let error as RedisServerError where error.message.hasPrefix("ERR unknown command") {
+                tier.lacksScripting.store(true, ordering: .relaxed)
+            } catch {
+                return  // the lease expires on its own
+            }
+        }
+        _ = try? await RedisClient.withCommandTimeout(tier.options.timeout) {
+            try await tier.client.withConnection { connection in
+                try await connection.watch([key])
+                guard try await connection.send("GET", key) == .bulkString(Array(handle.token.utf8)) else {
+                    try await connection.unwatch()
+                    return
+                }
+                var delete = RedisPipeline()
+                delete.del(key)
+                _ = try await connection.transaction(delete)  // aborted if the lock changed hands
+            }
+        }
+    }
+}
+
+/// A held cross-process load lock.
+struct DistributedLockHandle: Sendable {
+    var tier: RedisTier
+    var key: String
+    var token: String
+}
+
+enum LockOutcome<Value: Sendable>: Sendable {
+    case acquired(DistributedLockHandle)
+    /// Another process loaded the value while we waited.
+    case found(TieredCache<Value>.Fetched)
+    /// No lock (Redis unavailable, or the wait ran out): load without one.
+    case unavailable
+}

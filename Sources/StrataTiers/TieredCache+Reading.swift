@@ -1,0 +1,174 @@
+import Glibc
+import StrataCache
+import StrataLRU
+
+extension TieredCache {
+    /// The value for `key`, from the nearest tier that has it, or loaded.
+    ///
+    /// - Throws: the loader's error (unless fail-safe serves the last value); tier failures never
+    ///   throw, they skip the tier.
+    ///
+    /// It runs on the caller's executor (`nonisolated(nonsending)`): a local hit from an actor or
+    /// the main actor costs no hop to another thread.
+    @inlinable
+    nonisolated(nonsending) public func get(_ key: String) async throws -> Value? {
+        // A fresh local copy is served synchronously: no task frame, no lock beyond the LRU's.
+        if let hit = localHit(key) { return hit }
+        return try await fetchValue(key)
+    }
+
+    /// The full read path's value (a local miss or an expired local copy).
+    @usableFromInline
+    func fetchValue(_ key: String) async throws -> Value? {
+        try await entry(for: key).0.value
+    }
+
+    /// The local copy of `key` if it can be served right away (fresh, or usable while a refresh
+    /// starts); `nil` to take the full path. An outer `nil` means no hit; `.some(nil)` is a cached
+    /// "not found".
+    @inlinable
+    func localHit(_ key: String) -> Value?? {
+        guard let lruLocal, let entry = lruLocal.cache.get(key) else { return nil }
+        let now = clock.unixMilliseconds
+        if now < entry.freshUntil {
+            localCounters.hits.increment()
+            if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
+                refreshInBackground(key)
+            }
+            return .some(entry.value)
+        }
+        if now < entry.usableUntil {
+            localCounters.hits.increment()
+            localCounters.staleServed.increment()
+            refreshInBackground(key)
+            return .some(entry.value)
+        }
+        return nil
+    }
+
+    /// The value for `key` with how long it stays fresh, for HTTP caching headers.
+    nonisolated(nonsending) public func fetch(_ key: String) async throws -> TieredCacheResult<Value> {
+        let (entry, source) = try await entry(for: key)
+        let remaining = entry.freshUntil - clock.unixMilliseconds
+        return TieredCacheResult(
+            value: entry.value, remainingTTL: .milliseconds(max(0, remaining)), isStale: remaining <= 0, source: source)
+    }
+
+    func entry(for key: String) async throws -> (TierEntry<Value>, TierSource) {
+        let started = clock.now
+        var ticket: FillTicket?
+        var failSafe: TierEntry<Value>?
+        if let local {
+            let now = clock.unixMilliseconds
+            switch local.lookup(key) {
+            case .hit(let entry) where now < entry.freshUntil:
+                localCounters.hits.increment()
+                if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
+                    refreshInBackground(key)
+                }
+                return (entry, .local)
+            case .hit(let entry) where now < entry.usableUntil:
+                localCounters.hits.increment()
+                localCounters.staleServed.increment()
+                refreshInBackground(key)
+                return (entry, .local)
+            case .hit(let entry):
+                if now < entry.keptUntil { failSafe = entry }
+                localCounters.misses.increment()
+                ticket = local.ticket(for: key)
+            case .miss(let fill):
+                localCounters.misses.increment()
+                ticket = fill
+            }
+        }
+        do {
+            let (fetched, isLeader) = try await flights.run(key) { [failSafe] in
+                try await self.fetch(key, failSafe: failSafe, refreshing: false)
+            }
+            if let local, let ticket {
+                if isLeader && fetched.cacheable && !fetched.isFailSafe && coherent.load(ordering: .relaxed) {
+                    local.store(key, bounded(fetched.entry, ttl: localTTL), ticket: ticket)
+                } else if isLeader {
+                    local.release(key, ticket: ticket)
+                }
+            }
+            endToEnd.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
+            return (fetched.entry, fetched.source)
+        } catch {
+            if let local, let ticket { local.release(key, ticket: ticket) }
+            throw error
+        }
+    }
+
+    /// Reads the Redis tiers in order, then the loader. Backfills the tiers above a hit.
+    ///
+    /// A read (`refreshing == false`) takes the first usable entry, stale ones included
+    /// (stale-while-revalidate starts a refresh). A refresh takes only a fresh entry -- another
+    /// instance may have refreshed already -- and otherwise loads, replacing the stale entries.
+    func fetch(_ key: String, failSafe: TierEntry<Value>?, refreshing: Bool) async throws -> Fetched {
+        var failSafe = failSafe
+        let skipNearer = skipsNearerTiers
+        for (index, tier) in redisTiers.enumerated() {
+            if skipNearer && index < redisTiers.count - 1 { continue }
+            let started = clock.now
+            let envelope: CacheEnvelope?
+            do {
+                envelope = try await tier.get(key)
+            } catch {
+                continue  // the tier counted the failure; skip it
+            }
+            tier.counters.latency.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
+            guard let envelope, let found = entry(from: envelope, tier: tier) else {
+                tier.counters.misses.increment()
+                continue
+            }
+            let now = clock.unixMilliseconds
+            if now < found.freshUntil || (!refreshing && now < found.usableUntil) {
+                tier.counters.hits.increment()
+                if now >= found.freshUntil {
+                    tier.counters.staleServed.increment()
+                    refreshInBackground(key)
+                }
+                backfill(key, found, above: index)
+                return Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(tier.options.name))
+            }
+            let keptLonger = found.keptUntil > (failSafe?.keptUntil ?? Int64.min)
+            if now < found.keptUntil && keptLonger { failSafe = found }
+            tier.counters.misses.increment()
+        }
+        return try await load(key, failSafe: refreshing ? nil : failSafe, refreshing: refreshing)
+    }
+
+    /// Refreshes `key` in the background (stale-while-revalidate, early refresh), once at a time:
+    /// the nearest tier with a fresh entry answers, or the loader, whose result replaces the stale
+    /// entries in every tier.
+    @usableFromInline
+    func refreshInBackground(_ key: String) {
+        refreshes.runInBackground(key) {
+            let ticket = self.local?.ticket(for: key)
+            do {
+                let fetched = try await self.fetch(key, failSafe: nil, refreshing: true)
+                if let local = self.local, let ticket {
+                    if fetched.cacheable && self.coherent.load(ordering: .relaxed) {
+                        local.store(key, self.bounded(fetched.entry, ttl: self.localTTL), ticket: ticket)
+                    } else {
+                        local.release(key, ticket: ticket)
+                    }
+                }
+                return fetched
+            } catch {
+                if let local = self.local, let ticket { local.release(key, ticket: ticket) }
+                throw error
+            }
+        }
+    }
+
+    /// XFetch: refresh with probability growing as expiry nears: `now - delta * beta * ln(u) >= expiry`.
+    @usableFromInline
+    static func refreshesEarly(_ entry: TierEntry<Value>, now: Int64, beta: Double) -> Bool {
+        let deltaMilliseconds = Double(entry.loadMicroseconds) / 1000
+        guard deltaMilliseconds > 0 else { return false }
+        let u = Double.random(in: Double.leastNonzeroMagnitude...1)
+        return Double(now) - deltaMilliseconds * beta * log(u) >= Double(entry.freshUntil)
+    }
+}

@@ -1,0 +1,180 @@
+import StrataSync
+
+/// Everything a checker run did, with start and end times (since the run began), and the oracle
+/// that judges it.
+final class CoherenceHistory: Sendable {
+    /// One state of a key in the database: its value from `start` on (the write began), certainly
+    /// in force by `end` (the write, cache included, returned).
+    struct Version: Sendable {
+        var value: String?
+        var start: Duration
+        var end: Duration
+        var how: String
+    }
+
+    struct Read: Sendable {
+        var instance: Int
+        var key: String
+        var value: String?
+        var start: Duration
+        var end: Duration
+    }
+
+    struct Event: Sendable {
+        var at: Duration
+        var text: String
+    }
+
+    struct Load: Hashable, Sendable {
+        var instance: Int
+        var key: String
+        /// The index of the database version it read.
+        var version: Int
+        var value: String?
+        /// Whether it began after the write of that version had returned (a load that overlaps
+        /// the write belongs to the window before it).
+        var afterTheWrite: Bool
+    }
+
+    private struct State {
+        var versions: [String: [Version]] = [:]
+        var reads: [Read] = []
+        var events: [Event] = []
+        var loads: [Load: Int] = [:]
+        var failedReads = 0
+    }
+
+    private let origin = ContinuousClock.now
+    private let state = StrataMutex(State())
+
+    init(keys: [String], initial: (String) -> String?) {
+        state.withLock { s in
+            for key in keys {
+                s.versions[key] = [Version(value: initial(key), start: .zero, end: .zero, how: "initial")]
+            }
+        }
+    }
+
+    var now: Duration { ContinuousClock.now - origin }
+
+    /// The database's value of `key` now.
+    func current(_ key: String) -> String? {
+        state.withLock { $0.versions[key]!.last!.value }
+    }
+
+    /// The database's value of `key` now, with the index of its version.
+    func currentVersion(_ key: String) -> (value: String?, index: Int, ended: Bool) {
+        let now = self.now
+        return state.withLock { s in
+            let version = s.versions[key]!.last!
+            return (version.value, s.versions[key]!.count - 1, version.end < now)
+        }
+    }
+
+    /// Starts a write of `key` (callers serialize writes of one key): the database holds `value`
+    /// from now on. Returns its index, for ``endWrite(_:_:)``.
+    func beginWrite(_ key: String, _ value: String?, how: String) -> Int {
+        let start = now
+        return state.withLock { s in
+            s.versions[key]!.append(Version(value: value, start: start, end: .seconds(1_000_000), how: how))
+            return s.versions[key]!.count - 1
+        }
+    }
+
+    func endWrite(_ key: String, _ index: Int) {
+        let end = now
+        state.withLock { $0.versions[key]![index].end = end }
+    }
+
+    func recordRead(_ read: Read) { state.withLock { $0.reads.append(read) } }
+    func recordFailedRead() { state.withLock { $0.failedReads += 1 } }
+    func recordLoad(_ load: Load) { state.withLock { $0.loads[load, default: 0] += 1 } }
+    func record(_ text: String) {
+        let at = now
+        state.withLock { $0.events.append(Event(at: at, text: text)) }
+    }
+
+    var readCount: Int { state.withLock { $0.reads.count } }
+    var failedReads: Int { state.withLock { $0.failedReads } }
+    var writeCount: Int { state.withLock { $0.versions.values.reduce(0) { $0 + $1.count - 1 } } }
+    var loads: [Load: Int] { state.withLock { $0.loads } }
+
+    /// The reads that returned a value not current at any moment within `allowed` before they
+    /// began: each with a minimal history (that key's versions and the events around it).
+    func staleReads(allowed: Duration) -> [String] {
+        let s = state.withLock { $0 }
+        var failures: [String] = []
+        for read in s.reads {
+            let versions = s.versions[read.key]!
+            let valid = versions.indices.contains { index in
+                guard versions[index].value == read.value, versions[index].start <= read.end else { return false }
+                guard index + 1 < versions.count else { return true }
+                return versions[index + 1].end + allowed >= read.start
+            }
+            if valid { continue }
+            var lines = [
+                "instance \(read.instance) read \(read.key) = \(read.value ?? "nil") during "
+                    + "[\(Self.ms(read.start)), \(Self.ms(read.end))]: not current within \(allowed)"
+            ]
+            let window = (read.start - .seconds(3))...(read.end)
+            for version in versions where window.contains(version.start) || version.how == "initial" {
+                lines.append(
+                    "  \(read.key) := \(version.value ?? "nil") by \(version.how) during "
+                        + "[\(Self.ms(version.start)), \(Self.ms(version.end))]")
+            }
+            for event in s.events where window.contains(event.at) {
+                lines.append("  at \(Self.ms(event.at)): \(event.text)")
+            }
+            failures.append(lines.joined(separator: "\n"))
+            if failures.count >= 3 { break }
+        }
+        return failures
+    }
+
+    /// The faults and out-of-band events of the run, and the versions of `key` (for problems
+    /// found after the run).
+    func story(of key: String) -> String {
+        let s = state.withLock { $0 }
+        var lines = s.events.map { "  at \(Self.ms($0.at)): \($0.text)" }
+        for version in s.versions[key]!.suffix(4) {
+            lines.append(
+                "  \(key) := \(version.value ?? "nil") by \(version.how) during "
+                    + "[\(Self.ms(version.start)), \(Self.ms(version.end))]")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The version of `key` that holds `value`, if any.
+    func versionStart(of key: String, value: String?) -> Duration? {
+        state.withLock { $0.versions[key]!.last { $0.value == value }?.start }
+    }
+
+    static func ms(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
+    }
+}
+
+/// Serializes writes per key, across instances, so the database's history is a sequence.
+actor KeyLocks {
+    private var held: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func lock(_ key: String) async {
+        if !held.contains(key) {
+            held.insert(key)
+            return
+        }
+        await withCheckedContinuation { waiters[key, default: []].append($0) }
+    }
+
+    func unlock(_ key: String) {
+        if var queue = waiters[key], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiters[key] = queue
+            next.resume()  // the lock passes to it
+        } else {
+            held.remove(key)
+        }
+    }
+}

@@ -1,0 +1,343 @@
+import Glibc
+import StrataCache
+import StrataRedis
+import StrataServerTestSupport
+import StrataSync
+import Synchronization
+import Testing
+
+@testable import StrataTiers
+
+/// Runs one ``CoherenceScenario``: instances of `TieredCache` over fresh servers, random reads,
+/// writes, invalidations, out-of-band writes and faults, then the oracle. Returns the problems
+/// found (empty: the run passed).
+struct CoherenceRun {
+    let scenario: CoherenceScenario
+
+    struct Instance {
+        var cache: TieredCache<String>
+        var clients: [RedisClient]
+    }
+
+    /// The tier layout: which server each instance's tiers use.
+    struct Layout {
+        /// Servers: regional ones first (one per region), then the global one (two tiers).
+        var servers: [TestRedisServer]
+        func tierServers(region: Int, tierCount: Int, regions: Int) -> [(name: String, server: TestRedisServer)] {
+            if tierCount == 1 { return [("redis", servers[0])] }
+            return [("regional\(region)", servers[region]), ("global", servers[regions])]
+        }
+    }
+
+    func run() async throws -> [String] {
+        let scenario = self.scenario
+        var random = SplitMix64(seed: scenario.seed)
+        let serverCount = scenario.tierCount == 1 ? 1 : scenario.regions + 1
+        var servers: [TestRedisServer] = []
+        defer { for server in servers { server.stop() } }
+        for _ in 0..<serverCount { servers.append(try TestRedisServer.start(scenario.kind)) }
+        let layout = Layout(servers: servers)
+        let keys = (0..<scenario.keys).map { "k\($0)" }
+        let startedAt = SystemTierClock().unixMicroseconds
+        let history = CoherenceHistory(keys: keys) { key in
+            scenario.negativeCaching && key == "k0" ? nil : "\(key)#0"
+        }
+        let database = CheckerDatabase(history: history)
+        let locks = KeyLocks()
+
+        // The instances.
+        var instances: [Instance] = []
+        for index in 0..<scenario.instances {
+            let region = scenario.regions == 2 ? index % 2 : 0
+            var tiers: [RedisTierOptions] = []
+            var clients: [RedisClient] = []
+            for (position, (name, server)) in layout.tierServers(
+                region: region, tierCount: scenario.tierCount, regions: scenario.regions
+            ).enumerated() {
+                let client = try makeClient(server)
+                clients.append(client)
+                tiers.append(
+                    RedisTierOptions(
+                        name: name, client: client, namespace: position == 0 ? "c:" : "g:",
+                        ttl: scenario.redisTTL, timeout: .milliseconds(250), breakerFailureThreshold: 3,
+                        breakerOpenDuration: .milliseconds(200)))
+            }
+            var options = TieredCacheOptions()
+            options.coherence = scenario.coherence
+            options.coherenceHealthCheckInterval = CoherenceScenario.healthCheckInterval
+            options.negativeTTL = scenario.negativeCaching ? scenario.redisTTL : nil
+            options.staleWhileRevalidate = scenario.staleWhileRevalidate
+            options.failSafeMaxStaleness = scenario.failSafe
+            options.earlyRefreshBeta = scenario.profile == .expiry ? 1 : nil
+            options.region = "region\(region)"
+            if scenario.distributedLock {
+                options.distributedLock = .init(lease: .seconds(2), wait: .seconds(2), pollInterval: .milliseconds(5))
+            }
+            let cache = TieredCache<String>(
+                local: .lru(capacity: 1000, ttl: scenario.localTTL), redis: tiers, codec: StringCodec(),
+                options: options, loader: database.loader(instance: index))
+            try await cache.start()
+            instances.append(Instance(cache: cache, clients: clients))
+        }
+        // A plain client per server, for out-of-band writes and for inspecting the tiers.
+        var plain: [RedisClient] = []
+        for server in servers { plain.append(try makeClient(server)) }
+        let plainClients = plain
+        defer { Task { for client in plainClients { await client.shutdown() } } }
+
+        let deadline = ContinuousClock.now + scenario.duration
+        let allInstances = instances
+        let allServers = servers
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, instance) in allInstances.enumerated() {
+                for worker in 0..<2 {
+                    let seed = random.next()
+                    group.addTask {
+                        var random = SplitMix64(seed: seed)
+                        while ContinuousClock.now < deadline {
+                            let key = keys.randomElement(using: &random)!
+                            let roll = Int.random(in: 0..<100, using: &random)
+                            if roll < 70 {
+                                let start = history.now
+                                do {
+                                    let value = try await instance.cache.get(key)
+                                    history.recordRead(
+                                        .init(
+                                            instance: index, key: key, value: value, start: start, end: history.now))
+                                } catch {
+                                    history.recordFailedRead()
+                                }
+                            } else if roll < 82 {
+                                await locks.lock(key)
+                                let n = database.sequence.add(1, ordering: .relaxed).newValue
+                                let value = "\(key)#\(n)"
+                                let write = history.beginWrite(key, value, how: "set via instance \(index)")
+                                await instance.cache.set(key, value)
+                                history.endWrite(key, write)
+                                await locks.unlock(key)
+                            } else if roll < 92 {
+                                await locks.lock(key)
+                                let n = database.sequence.add(1, ordering: .relaxed).newValue
+                                let value: String? = scenario.negativeCaching && n % 3 == 0 ? nil : "\(key)#\(n)"
+                                let write = history.beginWrite(key, value, how: "invalidate via instance \(index)")
+                                await instance.cache.invalidate(key)
+                                history.endWrite(key, write)
+                                await locks.unlock(key)
+                            } else if scenario.outOfBandWrites && worker == 0 {
+                                if roll < 97 {
+                                    // Another program updates the database and writes the new
+                                    // envelope to every tier, farthest first.
+                                    await locks.lock(key)
+                                    let n = database.sequence.add(1, ordering: .relaxed).newValue
+                                    let value = "\(key)#\(n)"
+                                    let write = history.beginWrite(key, value, how: "out-of-band write")
+                                    await Self.writeOutOfBand(key, value, plain: plainClients, scenario: scenario)
+                                    history.endWrite(key, write)
+                                    await locks.unlock(key)
+                                } else {
+                                    // Someone deletes the cached copy (the database is unchanged).
+                                    history.record("out-of-band DEL \(key)")
+                                    for client in plainClients.reversed() {
+                                        _ = try? await client.del("c:" + key)
+                                        _ = try? await client.del("g:" + key)
+                                    }
+                                }
+                            }
+                            try? await Task.sleep(for: .microseconds(Int.random(in: 0...2000, using: &random)))
+                        }
+                    }
+                }
+            }
+            if scenario.faults {
+                let seed = random.next()
+                group.addTask {
+                    var random = SplitMix64(seed: seed)
+                    while ContinuousClock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(Int.random(in: 100...300, using: &random)))
+                        let server = allServers.randomElement(using: &random)!
+                        await Self.injectFault(
+                            into: server, database: database, history: history, scenario: scenario, random: &random)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+
+        // Quiesce: faults cleared, retries and refreshes done, links healthy again.
+        for server in servers { server.fake?.clearFaults() }
+        database.failing.store(false, ordering: .relaxed)
+        try await Task.sleep(for: scenario.faults ? .milliseconds(2500) : .milliseconds(300))
+        // A busy machine times tier calls out even without injected faults: wait (bounded) for
+        // the failed invalidations to be retried (every second) before judging the tiers.
+        let settled = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < settled,
+            instances.contains(where: { !$0.cache.pendingInvalidations.withLock { $0.isEmpty } })
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+
+        var problems = history.staleReads(allowed: scenario.allowedStaleness)
+        // Every instance now reads what the database holds (unless other programs' writes are not
+        // announced, where local copies live their TTL).
+        let strict = !(scenario.outOfBandWrites && scenario.coherence == .pubSub(channel: "coherence"))
+        if strict {
+            for (index, instance) in instances.enumerated() {
+                for key in keys {
+                    let value = try? await instance.cache.get(key)
+                    let expected = history.current(key)
+                    if value != expected {
+                        problems.append(
+                            "after the run, instance \(index) read \(key) = \(String(describing: value)), "
+                                + "the database holds \(expected ?? "nil")")
+                    }
+                }
+            }
+        }
+        // No tier keeps a value older than the database's: loads never overwrote a newer write.
+        for (index, client) in plainClients.enumerated() {
+            for key in keys {
+                for namespace in ["c:", "g:"] {
+                    guard let bytes = try? await client.get(namespace + key),
+                        let envelope = CacheEnvelope(decoding: bytes), !envelope.isTombstone
+                    else { continue }
+                    let stored: String? = envelope.isNegative ? nil : String(decoding: envelope.payload, as: UTF8.self)
+                    if stored != history.current(key) && clockTime() < envelope.keptUntil {
+                        let written = history.versionStart(of: key, value: stored).map(CoherenceHistory.ms) ?? "?"
+                        problems.append(
+                            "after the run, server \(index) holds \(namespace)\(key) = \(stored ?? "nil") "
+                                + "(version \((envelope.version - startedAt) / 1000) ms, its value written at \(written)), "
+                                + "the database holds \(history.current(key) ?? "nil")\n" + history.story(of: key))
+                    }
+                }
+            }
+        }
+        // Without faults or expiry, each instance loads a version once its write has returned (a
+        // load overlapping an invalidation may be refused, and belongs to the window before), and
+        // with the lock one instance loads it for all. Once more is allowed: an invalidation that
+        // arrives late (after a load of the new version began) starts a new window there, since
+        // notices carry no version. This holds while Redis answers in time: a fill or a lock call
+        // that times out (a busy machine, no fault needed) means loading again, as documented.
+        let tierFailures = instances.reduce(0) { sum, instance in
+            sum + instance.cache.statistics.tiers.reduce(0) { $0 + $1.errors + $1.failedWrites }
+        }
+        if !scenario.faults && scenario.profile == .coherence && !scenario.outOfBandWrites && tierFailures == 0 {
+            var perValue: [String: Int] = [:]
+            for (load, count) in history.loads where load.afterTheWrite {
+                if count > 2 {
+                    problems.append(
+                        "instance \(load.instance) loaded \(load.key) = \(load.value ?? "nil") "
+                            + "(version \(load.version)) \(count) times")
+                }
+                perValue["\(load.key) = \(load.value ?? "nil") (version \(load.version))", default: 0] += count
+            }
+            if scenario.distributedLock {
+                for (value, count) in perValue where count > 2 {
+                    problems.append("\(value) was loaded \(count) times across instances despite the lock")
+                }
+            }
+        }
+        if !problems.isEmpty {
+            for (index, instance) in instances.enumerated() {
+                problems.append("instance \(index): \(instance.cache.statistics)")
+                for client in instance.clients { problems.append("  client: \(client.pool.snapshot)") }
+            }
+        }
+        for instance in instances {
+            await instance.cache.shutdown()
+            for client in instance.clients { await client.shutdown() }
+        }
+        if !problems.isEmpty {
+            problems.insert(
+                "\(scenario)\n  \(history.readCount) reads (\(history.failedReads) failed), \(history.writeCount) writes",
+                at: 0)
+        }
+        return problems
+    }
+
+    func clockTime() -> Int64 { SystemTierClock().unixMilliseconds }
+
+    static func writeOutOfBand(_ key: String, _ value: String, plain: [RedisClient], scenario: CoherenceScenario) async
+    {
+        let now = SystemTierClock().unixMilliseconds
+        let ttl = scenario.redisTTL.tierMilliseconds
+        let envelope = CacheEnvelope(
+            payload: Array(value.utf8), isNegative: false, version: SystemTierClock().unixMicroseconds,
+            freshUntil: now + ttl, usableUntil: now + ttl,
+            keptUntil: now + ttl, loadMicroseconds: 0)
+        for (index, client) in plain.enumerated().reversed() {
+            let namespace = scenario.tierCount == 2 && index == plain.count - 1 ? "g:" : "c:"
+            _ = try? await client.set(namespace + key, envelope.encoded(), expiration: .milliseconds(Int(ttl)))
+        }
+    }
+
+    static func injectFault(
+        into server: TestRedisServer,
+        database: CheckerDatabase,
+        history: CoherenceHistory,
+        scenario: CoherenceScenario,
+        random: inout SplitMix64
+    ) async {
+        let choice = Int.random(in: 0..<(scenario.profile == .expiry ? 6 : 5), using: &random)
+        switch (choice, server.fake) {
+        case (0, let fake?):
+            history.record("kill every connection of server :\(server.port)")
+            _ = fake.killAllConnections()
+        case (0, nil):
+            history.record("CLIENT KILL every client of server :\(server.port)")
+            for type in ["normal", "pubsub"] {
+                _ = try? RESPTestConnection(port: server.port).command("CLIENT", "KILL", "TYPE", type)
+            }
+        case (1, let fake?):
+            history.record("server :\(server.port) slow (400 ms) for 400 ms")
+            fake.inject(.latency(.milliseconds(400)))
+            try? await Task.sleep(for: .milliseconds(400))
+            fake.clearFaults()
+        case (1, nil):
+            history.record("server :\(server.port) DEBUG SLEEP 0.4")
+            let port = server.port
+            await Task.detached { _ = try? RESPTestConnection(port: port).command("DEBUG", "SLEEP", "0.4") }.value
+        case (2, _):
+            history.record("restart server :\(server.port)")
+            await Task.detached { try? server.restart() }.value
+        case (3, let fake?):
+            history.record("server :\(server.port) drops connections mid-command for 100 ms")
+            fake.inject(.dropConnection(afterReplies: 1))
+            try? await Task.sleep(for: .milliseconds(100))
+            fake.clearFaults()
+        case (4, let fake?):
+            history.record("server :\(server.port) delays GET replies 150 ms for 300 ms")
+            fake.inject(.replyLatency(.milliseconds(150), commands: ["GET"]))
+            try? await Task.sleep(for: .milliseconds(300))
+            fake.clearFaults()
+        case (5, _):
+            history.record("the database fails for 300 ms")
+            database.failing.store(true, ordering: .relaxed)
+            try? await Task.sleep(for: .milliseconds(300))
+            database.failing.store(false, ordering: .relaxed)
+        default:
+            break  // a fault the real server cannot simulate
+        }
+    }
+}
+
+/// The checker's source of truth: reads the history's current value, may fail on demand.
+final class CheckerDatabase: Sendable {
+    let history: CoherenceHistory
+    let failing = Atomic(false)
+    /// Numbers written values, so each is unique.
+    let sequence = Atomic(0)
+
+    init(history: CoherenceHistory) { self.history = history }
+
+    func loader(instance: Int) -> @Sendable (String) async throws -> String? {
+        { [self] key in
+            if failing.load(ordering: .relaxed) { throw TestSupportError("the database is down") }
+            let (value, version, ended) = history.currentVersion(key)
+            history.recordLoad(
+                .init(instance: instance, key: key, version: version, value: value, afterTheWrite: ended))
+            // A load takes a moment, so writes and invalidations land while it is in flight.
+            try? await Task.sleep(for: .microseconds(Int.random(in: 0...3000)))
+            return value
+        }
+    }
+}

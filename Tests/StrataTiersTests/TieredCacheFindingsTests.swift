@@ -1,0 +1,405 @@
+import StrataCache
+import StrataRESP
+import StrataRedis
+import StrataServerTestSupport
+import StrataSync
+import Testing
+
+@testable import StrataTiers
+
+/// One deterministic test per way TieredCache was found to break its promise, each seen to fail
+/// before its fix. They run against the fake server and, in the contract run, a real one.
+@Suite("Tiered cache: the findings", .blockingIO)
+struct TieredCacheFindingsTests {
+    static func cache(
+        _ database: TestDatabase,
+        tiers: [RedisTierOptions],
+        localTTL: Duration = .seconds(30),
+        clock: any TierClock = SystemTierClock(),
+        configure: (inout TieredCacheOptions) -> Void = { _ in }
+    ) -> TieredCache<String> {
+        var options = TieredCacheOptions()
+        options.jitter = 0
+        options.coherenceHealthCheckInterval = .milliseconds(200)
+        configure(&options)
+        return TieredCache(
+            local: .lru(capacity: 100, ttl: localTTL), redis: tiers, codec: StringCodec(), options: options,
+            clock: clock, loader: database.loader)
+    }
+
+    static func storedValue(_ client: RedisClient, _ key: String) async throws -> String? {
+        guard let bytes = try await client.get(key), let envelope = CacheEnvelope(decoding: bytes) else { return nil }
+        return envelope.isTombstone ? "(tombstone)" : String(decoding: envelope.payload, as: UTF8.self)
+    }
+
+    /// Stale-while-revalidate over Redis: once the Redis entry is stale too, a refresh loads and
+    /// replaces it in Redis (before: fills were `SET NX`, refused by the stale envelope, so the old
+    /// value was served forever and the loader ran on every stale hit). While Redis still has a
+    /// fresh entry, the refresh takes it and the loader is not called.
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func staleWhileRevalidateRefreshesThroughRedis(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let client = try makeClient(server)
+            let clock = ManualTierClock()
+            let database = TestDatabase(["k": "v0"])
+            let tier = RedisTierOptions(client: client, namespace: "swr:", ttl: .seconds(1))
+            let cache = Self.cache(database, tiers: [tier], localTTL: .milliseconds(300), clock: clock) {
+                $0.staleWhileRevalidate = .seconds(60)
+            }
+            try await cache.start()
+            #expect(try await cache.get("k") == "v0")
+            for round in 1...5 {
+                database["k"] = "v\(round)"
+                clock.advance(by: .milliseconds(1500))  // past the local and the Redis TTL
+                #expect(try await cache.get("k") == "v\(round - 1)")  // stale, served at once
+                #expect(await eventually { (try? await Self.storedValue(client, "swr:k")) == "v\(round)" })
+                #expect(await eventually { (try? await cache.get("k")) == "v\(round)" })
+            }
+            #expect(database.calls("k") == 6)  // one load per stale window
+
+            // A long Redis TTL: the local copy goes stale, the refresh finds Redis fresh.
+            let patient = Self.cache(
+                database, tiers: [RedisTierOptions(client: client, namespace: "swr2:", ttl: .seconds(600))],
+                localTTL: .milliseconds(300), clock: clock
+            ) { $0.staleWhileRevalidate = .seconds(60) }
+            try await patient.start()
+            let before = database.calls("k")
+            _ = try await patient.get("k")
+            for _ in 1...5 {
+                clock.advance(by: .milliseconds(400))
+                _ = try await patient.get("k")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(await eventually { !patient.refreshes.isRunning("k") })
+            #expect(database.calls("k") == before + 1)
+            await patient.shutdown()
+            await cache.shutdown()
+            await client.shutdown()
+        }
+    }
+
+    /// With the distributed lock, instances that find the lock taken during a refresh wait for
+    /// the fresh value instead of loading it too.
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func refreshesUnderTheLockLoadOnceAcrossInstances(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let clock = ManualTierClock()
+            let database = TestDatabase(["k": "v0"])
+            var caches: [TieredCache<String>] = []
+            var clients: [RedisClient] = []
+            for _ in 0..<4 {
+                let client = try makeClient(server)
+                clients.append(client)
+                let cache = Self.cache(
+                    database, tiers: [RedisTierOptions(client: client, namespace: "lk:", ttl: .seconds(1))],
+                    localTTL: .milliseconds(300), clock: clock
+                ) {
+                    $0.staleWhileRevalidate = .seconds(60)
+                    $0.distributedLock = .init(lease: .seconds(5), wait: .seconds(5), pollInterval: .milliseconds(5))
+                }
+                try await cache.start()
+                caches.append(cache)
+            }
+            #expect(try await caches[0].get("k") == "v0")
+            for cache in caches { _ = try await cache.get("k") }
+            database["k"] = "v1"
+            database.gate.close()
+            clock.advance(by: .milliseconds(1500))
+            for cache in caches { #expect(try await cache.get("k") == "v0") }  // all stale: four refreshes
+            #expect(await eventually { database.gate.waiting == 1 })
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(database.gate.waiting == 1)  // the other three wait for the lock holder
+            database.gate.open()
+            for cache in caches { #expect(await eventually { (try? await cache.get("k")) == "v1" }) }
+            #expect(database.calls("k") == 2)
+            for cache in caches { await cache.shutdown() }
+            for client in clients { await client.shutdown() }
+        }
+    }
+
+    /// The version rule of loads, refreshes and backfills, as the Lua script applies it (real
+    /// server) and as the `WATCH` fallback does (the fake has no Lua), against
+    /// `CacheEnvelope.replaces`: older versions and less fresh copies of the same version are
+    /// replaced; newer versions, tombstones of the same version and fresher copies are not.
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func theVersionRuleIsTheSameInLuaAndWithWatch(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let client = try makeClient(server)
+            let tier = RedisTier(
+                options: RedisTierOptions(client: client, namespace: "vr:", ttl: .seconds(60), timeout: .seconds(5)),
+                clock: SystemTierClock())
+            func envelope(_ version: Int64, fresh: Int64, tombstone: Bool = false) -> CacheEnvelope {
+                if tombstone { return CacheEnvelope.tombstone(version: version) }
+                return CacheEnvelope(
+                    payload: Array("v\(version)-\(fresh)".utf8), isNegative: false, version: version, freshUntil: fresh,
+                    usableUntil: fresh, keptUntil: fresh, loadMicroseconds: 0)
+            }
+            let cases: [(CacheEnvelope?, CacheEnvelope)] = [
+                (envelope(100, fresh: 5), envelope(200, fresh: 5)),  // newer: replaces
+                (envelope(200, fresh: 5), envelope(100, fresh: 9)),  // older: refused
+                (envelope(100, fresh: 5), envelope(100, fresh: 9)),  // same version, fresher: replaces
+                (envelope(100, fresh: 9), envelope(100, fresh: 5)),  // same version, less fresh: refused
+                (envelope(100, fresh: 5), envelope(100, fresh: 5)),  // the same: refused
+                (envelope(100, fresh: 0, tombstone: true), envelope(100, fresh: 9)),  // tombstone, same version
+                (envelope(100, fresh: 0, tombstone: true), envelope(101, fresh: 9)),  // tombstone, older
+                (envelope(1 << 40, fresh: 5), envelope((1 << 40) + 256, fresh: 5)),  // differs in a middle byte
+                (nil, envelope(100, fresh: 5)),  // not an envelope: replaced
+            ]
+            for (index, (current, new)) in cases.enumerated() {
+                let key = "case\(index)"
+                let stored = current?.encoded() ?? Array("not an envelope".utf8)
+                try await client.set("vr:" + key, stored)
+                let expected = CacheEnvelope.replaces(stored, with: new.encoded())
+                let outcome = await tier.write(key, new, milliseconds: 60_000, mode: .ifNewer, track: false)
+                #expect(outcome == (expected ? .written : .rejected), "case \(index)")
+                let now = try await client.get("vr:" + key)
+                #expect(now == (expected ? new.encoded() : stored), "case \(index)")
+            }
+            #expect(tier.lacksScripting.load(ordering: .relaxed) == (kind == .fake))
+            await client.shutdown()
+        }
+    }
+
+    /// A key found only in the global tier is backfilled into the regional one; a later write of
+    /// the regional key by another client must still invalidate the local copy (before: the
+    /// backfill's write ended the key's tracking, and `NOLOOP` hid the notice).
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func aBackfillKeepsTheKeyTracked(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let regional = try makeClient(server)
+            let global = try makeClient(server)
+            let outsider = try makeClient(server)
+            let database = TestDatabase(["k": "v1"])
+            let seeding = Self.cache(
+                database, tiers: [RedisTierOptions(name: "global", client: global, namespace: "g:", ttl: .seconds(60))])
+            await seeding.set("k", "v1")
+            let cache = Self.cache(
+                database,
+                tiers: [
+                    RedisTierOptions(name: "regional", client: regional, namespace: "r:", ttl: .seconds(60)),
+                    RedisTierOptions(name: "global", client: global, namespace: "g:", ttl: .seconds(60)),
+                ])
+            try await cache.start()
+            #expect(try await cache.get("k") == "v1")
+            #expect(cache.statistics["global"]?.hits == 1)
+            #expect(await eventually { (try? await Self.storedValue(outsider, "r:k")) == "v1" })
+            #expect(await eventually { cache.localCount == 1 })
+            try await outsider.del("r:k")
+            #expect(await eventually { cache.localCount == 0 })
+            #expect((cache.statistics["local"]?.invalidationsReceived ?? 0) >= 1)
+            await cache.shutdown()
+            await seeding.shutdown()
+            for client in [regional, global, outsider] { await client.shutdown() }
+        }
+    }
+
+    /// Found by the checker: when the regional bus is lost, another region's change can be
+    /// missed, and this region's tiers keep the old value for their whole TTL. Now the loss
+    /// flushes the local tier and reads skip the regional tier (its global hits backfill and so
+    /// repair it) until what it held has expired.
+    @Test func aLostRegionalBusSkipsAndRepairsTheRegionalTier() async throws {
+        try await withTestRedisServer(.fake) { global in
+            try await withTestRedisServer(.fake) { regionalServer in
+                let regional = try makeClient(regionalServer)
+                let globalClient = try makeClient(global)
+                let outsider = try makeClient(global)
+                let database = TestDatabase(["k": "v1"])
+                let west = Self.cache(
+                    database,
+                    tiers: [
+                        RedisTierOptions(name: "west", client: regional, namespace: "w:", ttl: .seconds(60)),
+                        RedisTierOptions(name: "global", client: globalClient, namespace: "g:", ttl: .seconds(600)),
+                    ]
+                ) { $0.region = "west" }
+                try await west.start()
+                #expect(try await west.get("k") == "v1")
+                #expect(await eventually { west.localCount == 1 })
+                // Another region changes the key; its announcement never reaches us.
+                database["k"] = "v2"
+                let tombstone = CacheEnvelope.tombstone(version: SystemTierClock().unixMicroseconds)
+                try await outsider.set("g:k", tombstone.encoded(), expiration: .seconds(5))
+                #expect(try await west.get("k") == "v1")  // nothing told us
+                // The bus connection dies: the listener notices and stops trusting the region.
+                _ = global.fake!.killAllConnections()
+                #expect(await eventually { west.skipsNearerTiers })
+                #expect(west.localCount == 0)
+                #expect(try await west.get("k") == "v2")
+                #expect(try await Self.storedValue(regional, "w:k") == "v2")  // repaired
+                await west.shutdown()
+                for client in [regional, globalClient, outsider] { await client.shutdown() }
+            }
+        }
+    }
+
+    /// A read that begins after `invalidate` returned must not join a load that began before it
+    /// (before: it did, and returned the pre-invalidation value).
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func aReadAfterAnInvalidationDoesNotJoinAnOlderLoad(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let client = try makeClient(server)
+            let rows = StrataMutex(["k": "v1"])
+            let gate = Gate()
+            var options = TieredCacheOptions()
+            options.jitter = 0
+            let cache = TieredCache<String>(
+                local: .lru(capacity: 10, ttl: .seconds(30)),
+                redis: [RedisTierOptions(client: client, namespace: "gen:", ttl: .seconds(60))],
+                codec: StringCodec(), options: options
+            ) { key in
+                let value = rows.withLock { $0[key] }  // read first, then stall: an old value in flight
+                await gate.pass()
+                return value
+            }
+            try await cache.start()
+            gate.close()
+            let early = Task { try await cache.get("k") }
+            #expect(await eventually { gate.waiting == 1 })
+            rows.withLock { $0["k"] = "v2" }
+            await cache.invalidate("k")
+            let late = Task { try await cache.get("k") }
+            #expect(await eventually { gate.waiting == 2 })  // its own load, not the early one's
+            gate.open()
+            #expect(try await early.value == "v1")  // began before the invalidation: allowed
+            #expect(try await late.value == "v2")
+            #expect(try await cache.get("k") == "v2")
+            #expect(try await Self.storedValue(client, "gen:k") == "v2")
+            await cache.shutdown()
+            await client.shutdown()
+        }
+    }
+
+    /// A fill whose read ran while tracking was off must not be stored once tracking resumes
+    /// (before: its ticket survived `trackingResumed`).
+    @Test func aFillFromBeforeTrackingResumedIsNotStored() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let client = try makeClient(server)
+            let database = TestDatabase(["k": "v1"])
+            let cache = Self.cache(
+                database, tiers: [RedisTierOptions(client: client, namespace: "ep:", ttl: .seconds(60))])
+            try await cache.start()
+            cache.handleTracking(.trackingLost(RedisClientError(.connectionClosed, "test")), namespace: "ep:")
+            database.gate.close()
+            let read = Task { try await cache.get("k") }
+            #expect(await eventually { database.gate.waiting == 1 })
+            cache.handleTracking(.trackingResumed, namespace: "ep:")
+            database.gate.open()
+            #expect(try await read.value == "v1")
+            #expect(cache.localCount == 0)
+            #expect(try await cache.get("k") == "v1")  // a read after the resume is kept
+            #expect(cache.localCount == 1)
+            await cache.shutdown()
+            await client.shutdown()
+        }
+    }
+
+    /// A failed invalidation is retried on the tier that failed only, and a newer `set` made
+    /// meanwhile keeps its value (before: every tier got a tombstone each second, over anything).
+    @Test func failedInvalidationsRetryOnlyWhereTheyFailedAndNeverOverANewerValue() async throws {
+        try await withTestRedisServer(.fake) { near in
+            try await withTestRedisServer(.fake) { far in
+                var nearConfiguration = RedisConfiguration(host: "127.0.0.1", port: near.port)
+                nearConfiguration.commandTimeout = .seconds(10)
+                let nearClient = try RedisClient(configuration: nearConfiguration)
+                let farClient = try makeClient(far)
+                let database = TestDatabase(["k": "v1"])
+                let cache = Self.cache(
+                    database,
+                    tiers: [
+                        RedisTierOptions(
+                            name: "near", client: nearClient, namespace: "n:", ttl: .seconds(60),
+                            timeout: .milliseconds(100), breakerFailureThreshold: 100),
+                        RedisTierOptions(name: "far", client: farClient, namespace: "f:", ttl: .seconds(60)),
+                    ]
+                ) { $0.coherence = .none }
+                try await cache.start()
+                #expect(try await cache.get("k") == "v1")
+                near.fake!.inject(.latency(.milliseconds(300), commands: ["SET"]))
+                await cache.invalidate("k")  // far takes it; near times out
+                #expect(cache.pendingInvalidations.withLock { $0["k"]?.tiers } == [0])
+                near.fake!.clearFaults()
+                try await Task.sleep(for: .milliseconds(400))  // the slow SET lands late
+                await cache.set("k", "v2")  // newer than the failed invalidation
+                #expect(try await Self.storedValue(farClient, "f:k") == "v2")
+                await cache.retryFailedInvalidations()
+                await cache.retryFailedInvalidations()  // repeated once, for a write landing late
+                #expect(cache.pendingInvalidations.withLock { $0.isEmpty })
+                #expect(try await Self.storedValue(nearClient, "n:k") == "v2")
+                #expect(try await Self.storedValue(farClient, "f:k") == "v2")
+                await cache.shutdown()
+                await nearClient.shutdown()
+                await farClient.shutdown()
+            }
+        }
+    }
+}
+
+/// Pub/sub findings, at the client: an overflowing subscriber hears of it, and a channel's
+/// `UNSUBSCRIBE` never overtakes a later `SUBSCRIBE`.
+@Suite("Pub/sub coherence: the findings", .blockingIO)
+struct PubSubFindingsTests {
+    /// A subscriber that falls `bufferSize` messages behind gets `subscriptionLost` (before:
+    /// the oldest messages were dropped silently, and a cache never learned it missed some).
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func anOverflowIsReportedAsALoss(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let subscriber = try makeClient(server)
+            let publisher = try makeClient(server)
+            let messages = try await subscriber.subscribe(to: ["burst"], bufferSize: 4)
+            let sentinel = try await subscriber.subscribe(to: ["sentinel"])
+            for i in 0..<10 { _ = try await publisher.publish("burst", "m\(i)") }
+            // Same connection, in order: once the sentinel is here, all ten were handed over.
+            _ = try await publisher.publish("sentinel", "done")
+            var sentinelIterator = sentinel.makeAsyncIterator()
+            _ = try await sentinelIterator.next()
+            let outcome = Task { () -> (Int, (any Error)?) in
+                var received = 0
+                do {
+                    for try await _ in messages { received += 1 }
+                    return (received, nil)
+                } catch {
+                    return (received, error)
+                }
+            }
+            let timeout = Task {
+                try await Task.sleep(for: .seconds(10))
+                outcome.cancel()
+            }
+            let (received, error) = await outcome.value
+            timeout.cancel()
+            #expect(received <= 4)
+            #expect((error as? RedisClientError)?.code == .subscriptionLost)
+            await subscriber.shutdown()
+            await publisher.shutdown()
+        }
+    }
+
+    /// Leaving a channel and joining it again at once, many times: the server must end up
+    /// subscribed (the `UNSUBSCRIBE` of the first may not reach the wire after the second
+    /// `SUBSCRIBE`).
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func resubscribingAtOnceStaysSubscribed(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let subscriber = try makeClient(server)
+            let publisher = try makeClient(server)
+            for round in 0..<100 {
+                let first = try await subscriber.subscribe(to: ["again"])
+                async let second = subscriber.subscribe(to: ["again"])
+                _ = consume first  // dropped: unsubscribes, racing the second subscribe
+                let messages = try await second
+                _ = try await publisher.publish("again", "r\(round)")
+                var iterator = messages.makeAsyncIterator()
+                let heard = Task { try await iterator.next() }
+                let timeout = Task {
+                    try await Task.sleep(for: .seconds(5))
+                    heard.cancel()
+                }
+                let message = try? await heard.value
+                timeout.cancel()
+                #expect(message?.text == "r\(round)", "round \(round): the server dropped the subscription")
+                if message?.text != "r\(round)" { break }
+            }
+            await subscriber.shutdown()
+            await publisher.shutdown()
+        }
+    }
+}
