@@ -12,7 +12,7 @@ struct BenchCommand: Subcommand {
     static let name = "bench"
     static let summary = "benchmark the Redis client against a server (like redis-benchmark)"
     static let usage = """
-        usage: strata bench [--url URL] [--workload w1|w2|w3] [options]
+        usage: strata bench [--url URL | --cluster URL[,URL...]] [--workload w1|w2|w3] [options]
 
         Sends commands through StrataRedis' RedisClient and reports throughput and latency
         percentiles the way redis-benchmark does, plus the client's CPU time per request.
@@ -27,6 +27,8 @@ struct BenchCommand: Subcommand {
 
         options:
           --url URL            the server (default redis://127.0.0.1:6379)
+          --cluster URLS       a Redis Cluster, by comma-separated seed URLs: commands go through
+                               RedisClusterClient (--connections is per node)
           -t, --tests LIST     comma-separated: set, get, incr, ping (default set,get)
           -c, --clients N      concurrent tasks (default 50)
           -n, --requests N     total requests per test (default 100000)
@@ -43,6 +45,7 @@ struct BenchCommand: Subcommand {
 
     struct Options {
         var url = "redis://127.0.0.1:6379"
+        var cluster: [String]?
         var workload: String?
         var tests = ["set", "get"]
         var clients = 50
@@ -66,7 +69,8 @@ struct BenchCommand: Subcommand {
         let parsed = try Arguments(
             normalized, flags: ["--json", "--executor", "--no-executor"],
             options: [
-                "--url", "--workload", "--tests", "--clients", "--requests", "--pipeline", "--data-size", "--keyspace",
+                "--url", "--cluster", "--workload", "--tests", "--clients", "--requests", "--pipeline", "--data-size",
+                "--keyspace",
                 "--connections",
             ])
         guard parsed.positionals.isEmpty else {
@@ -101,6 +105,7 @@ struct BenchCommand: Subcommand {
             options.dataSize = 64
         }
         if let url = parsed.options["--url"] { options.url = url }
+        if let seeds = parsed.options["--cluster"] { options.cluster = seeds.split(separator: ",").map(String.init) }
         if let tests = parsed.options["--tests"] {
             options.tests = tests.lowercased().split(separator: ",").map(String.init)
             for test in options.tests where !["set", "get", "incr", "ping"].contains(test) {
@@ -121,22 +126,22 @@ struct BenchCommand: Subcommand {
 
     func run() async -> Int32 {
         do {
+            if let seeds = options.cluster {
+                var configuration = try RedisClusterConfiguration(urls: seeds)
+                configuration.node.pool.maximumConnections = options.connections
+                configuration.node.commandTimeout = .seconds(30)
+                let cluster = try RedisClusterClient(configuration: configuration)
+                try await run(cluster, executor: cluster.executor)
+                if !options.json { print("cluster: \(cluster.statistics)") }
+                await cluster.shutdown()
+                return 0
+            }
             var configuration = try RedisConfiguration(url: options.url)
             configuration.pool.maximumConnections = options.connections
             configuration.commandTimeout = .seconds(30)
             let client = try RedisClient(configuration: configuration)
             defer { Task { await client.shutdown() } }
-            _ = try await client.ping()
-            if options.tests == ["get"], let keyspace = options.keyspace {
-                try await populate(client, keys: keyspace)
-            }
-            var results: [BenchResult] = []
-            for test in options.tests {
-                let result = try await runTest(test, client: client)
-                results.append(result)
-                if !options.json { print(result.report(options)) }
-            }
-            if options.json { print(BenchResult.json(results, options: options)) }
+            try await run(client, executor: client.executor)
             await client.shutdown()
             return 0
         } catch {
@@ -145,8 +150,22 @@ struct BenchCommand: Subcommand {
         }
     }
 
+    private func run(_ client: some RedisCommandRunner, executor: any TaskExecutor) async throws {
+        _ = try await client.ping()
+        if options.tests == ["get"], let keyspace = options.keyspace {
+            try await populate(client, keys: keyspace)
+        }
+        var results: [BenchResult] = []
+        for test in options.tests {
+            let result = try await runTest(test, client: client, executor: executor)
+            results.append(result)
+            if !options.json { print(result.report(options)) }
+        }
+        if options.json { print(BenchResult.json(results, options: options)) }
+    }
+
     /// Writes every key a GET-only run reads, so GETs find values (not measured).
-    private func populate(_ client: RedisClient, keys: Int) async throws {
+    private func populate(_ client: some RedisCommandRunner, keys: Int) async throws {
         let value = [UInt8](repeating: UInt8(ascii: "x"), count: options.dataSize)
         var pipeline = RedisPipeline()
         for i in 0..<keys {
@@ -158,7 +177,9 @@ struct BenchCommand: Subcommand {
         }
     }
 
-    private func runTest(_ test: String, client: RedisClient) async throws -> BenchResult {
+    private func runTest(
+        _ test: String, client: some RedisCommandRunner, executor: any TaskExecutor
+    ) async throws -> BenchResult {
         let value = [UInt8](repeating: UInt8(ascii: "x"), count: options.dataSize)
         let tasks = max(1, min(options.clients, options.requests))
         let perTask = options.requests / tasks
@@ -212,7 +233,7 @@ struct BenchCommand: Subcommand {
                     return latencies
                 }
                 if options.executor {
-                    group.addTask(executorPreference: client.executor, operation: body)
+                    group.addTask(executorPreference: executor, operation: body)
                 } else {
                     group.addTask(operation: body)
                 }

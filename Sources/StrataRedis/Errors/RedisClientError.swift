@@ -26,6 +26,7 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
             case unexpectedReply = "unexpected reply"
             case shutdown = "client shut down"
             case subscriptionLost = "subscription lost"
+            case crossSlot = "cross slot"
         }
         fileprivate let base: Base
         fileprivate init(_ base: Base) { self.base = base }
@@ -55,6 +56,10 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
         public static let shutdown = Code(.shutdown)
         /// A subscription's connection was lost; messages may have been missed.
         public static let subscriptionLost = Code(.subscriptionLost)
+        /// A command (or transaction) for Redis Cluster names keys in more than one hash slot, so no
+        /// single node can run it; nothing was sent. Put the keys in one slot with a hash tag
+        /// (`{user:42}:name`, `{user:42}:visits`) or send one command per slot.
+        public static let crossSlot = Code(.crossSlot)
 
         public var description: String { base.rawValue }
     }

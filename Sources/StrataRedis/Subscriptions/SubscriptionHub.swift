@@ -10,6 +10,8 @@ final class SubscriptionHub: Sendable {
     private struct Subscriber {
         var channels: Set<[UInt8]>
         var patterns: Set<[UInt8]>
+        /// Whether `channels` are shard channels (`SSUBSCRIBE`, Redis Cluster).
+        var sharded = false
         var continuation: Continuation
     }
 
@@ -20,6 +22,7 @@ final class SubscriptionHub: Sendable {
         var nextID: UInt64 = 0
         var channelRefs: [[UInt8]: Int] = [:]
         var patternRefs: [[UInt8]: Int] = [:]
+        var shardRefs: [[UInt8]: Int] = [:]
         /// Callers waiting for the server to confirm a subscription, by kind and name.
         var confirmations: [ConfirmationKey: [ConfirmationWaiter]] = [:]
         var lastHeard = ContinuousClock.now
@@ -29,6 +32,7 @@ final class SubscriptionHub: Sendable {
     private struct ConfirmationKey: Hashable {
         var pattern: Bool
         var name: [UInt8]
+        var sharded = false
     }
 
     private let configuration: RedisConfiguration
@@ -45,7 +49,11 @@ final class SubscriptionHub: Sendable {
     }
 
     /// Subscribes to channels (or patterns) and returns once the server confirmed every one.
-    func subscribe(channels: [[UInt8]], patterns: [[UInt8]], bufferSize: Int) async throws -> RedisSubscription {
+    /// `sharded`: the channels are shard channels (`SSUBSCRIBE`); such a subscription ends with
+    /// `subscriptionLost` when the server drops it because the channel's slot moved.
+    func subscribe(
+        channels: [[UInt8]], patterns: [[UInt8]], sharded: Bool = false, bufferSize: Int
+    ) async throws -> RedisSubscription {
         let connection = try await ensureConnection()
         let (stream, continuation) = AsyncThrowingStream<RedisMessage, any Error>.makeStream(
             bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
@@ -53,10 +61,15 @@ final class SubscriptionHub: Sendable {
             let (id, newChannels, newPatterns) = state.withLock { s -> (UInt64, [[UInt8]], [[UInt8]]) in
                 s.nextID += 1
                 s.subscribers[s.nextID] = Subscriber(
-                    channels: Set(channels), patterns: Set(patterns), continuation: continuation)
+                    channels: Set(channels), patterns: Set(patterns), sharded: sharded, continuation: continuation)
                 var newChannels: [[UInt8]] = []
                 var newPatterns: [[UInt8]] = []
                 for channel in Set(channels) {
+                    if sharded {
+                        s.shardRefs[channel, default: 0] += 1
+                        if s.shardRefs[channel] == 1 { newChannels.append(channel) }
+                        continue
+                    }
                     s.channelRefs[channel, default: 0] += 1
                     if s.channelRefs[channel] == 1 { newChannels.append(channel) }
                 }
@@ -67,7 +80,7 @@ final class SubscriptionHub: Sendable {
                 return (s.nextID, newChannels, newPatterns)
             }
             let keys =
-                newChannels.map { ConfirmationKey(pattern: false, name: $0) }
+                newChannels.map { ConfirmationKey(pattern: false, name: $0, sharded: sharded) }
                 + newPatterns.map { ConfirmationKey(pattern: true, name: $0) }
             guard !keys.isEmpty else { return (id, nil, .success(())) }
             let waiter = ConfirmationWaiter(count: keys.count)
@@ -77,7 +90,9 @@ final class SubscriptionHub: Sendable {
             }
             do throws(RedisClientError) {
                 if !newChannels.isEmpty {
-                    try connection.sendWithoutReply { $0.writeCommand(prepending: "SUBSCRIBE", newChannels) }
+                    try connection.sendWithoutReply {
+                        $0.writeCommand(prepending: sharded ? "SSUBSCRIBE" : "SUBSCRIBE", newChannels)
+                    }
                 }
                 if !newPatterns.isEmpty {
                     try connection.sendWithoutReply { $0.writeCommand(prepending: "PSUBSCRIBE", newPatterns) }
@@ -112,10 +127,21 @@ final class SubscriptionHub: Sendable {
 
     private func unsubscribe(_ id: UInt64) {
         wireOrder.withLock { _ in
-            let (connection, channels, patterns) = state.withLock { s -> (RedisConnection?, [[UInt8]], [[UInt8]]) in
-                guard let subscriber = s.subscribers.removeValue(forKey: id) else { return (nil, [], []) }
+            let (connection, channels, patterns, sharded) = state.withLock {
+                s -> (RedisConnection?, [[UInt8]], [[UInt8]], Bool) in
+                guard let subscriber = s.subscribers.removeValue(forKey: id) else { return (nil, [], [], false) }
                 var channels: [[UInt8]] = []
                 var patterns: [[UInt8]] = []
+                if subscriber.sharded {
+                    for channel in subscriber.channels {
+                        s.shardRefs[channel, default: 1] -= 1
+                        if s.shardRefs[channel] == 0 {
+                            s.shardRefs.removeValue(forKey: channel)
+                            channels.append(channel)
+                        }
+                    }
+                    return (s.connection, channels, [], true)
+                }
                 for channel in subscriber.channels {
                     s.channelRefs[channel, default: 1] -= 1
                     if s.channelRefs[channel] == 0 {
@@ -130,11 +156,13 @@ final class SubscriptionHub: Sendable {
                         patterns.append(pattern)
                     }
                 }
-                return (s.connection, channels, patterns)
+                return (s.connection, channels, patterns, false)
             }
             guard let connection else { return }
             if !channels.isEmpty {
-                try? connection.sendWithoutReply { $0.writeCommand(prepending: "UNSUBSCRIBE", channels) }
+                try? connection.sendWithoutReply {
+                    $0.writeCommand(prepending: sharded ? "SUNSUBSCRIBE" : "UNSUBSCRIBE", channels)
+                }
             }
             if !patterns.isEmpty {
                 try? connection.sendWithoutReply { $0.writeCommand(prepending: "PUNSUBSCRIBE", patterns) }
@@ -173,6 +201,17 @@ final class SubscriptionHub: Sendable {
 
     /// A value read on the subscriber connection (event loop thread).
     private func handle(_ value: RESPValue) {
+        if let message = value.errorMessage {
+            // A subscribe command refused (MOVED for a shard channel another node owns, ACL):
+            // the callers waiting for confirmations hear of it instead of timing out.
+            let waiters = state.withLock { s -> [ConfirmationWaiter] in
+                s.lastHeard = .now
+                defer { s.confirmations = [:] }
+                return s.confirmations.values.flatMap { $0 }
+            }
+            for waiter in waiters { waiter.fail(RedisServerError(message: message)) }
+            return
+        }
         guard let parts = try? value.asArray(), let kind = try? parts.first?.asString() else {
             state.withLock { $0.lastHeard = .now }  // a PING reply in RESP3
             return
@@ -180,7 +219,10 @@ final class SubscriptionHub: Sendable {
         switch kind {
         case "message" where parts.count == 3, "smessage" where parts.count == 3:
             guard let channel = try? parts[1].asBytes(), let payload = try? parts[2].asBytes() else { return }
-            deliver(RedisMessage(channel: channel, payload: payload)) { $0.channels.contains(channel) }
+            let sharded = kind == "smessage"
+            deliver(RedisMessage(channel: channel, payload: payload)) {
+                $0.sharded == sharded && $0.channels.contains(channel)
+            }
         case "pmessage" where parts.count == 4:
             guard let pattern = try? parts[1].asBytes(), let channel = try? parts[2].asBytes(),
                 let payload = try? parts[3].asBytes()
@@ -190,15 +232,44 @@ final class SubscriptionHub: Sendable {
             }
         case "subscribe", "psubscribe", "ssubscribe":
             guard parts.count >= 2, let name = try? parts[1].asBytes() else { return }
+            let key = ConfirmationKey(pattern: kind == "psubscribe", name: name, sharded: kind == "ssubscribe")
             let waiters = state.withLock { s -> [ConfirmationWaiter] in
                 s.lastHeard = .now
-                return s.confirmations.removeValue(forKey: ConfirmationKey(pattern: kind == "psubscribe", name: name))
-                    ?? []
+                return s.confirmations.removeValue(forKey: key) ?? []
             }
             for waiter in waiters { waiter.confirmOne() }
+        case "sunsubscribe" where parts.count >= 2:
+            // Our own SUNSUBSCRIBE leaves no listener; one the server sent itself (the channel's
+            // slot moved to another node) ends the subscriptions still listening.
+            guard let channel = try? parts[1].asBytes() else { return }
+            dropShardChannel(channel)
         default:
             state.withLock { $0.lastHeard = .now }  // unsubscribe confirmations, pong
         }
+    }
+
+    /// The server dropped a shard channel: its subscriptions end with `subscriptionLost`.
+    private func dropShardChannel(_ channel: [UInt8]) {
+        let ended = state.withLock { s -> [Subscriber] in
+            s.lastHeard = .now
+            s.shardRefs.removeValue(forKey: channel)
+            let ids = s.subscribers.filter { $0.value.sharded && $0.value.channels.contains(channel) }.map(\.key)
+            var ended: [Subscriber] = []
+            for id in ids {
+                guard let subscriber = s.subscribers.removeValue(forKey: id) else { continue }
+                for other in subscriber.channels where other != channel {
+                    s.shardRefs[other, default: 1] -= 1
+                    if s.shardRefs[other] == 0 { s.shardRefs.removeValue(forKey: other) }
+                }
+                ended.append(subscriber)
+            }
+            return ended
+        }
+        let lost = RedisClientError(
+            .subscriptionLost,
+            "the server ended the subscription to shard channel '\(String(decoding: channel, as: UTF8.self))' "
+                + "(its slot moved to another node); subscribe again at the new owner")
+        for subscriber in ended { subscriber.continuation.finish(throwing: lost) }
     }
 
     private func deliver(_ message: RedisMessage, to matches: (Subscriber) -> Bool) {
@@ -228,6 +299,7 @@ final class SubscriptionHub: Sendable {
                 s.subscribers = [:]
                 s.channelRefs = [:]
                 s.patternRefs = [:]
+                s.shardRefs = [:]
                 s.confirmations = [:]
                 s.connection = nil
             }
