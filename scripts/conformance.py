@@ -238,7 +238,7 @@ class Servers:
 
 # Restored on both servers before each family, so CONFIG SET in one family does not leak.
 CONFIG_DEFAULTS = [
-    ("hash-max-listpack-entries", "128"), ("hash-max-listpack-value", "64"),
+    ("hash-max-listpack-entries", "512"), ("hash-max-listpack-value", "64"),
     ("set-max-intset-entries", "512"), ("zset-max-listpack-entries", "128"),
     ("zset-max-listpack-value", "64"), ("list-max-listpack-size", "-2"),
     ("notify-keyspace-events", ""), ("maxmemory-policy", "noeviction"),

@@ -223,6 +223,8 @@ extension Engine {
                     sub("config", "get", -3, [], { $0.configGetCommand($1, $2) }),
                     sub("config", "set", -4, [], { $0.configSetCommand($1, $2) }),
                     sub("config", "resetstat", 2, [], { $0.configResetstatCommand($1, $2) }),
+                    sub("config", "rewrite", 2, [], { $0.configRewriteCommand($1, $2) }),
+                    sub("config", "help", 2, [], { $0.configHelpCommand($1, $2) }),
                 ]),
         ]
     }

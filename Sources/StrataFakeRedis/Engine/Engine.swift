@@ -72,6 +72,8 @@ final class Engine {
     var faults = FaultState()
     var statistics = EngineStatistics()
     var activeExpireEnabled = true
+    /// CONFIG GET/SET's parameters.
+    var config: ConfigStore
     let startedAt: Int
     let runID: String
 
@@ -90,6 +92,17 @@ final class Engine {
         self.startedAt = Clock.wallMilliseconds()
         self.activeExpireEnabled = settings.activeExpiry
         self.commandTime = startedAt
+        var cwd = [CChar](repeating: 0, count: 4096)
+        self.config = ConfigStore(overrides: [
+            "port": String(settings.tcpPort), "bind": settings.tcpHosts.joined(separator: " "),
+            "databases": String(settings.databases), "unixsocket": settings.unixSocketPath ?? "",
+            "proto-max-bulk-len": String(settings.parserLimits.maxBulkLength),
+            "client-query-buffer-limit": String(settings.maxQueryBuffer),
+            "client-output-buffer-limit":
+                "normal \(settings.outputLimitNormal) 0 0 slave 268435456 67108864 60 pubsub \(settings.outputLimitPubSub) 8388608 60",
+            "dir": getcwd(&cwd, cwd.count) != nil
+                ? String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "",
+        ])
     }
 
     deinit {
