@@ -582,8 +582,10 @@ config get maxmemory
 config set maxmemory 0
 config resetstat
 config help
-command count
-command info get set nope
+# The fake serves fewer commands than Redis, and leaves COMMAND INFO's ACL categories, tips and
+# key specs empty: only the reply types are compared.
+*command count
+?command info get set nope
 command getkeys set a b
 command getkeys mset a 1 b 2
 command getkeys get
@@ -645,8 +647,12 @@ object encoding s2
 sadd s2 3
 object encoding s2
 config set maxmemory-policy allkeys-lfu
-object freq int
+object idletime int
+set fresh v
+object freq fresh
 config set maxmemory-policy noeviction
+object freq fresh
+object idletime fresh
 """)
 
 family("bitmaps", r"""

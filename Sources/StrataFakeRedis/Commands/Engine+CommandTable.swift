@@ -78,6 +78,17 @@ extension Engine {
             plain("flushdb", -1, w, { $0.flushdbCommand($1, $2) }),
             plain("flushall", -1, w, { $0.flushallCommand($1, $2) }),
             plain("select", 2, [.fast], { $0.selectCommand($1, $2) }),
+            cmd("copy", -3, w, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
+            plain("swapdb", 3, wf, { $0.swapdbCommand($1, $2) }),
+            CommandSpec(
+                container: "object",
+                subcommands: [
+                    sub("object", "encoding", 3, r, { $0.objectEncodingCommand($1, $2) }),
+                    sub("object", "freq", 3, r, { $0.objectFreqCommand($1, $2) }),
+                    sub("object", "idletime", 3, r, { $0.objectIdletimeCommand($1, $2) }),
+                    sub("object", "refcount", 3, r, { $0.objectRefcountCommand($1, $2) }),
+                    sub("object", "help", 2, [], { $0.objectHelpCommand($1, $2) }),
+                ]),
             // Hashes
             cmd("hset", -4, wf, { $0.hsetCommand($1, $2) }),
             cmd("hmset", -4, wf, { $0.hsetCommand($1, $2) }),
@@ -216,6 +227,8 @@ extension Engine {
                     sub("command", "docs", -2, [], { $0.commandDocsCommand($1, $2) }),
                     sub("command", "info", -2, [], { $0.commandInfoCommand($1, $2) }),
                     sub("command", "list", -2, [], { $0.commandListCommand($1, $2) }),
+                    sub("command", "getkeys", -4, [], { $0.commandGetkeysCommand($1, $2) }),
+                    sub("command", "help", 2, [], { $0.commandHelpCommand($1, $2) }),
                 ], whenAlone: { engine, c, args in engine.commandCommand(c, args) }),
             CommandSpec(
                 container: "config",

@@ -281,7 +281,7 @@ extension Engine {
 
     /// A database index as SELECT and MOVE read it (Redis' getIntFromObjectOrReply): an integer
     /// that fits an int, or an error reply and nil.
-    private func databaseIndex(_ c: Client, _ bytes: Bytes) -> Int? {
+    func databaseIndex(_ c: Client, _ bytes: Bytes) -> Int? {
         guard let n = Numbers.parseInteger(bytes) else {
             c.addNotInteger()
             return nil

@@ -18,6 +18,7 @@ extension Engine {
         }
         var added = 0
         for j in 2..<args.count where set.add(args[j]) { added += 1 }
+        noteSetWrite(set, (2..<args.count).lazy.map { args[$0] })
         if added > 0 { signalModifiedKey(db.id, args[1]) }
         c.addInteger(added)
     }
@@ -164,6 +165,7 @@ extension Engine {
         }
         signalModifiedKey(db.id, args[1])
         if destination!.add(member) { signalModifiedKey(db.id, args[2]) }
+        noteSetWrite(destination!, CollectionOfOne(member))
         c.addInteger(1)
     }
 
@@ -205,6 +207,7 @@ extension Engine {
             if !result.isEmpty {
                 let set = SetValue()
                 for m in result { set.add(m) }
+                noteSetWrite(set, result)
                 db.add(destination, .set(set))
             }
             signalModifiedKey(db.id, destination)

@@ -147,6 +147,7 @@ extension Engine {
                     processed += 1
                 }
             }
+            noteSortedSetWrite(zset, args, from: scoreIndex + 1, by: 2)
             deleteIfEmpty(db, key, zset)
         }
         if incr {

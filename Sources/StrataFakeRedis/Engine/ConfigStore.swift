@@ -277,8 +277,8 @@ struct ConfigStore {
     /// The value of a parameter by canonical name.
     subscript(name: String) -> String { values[name] ?? "" }
 
-    /// Whether the policy keeps LFU counters (OBJECT FREQ).
-    var usesLFU: Bool { maxmemoryPolicy.hasSuffix("-lfu") }
+    /// Whether the policy keeps LFU counters (OBJECT FREQ) instead of access times.
+    private(set) var usesLFU = false
     /// Whether Redis may share the integers 0...9999 between keys (not under an LRU or LFU
     /// maxmemory policy).
     var sharesIntegers: Bool { maxmemory == 0 || !(maxmemoryPolicy.hasSuffix("-lru") || usesLFU) }
@@ -298,6 +298,7 @@ struct ConfigStore {
         zsetMaxListpackValue = int("zset-max-listpack-value", 64)
         maxmemory = int("maxmemory", 0)
         maxmemoryPolicy = values["maxmemory-policy"] ?? "noeviction"
+        usesLFU = maxmemoryPolicy.hasSuffix("-lfu")
         lfuLogFactor = int("lfu-log-factor", 10)
         lfuDecayTime = int("lfu-decay-time", 1)
         keyspaceEvents = KeyspaceEvents(parsing: values["notify-keyspace-events"] ?? "") ?? []

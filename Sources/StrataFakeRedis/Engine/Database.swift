@@ -11,9 +11,18 @@ final class Database {
         var expireAt: Int
         /// The entry's position in ``Database/expiring``, or -1.
         var expirePosition: Int
+        /// When the key was last read or written (Unix ms): OBJECT IDLETIME.
+        var accessed: Int = 0
+        /// The LFU counter (OBJECT FREQ), and the minute it was last decayed.
+        var frequency: UInt8 = 5
+        var frequencyMinute: Int = 0
+        /// How a string value was made, for OBJECT ENCODING (``StringEncoding``).
+        var stringEncoding = StringEncoding.fromValue
     }
 
     let id: Int
+    /// The running command's time (Unix ms), set by the engine: new keys start accessed now.
+    var now = 0
     private(set) var table = SlotTable<Entry>(keepsInsertionOrder: false)
     /// The slots of the keys that have an expiry.
     private(set) var expiring: [Int] = []
@@ -41,14 +50,27 @@ final class Database {
     /// Adds a key that is not present; returns its slot.
     @discardableResult
     func add(_ key: Bytes, _ value: StoredValue) -> Int {
-        table.insert(key, Entry(value: value, expireAt: 0, expirePosition: -1))
+        table.insert(
+            key,
+            Entry(
+                value: value, expireAt: 0, expirePosition: -1, accessed: now, frequency: 5,
+                frequencyMinute: now / 60000))
     }
 
     /// Replaces the value in a slot; the expiry stays unless `keepExpiry` is false.
     @inline(__always)
     func replace(at slot: Int, with value: StoredValue, keepExpiry: Bool) {
         if !keepExpiry { removeExpiry(at: slot) }
-        table.modify(at: slot) { $0.value = value }
+        table.modify(at: slot) {
+            $0.value = value
+            $0.stringEncoding = .fromValue
+        }
+    }
+
+    /// Changes an entry's bookkeeping (access time, LFU counter, string encoding).
+    @inline(__always)
+    func modifyEntry(at slot: Int, _ body: (inout Entry) -> Void) {
+        table.modify(at: slot, body)
     }
 
     /// Sets a key's value: replaces it (dropping any expiry unless `keepExpiry`) or adds it.
@@ -127,6 +149,12 @@ final class Database {
 
     /// Every key, in slot order.
     var keys: [Bytes] { table.entries.map(\.key) }
+
+    /// SWAPDB: trades every key and expiry with another database.
+    func swapContents(with other: Database) {
+        swap(&table, &other.table)
+        swap(&expiring, &other.expiring)
+    }
 
     func removeAll() {
         table.removeAll()

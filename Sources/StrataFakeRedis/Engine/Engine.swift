@@ -140,11 +140,24 @@ final class Engine {
     // MARK: Keyspace access
 
     @inline(__always)
-    func database(_ c: Client) -> Database { databases[c.db] }
+    func database(_ c: Client) -> Database {
+        let db = databases[c.db]
+        db.now = commandTime
+        return db
+    }
 
-    /// The slot of a live key, deleting it first when it has expired.
+    /// The slot of a live key, deleting it first when it has expired; the access counts for
+    /// OBJECT IDLETIME and FREQ, as Redis' lookupKey does.
     @inline(__always)
     func lookup(_ db: Database, _ key: Bytes) -> Int? {
+        guard let slot = lookupWithoutTouching(db, key) else { return nil }
+        touch(db, slot)
+        return slot
+    }
+
+    /// The slot of a live key, leaving its access time alone (Redis' LOOKUP_NOTOUCH).
+    @inline(__always)
+    func lookupWithoutTouching(_ db: Database, _ key: Bytes) -> Int? {
         guard let slot = db.slot(key) else { return nil }
         let expireAt = db.expireAt(slot)
         if expireAt != 0 && expireAt <= commandTime {
