@@ -53,6 +53,12 @@ extension Engine {
             cmd("strlen", 2, rf, { $0.strlenCommand($1, $2) }),
             cmd("getrange", 4, r, { $0.getrangeCommand($1, $2) }),
             cmd("setrange", 4, w, { $0.setrangeCommand($1, $2) }),
+            // Bitmaps
+            cmd("setbit", 4, w, { $0.setbitCommand($1, $2) }),
+            cmd("getbit", 3, rf, { $0.getbitCommand($1, $2) }),
+            cmd("bitcount", -2, r, { $0.bitcountCommand($1, $2) }),
+            cmd("bitpos", -3, r, { $0.bitposCommand($1, $2) }),
+            cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
             // Keys
             cmd("del", -2, w, keys: all, { $0.delCommand($1, $2) }),
             cmd("unlink", -2, wf, keys: all, { $0.delCommand($1, $2) }),

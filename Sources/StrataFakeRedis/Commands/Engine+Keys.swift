@@ -245,6 +245,7 @@ extension Engine {
             db.delete(at: existing)
         }
         let newSlot = db.add(destination, entry.value)
+        db.keepBookkeeping(at: newSlot, of: entry)
         if entry.expireAt != 0 { db.setExpiry(at: newSlot, entry.expireAt) }
         if let old = db.slot(source) { db.delete(at: old) }
         if case .list = entry.value { signalKeyAsReady(db.id, destination) }
@@ -267,6 +268,7 @@ extension Engine {
         guard lookup(destination, key) == nil else { return c.addInteger(0) }
         let entry = source.entry(at: slot)
         let newSlot = destination.add(key, entry.value)
+        destination.keepBookkeeping(at: newSlot, of: entry)
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         source.delete(at: slot)
         if case .list = entry.value { signalKeyAsReady(target, key) }

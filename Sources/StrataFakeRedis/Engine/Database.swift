@@ -67,6 +67,16 @@ final class Database {
         }
     }
 
+    /// Gives the entry in `slot` the bookkeeping of `entry` (RENAME and MOVE keep the object).
+    func keepBookkeeping(at slot: Int, of entry: Entry) {
+        table.modify(at: slot) {
+            $0.accessed = entry.accessed
+            $0.frequency = entry.frequency
+            $0.frequencyMinute = entry.frequencyMinute
+            $0.stringEncoding = entry.stringEncoding
+        }
+    }
+
     /// Changes an entry's bookkeeping (access time, LFU counter, string encoding).
     @inline(__always)
     func modifyEntry(at slot: Int, _ body: (inout Entry) -> Void) {
