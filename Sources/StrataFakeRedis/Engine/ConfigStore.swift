@@ -254,6 +254,9 @@ struct ConfigStore {
     private(set) var maxmemoryPolicy = "noeviction"
     private(set) var lfuLogFactor = 10
     private(set) var lfuDecayTime = 1
+    /// The hard limits of `client-output-buffer-limit` for normal and pub/sub clients (0: none).
+    private(set) var normalOutputHardLimit = 0
+    private(set) var pubsubOutputHardLimit = 33_554_432
     /// `notify-keyspace-events` as flags (``KeyspaceEvents``).
     private(set) var keyspaceEvents: KeyspaceEvents = []
 
@@ -302,6 +305,12 @@ struct ConfigStore {
         lfuLogFactor = int("lfu-log-factor", 10)
         lfuDecayTime = int("lfu-decay-time", 1)
         keyspaceEvents = KeyspaceEvents(parsing: values["notify-keyspace-events"] ?? "") ?? []
+        // "normal H S T slave H S T pubsub H S T", as validate stores it.
+        let limits = (values["client-output-buffer-limit"] ?? "").split(separator: " ")
+        if limits.count == 12 {
+            normalOutputHardLimit = Int(limits[1]) ?? 0
+            pubsubOutputHardLimit = Int(limits[9]) ?? 0
+        }
     }
 
     // MARK: Validation

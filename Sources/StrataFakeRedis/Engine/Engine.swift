@@ -98,8 +98,6 @@ final class Engine {
             "databases": String(settings.databases), "unixsocket": settings.unixSocketPath ?? "",
             "proto-max-bulk-len": String(settings.parserLimits.maxBulkLength),
             "client-query-buffer-limit": String(settings.maxQueryBuffer),
-            "client-output-buffer-limit":
-                "normal \(settings.outputLimitNormal) 0 0 slave 268435456 67108864 60 pubsub \(settings.outputLimitPubSub) 8388608 60",
             "dir": getcwd(&cwd, cwd.count) != nil
                 ? String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "",
         ])
