@@ -283,6 +283,87 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        @Test func sort() throws {
+            try assertSameBehaviour(
+                """
+                rpush l 3 1 2 10 -1.5 1e2
+                sort l
+                sort l desc
+                sort l alpha
+                sort l alpha desc
+                sort l limit 1 2
+                sort l limit 0 -1
+                sort l limit -5 2
+                sort l limit 100 5
+                sort l limit 2 0
+                sort l limit x 1
+                sort l limit 1
+                sort l store dst
+                lrange dst 0 -1
+                sort l store dst limit 100 1
+                exists dst
+                rpush w b a c
+                sort w
+                sort w alpha desc
+                sadd s 5 3 9
+                sort s
+                sort s desc limit 0 2
+                zadd z 1 c 2 a 3 b
+                sort z alpha
+                sort z by nosort
+                sort z by nosort desc
+                sort z by nosort limit 1 1
+                set w_b 2
+                set w_a 1
+                set w_c 3
+                sort w by w_*
+                sort w by w_* desc
+                sort w by w_* get #
+                sort w by w_* get # get w_*
+                sort w by w_* get missing_*
+                sort w by nosort
+                sort w by nosort desc
+                sort w by nosort limit 1 5
+                sort w by missing_*
+                sort w by missing_* alpha
+                hset h_a f 30
+                hset h_b f 10
+                hset h_c f 20
+                sort w by h_*->f
+                sort w by h_*->f get h_*->f get #
+                sort w by h_*->missing alpha
+                sort w by w_* alpha
+                sort w get w_* store dst
+                lrange dst 0 -1
+                sort w get h_* store dst
+                lrange dst 0 -1
+                sort w get *
+                sort missing
+                sort missing store dst
+                exists dst
+                set str x
+                sort str
+                sort str foo
+                sort l foo
+                sort l by
+                sort l get
+                sort l store
+                rpush bad 1 x 2
+                sort bad
+                sort bad alpha
+                sort bad by nosort
+                sort_ro l
+                sort_ro l desc limit 0 2
+                sort_ro l store dst
+                sort_ro str
+                sort
+                # Last: Redis 7.0 does not clear errno before strtod, so after an ERANGE every
+                # numeric SORT fails until some system call happens to reset it.
+                rpush inf 1e400
+                sort inf
+                """)
+        }
+
         @Test func commandGetkeysAndHelp() throws {
             try assertSameBehaviour(
                 """

@@ -85,6 +85,8 @@ extension Engine {
             plain("flushall", -1, w, { $0.flushallCommand($1, $2) }),
             plain("select", 2, [.fast], { $0.selectCommand($1, $2) }),
             cmd("copy", -3, w, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
+            cmd("sort", -2, w, { $0.sortCommand($1, $2) }),
+            cmd("sort_ro", -2, r, { $0.sortROCommand($1, $2) }),
             plain("swapdb", 3, wf, { $0.swapdbCommand($1, $2) }),
             CommandSpec(
                 container: "object",
