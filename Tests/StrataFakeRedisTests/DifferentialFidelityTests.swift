@@ -364,6 +364,95 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        @Test func keyspaceNotifications() throws {
+            try assertSameBehaviour(
+                """
+                config set notify-keyspace-events KEA
+                B: psubscribe *
+                set k v
+                B: 2|<recv>
+                set k v ex 100
+                B: 4|<recv>
+                set k v keepttl
+                B: 2|<recv>
+                setex k 100 v
+                getex k persist
+                B: 6|<recv>
+                incr n
+                incrbyfloat n 1.5
+                append n 0
+                B: 6|<recv>
+                del k n missing
+                B: 4|<recv>
+                rpush l a b
+                B: 2|<recv>
+                lmove l l2 left right
+                B: 4|<recv>
+                lmove l2 l2 right left
+                B: 4|<recv>
+                lpop l
+                B: 4|<recv>
+                hset h f v
+                hincrby h n 1
+                hdel h f n
+                B: 8|<recv>
+                sadd s a b
+                smove s t a
+                B: 6|<recv>
+                sinterstore u s missing
+                sunionstore u s t
+                sinterstore u s missing
+                B: 4|<recv>
+                zadd z incr 1 a
+                zadd z 2 incr
+                zpopmin z
+                zrem z incr
+                B: 10|<recv>
+                rename l2 l3
+                B: 4|<recv>
+                expire l3 100
+                expire l3 -1
+                B: 4|<recv>
+                mset a 1 b 2
+                copy a c
+                B: 6|<recv>
+                setbit bits 1 1
+                bitop not bits2 bits
+                bitop and bits2 missing
+                B: 6|<recv>
+                rpush sorted 2 1
+                sort sorted store sorted2
+                B: 4|<recv>
+                config set notify-keyspace-events Kl
+                rpush l x
+                set k v
+                lpop l
+                B: 2|<recv>
+                config set notify-keyspace-events Eg
+                set k v
+                del k
+                B: 1|<recv>
+                config set notify-keyspace-events ""
+                set k v
+                publish done now
+                B: <recv>
+                """)
+        }
+
+        /// A blocked BLPOP that is served by a push says `lpop`, and `del` when it empties the list.
+        @Test func keyspaceNotificationsForServedBlockedPops() throws {
+            try assertSameBehaviour(
+                """
+                config set notify-keyspace-events KEA
+                B: psubscribe __keyevent*
+                C: 0|blpop q 0
+                rpush q x
+                C: <recv>
+                B: 3|<recv>
+                config set notify-keyspace-events ""
+                """)
+        }
+
         @Test func commandGetkeysAndHelp() throws {
             try assertSameBehaviour(
                 """

@@ -109,7 +109,12 @@ extension Engine {
                     c.addBulk(dk.key)
                     c.addBulk(value)
                     c.commandsProcessed += 1
-                    if list.isEmpty, let slot = db.slot(dk.key) { db.delete(at: slot) }
+                    // Redis does not signal the key again (the push did), but it notifies.
+                    notifyKeyspaceEvent(.list, b.popFront ? "lpop" : "rpop", dk.key, db: dk.db)
+                    if list.isEmpty, let slot = db.slot(dk.key) {
+                        db.delete(at: slot)
+                        notifyKeyspaceEvent(.generic, "del", dk.key, db: dk.db)
+                    }
                     queueWrite(c)
                 }
             }

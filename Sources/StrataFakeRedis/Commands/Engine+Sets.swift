@@ -203,14 +203,19 @@ extension Engine {
         }
         if store {
             let destination = args[1]
-            if let slot = lookup(db, destination) { db.delete(at: slot) }
+            var deleted = false
+            if let slot = lookup(db, destination) {
+                db.delete(at: slot)
+                deleted = true
+            }
             if !result.isEmpty {
                 let set = SetValue()
                 for m in result { set.add(m) }
                 noteSetWrite(set, result)
                 db.add(destination, .set(set))
             }
-            signalModifiedKey(db.id, destination)
+            // Redis signals only a change: a result stored, or an old value deleted.
+            if deleted || !result.isEmpty { signalModifiedKey(db.id, destination) }
             c.addInteger(result.count)
         } else {
             c.addSetHeader(result.count)

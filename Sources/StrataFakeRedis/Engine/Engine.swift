@@ -74,6 +74,8 @@ final class Engine {
     var activeExpireEnabled = true
     /// CONFIG GET/SET's parameters.
     var config: ConfigStore
+    /// The running command, for keyspace notifications.
+    var notification = NotificationContext()
     let startedAt: Int
     let runID: String
 
@@ -170,7 +172,14 @@ final class Engine {
         let key = db.key(at: slot)
         db.delete(at: slot)
         statistics.expiredKeys += 1
-        signalModifiedKey(db.id, key)
+        if config.keyspaceEvents.isEmpty {
+            signalModifiedKey(db.id, key)
+        } else {
+            notifyKeyspaceEvent(.expired, "expired", key, db: db.id)
+            notification.suppressed = true
+            signalModifiedKey(db.id, key)
+            notification.suppressed = false
+        }
     }
 
     /// Whether a key exists but is logically expired (used by WATCH).
@@ -269,6 +278,7 @@ final class Engine {
     func signalModifiedKey(_ db: Int, _ key: Bytes) {
         if !watchers.isEmpty { touchWatchedKey(db, key) }
         if trackingClientCount > 0 || !trackingTable.isEmpty { trackingInvalidateKey(key) }
+        if !config.keyspaceEvents.isEmpty { notifyForSignal(db, key) }
     }
 
     /// A list got elements: wake clients blocked on it after the command.
