@@ -133,6 +133,10 @@ extension Engine {
             cmd("rpoplpush", 3, w, keys: (1, 2, 1), { $0.rpoplpushCommand($1, $2) }),
             cmd("blpop", -3, [.write, .blocking], keys: (1, -2, 1), { $0.blpopCommand($1, $2) }),
             cmd("brpop", -3, [.write, .blocking], keys: (1, -2, 1), { $0.brpopCommand($1, $2) }),
+            cmd("blmove", 6, [.write, .blocking], keys: (1, 2, 1), { $0.blmoveCommand($1, $2) }),
+            cmd("brpoplpush", 4, [.write, .blocking], keys: (1, 2, 1), { $0.brpoplpushCommand($1, $2) }),
+            plain("lmpop", -4, w, { $0.lmpopCommand($1, $2) }),
+            plain("blmpop", -5, [.write, .blocking], { $0.blmpopCommand($1, $2) }),
             // Sets
             cmd("sadd", -3, wf, { $0.saddCommand($1, $2) }),
             cmd("srem", -3, wf, { $0.sremCommand($1, $2) }),
@@ -171,6 +175,10 @@ extension Engine {
             cmd("zremrangebylex", 4, w, { $0.zremrangebylexCommand($1, $2) }),
             cmd("zpopmin", -2, wf, { $0.zpopminCommand($1, $2) }),
             cmd("zpopmax", -2, wf, { $0.zpopmaxCommand($1, $2) }),
+            plain("zmpop", -4, w, { $0.zmpopCommand($1, $2) }),
+            plain("bzmpop", -5, [.write, .blocking], { $0.bzmpopCommand($1, $2) }),
+            cmd("bzpopmin", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopminCommand($1, $2) }),
+            cmd("bzpopmax", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopmaxCommand($1, $2) }),
             cmd("zscan", -3, r, { $0.zscanCommand($1, $2) }),
             // Pub/sub
             plain("subscribe", -2, [.pubsubContext], { $0.subscribeCommand($1, $2) }),

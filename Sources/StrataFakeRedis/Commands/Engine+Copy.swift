@@ -36,7 +36,10 @@ extension Engine {
         let newSlot = destination.add(newKey, entry.value.copy())
         destination.modifyEntry(at: newSlot) { $0.stringEncoding = entry.stringEncoding }
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
-        if case .list = entry.value { signalKeyAsReady(target, newKey) }
+        switch entry.value {
+        case .list, .sortedSet: signalKeyAsReady(target, newKey)
+        default: break
+        }
         signalModifiedKey(target, newKey)
         c.addInteger(1)
     }
@@ -61,8 +64,10 @@ extension Engine {
             touchAllWatchedKeys(in: first)
             touchAllWatchedKeys(in: second)
             for dk in blockedOn.keys where dk.db == first || dk.db == second {
-                if let slot = databases[dk.db].slot(dk.key), case .list = databases[dk.db].value(at: slot) {
-                    signalKeyAsReady(dk.db, dk.key)
+                guard let slot = databases[dk.db].slot(dk.key) else { continue }
+                switch databases[dk.db].value(at: slot) {
+                case .list, .sortedSet: signalKeyAsReady(dk.db, dk.key)
+                default: break
                 }
             }
         }

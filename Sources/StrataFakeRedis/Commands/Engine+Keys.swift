@@ -248,7 +248,10 @@ extension Engine {
         db.keepBookkeeping(at: newSlot, of: entry)
         if entry.expireAt != 0 { db.setExpiry(at: newSlot, entry.expireAt) }
         if let old = db.slot(source) { db.delete(at: old) }
-        if case .list = entry.value { signalKeyAsReady(db.id, destination) }
+        switch entry.value {
+        case .list, .sortedSet: signalKeyAsReady(db.id, destination)
+        default: break
+        }
         signalModifiedKey(db.id, source)
         signalModifiedKey(db.id, destination)
         nx ? c.addInteger(1) : c.addOK()
@@ -271,7 +274,10 @@ extension Engine {
         destination.keepBookkeeping(at: newSlot, of: entry)
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         source.delete(at: slot)
-        if case .list = entry.value { signalKeyAsReady(target, key) }
+        switch entry.value {
+        case .list, .sortedSet: signalKeyAsReady(target, key)
+        default: break
+        }
         signalModifiedKey(source.id, key)
         signalModifiedKey(target, key)
         c.addInteger(1)

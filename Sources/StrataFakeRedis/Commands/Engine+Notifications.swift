@@ -86,9 +86,18 @@ extension Engine {
             return collection(.list, command)
         case "blpop": return collection(.list, "lpop")
         case "brpop": return collection(.list, "rpop")
-        case "lmove", "rpoplpush":
-            let fromLeft = command == "lmove" && args.is(3, "left")
-            let toLeft = command == "rpoplpush" || args.is(4, "left")
+        case "lmpop", "blmpop":
+            let at = command == "lmpop" ? 1 : 2
+            let numkeys = Numbers.parseInteger(args[at]) ?? 0
+            return collection(.list, args.is(at + numkeys + 1, "left") ? "lpop" : "rpop")
+        case "zmpop", "bzmpop":
+            let at = command == "zmpop" ? 1 : 2
+            let numkeys = Numbers.parseInteger(args[at]) ?? 0
+            return collection(.zset, args.is(at + numkeys + 1, "min") ? "zpopmin" : "zpopmax")
+        case "bzpopmin", "bzpopmax": return collection(.zset, command == "bzpopmin" ? "zpopmin" : "zpopmax")
+        case "lmove", "rpoplpush", "blmove", "brpoplpush":
+            let fromLeft = (command == "lmove" || command == "blmove") && args.is(3, "left")
+            let toLeft = command == "rpoplpush" || command == "brpoplpush" || args.is(4, "left")
             // The destination is signalled first (the push), then the source (the pop).
             if index == 0 && !(key == args[1] && key != args[2]) { return [(.list, toLeft ? "lpush" : "rpush")] }
             return collection(.list, fromLeft ? "lpop" : "rpop")

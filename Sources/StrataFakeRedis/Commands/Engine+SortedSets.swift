@@ -156,6 +156,7 @@ extension Engine {
             c.addInteger(ch ? added + updated : added)
         }
         if added > 0 || updated > 0 { signalModifiedKey(db.id, key) }
+        if added > 0 { signalKeyAsReady(db.id, key) }
     }
 
     func zaddCommand(_ c: Client, _ args: Arguments) { zaddGeneric(c, args, incrementOnly: false) }

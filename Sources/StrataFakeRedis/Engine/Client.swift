@@ -134,11 +134,33 @@ struct TrackingState {
     var prefixes: [Bytes] = []
 }
 
-/// A client waiting in BLPOP or BRPOP.
+/// What a blocked client waits to do once one of its keys has elements.
+enum BlockedOperation {
+    /// BLPOP, BRPOP.
+    case pop(front: Bool)
+    /// BLMOVE, BRPOPLPUSH.
+    case move(destination: Bytes, fromFront: Bool, toFront: Bool)
+    /// BLMPOP.
+    case multiPop(front: Bool, count: Int)
+    /// BZPOPMIN, BZPOPMAX.
+    case zpop(max: Bool)
+    /// BZMPOP.
+    case zmultiPop(max: Bool, count: Int)
+
+    /// Whether it waits for a sorted set rather than a list.
+    var wantsSortedSet: Bool {
+        switch self {
+        case .zpop, .zmultiPop: return true
+        default: return false
+        }
+    }
+}
+
+/// A client waiting in a blocking command (BLPOP, BLMOVE, BZPOPMIN...).
 struct BlockedState {
     var keys: [Bytes]
     var db: Int
-    var popFront: Bool
+    var operation: BlockedOperation
     /// Unix milliseconds, or 0 to wait forever.
     var deadline: Int
     var generation: Int
