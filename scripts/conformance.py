@@ -509,12 +509,22 @@ zadd big 1.5e300 a -inf b +inf c
 zrange big 0 -1 withscores
 zrandmember missing
 zrandmember big 0
+?zrandmember big -5 withscores
+?zrandmember big 2
 zrangestore dst big 0 -1
 zunionstore u 2 big z
 zinterstore i 2 big z weights 1 2
 zunion 2 big z withscores
+zunion 2 big z weights 2 nan
+zunion 2 big z aggregate max withscores
+zunion 0 big
+zunion 3 big z
 zinter 1 big
+zinter 2 big missing
+zintercard 2 big z limit 1
+zintercard 1 big limit -1
 zdiff 2 big z
+zdiff 2 big z weights 1 1
 zmpop 1 big min
 bzpopmin missing 0.01
 """)

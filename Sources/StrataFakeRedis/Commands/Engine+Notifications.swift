@@ -108,6 +108,7 @@ extension Engine {
         case "srem", "spop": return collection(.set, command)
         case "smove": return key == args[1] ? collection(.set, "srem") : [(.set, "sadd")]
         case "sinterstore", "sunionstore", "sdiffstore": return stored(.set, command)
+        case "zunionstore", "zinterstore", "zdiffstore", "zrangestore": return stored(.zset, command)
         case "zadd":
             // The options come before the first score.
             var j = 2
