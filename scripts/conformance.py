@@ -844,7 +844,7 @@ class RandomCommands:
         gens = {
             "strings": self.strings, "counters": self.counters, "keys": self.keyspace, "hashes": self.hashes,
             "lists": self.lists, "sets": self.sets, "zsets": self.zsets, "bitmaps": self.bitmaps,
-            "transactions": self.transactions,
+            "transactions": self.transactions, "sort": self.sort, "algebra": self.algebra,
         }
         self.gens = [gens[f] for f in families if f in gens]
 
@@ -949,6 +949,26 @@ class RandomCommands:
             ("", ["bitop", r.choice(["and", "or", "xor"]), self.key(), k, self.key()]),
         ])
 
+    def sort(self):
+        k, r = self.key(), self.r
+        return r.choice([
+            ("", ["sort", k]), ("", ["sort", k, "alpha"]), ("", ["sort", k, "desc", "limit", self.num(), self.num()]),
+            ("~", ["sort", k, "by", "nosort"]), ("", ["sort", k, "alpha", "store", self.key()]),
+            ("", ["sort_ro", k, "alpha", "desc"]),
+        ])
+
+    def algebra(self):
+        k, r = self.key(), self.r
+        return r.choice([
+            ("", ["zunionstore", self.key(), "2", k, self.key()]),
+            ("", ["zinterstore", self.key(), "2", k, self.key(), "weights", "2", self.score()]),
+            ("", ["zunion", "2", k, self.key(), "aggregate", r.choice(["min", "max", "sum"]), "withscores"]),
+            ("", ["zdiff", "2", k, self.key(), "withscores"]), ("", ["zintercard", "2", k, self.key()]),
+            ("", ["sintercard", "2", k, self.key()]), ("", ["zrangestore", self.key(), k, "0", self.num()]),
+            ("", ["lmpop", "2", k, self.key(), r.choice(["left", "right"]), "count", r.choice(["1", "2", "0"])]),
+            ("", ["zmpop", "2", k, self.key(), r.choice(["min", "max"])]),
+        ])
+
     def transactions(self):
         return self.r.choice([("", ["multi"]), ("", ["exec"]), ("", ["discard"])])
 
@@ -1005,7 +1025,7 @@ def main():
     p.add_argument("--resp", default="2,3", help="protocols (default 2,3)")
     p.add_argument("--random", type=int, default=2000, help="randomized commands (default 2000; 0: none)")
     p.add_argument("--seed", type=int, default=15, help="randomized seed (default 15)")
-    p.add_argument("--random-families", default="strings,counters,keys,hashes,lists,sets,zsets,bitmaps",
+    p.add_argument("--random-families", default="strings,counters,keys,hashes,lists,sets,zsets,bitmaps,sort,algebra",
                    help="families the randomized run mixes")
     p.add_argument("--batch", type=int, default=200, help="randomized commands per pipelined batch")
     p.add_argument("--list", action="store_true", help="list the families and exit")

@@ -309,7 +309,9 @@ extension FakeRedisTestSuites {
                 sort s
                 sort s desc limit 0 2
                 zadd z 1 c 2 a 3 b
+                object encoding z
                 sort z alpha
+                object encoding z
                 sort z by nosort
                 sort z by nosort desc
                 sort z by nosort limit 1 1

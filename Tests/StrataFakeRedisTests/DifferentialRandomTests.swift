@@ -4,7 +4,8 @@ import Testing
 
 extension FakeRedisTestSuites {
     /// Seeded random command sequences over a small keyspace, mixing families (strings,
-    /// counters, keys, hashes, lists, sets, sorted sets, bitmaps, OBJECT ENCODING, COPY), run
+    /// counters, keys, hashes, lists, sets, sorted sets, bitmaps, SORT, set algebra, multi-pops,
+    /// OBJECT ENCODING, COPY), run
     /// against the fake and a real redis-server in RESP2 and RESP3: every reply must match byte
     /// for byte (unordered only where Redis' own order is random). CI runs the fixed seeds;
     /// `STRATA_DIFF_SEED` and `STRATA_DIFF_COMMANDS` pick others, and scripts/conformance.py
@@ -64,7 +65,7 @@ struct RandomCommandGenerator {
 
     mutating func next() -> String {
         let k = key()
-        switch Int.random(in: 0..<9, using: &rng) {
+        switch Int.random(in: 0..<11, using: &rng) {
         case 0:
             return pick([
                 "set \(k) \(value())", "get \(k)", "append \(k) \(value())", "strlen \(k)",
@@ -125,6 +126,20 @@ struct RandomCommandGenerator {
                 "bitcount \(k) \(number()) \(number()) bit", "bitpos \(k) \(pick(["0", "1"]))",
                 "bitpos \(k) \(pick(["0", "1"])) \(number()) \(number()) \(pick(["bit", "byte"]))",
                 "bitop \(pick(["and", "or", "xor"])) \(key()) \(k) \(key())", "bitop not \(key()) \(k)",
+            ])
+        case 8:
+            return pick([
+                "sort \(k)", "sort \(k) alpha", "sort \(k) desc limit \(number()) \(number())", "~sort \(k) by nosort",
+                "sort \(k) alpha store \(key())", "sort_ro \(k) alpha desc",
+            ])
+        case 9:
+            return pick([
+                "zunionstore \(key()) 2 \(k) \(key())", "zinterstore \(key()) 2 \(k) \(key()) weights 2 \(score())",
+                "zunion 2 \(k) \(key()) aggregate \(pick(["min", "max", "sum"])) withscores",
+                "zdiff 2 \(k) \(key()) withscores", "zintercard 2 \(k) \(key())", "sintercard 2 \(k) \(key())",
+                "zrangestore \(key()) \(k) 0 \(number())",
+                "lmpop 2 \(k) \(key()) \(pick(["left", "right"])) count \(pick(["1", "2", "0"]))",
+                "zmpop 2 \(k) \(key()) \(pick(["min", "max"]))",
             ])
         default:
             return "object encoding \(k)"

@@ -91,6 +91,8 @@ extension Engine {
             case .sortedSet(let z):
                 elements = (0..<z.count).map { z[$0].member }
                 isSortedSet = true
+                // Redis converts a listpack sorted set to a skiplist for good before sorting it.
+                z.isSkiplist = true
             default: return c.addWrongType()
             }
         }
