@@ -287,6 +287,7 @@ get a b
 setex k -1 v
 psetex k 0 v
 lcs a b
+lcs s new idx withmatchlen
 """)
 
 family("counters", r"""

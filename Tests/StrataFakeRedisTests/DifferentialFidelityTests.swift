@@ -455,6 +455,36 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        @Test func lcs() throws {
+            try assertSameBehaviour(
+                """
+                mset a ohmytext b mynewtext
+                lcs a b
+                lcs a b len
+                lcs a b idx
+                lcs a b idx minmatchlen 4
+                lcs a b idx withmatchlen
+                lcs a b idx minmatchlen -5 withmatchlen
+                lcs a b len idx
+                lcs a b minmatchlen
+                lcs a b minmatchlen x
+                lcs a b foo
+                lcs a missing
+                lcs missing missing idx
+                lcs a a idx withmatchlen
+                mset x abcabcabc y cbacbacba
+                lcs x y idx withmatchlen
+                lcs y x
+                set n 12345
+                set m 2x4y5
+                lcs n m idx
+                rpush l a
+                lcs a l
+                lcs l missing
+                lcs a
+                """)
+        }
+
         @Test func commandGetkeysAndHelp() throws {
             try assertSameBehaviour(
                 """

@@ -53,6 +53,7 @@ extension Engine {
             cmd("strlen", 2, rf, { $0.strlenCommand($1, $2) }),
             cmd("getrange", 4, r, { $0.getrangeCommand($1, $2) }),
             cmd("setrange", 4, w, { $0.setrangeCommand($1, $2) }),
+            cmd("lcs", -3, r, keys: (1, 2, 1), { $0.lcsCommand($1, $2) }),
             // Bitmaps
             cmd("setbit", 4, w, { $0.setbitCommand($1, $2) }),
             cmd("getbit", 3, rf, { $0.getbitCommand($1, $2) }),
