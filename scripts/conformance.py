@@ -890,7 +890,10 @@ class RandomCommands:
         return r.choice([
             ("", ["del", k, self.key()]), ("", ["exists", k, self.key(), k]), ("", ["type", k]),
             ("", ["rename", k, self.key()]), ("", ["renamenx", k, self.key()]), ("", ["persist", k]),
-            ("", ["expire", k, r.choice(["1000", "-1", "abc", "2000"]), r.choice(["nx", "xx", "gt", "lt"])]),
+            # GT and LT compare with the time the earlier EXPIRE ran: only the reply's type is
+            # compared (the two servers' clocks advance differently between commands).
+            ("", ["expire", k, r.choice(["1000", "-1", "abc", "2000"]), r.choice(["nx", "xx"])]),
+            ("?", ["expire", k, r.choice(["1000", "-1", "abc", "2000"]), r.choice(["gt", "lt"])]),
             ("", ["touch", k, self.key()]), ("", ["unlink", k]), ("", ["dbsize"]), ("", ["copy", k, self.key()]),
             ("", ["object", "encoding", k]), ("~", ["keys", "k*"]),
         ])
@@ -938,7 +941,8 @@ class RandomCommands:
             ("", ["zrem", k, m]), ("", ["zcard", k]), ("", ["zcount", k, self.score(), self.score()]),
             ("", ["zrange", k, self.num(), self.num(), "withscores"]),
             ("", ["zrangebyscore", k, self.score(), self.score()]), ("", ["zpopmin", k]),
-            ("", ["zrangebylex", k, r.choice(["-", "[a", "(b"]), r.choice(["+", "[c", "(d"])]),
+            # No ZRANGEBYLEX: on members of mixed scores its result is unspecified (Redis' skiplist
+            # walk depends on random node levels); the differential scripts cover equal scores.
         ])
 
     def bitmaps(self):

@@ -35,6 +35,12 @@ extension FakeRedisTestSuites {
                 zinter 2 a b withscores
                 zinter 2 a b weights 1 2 aggregate max withscores
                 zinter 3 a b s withscores
+                zadd zero 0 y 0 z 0 w 0 q
+                zinter 2 b zero weights 1 inf withscores
+                zinter 2 zero b weights inf 1 withscores
+                zinter 2 b zero weights 1 inf aggregate min withscores
+                zinter 2 b zero weights 1 inf aggregate max withscores
+                zunion 2 b zero weights 1 inf withscores
                 zinter 2 a missing
                 zintercard 2 a b
                 zintercard 2 a b limit 1

@@ -122,7 +122,9 @@ extension Engine {
                         everywhere = false
                         break
                     }
-                    total = combine(total, weighted(other, index))
+                    // Only the first input's product has nan turned to 0 here, as in Redis: a
+                    // later nan makes a sum 0 and is ignored by MIN and MAX.
+                    total = combine(total, other * weights[index])
                 }
                 guard everywhere else { continue }
                 if cardinalityOnly {
