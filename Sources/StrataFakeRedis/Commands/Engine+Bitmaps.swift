@@ -38,7 +38,7 @@ extension Engine {
         let old = value[byte] & mask != 0
         if on == 1 { value[byte] |= mask } else { value[byte] &= ~mask }
         db.replace(at: slot, with: .string(value), keepExpiry: true)
-        db.modifyEntry(at: slot) { $0.stringEncoding = .raw }
+        db.modifyBookkeeping(at: slot) { $0.stringEncoding = .raw }
         signalModifiedKey(db.id, key)
         c.addInteger(old ? 1 : 0)
     }
@@ -221,7 +221,7 @@ extension Engine {
             result[i] = byte
         }
         let slot = db.set(destination, .string(result))
-        db.modifyEntry(at: slot) { $0.stringEncoding = .raw }
+        db.modifyBookkeeping(at: slot) { $0.stringEncoding = .raw }
         signalModifiedKey(db.id, destination)
         c.addInteger(length)
     }

@@ -34,7 +34,8 @@ extension Engine {
             destination.delete(at: existing)
         }
         let newSlot = destination.add(newKey, entry.value.copy())
-        destination.modifyEntry(at: newSlot) { $0.stringEncoding = entry.stringEncoding }
+        let encoding = source.bookkeeping(at: slot).stringEncoding
+        destination.modifyBookkeeping(at: newSlot) { $0.stringEncoding = encoding }
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         switch entry.value {
         case .list, .sortedSet: signalKeyAsReady(target, newKey)

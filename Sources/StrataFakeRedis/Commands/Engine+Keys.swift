@@ -244,8 +244,9 @@ extension Engine {
             if nx { return c.addInteger(0) }
             db.delete(at: existing)
         }
+        let kept = db.bookkeeping(at: slot)
         let newSlot = db.add(destination, entry.value)
-        db.keepBookkeeping(at: newSlot, of: entry)
+        db.keepBookkeeping(at: newSlot, kept)
         if entry.expireAt != 0 { db.setExpiry(at: newSlot, entry.expireAt) }
         if let old = db.slot(source) { db.delete(at: old) }
         switch entry.value {
@@ -271,7 +272,7 @@ extension Engine {
         guard lookup(destination, key) == nil else { return c.addInteger(0) }
         let entry = source.entry(at: slot)
         let newSlot = destination.add(key, entry.value)
-        destination.keepBookkeeping(at: newSlot, of: entry)
+        destination.keepBookkeeping(at: newSlot, source.bookkeeping(at: slot))
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         source.delete(at: slot)
         switch entry.value {

@@ -29,28 +29,28 @@ extension Engine {
         if config.usesLFU {
             updateFrequency(db, slot)
         } else {
-            let now = commandTime
-            db.modifyEntry(at: slot) { $0.accessed = now }
+            db.markAccessed(at: slot)
         }
     }
 
     private func updateFrequency(_ db: Database, _ slot: Int) {
         let minute = commandTime / 60000
-        var counter = decayedFrequency(db.entry(at: slot))
+        var counter = decayedFrequency(db.bookkeeping(at: slot))
         if counter < 255 {
             let base = max(0, Double(counter) - 5)
             let p = 1.0 / (base * Double(config.lfuLogFactor) + 1)
             if Double.random(in: 0..<1, using: &rng) < p { counter += 1 }
         }
-        db.modifyEntry(at: slot) {
+        let now = commandTime
+        db.modifyBookkeeping(at: slot) {
             $0.frequency = counter
             $0.frequencyMinute = minute
-            $0.accessed = self.commandTime
+            $0.accessed = now
         }
     }
 
     /// Redis' LFUDecrAndReturn: one point off per `lfu-decay-time` minutes since the last decay.
-    private func decayedFrequency(_ entry: Database.Entry) -> UInt8 {
+    private func decayedFrequency(_ entry: Database.Bookkeeping) -> UInt8 {
         guard config.lfuDecayTime > 0 else { return entry.frequency }
         let periods = (commandTime / 60000 - entry.frequencyMinute) / config.lfuDecayTime
         return periods >= Int(entry.frequency) ? 0 : entry.frequency - UInt8(max(0, periods))
@@ -94,8 +94,8 @@ extension Engine {
     }
 
     /// The encoding OBJECT ENCODING reports for an entry.
-    func encodingName(_ entry: Database.Entry) -> String {
-        switch entry.value {
+    func encodingName(_ value: StoredValue, _ entry: Database.Bookkeeping) -> String {
+        switch value {
         case .string(let s):
             switch entry.stringEncoding {
             case .raw: return "raw"
@@ -114,24 +114,24 @@ extension Engine {
     // MARK: OBJECT
 
     /// The entry for OBJECT's key, without touching it; a null reply and nil when missing.
-    private func objectEntry(_ c: Client, _ args: Arguments) -> Database.Entry? {
+    private func objectEntry(_ c: Client, _ args: Arguments) -> (value: StoredValue, kept: Database.Bookkeeping)? {
         let db = database(c)
         guard let slot = lookupWithoutTouching(db, args[2]) else {
             c.addNull()
             return nil
         }
-        return db.entry(at: slot)
+        return (db.value(at: slot), db.bookkeeping(at: slot))
     }
 
     func objectEncodingCommand(_ c: Client, _ args: Arguments) {
         guard let entry = objectEntry(c, args) else { return }
-        c.addBulk(encodingName(entry))
+        c.addBulk(encodingName(entry.value, entry.kept))
     }
 
     func objectRefcountCommand(_ c: Client, _ args: Arguments) {
         guard let entry = objectEntry(c, args) else { return }
         // Small integers stored as given are Redis' shared objects.
-        if case .string(let s) = entry.value, entry.stringEncoding == .fromValue, config.sharesIntegers,
+        if case .string(let s) = entry.value, entry.kept.stringEncoding == .fromValue, config.sharesIntegers,
             let n = Numbers.parseInteger(s), n >= 0, n < Self.sharedIntegers
         {
             return c.addInteger(Self.sharedRefcount)
@@ -146,7 +146,7 @@ extension Engine {
                 "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
             )
         }
-        c.addInteger(max(0, commandTime - entry.accessed) / 1000)
+        c.addInteger(max(0, commandTime - entry.kept.accessed) / 1000)
     }
 
     func objectFreqCommand(_ c: Client, _ args: Arguments) {
@@ -156,7 +156,7 @@ extension Engine {
                 "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
             )
         }
-        c.addInteger(Int(decayedFrequency(entry)))
+        c.addInteger(Int(decayedFrequency(entry.kept)))
     }
 
     func objectHelpCommand(_ c: Client, _ args: Arguments) {

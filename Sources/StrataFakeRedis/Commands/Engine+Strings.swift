@@ -323,10 +323,10 @@ extension Engine {
         let bytes = Array(text.utf8)
         if let slot {
             db.replace(at: slot, with: .string(bytes), keepExpiry: true)
-            db.modifyEntry(at: slot) { $0.stringEncoding = .notInteger }
+            db.modifyBookkeeping(at: slot) { $0.stringEncoding = .notInteger }
         } else {
             let slot = db.add(key, .string(bytes))
-            db.modifyEntry(at: slot) { $0.stringEncoding = .notInteger }
+            db.modifyBookkeeping(at: slot) { $0.stringEncoding = .notInteger }
         }
         signalModifiedKey(db.id, key)
         c.addBulk(bytes)
@@ -350,7 +350,7 @@ extension Engine {
             value.append(contentsOf: args[2])
             let count = value.count
             db.replace(at: slot, with: .string(value), keepExpiry: true)
-            db.modifyEntry(at: slot) { $0.stringEncoding = .raw }
+            db.modifyBookkeeping(at: slot) { $0.stringEncoding = .raw }
             signalModifiedKey(db.id, key)
             c.addInteger(count)
         }
@@ -414,7 +414,7 @@ extension Engine {
         let count = value.count
         let stored = slot ?? db.add(key, .string([]))
         db.replace(at: stored, with: .string(value), keepExpiry: true)
-        db.modifyEntry(at: stored) { $0.stringEncoding = .raw }
+        db.modifyBookkeeping(at: stored) { $0.stringEncoding = .raw }
         signalModifiedKey(db.id, key)
         c.addInteger(count)
     }

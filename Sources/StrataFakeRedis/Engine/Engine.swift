@@ -72,8 +72,9 @@ final class Engine {
     var faults = FaultState()
     var statistics = EngineStatistics()
     var activeExpireEnabled = true
-    /// CONFIG GET/SET's parameters.
-    var config: ConfigStore
+    /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
+    /// the dynamic exclusivity check).
+    @exclusivity(unchecked) var config: ConfigStore
     /// The running command, for keyspace notifications.
     var notification = NotificationContext()
     let startedAt: Int
