@@ -197,12 +197,17 @@ extension Engine {
             plain("unsubscribe", -1, [.pubsubContext], { $0.unsubscribeCommand($1, $2) }),
             plain("punsubscribe", -1, [.pubsubContext], { $0.punsubscribeCommand($1, $2) }),
             plain("publish", 3, [.fast], { $0.publishCommand($1, $2) }),
+            plain("ssubscribe", -2, [.pubsubContext], { $0.ssubscribeCommand($1, $2) }),
+            plain("sunsubscribe", -1, [.pubsubContext], { $0.sunsubscribeCommand($1, $2) }),
+            cmd("spublish", 3, [.fast], { $0.spublishCommand($1, $2) }),
             CommandSpec(
                 container: "pubsub",
                 subcommands: [
                     sub("pubsub", "channels", -2, [], { $0.pubsubChannelsCommand($1, $2) }),
                     sub("pubsub", "numsub", -2, [], { $0.pubsubNumsubCommand($1, $2) }),
                     sub("pubsub", "numpat", 2, [], { $0.pubsubNumpatCommand($1, $2) }),
+                    sub("pubsub", "shardchannels", -2, [], { $0.pubsubShardchannelsCommand($1, $2) }),
+                    sub("pubsub", "shardnumsub", -2, [], { $0.pubsubShardnumsubCommand($1, $2) }),
                 ]),
             // Transactions
             plain("multi", 1, [.noQueue, .fast], { $0.multiCommand($1, $2) }),

@@ -49,7 +49,10 @@ final class Client {
     // MARK: Pub/sub
     var channels = SlotTable<Void>(keepsInsertionOrder: true)
     var patterns: [Bytes] = []
-    var subscriptionCount: Int { channels.count + patterns.count }
+    /// Sharded channels (SSUBSCRIBE), counted apart in replies.
+    var shardChannels = SlotTable<Void>(keepsInsertionOrder: true)
+    /// Every subscription: what makes a client a pub/sub client (RESP2 context, output limit).
+    var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
 
     // MARK: Tracking
     var tracking: TrackingState?

@@ -32,6 +32,7 @@ final class Engine {
     // MARK: Pub/sub
     var channelSubscribers: [Bytes: [Client]] = [:]
     var patternSubscribers: [(pattern: Bytes, client: Client)] = []
+    var shardChannelSubscribers: [Bytes: [Client]] = [:]
 
     // MARK: Transactions
     var watchers: [DatabaseKey: [Client]] = [:]
