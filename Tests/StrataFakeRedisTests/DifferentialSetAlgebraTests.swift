@@ -92,6 +92,37 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        /// Sets of integers are intsets in Redis, which it walks in ascending order: SMEMBERS,
+        /// SSCAN, and the set operations whose walk or result is an intset reply in that order.
+        @Test func intsetOrder() throws {
+            try assertSameBehaviour(
+                """
+                sadd a 30 -5 7 1000 0 -9223372036854775808 9223372036854775807
+                smembers a
+                sscan a 0
+                sscan a 0 count 1
+                sscan a 0 match *0*
+                sadd b 7 30 99 -5
+                sinter a b
+                sinter b a
+                sunion a b
+                sdiff a b
+                sdiff b a
+                sunionstore u a b
+                smembers u
+                sadd c 5 x
+                sinter c a
+                config set set-max-intset-entries 3
+                sadd d 3 1 2
+                smembers d
+                sunion d
+                sadd d 4
+                ~smembers d
+                ~sunion a
+                config set set-max-intset-entries 512
+                """)
+        }
+
         @Test func sintercardAndZrandmember() throws {
             try assertSameBehaviour(
                 """

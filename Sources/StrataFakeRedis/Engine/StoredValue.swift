@@ -148,6 +148,17 @@ final class SetValue {
     func remove(_ member: Bytes) -> Bool { table.remove(member) != nil }
 
     var members: [Bytes] { table.entries.map(\.key) }
+
+    /// The members in the order Redis 7.0 walks them: an intset ascending by value, a
+    /// hashtable in no particular order (the fake's own).
+    var membersInRedisOrder: [Bytes] {
+        isHashtable ? members : Self.sortedAsIntegers(members)
+    }
+
+    /// Integer members ascending by value, as an intset holds them.
+    static func sortedAsIntegers(_ members: [Bytes]) -> [Bytes] {
+        members.map { (Numbers.parseInteger($0) ?? 0, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
 }
 
 /// A sorted set: a score per member, and the members ordered by (score, member).
