@@ -485,6 +485,61 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        @Test func bitfield() throws {
+            try assertSameBehaviour(
+                """
+                bitfield bf set u8 0 255 get u8 0
+                bitfield bf incrby u8 0 10
+                bitfield bf overflow sat incrby u8 0 300
+                bitfield bf overflow fail incrby u8 0 1 get u8 0
+                bitfield bf overflow wrap incrby u8 0 1
+                bitfield bf set i8 #1 -128 get i8 #1 incrby i8 #1 -1
+                bitfield bf overflow sat incrby i8 #1 -1000 incrby i8 #1 5000
+                bitfield bf overflow fail set i8 #1 200 set u4 100 16 set u4 100 15
+                bitfield bf get u4 100 get i4 100 get u1 0 get i1 0
+                bitfield bf set i64 0 -1 get i64 0 get u63 0 incrby i64 0 -9223372036854775807
+                bitfield bf overflow wrap incrby i64 0 -10
+                bitfield bf overflow sat incrby i64 0 9223372036854775807 incrby i64 0 9223372036854775807
+                bitfield bf set u63 64 9223372036854775807 incrby u63 64 1
+                bitfield bf overflow sat set u63 64 -1 get u63 64
+                bitfield bf set i16 3 -300 get i16 3 get u16 3
+                bitfield bf get u8 10000
+                get bf
+                strlen bf
+                bitfield bf
+                bitfield bf get u64 0
+                bitfield bf get i65 0
+                bitfield bf get x8 0
+                bitfield bf get i0 0
+                bitfield bf get u8 -1
+                bitfield bf get u8 abc
+                bitfield bf get u8 #-1
+                bitfield bf get u8 4294967296
+                bitfield bf get i64 #9223372036854775807
+                bitfield bf set u8 0 x
+                bitfield bf overflow nope get u8 0
+                bitfield bf overflow
+                bitfield bf get u8
+                bitfield bf nope u8 0
+                bitfield missing get u8 0 get i8 100
+                exists missing
+                bitfield_ro bf get u4 0 get i8 #2
+                bitfield_ro bf set u4 0 1
+                bitfield_ro missing incrby u4 0 1
+                set s foobar
+                bitfield s get u8 0 get i16 8
+                lpush l x
+                bitfield l get u8 0
+                bitfield l set u8 0 1
+                bitfield_ro l get u8 0
+                bitfield_ro l set u8 0 1
+                set ttl v ex 1000
+                bitfield ttl set u8 0 1
+                ttl ttl
+                object encoding ttl
+                """)
+        }
+
         @Test func commandGetkeysAndHelp() throws {
             try assertSameBehaviour(
                 """

@@ -128,6 +128,7 @@ struct RandomCommandGenerator {
                 "bitcount \(k) \(number()) \(number()) bit", "bitpos \(k) \(pick(["0", "1"]))",
                 "bitpos \(k) \(pick(["0", "1"])) \(number()) \(number()) \(pick(["bit", "byte"]))",
                 "bitop \(pick(["and", "or", "xor"])) \(key()) \(k) \(key())", "bitop not \(key()) \(k)",
+                "bitfield \(k) overflow \(pick(["wrap", "sat", "fail"])) \(pick(["incrby", "set"])) \(pick(["i8", "u4", "i64", "u63"])) \(pick(["0", "#1", "5"])) \(number()) get \(pick(["u8", "i16"])) 3",
             ])
         case 8:
             return pick([

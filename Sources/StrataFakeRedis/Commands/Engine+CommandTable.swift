@@ -60,6 +60,8 @@ extension Engine {
             cmd("bitcount", -2, r, { $0.bitcountCommand($1, $2) }),
             cmd("bitpos", -3, r, { $0.bitposCommand($1, $2) }),
             cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
+            cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
+            cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
             // Keys
             cmd("del", -2, w, keys: all, { $0.delCommand($1, $2) }),
             cmd("unlink", -2, wf, keys: all, { $0.delCommand($1, $2) }),

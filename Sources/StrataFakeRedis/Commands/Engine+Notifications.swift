@@ -72,6 +72,7 @@ extension Engine {
         case "setex", "psetex": return [(.string, "set"), (.generic, "expire")]
         case "setnx", "getset", "mset", "msetnx": return [(.string, "set")]
         case "append", "setrange", "incrbyfloat", "setbit": return [(.string, command)]
+        case "bitfield": return [(.string, "setbit")]
         case "incr", "decr", "incrby", "decrby": return [(.string, "incrby")]
         case "bitop": return exists ? [(.string, "set")] : [del]
         case "getdel", "del", "unlink": return [del]
