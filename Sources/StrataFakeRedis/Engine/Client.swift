@@ -47,10 +47,13 @@ final class Client {
     var denyBlocking = false
 
     // MARK: Pub/sub
-    var channels = SlotTable<Void>(keepsInsertionOrder: true)
-    var patterns: [Bytes] = []
+    // Read on every command (subscribed mode, output limit) by the engine's thread alone, and
+    // no access overlaps another: without the dynamic exclusivity checks, which cost more than
+    // the reads.
+    @exclusivity(unchecked) var channels = SlotTable<Void>(keepsInsertionOrder: true)
+    @exclusivity(unchecked) var patterns: [Bytes] = []
     /// Sharded channels (SSUBSCRIBE), counted apart in replies.
-    var shardChannels = SlotTable<Void>(keepsInsertionOrder: true)
+    @exclusivity(unchecked) var shardChannels = SlotTable<Void>(keepsInsertionOrder: true)
     /// Every subscription: what makes a client a pub/sub client (RESP2 context, output limit).
     var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
 
