@@ -43,18 +43,19 @@ extension Engine {
             }
         }
         if c.denyBlocking { return c.addNullArray() }
-        block(c, keys: keys, front: front, deadline: deadline)
+        block(c, keys: keys, operation: .pop(front: front), deadline: deadline)
     }
 
     func blpopCommand(_ c: Client, _ args: Arguments) { blockingPop(c, args, front: true) }
     func brpopCommand(_ c: Client, _ args: Arguments) { blockingPop(c, args, front: false) }
 
-    private func block(_ c: Client, keys: [Bytes], front: Bool, deadline: Int) {
+    func block(_ c: Client, keys: [Bytes], operation: BlockedOperation, deadline: Int) {
         var unique: [Bytes] = []
         for key in keys where !unique.contains(key) { unique.append(key) }
         c.delayGeneration += 1
         let generation = c.delayGeneration
-        c.blocked = BlockedState(keys: unique, db: c.db, popFront: front, deadline: deadline, generation: generation)
+        c.blocked = BlockedState(
+            keys: unique, db: c.db, operation: operation, deadline: deadline, generation: generation)
         blockedClientCount += 1
         for key in unique {
             blockedOn[DatabaseKey(db: c.db, key: key), default: []].append(c)
@@ -91,7 +92,8 @@ extension Engine {
         }
     }
 
-    /// Serves clients blocked on keys that got elements (Redis' handleClientsBlockedOnKeys).
+    /// Serves clients blocked on keys that got elements (Redis' handleClientsBlockedOnKeys):
+    /// first come, first served, while the key has elements of the kind each client waits for.
     func handleClientsBlockedOnKeys() {
         while !readyKeys.isEmpty {
             let ready = readyKeys
@@ -100,16 +102,11 @@ extension Engine {
             for dk in ready {
                 guard let waiting = blockedOn[dk] else { continue }
                 let db = databases[dk.db]
+                db.now = commandTime
                 for c in waiting {
-                    guard case .found(_, let list) = findList(db, dk.key), !list.isEmpty else { break }
                     guard let b = c.blocked else { continue }
-                    let value = (b.popFront ? list.popFront() : list.popBack())!
-                    unblock(c, reply: false)
-                    c.addArrayHeader(2)
-                    c.addBulk(dk.key)
-                    c.addBulk(value)
+                    if !serveBlocked(c, b, db, dk.key) { continue }
                     c.commandsProcessed += 1
-                    if list.isEmpty, let slot = db.slot(dk.key) { db.delete(at: slot) }
                     queueWrite(c)
                 }
             }

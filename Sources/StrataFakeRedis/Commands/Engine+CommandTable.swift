@@ -53,6 +53,15 @@ extension Engine {
             cmd("strlen", 2, rf, { $0.strlenCommand($1, $2) }),
             cmd("getrange", 4, r, { $0.getrangeCommand($1, $2) }),
             cmd("setrange", 4, w, { $0.setrangeCommand($1, $2) }),
+            cmd("lcs", -3, r, keys: (1, 2, 1), { $0.lcsCommand($1, $2) }),
+            // Bitmaps
+            cmd("setbit", 4, w, { $0.setbitCommand($1, $2) }),
+            cmd("getbit", 3, rf, { $0.getbitCommand($1, $2) }),
+            cmd("bitcount", -2, r, { $0.bitcountCommand($1, $2) }),
+            cmd("bitpos", -3, r, { $0.bitposCommand($1, $2) }),
+            cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
+            cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
+            cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
             // Keys
             cmd("del", -2, w, keys: all, { $0.delCommand($1, $2) }),
             cmd("unlink", -2, wf, keys: all, { $0.delCommand($1, $2) }),
@@ -78,6 +87,19 @@ extension Engine {
             plain("flushdb", -1, w, { $0.flushdbCommand($1, $2) }),
             plain("flushall", -1, w, { $0.flushallCommand($1, $2) }),
             plain("select", 2, [.fast], { $0.selectCommand($1, $2) }),
+            cmd("copy", -3, w, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
+            cmd("sort", -2, w, { $0.sortCommand($1, $2) }),
+            cmd("sort_ro", -2, r, { $0.sortROCommand($1, $2) }),
+            plain("swapdb", 3, wf, { $0.swapdbCommand($1, $2) }),
+            CommandSpec(
+                container: "object",
+                subcommands: [
+                    sub("object", "encoding", 3, r, { $0.objectEncodingCommand($1, $2) }),
+                    sub("object", "freq", 3, r, { $0.objectFreqCommand($1, $2) }),
+                    sub("object", "idletime", 3, r, { $0.objectIdletimeCommand($1, $2) }),
+                    sub("object", "refcount", 3, r, { $0.objectRefcountCommand($1, $2) }),
+                    sub("object", "help", 2, [], { $0.objectHelpCommand($1, $2) }),
+                ]),
             // Hashes
             cmd("hset", -4, wf, { $0.hsetCommand($1, $2) }),
             cmd("hmset", -4, wf, { $0.hsetCommand($1, $2) }),
@@ -114,6 +136,10 @@ extension Engine {
             cmd("rpoplpush", 3, w, keys: (1, 2, 1), { $0.rpoplpushCommand($1, $2) }),
             cmd("blpop", -3, [.write, .blocking], keys: (1, -2, 1), { $0.blpopCommand($1, $2) }),
             cmd("brpop", -3, [.write, .blocking], keys: (1, -2, 1), { $0.brpopCommand($1, $2) }),
+            cmd("blmove", 6, [.write, .blocking], keys: (1, 2, 1), { $0.blmoveCommand($1, $2) }),
+            cmd("brpoplpush", 4, [.write, .blocking], keys: (1, 2, 1), { $0.brpoplpushCommand($1, $2) }),
+            plain("lmpop", -4, w, { $0.lmpopCommand($1, $2) }),
+            plain("blmpop", -5, [.write, .blocking], { $0.blmpopCommand($1, $2) }),
             // Sets
             cmd("sadd", -3, wf, { $0.saddCommand($1, $2) }),
             cmd("srem", -3, wf, { $0.sremCommand($1, $2) }),
@@ -131,6 +157,7 @@ extension Engine {
             cmd("sinterstore", -3, w, keys: all, { $0.sinterstoreCommand($1, $2) }),
             cmd("sdiffstore", -3, w, keys: all, { $0.sdiffstoreCommand($1, $2) }),
             cmd("sscan", -3, r, { $0.sscanCommand($1, $2) }),
+            plain("sintercard", -3, r, { $0.sintercardCommand($1, $2) }),
             // Sorted sets
             cmd("zadd", -4, wf, { $0.zaddCommand($1, $2) }),
             cmd("zincrby", 4, wf, { $0.zincrbyCommand($1, $2) }),
@@ -142,6 +169,7 @@ extension Engine {
             cmd("zrevrank", 3, rf, { $0.zrevrankCommand($1, $2) }),
             cmd("zcount", 4, rf, { $0.zcountCommand($1, $2) }),
             cmd("zrange", -4, r, { $0.zrangeCommand($1, $2) }),
+            cmd("zrangestore", -5, w, keys: (1, 2, 1), { $0.zrangestoreCommand($1, $2) }),
             cmd("zrevrange", -4, r, { $0.zrevrangeCommand($1, $2) }),
             cmd("zrangebyscore", -4, r, { $0.zrangebyscoreCommand($1, $2) }),
             cmd("zrevrangebyscore", -4, r, { $0.zrevrangebyscoreCommand($1, $2) }),
@@ -152,6 +180,18 @@ extension Engine {
             cmd("zremrangebylex", 4, w, { $0.zremrangebylexCommand($1, $2) }),
             cmd("zpopmin", -2, wf, { $0.zpopminCommand($1, $2) }),
             cmd("zpopmax", -2, wf, { $0.zpopmaxCommand($1, $2) }),
+            cmd("zunionstore", -4, w, { $0.zunionstoreCommand($1, $2) }),
+            cmd("zinterstore", -4, w, { $0.zinterstoreCommand($1, $2) }),
+            cmd("zdiffstore", -4, w, { $0.zdiffstoreCommand($1, $2) }),
+            plain("zunion", -3, r, { $0.zunionCommand($1, $2) }),
+            plain("zinter", -3, r, { $0.zinterCommand($1, $2) }),
+            plain("zdiff", -3, r, { $0.zdiffCommand($1, $2) }),
+            plain("zintercard", -3, r, { $0.zintercardCommand($1, $2) }),
+            cmd("zrandmember", -2, r, { $0.zrandmemberCommand($1, $2) }),
+            plain("zmpop", -4, w, { $0.zmpopCommand($1, $2) }),
+            plain("bzmpop", -5, [.write, .blocking], { $0.bzmpopCommand($1, $2) }),
+            cmd("bzpopmin", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopminCommand($1, $2) }),
+            cmd("bzpopmax", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopmaxCommand($1, $2) }),
             cmd("zscan", -3, r, { $0.zscanCommand($1, $2) }),
             // Pub/sub
             plain("subscribe", -2, [.pubsubContext], { $0.subscribeCommand($1, $2) }),
@@ -159,12 +199,17 @@ extension Engine {
             plain("unsubscribe", -1, [.pubsubContext], { $0.unsubscribeCommand($1, $2) }),
             plain("punsubscribe", -1, [.pubsubContext], { $0.punsubscribeCommand($1, $2) }),
             plain("publish", 3, [.fast], { $0.publishCommand($1, $2) }),
+            plain("ssubscribe", -2, [.pubsubContext], { $0.ssubscribeCommand($1, $2) }),
+            plain("sunsubscribe", -1, [.pubsubContext], { $0.sunsubscribeCommand($1, $2) }),
+            cmd("spublish", 3, [.fast], { $0.spublishCommand($1, $2) }),
             CommandSpec(
                 container: "pubsub",
                 subcommands: [
                     sub("pubsub", "channels", -2, [], { $0.pubsubChannelsCommand($1, $2) }),
                     sub("pubsub", "numsub", -2, [], { $0.pubsubNumsubCommand($1, $2) }),
                     sub("pubsub", "numpat", 2, [], { $0.pubsubNumpatCommand($1, $2) }),
+                    sub("pubsub", "shardchannels", -2, [], { $0.pubsubShardchannelsCommand($1, $2) }),
+                    sub("pubsub", "shardnumsub", -2, [], { $0.pubsubShardnumsubCommand($1, $2) }),
                 ]),
             // Transactions
             plain("multi", 1, [.noQueue, .fast], { $0.multiCommand($1, $2) }),
@@ -216,6 +261,8 @@ extension Engine {
                     sub("command", "docs", -2, [], { $0.commandDocsCommand($1, $2) }),
                     sub("command", "info", -2, [], { $0.commandInfoCommand($1, $2) }),
                     sub("command", "list", -2, [], { $0.commandListCommand($1, $2) }),
+                    sub("command", "getkeys", -4, [], { $0.commandGetkeysCommand($1, $2) }),
+                    sub("command", "help", 2, [], { $0.commandHelpCommand($1, $2) }),
                 ], whenAlone: { engine, c, args in engine.commandCommand(c, args) }),
             CommandSpec(
                 container: "config",
@@ -223,6 +270,8 @@ extension Engine {
                     sub("config", "get", -3, [], { $0.configGetCommand($1, $2) }),
                     sub("config", "set", -4, [], { $0.configSetCommand($1, $2) }),
                     sub("config", "resetstat", 2, [], { $0.configResetstatCommand($1, $2) }),
+                    sub("config", "rewrite", 2, [], { $0.configRewriteCommand($1, $2) }),
+                    sub("config", "help", 2, [], { $0.configHelpCommand($1, $2) }),
                 ]),
         ]
     }

@@ -111,6 +111,7 @@ extension Engine {
     func resetCommand(_ c: Client, _ args: Arguments) {
         discardTransaction(c)
         unsubscribeAll(c, notify: false)
+        sunsubscribeAll(c, notify: false)
         punsubscribeAll(c, notify: false)
         if c.tracking != nil { disableTracking(c) }
         c.db = 0

@@ -32,6 +32,7 @@ extension Engine {
         for j in stride(from: 2, to: args.count, by: 2) where hash.table.set(args[j], args[j + 1]).inserted {
             created += 1
         }
+        noteHashWrite(hash, args, from: 2)
         signalModifiedKey(c.db, args[1])
         if isHMSET { c.addOK() } else { c.addInteger(created) }
     }
@@ -40,6 +41,7 @@ extension Engine {
         guard let hash = hashForWrite(c, args[1]) else { return }
         if hash.table.find(args[2]) != nil { return c.addInteger(0) }
         hash.table.insert(args[2], args[3])
+        noteHashWrite(hash, args, from: 2)
         signalModifiedKey(c.db, args[1])
         c.addInteger(1)
     }
@@ -127,6 +129,7 @@ extension Engine {
         let (result, overflow) = value.addingReportingOverflow(increment)
         guard !overflow else { return c.addError("ERR increment or decrement would overflow") }
         hash.table.set(args[2], Numbers.bytes(result))
+        noteHashWrite(hash, args, from: 2, to: 3)
         signalModifiedKey(c.db, args[1])
         c.addInteger(result)
     }
@@ -149,6 +152,7 @@ extension Engine {
         }
         let bytes = Array(text.utf8)
         hash.table.set(args[2], bytes)
+        noteHashWrite(hash, args, from: 2, to: 3, value: bytes)
         signalModifiedKey(c.db, args[1])
         c.addBulk(bytes)
     }

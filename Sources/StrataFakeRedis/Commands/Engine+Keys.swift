@@ -244,10 +244,15 @@ extension Engine {
             if nx { return c.addInteger(0) }
             db.delete(at: existing)
         }
+        let kept = db.bookkeeping(at: slot)
         let newSlot = db.add(destination, entry.value)
+        db.keepBookkeeping(at: newSlot, kept)
         if entry.expireAt != 0 { db.setExpiry(at: newSlot, entry.expireAt) }
         if let old = db.slot(source) { db.delete(at: old) }
-        if case .list = entry.value { signalKeyAsReady(db.id, destination) }
+        switch entry.value {
+        case .list, .sortedSet: signalKeyAsReady(db.id, destination)
+        default: break
+        }
         signalModifiedKey(db.id, source)
         signalModifiedKey(db.id, destination)
         nx ? c.addInteger(1) : c.addOK()
@@ -267,9 +272,13 @@ extension Engine {
         guard lookup(destination, key) == nil else { return c.addInteger(0) }
         let entry = source.entry(at: slot)
         let newSlot = destination.add(key, entry.value)
+        destination.keepBookkeeping(at: newSlot, source.bookkeeping(at: slot))
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         source.delete(at: slot)
-        if case .list = entry.value { signalKeyAsReady(target, key) }
+        switch entry.value {
+        case .list, .sortedSet: signalKeyAsReady(target, key)
+        default: break
+        }
         signalModifiedKey(source.id, key)
         signalModifiedKey(target, key)
         c.addInteger(1)
@@ -281,7 +290,7 @@ extension Engine {
 
     /// A database index as SELECT and MOVE read it (Redis' getIntFromObjectOrReply): an integer
     /// that fits an int, or an error reply and nil.
-    private func databaseIndex(_ c: Client, _ bytes: Bytes) -> Int? {
+    func databaseIndex(_ c: Client, _ bytes: Bytes) -> Int? {
         guard let n = Numbers.parseInteger(bytes) else {
             c.addNotInteger()
             return nil

@@ -267,7 +267,7 @@ extension Engine {
     }
 
     /// LMOVE and RPOPLPUSH: pop from one end of `source`, push to one end of `destination`.
-    private func moveGeneric(_ c: Client, source: Bytes, destination: Bytes, fromFront: Bool, toFront: Bool) {
+    func moveGeneric(_ c: Client, source: Bytes, destination: Bytes, fromFront: Bool, toFront: Bool) {
         let db = database(c)
         let sourceList: ListValue
         switch findList(db, source) {
@@ -304,7 +304,7 @@ extension Engine {
     }
 
     /// LEFT (true) or RIGHT (false).
-    private func listEnd(_ args: Arguments, _ i: Int) -> Bool? {
+    func listEnd(_ args: Arguments, _ i: Int) -> Bool? {
         if args.is(i, "left") { return true }
         if args.is(i, "right") { return false }
         return nil

@@ -8,7 +8,8 @@ extension Engine {
         c.addPushHeader(3)
         c.addBulk(kind)
         if let channel { c.addBulk(channel) } else { c.addNull() }
-        c.addInteger(c.subscriptionCount)
+        // SUBSCRIBE and PSUBSCRIBE count channels and patterns; sharded channels apart.
+        c.addInteger(c.channels.count + c.patterns.count)
     }
 
     func subscribeCommand(_ c: Client, _ args: Arguments) {

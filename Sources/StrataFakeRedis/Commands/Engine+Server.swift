@@ -1,6 +1,6 @@
 import Glibc
 
-// Server commands: INFO, TIME, COMMAND, CONFIG, DEBUG, LASTSAVE, WAIT.
+// Server commands: INFO, TIME, COMMAND, DEBUG, LASTSAVE, WAIT (CONFIG: Engine+Config.swift).
 
 extension Engine {
     func infoCommand(_ c: Client, _ args: Arguments) {
@@ -55,7 +55,8 @@ extension Engine {
                 "Memory",
                 [
                     ("used_memory", String(used)), ("used_memory_human", humanBytes(used)),
-                    ("maxmemory", "0"), ("maxmemory_human", "0B"), ("maxmemory_policy", "noeviction"),
+                    ("maxmemory", String(config.maxmemory)), ("maxmemory_human", humanBytes(config.maxmemory)),
+                    ("maxmemory_policy", config.maxmemoryPolicy),
                 ])
         case "persistence":
             return render(
@@ -243,59 +244,6 @@ extension Engine {
 
     func commandListCommand(_ c: Client, _ args: Arguments) {
         c.addBulkArray(commands.all.map { Array($0.name.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
-    }
-
-    // MARK: CONFIG
-
-    /// The parameters CONFIG GET knows, in the order it lists them.
-    private func configParameters() -> [(String, String)] {
-        [
-            ("appendonly", "no"), ("save", ""), ("databases", String(databases.count)),
-            ("maxmemory", "0"), ("maxmemory-policy", "noeviction"), ("port", String(settings.tcpPort)),
-            ("bind", settings.tcpHosts.joined(separator: " ")), ("requirepass", defaultPassword ?? ""),
-            ("timeout", "0"),
-            ("tcp-keepalive", "300"), ("hz", "10"), ("notify-keyspace-events", ""), ("maxclients", "10000"),
-            ("proto-max-bulk-len", String(settings.parserLimits.maxBulkLength)),
-            ("client-query-buffer-limit", String(settings.maxQueryBuffer)),
-            ("unixsocket", settings.unixSocketPath ?? ""),
-        ]
-    }
-
-    func configGetCommand(_ c: Client, _ args: Arguments) {
-        var matched: [(String, String)] = []
-        for (name, value) in configParameters() {
-            let hit = (2..<args.count).contains {
-                Glob.matches(Array(ASCII.lowercased(args[$0]).utf8), Array(name.utf8))
-            }
-            if hit { matched.append((name, value)) }
-        }
-        c.addMapHeader(matched.count)
-        for (name, value) in matched {
-            c.addBulk(name)
-            c.addBulk(value)
-        }
-    }
-
-    func configSetCommand(_ c: Client, _ args: Arguments) {
-        guard args.count % 2 == 0 else {
-            return c.addError("ERR wrong number of arguments for 'config|set' command")
-        }
-        let known = Set(configParameters().map(\.0))
-        for j in stride(from: 2, to: args.count, by: 2) {
-            let name = ASCII.lowercased(args[j])
-            guard known.contains(name) else {
-                return c.addError("ERR Unknown option or number of arguments for CONFIG SET - '\(args.string(j))'")
-            }
-        }
-        for j in stride(from: 2, to: args.count, by: 2) where ASCII.lowercased(args[j]) == "requirepass" {
-            defaultPassword = args[j + 1].isEmpty ? nil : args.string(j + 1)
-        }
-        c.addOK()
-    }
-
-    func configResetstatCommand(_ c: Client, _ args: Arguments) {
-        statistics = EngineStatistics()
-        c.addOK()
     }
 
     // MARK: DEBUG

@@ -18,6 +18,7 @@ extension Engine {
         }
         var added = 0
         for j in 2..<args.count where set.add(args[j]) { added += 1 }
+        noteSetWrite(set, (2..<args.count).lazy.map { args[$0] })
         if added > 0 { signalModifiedKey(db.id, args[1]) }
         c.addInteger(added)
     }
@@ -72,7 +73,7 @@ extension Engine {
         case .missing: c.addSetHeader(0)
         case .found(_, let set):
             c.addSetHeader(set.count)
-            for member in set.members { c.addBulk(member) }
+            for member in set.membersInRedisOrder { c.addBulk(member) }
         }
     }
 
@@ -164,6 +165,7 @@ extension Engine {
         }
         signalModifiedKey(db.id, args[1])
         if destination!.add(member) { signalModifiedKey(db.id, args[2]) }
+        noteSetWrite(destination!, CollectionOfOne(member))
         c.addInteger(1)
     }
 
@@ -194,22 +196,36 @@ extension Engine {
         case .intersection:
             if sets.contains(where: { $0 == nil }) { break }
             let sorted = sets.map { $0! }.sorted { $0.count < $1.count }
-            result = sorted[0].members.filter { m in sorted.dropFirst().allSatisfy { $0.contains(m) } }
+            // Redis walks the smallest set: in order when it is an intset.
+            result = sorted[0].membersInRedisOrder.filter { m in sorted.dropFirst().allSatisfy { $0.contains(m) } }
         case .difference:
             guard let base = sets[0] else { break }
             result = base.members.filter { m in !sets.dropFirst().contains { $0?.contains(m) == true } }
         }
         if store {
             let destination = args[1]
-            if let slot = lookup(db, destination) { db.delete(at: slot) }
+            var deleted = false
+            if let slot = lookup(db, destination) {
+                db.delete(at: slot)
+                deleted = true
+            }
             if !result.isEmpty {
                 let set = SetValue()
                 for m in result { set.add(m) }
+                noteSetWrite(set, result)
                 db.add(destination, .set(set))
             }
-            signalModifiedKey(db.id, destination)
+            // Redis signals only a change: a result stored, or an old value deleted.
+            if deleted || !result.isEmpty { signalModifiedKey(db.id, destination) }
             c.addInteger(result.count)
         } else {
+            // SUNION and SDIFF build the result as a set and reply in its order: an intset
+            // (integers only, few enough) ascending.
+            if operation != .intersection && result.count <= config.setMaxIntsetEntries
+                && result.allSatisfy({ Numbers.parseInteger($0) != nil })
+            {
+                result = SetValue.sortedAsIntegers(result)
+            }
             c.addSetHeader(result.count)
             for m in result { c.addBulk(m) }
         }
@@ -233,7 +249,12 @@ extension Engine {
         }
         var items: [Bytes] = []
         var next = 0
-        if let set {
+        if let set, !set.isHashtable {
+            // An intset is scanned whole in one call, in order, whatever the COUNT.
+            items = set.membersInRedisOrder.filter { member in
+                pattern.map { Glob.matches($0, member) } ?? true
+            }
+        } else if let set {
             scanSlots(set.table, cursor: cursor, count: count, next: &next) { entry in
                 if pattern.map({ Glob.matches($0, entry.key) }) ?? true { items.append(entry.key) }
             }

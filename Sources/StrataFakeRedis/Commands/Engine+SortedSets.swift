@@ -147,6 +147,7 @@ extension Engine {
                     processed += 1
                 }
             }
+            noteSortedSetWrite(zset, args, from: scoreIndex + 1, by: 2)
             deleteIfEmpty(db, key, zset)
         }
         if incr {
@@ -155,6 +156,7 @@ extension Engine {
             c.addInteger(ch ? added + updated : added)
         }
         if added > 0 || updated > 0 { signalModifiedKey(db.id, key) }
+        if added > 0 { signalKeyAsReady(db.id, key) }
     }
 
     func zaddCommand(_ c: Client, _ args: Arguments) { zaddGeneric(c, args, incrementOnly: false) }
@@ -243,18 +245,21 @@ extension Engine {
 
     /// The ZRANGE family (Redis' zrangeGenericCommand). `keyIndex` is where the key is.
     private func zrangeGeneric(
-        _ c: Client, _ args: Arguments, type fixedType: RangeType, reverse fixedReverse: Bool?
+        _ c: Client, _ args: Arguments, type fixedType: RangeType, reverse fixedReverse: Bool?,
+        destination: Bytes? = nil
     ) {
+        // ZRANGESTORE dst src min max ...: everything one argument further.
+        let k = destination == nil ? 1 : 2
         var type = fixedType
         var reverse = fixedReverse
         var withScores = false
         var offset = 0
         var limit = -1
         var limited = false
-        var j = 4
+        var j = k + 3
         while j < args.count {
             let left = args.count - j - 1
-            if args.is(j, "withscores") {
+            if destination == nil && args.is(j, "withscores") {
                 withScores = true
             } else if args.is(j, "limit") && left >= 2 {
                 guard let o = Numbers.parseInteger(args[j + 1]), let l = Numbers.parseInteger(args[j + 2]) else {
@@ -284,8 +289,8 @@ extension Engine {
         if withScores && type == .lex {
             return c.addError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
         }
-        var minIndex = 2
-        var maxIndex = 3
+        var minIndex = k + 1
+        var maxIndex = k + 2
         if isReverse && (type == .score || type == .lex) { swap(&minIndex, &maxIndex) }
 
         var rankRange: (Int, Int) = (0, 0)
@@ -310,10 +315,13 @@ extension Engine {
             lexRange = (min, max)
         }
 
+        let db = database(c)
         let zset: SortedSetValue
-        switch findSortedSet(database(c), args[1]) {
+        switch findSortedSet(db, args[k]) {
         case .wrongType: return c.addWrongType()
-        case .missing: return c.addRaw(SharedReply.emptyArray)
+        case .missing:
+            guard destination != nil else { return c.addRaw(SharedReply.emptyArray) }
+            zset = SortedSetValue()
         case .found(_, let z): zset = z
         }
 
@@ -344,6 +352,26 @@ extension Engine {
             ranks = applyLimit(lexRanks(zset, min, max, reverse: isReverse), offset: offset, limit: limit)
         }
 
+        if let destination {
+            // Redis' zrangeResultEmitCountForStore: the stored set replaces the destination.
+            let result = SortedSetValue()
+            for rank in ranks { result.set(zset[rank].member, score: zset[rank].score) }
+            var deleted = false
+            if let slot = lookup(db, destination) {
+                db.delete(at: slot)
+                deleted = true
+            }
+            if result.isEmpty {
+                if deleted { signalModifiedKey(db.id, destination) }
+                return c.addInteger(0)
+            }
+            let longest = ranks.map { zset[$0].member.count }.max() ?? 0
+            result.isSkiplist = result.count > config.zsetMaxListpackEntries || longest > config.zsetMaxListpackValue
+            db.add(destination, .sortedSet(result))
+            signalKeyAsReady(db.id, destination)
+            signalModifiedKey(db.id, destination)
+            return c.addInteger(result.count)
+        }
         if withScores && !c.resp3 {
             c.addArrayHeader(ranks.count * 2)
         } else {
@@ -409,6 +437,9 @@ extension Engine {
     }
 
     func zrangeCommand(_ c: Client, _ args: Arguments) { zrangeGeneric(c, args, type: .auto, reverse: nil) }
+    func zrangestoreCommand(_ c: Client, _ args: Arguments) {
+        zrangeGeneric(c, args, type: .auto, reverse: nil, destination: args[1])
+    }
     func zrevrangeCommand(_ c: Client, _ args: Arguments) { zrangeGeneric(c, args, type: .rank, reverse: true) }
     func zrangebyscoreCommand(_ c: Client, _ args: Arguments) {
         zrangeGeneric(c, args, type: .score, reverse: false)

@@ -323,8 +323,10 @@ extension Engine {
         let bytes = Array(text.utf8)
         if let slot {
             db.replace(at: slot, with: .string(bytes), keepExpiry: true)
+            db.modifyBookkeeping(at: slot) { $0.stringEncoding = .notInteger }
         } else {
-            db.add(key, .string(bytes))
+            let slot = db.add(key, .string(bytes))
+            db.modifyBookkeeping(at: slot) { $0.stringEncoding = .notInteger }
         }
         signalModifiedKey(db.id, key)
         c.addBulk(bytes)
@@ -348,6 +350,7 @@ extension Engine {
             value.append(contentsOf: args[2])
             let count = value.count
             db.replace(at: slot, with: .string(value), keepExpiry: true)
+            db.modifyBookkeeping(at: slot) { $0.stringEncoding = .raw }
             signalModifiedKey(db.id, key)
             c.addInteger(count)
         }
@@ -409,11 +412,9 @@ extension Engine {
         }
         value.replaceSubrange(offset..<(offset + patch.count), with: patch)
         let count = value.count
-        if let slot {
-            db.replace(at: slot, with: .string(value), keepExpiry: true)
-        } else {
-            db.add(key, .string(value))
-        }
+        let stored = slot ?? db.add(key, .string([]))
+        db.replace(at: stored, with: .string(value), keepExpiry: true)
+        db.modifyBookkeeping(at: stored) { $0.stringEncoding = .raw }
         signalModifiedKey(db.id, key)
         c.addInteger(count)
     }

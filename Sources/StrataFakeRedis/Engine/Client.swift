@@ -47,9 +47,15 @@ final class Client {
     var denyBlocking = false
 
     // MARK: Pub/sub
-    var channels = SlotTable<Void>(keepsInsertionOrder: true)
-    var patterns: [Bytes] = []
-    var subscriptionCount: Int { channels.count + patterns.count }
+    // Read on every command (subscribed mode, output limit) by the engine's thread alone, and
+    // no access overlaps another: without the dynamic exclusivity checks, which cost more than
+    // the reads.
+    @exclusivity(unchecked) var channels = SlotTable<Void>(keepsInsertionOrder: true)
+    @exclusivity(unchecked) var patterns: [Bytes] = []
+    /// Sharded channels (SSUBSCRIBE), counted apart in replies.
+    @exclusivity(unchecked) var shardChannels = SlotTable<Void>(keepsInsertionOrder: true)
+    /// Every subscription: what makes a client a pub/sub client (RESP2 context, output limit).
+    var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
 
     // MARK: Tracking
     var tracking: TrackingState?
@@ -134,11 +140,33 @@ struct TrackingState {
     var prefixes: [Bytes] = []
 }
 
-/// A client waiting in BLPOP or BRPOP.
+/// What a blocked client waits to do once one of its keys has elements.
+enum BlockedOperation {
+    /// BLPOP, BRPOP.
+    case pop(front: Bool)
+    /// BLMOVE, BRPOPLPUSH.
+    case move(destination: Bytes, fromFront: Bool, toFront: Bool)
+    /// BLMPOP.
+    case multiPop(front: Bool, count: Int)
+    /// BZPOPMIN, BZPOPMAX.
+    case zpop(max: Bool)
+    /// BZMPOP.
+    case zmultiPop(max: Bool, count: Int)
+
+    /// Whether it waits for a sorted set rather than a list.
+    var wantsSortedSet: Bool {
+        switch self {
+        case .zpop, .zmultiPop: return true
+        default: return false
+        }
+    }
+}
+
+/// A client waiting in a blocking command (BLPOP, BLMOVE, BZPOPMIN...).
 struct BlockedState {
     var keys: [Bytes]
     var db: Int
-    var popFront: Bool
+    var operation: BlockedOperation
     /// Unix milliseconds, or 0 to wait forever.
     var deadline: Int
     var generation: Int

@@ -13,8 +13,28 @@ final class Database {
         var expirePosition: Int
     }
 
+    /// What OBJECT reports about a key, kept beside the entries (by slot) so the entries stay
+    /// small: copying a larger entry on every lookup cost about a tenth of GET's instructions.
+    struct Bookkeeping {
+        /// When the key was last read or written (Unix ms): OBJECT IDLETIME.
+        var accessed: Int
+        /// The minute the LFU counter was last decayed.
+        var frequencyMinute: Int
+        /// The LFU counter (OBJECT FREQ).
+        var frequency: UInt8
+        /// How a string value was made, for OBJECT ENCODING (``StringEncoding``).
+        var stringEncoding: StringEncoding
+    }
+
     let id: Int
-    private(set) var table = SlotTable<Entry>(keepsInsertionOrder: false)
+    /// The running command's time (Unix ms), set by the engine: new keys start accessed now.
+    /// Only the engine's thread touches a database, and no access to these two overlaps another
+    /// (no closure passed to the table reaches back into it), so the dynamic exclusivity checks
+    /// are switched off: they cost two runtime calls per key access on the hot path.
+    @exclusivity(unchecked) var now = 0
+    @exclusivity(unchecked) private(set) var table = SlotTable<Entry>(keepsInsertionOrder: false)
+    /// ``Bookkeeping`` by slot (slots of the keyspace table never move while a key lives).
+    @exclusivity(unchecked) private var bookkeeping: [Bookkeeping] = []
     /// The slots of the keys that have an expiry.
     private(set) var expiring: [Int] = []
 
@@ -41,7 +61,15 @@ final class Database {
     /// Adds a key that is not present; returns its slot.
     @discardableResult
     func add(_ key: Bytes, _ value: StoredValue) -> Int {
-        table.insert(key, Entry(value: value, expireAt: 0, expirePosition: -1))
+        let slot = table.insert(key, Entry(value: value, expireAt: 0, expirePosition: -1))
+        let fresh = Bookkeeping(accessed: now, frequencyMinute: now / 60000, frequency: 5, stringEncoding: .fromValue)
+        if slot < bookkeeping.count {
+            bookkeeping[slot] = fresh
+        } else {
+            while bookkeeping.count < slot { bookkeeping.append(fresh) }
+            bookkeeping.append(fresh)
+        }
+        return slot
     }
 
     /// Replaces the value in a slot; the expiry stays unless `keepExpiry` is false.
@@ -49,6 +77,26 @@ final class Database {
     func replace(at slot: Int, with value: StoredValue, keepExpiry: Bool) {
         if !keepExpiry { removeExpiry(at: slot) }
         table.modify(at: slot) { $0.value = value }
+        bookkeeping[slot].stringEncoding = .fromValue
+    }
+
+    /// The bookkeeping of the key in a slot.
+    @inline(__always)
+    func bookkeeping(at slot: Int) -> Bookkeeping { bookkeeping[slot] }
+
+    /// Changes the bookkeeping of the key in a slot (access time, LFU counter, encoding).
+    @inline(__always)
+    func modifyBookkeeping(at slot: Int, _ body: (inout Bookkeeping) -> Void) {
+        body(&bookkeeping[slot])
+    }
+
+    /// An access to the key in a slot, now.
+    @inline(__always)
+    func markAccessed(at slot: Int) { bookkeeping[slot].accessed = now }
+
+    /// Gives the key in `slot` the bookkeeping `kept` (RENAME, MOVE and COPY keep the object's).
+    func keepBookkeeping(at slot: Int, _ kept: Bookkeeping) {
+        bookkeeping[slot] = kept
     }
 
     /// Sets a key's value: replaces it (dropping any expiry unless `keepExpiry`) or adds it.
@@ -128,8 +176,16 @@ final class Database {
     /// Every key, in slot order.
     var keys: [Bytes] { table.entries.map(\.key) }
 
+    /// SWAPDB: trades every key and expiry with another database.
+    func swapContents(with other: Database) {
+        swap(&table, &other.table)
+        swap(&expiring, &other.expiring)
+        swap(&bookkeeping, &other.bookkeeping)
+    }
+
     func removeAll() {
         table.removeAll()
+        bookkeeping.removeAll()
         expiring.removeAll()
     }
 }

@@ -77,6 +77,7 @@ extension Engine {
         currentClient = c
         executionDepth += 1
         c.lastCommand = spec.fullName
+        if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
         spec.handler!(self, c, args)
         c.commandsProcessed += 1
         statistics.commandsProcessed += 1

@@ -13,9 +13,14 @@
 
 extension Engine {
     /// The output limit that applies to a client now: the pub/sub one while it is subscribed.
+    /// A hard limit set with CONFIG SET client-output-buffer-limit applies below the fake's own
+    /// bound (the soft limits are not modelled).
     @inline(__always)
     func outputLimit(_ c: Client) -> Int {
-        c.subscriptionCount > 0 ? settings.outputLimitPubSub : settings.outputLimitNormal
+        let subscribed = c.subscriptionCount > 0
+        let bound = subscribed ? settings.outputLimitPubSub : settings.outputLimitNormal
+        let configured = subscribed ? config.pubsubOutputHardLimit : config.normalOutputHardLimit
+        return configured > 0 && configured < bound ? configured : bound
     }
 
     /// Before a reply of at least `minimumBytes` is built: when it cannot fit under the

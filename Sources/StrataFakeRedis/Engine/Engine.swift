@@ -32,6 +32,7 @@ final class Engine {
     // MARK: Pub/sub
     var channelSubscribers: [Bytes: [Client]] = [:]
     var patternSubscribers: [(pattern: Bytes, client: Client)] = []
+    var shardChannelSubscribers: [Bytes: [Client]] = [:]
 
     // MARK: Transactions
     var watchers: [DatabaseKey: [Client]] = [:]
@@ -72,6 +73,11 @@ final class Engine {
     var faults = FaultState()
     var statistics = EngineStatistics()
     var activeExpireEnabled = true
+    /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
+    /// the dynamic exclusivity check).
+    @exclusivity(unchecked) var config: ConfigStore
+    /// The running command, for keyspace notifications.
+    var notification = NotificationContext()
     let startedAt: Int
     let runID: String
 
@@ -90,6 +96,15 @@ final class Engine {
         self.startedAt = Clock.wallMilliseconds()
         self.activeExpireEnabled = settings.activeExpiry
         self.commandTime = startedAt
+        var cwd = [CChar](repeating: 0, count: 4096)
+        self.config = ConfigStore(overrides: [
+            "port": String(settings.tcpPort), "bind": settings.tcpHosts.joined(separator: " "),
+            "databases": String(settings.databases), "unixsocket": settings.unixSocketPath ?? "",
+            "proto-max-bulk-len": String(settings.parserLimits.maxBulkLength),
+            "client-query-buffer-limit": String(settings.maxQueryBuffer),
+            "dir": getcwd(&cwd, cwd.count) != nil
+                ? String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "",
+        ])
     }
 
     deinit {
@@ -127,11 +142,24 @@ final class Engine {
     // MARK: Keyspace access
 
     @inline(__always)
-    func database(_ c: Client) -> Database { databases[c.db] }
+    func database(_ c: Client) -> Database {
+        let db = databases[c.db]
+        db.now = commandTime
+        return db
+    }
 
-    /// The slot of a live key, deleting it first when it has expired.
+    /// The slot of a live key, deleting it first when it has expired; the access counts for
+    /// OBJECT IDLETIME and FREQ, as Redis' lookupKey does.
     @inline(__always)
     func lookup(_ db: Database, _ key: Bytes) -> Int? {
+        guard let slot = lookupWithoutTouching(db, key) else { return nil }
+        touch(db, slot)
+        return slot
+    }
+
+    /// The slot of a live key, leaving its access time alone (Redis' LOOKUP_NOTOUCH).
+    @inline(__always)
+    func lookupWithoutTouching(_ db: Database, _ key: Bytes) -> Int? {
         guard let slot = db.slot(key) else { return nil }
         let expireAt = db.expireAt(slot)
         if expireAt != 0 && expireAt <= commandTime {
@@ -146,7 +174,14 @@ final class Engine {
         let key = db.key(at: slot)
         db.delete(at: slot)
         statistics.expiredKeys += 1
-        signalModifiedKey(db.id, key)
+        if config.keyspaceEvents.isEmpty {
+            signalModifiedKey(db.id, key)
+        } else {
+            notifyKeyspaceEvent(.expired, "expired", key, db: db.id)
+            notification.suppressed = true
+            signalModifiedKey(db.id, key)
+            notification.suppressed = false
+        }
     }
 
     /// Whether a key exists but is logically expired (used by WATCH).
@@ -245,6 +280,7 @@ final class Engine {
     func signalModifiedKey(_ db: Int, _ key: Bytes) {
         if !watchers.isEmpty { touchWatchedKey(db, key) }
         if trackingClientCount > 0 || !trackingTable.isEmpty { trackingInvalidateKey(key) }
+        if !config.keyspaceEvents.isEmpty { notifyForSignal(db, key) }
     }
 
     /// A list got elements: wake clients blocked on it after the command.

@@ -1,5 +1,24 @@
 /// A value in the keyspace. Aggregates are classes so commands change them in place.
 enum StoredValue {
+    /// An independent copy (COPY): aggregates are duplicated with their encodings.
+    func copy() -> StoredValue {
+        switch self {
+        case .string: return self
+        case .list(let l): return .list(ListValue(l.elements))
+        case .hash(let h):
+            let copy = HashValue()
+            copy.table = h.table
+            copy.isHashtable = h.isHashtable
+            return .hash(copy)
+        case .set(let s):
+            let copy = SetValue()
+            copy.table = s.table
+            copy.isHashtable = s.isHashtable
+            return .set(copy)
+        case .sortedSet(let z): return .sortedSet(z.copy())
+        }
+    }
+
     case string(Bytes)
     case list(ListValue)
     case hash(HashValue)
@@ -101,6 +120,8 @@ final class ListValue {
 /// A hash: fields in insertion order while small, like Redis' listpack encoding.
 final class HashValue {
     var table = SlotTable<Bytes>(keepsInsertionOrder: true)
+    /// Redis would hold it as a hashtable now, not a listpack (it never converts back).
+    var isHashtable = false
     var count: Int { table.count }
     var isEmpty: Bool { table.isEmpty }
 }
@@ -108,6 +129,8 @@ final class HashValue {
 /// A set of members.
 final class SetValue {
     var table = SlotTable<Void>(keepsInsertionOrder: true)
+    /// Redis would hold it as a hashtable now, not an intset (it never converts back).
+    var isHashtable = false
     var count: Int { table.count }
     var isEmpty: Bool { table.isEmpty }
 
@@ -125,6 +148,17 @@ final class SetValue {
     func remove(_ member: Bytes) -> Bool { table.remove(member) != nil }
 
     var members: [Bytes] { table.entries.map(\.key) }
+
+    /// The members in the order Redis 7.0 walks them: an intset ascending by value, a
+    /// hashtable in no particular order (the fake's own).
+    var membersInRedisOrder: [Bytes] {
+        isHashtable ? members : Self.sortedAsIntegers(members)
+    }
+
+    /// Integer members ascending by value, as an intset holds them.
+    static func sortedAsIntegers(_ members: [Bytes]) -> [Bytes] {
+        members.map { (Numbers.parseInteger($0) ?? 0, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
 }
 
 /// A sorted set: a score per member, and the members ordered by (score, member).
@@ -135,6 +169,8 @@ final class SortedSetValue {
     }
 
     private(set) var scores: [Bytes: Double] = [:]
+    /// Redis would hold it as a skiplist now, not a listpack (it never converts back).
+    var isSkiplist = false
     /// Ordered by score, then by member bytes.
     private(set) var ordered: [Element] = []
 
@@ -188,6 +224,15 @@ final class SortedSetValue {
     }
 
     subscript(rank: Int) -> Element { ordered[rank] }
+
+    /// An independent copy (COPY), with the same encoding.
+    func copy() -> SortedSetValue {
+        let z = SortedSetValue()
+        z.scores = scores
+        z.ordered = ordered
+        z.isSkiplist = isSkiplist
+        return z
+    }
 
     /// The first rank whose score is above `min` (or at least `min` when inclusive).
     func firstRank(scoreAbove min: Double, inclusive: Bool) -> Int {

@@ -311,6 +311,7 @@ extension Engine {
         unwatchAll(c)
         if c.subscriptionCount > 0 {
             unsubscribeAll(c, notify: false)
+            sunsubscribeAll(c, notify: false)
             punsubscribeAll(c, notify: false)
         }
         if c.tracking != nil { disableTracking(c) }

@@ -66,6 +66,19 @@ enum Numbers {
         }
     }
 
+    /// SORT's weight: `strtod` that must reach the end of the C string, without ERANGE or NaN
+    /// (the empty string is 0).
+    static func parseSortScore(_ bytes: Bytes) -> Double? {
+        guard bytes.count < 1 << 20 else { return nil }
+        return withCString(bytes) { text -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            errno = 0
+            let value = strtod(text, &end)
+            guard let end, end.pointee == 0, errno != ERANGE, !value.isNaN else { return nil }
+            return value
+        }
+    }
+
     /// Redis' `string2ld`: `strtold` over the whole string, no leading space, not NaN.
     static func parseLongDouble(_ bytes: Bytes) -> Float80? {
         guard !bytes.isEmpty, bytes.count < 5 * 1024, !isSpace(bytes[0]) else { return nil }

@@ -309,6 +309,11 @@ final class ScriptRunner {
         case .array(let a): return .array(a.map(sorted).sorted { key($0).lexicographicallyPrecedes(key($1)) })
         case .set(let a): return .set(a.map(sorted).sorted { key($0).lexicographicallyPrecedes(key($1)) })
         case .push(let a): return .push(a.map(sorted).sorted { key($0).lexicographicallyPrecedes(key($1)) })
+        case .map(let pairs):
+            return .map(
+                pairs.map { (key: $0.key, value: sorted($0.value)) }.sorted {
+                    key($0.key).lexicographicallyPrecedes(key($1.key))
+                })
         default: return value
         }
     }
