@@ -588,7 +588,7 @@ config get maxmemory-policy
 config set maxmemory-policy nope
 config set hash-max-listpack-entries abc
 config set hash-max-listpack-entries 64
-config get hash-max-*-entries
+~config get hash-max-*-entries
 config set nope 1
 config set notify-keyspace-events KEA
 config get notify-keyspace-events
