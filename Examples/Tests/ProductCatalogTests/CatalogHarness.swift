@@ -37,11 +37,8 @@ func withCatalogApp<R: Sendable>(
             }
             return try await body(catalog, HTTPTestClient(port: port))
         }
-        let t0 = ContinuousClock.now
         await catalog.shutdown()
-        let t1 = ContinuousClock.now
         await redis.shutdown()
-        print("TIMING cache shutdown \(t1 - t0), client shutdown \(ContinuousClock.now - t1)")
         return result
     } catch {
         await catalog.shutdown()
@@ -51,10 +48,17 @@ func withCatalogApp<R: Sendable>(
 }
 
 /// Runs `body` against a Redis server of `backend`, stopped afterwards even when `body` throws.
+/// Starting and stopping block (a real server is a child process), so they run off the pool.
 func withRedis<R: Sendable>(_ backend: RedisBackend, _ body: (TestRedis) async throws -> R) async throws -> R {
-    let server = try TestRedis.start(backend)
-    defer { server.stop() }
-    return try await body(server)
+    let server = try await offThePool { try TestRedis.start(backend) }
+    do {
+        let result = try await body(server)
+        try await offThePool { server.stop() }
+        return result
+    } catch {
+        _ = try? await offThePool { server.stop() }
+        throw error
+    }
 }
 
 /// GETs `path` until the local tier answers (bounded): a load's own write to Redis can come back

@@ -10,6 +10,14 @@ import Foundation
     import Darwin
 #endif
 
+/// Runs blocking work (sockets, process start and stop) on a Dispatch thread: the Swift
+/// concurrency pool has one thread per core (2 here), and the app and the cache need them.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
 /// An HTTP response as the tests read it.
 struct HTTPTestResponse: Sendable {
     /// The status code, such as 200 or 304.
@@ -38,14 +46,8 @@ struct HTTPTestClient: Sendable {
         timeout: Duration = .seconds(10)
     ) async throws -> HTTPTestResponse {
         let port = port
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        try Self.exchange(
-                            port: port, method: method, path: path, headers: headers, body: body, timeout: timeout)
-                    })
-            }
+        return try await offThePool {
+            try Self.exchange(port: port, method: method, path: path, headers: headers, body: body, timeout: timeout)
         }
     }
 
