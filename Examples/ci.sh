@@ -12,7 +12,9 @@ step() { printf '\n=== examples: %s\n' "$*"; }
 # SwiftPM names a path dependency after its folder: a checkout whose folder is called
 # `examples` would clash with this package's own identity (`Examples`). Build a copy then.
 if [ "$(basename "$root" | tr '[:upper:]' '[:lower:]')" = "examples" ]; then
-    copy="$(mktemp -d)/strata"
+    scratch="$(mktemp -d)"
+    trap 'rm -rf "$scratch"' EXIT
+    copy="$scratch/strata"
     mkdir -p "$copy"
     (cd "$root" && tar --exclude='.build*' --exclude='.git' --exclude='Package.resolved' -cf - .) | (cd "$copy" && tar -xf -)
     examples="$copy/Examples"
