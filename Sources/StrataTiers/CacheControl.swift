@@ -25,7 +25,8 @@ public struct CacheControl: Sendable, Hashable, CustomStringConvertible {
     public var staleWhileRevalidate: Duration?
     /// `stale-if-error`: how long a stale copy may be served when the origin fails.
     public var staleIfError: Duration?
-    /// `no-store`: nothing may keep it. When set, every other directive is left out.
+    /// `no-store`: nothing may keep it. When set, every other directive but the visibility is
+    /// left out (`private, no-store` for a per-user page).
     public var noStore: Bool
 
     /// Creates a header from its directives.
@@ -47,6 +48,9 @@ public struct CacheControl: Sendable, Hashable, CustomStringConvertible {
 
     /// `no-store`.
     public static let noStore = CacheControl(noStore: true)
+
+    /// `private, no-store`: a per-user or dynamic page that no cache may keep.
+    public static let privateNoStore = CacheControl(visibility: .private, noStore: true)
 
     /// `public, max-age=...` (and `s-maxage=...` when given).
     public static func `public`(maxAge: Duration, sharedMaxAge: Duration? = nil) -> CacheControl {
@@ -77,7 +81,7 @@ public struct CacheControl: Sendable, Hashable, CustomStringConvertible {
 
     /// The header's value, such as `public, max-age=60, s-maxage=300`.
     public var headerValue: String {
-        if noStore { return "no-store" }
+        if noStore { return visibility.map { "\($0.rawValue), no-store" } ?? "no-store" }
         var directives: [String] = []
         if let visibility { directives.append(visibility.rawValue) }
         if let maxAge { directives.append("max-age=\(Self.seconds(maxAge))") }

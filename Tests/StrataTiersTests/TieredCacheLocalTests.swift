@@ -178,6 +178,9 @@ struct CacheControlTests {
         )
         #expect(full.headerValue == "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400")
         #expect(CacheControl(noStore: true).headerValue == "no-store")
+        #expect(CacheControl.privateNoStore.headerValue == "private, no-store")
+        #expect(
+            CacheControl(visibility: .private, maxAge: .seconds(9), noStore: true).headerValue == "private, no-store")
     }
 
     @Test func limitedByTheRemainingTTL() {
