@@ -234,6 +234,49 @@ struct TieredCacheFindingsTests {
         }
     }
 
+    /// Locality: once a key is in a region's tier, the region's other instances read it there,
+    /// not across regions in the global tier, and another region fills its own tier once.
+    @Test func aRegionsReadsStayInTheRegion() async throws {
+        try await withTestRedisServer(.fake) { global in
+            try await withTestRedisServer(.fake) { eastServer in
+                try await withTestRedisServer(.fake) { westServer in
+                    let database = TestDatabase(["k": "v1"])
+                    var clients: [RedisClient] = []
+                    func instance(_ name: String, _ server: TestRedisServer) throws -> TieredCache<String> {
+                        let regional = try makeClient(server)
+                        let globalClient = try makeClient(global)
+                        clients += [regional, globalClient]
+                        return Self.cache(
+                            database,
+                            tiers: [
+                                RedisTierOptions(
+                                    name: "regional", client: regional, namespace: "r:", ttl: .seconds(60)),
+                                RedisTierOptions(
+                                    name: "global", client: globalClient, namespace: "g:", ttl: .seconds(60)),
+                            ]
+                        ) { $0.region = name }
+                    }
+                    let east = [try instance("east", eastServer), try instance("east", eastServer)]
+                    let west = [try instance("west", westServer), try instance("west", westServer)]
+                    for cache in east + west { try await cache.start() }
+                    #expect(try await east[0].get("k") == "v1")  // the database, written to both tiers
+                    #expect(try await east[1].get("k") == "v1")  // east's own tier
+                    #expect(east[1].statistics["regional"]?.hits == 1)
+                    #expect(east[1].statistics["global"]?.hits ?? 0 == 0)
+                    #expect(try await west[0].get("k") == "v1")  // across regions, once
+                    #expect(west[0].statistics["global"]?.hits == 1)
+                    #expect(await eventually { (try? await Self.storedValue(clients[4], "r:k")) == "v1" })  // backfilled
+                    #expect(try await west[1].get("k") == "v1")  // then in the region
+                    #expect(west[1].statistics["regional"]?.hits == 1)
+                    #expect(west[1].statistics["global"]?.hits ?? 0 == 0)
+                    #expect(database.calls("k") == 1)
+                    for cache in east + west { await cache.shutdown() }
+                    for client in clients { await client.shutdown() }
+                }
+            }
+        }
+    }
+
     /// Two regions over fakes; the global Redis goes away. Reads go on (no errors), nothing
     /// stale is served even when the other region writes meanwhile, and once the global Redis is
     /// back, writes reach it and the regions hear each other again.
