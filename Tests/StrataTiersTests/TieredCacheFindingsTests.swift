@@ -265,7 +265,8 @@ struct TieredCacheFindingsTests {
                     #expect(east[1].statistics["global"]?.hits ?? 0 == 0)
                     #expect(try await west[0].get("k") == "v1")  // across regions, once
                     #expect(west[0].statistics["global"]?.hits == 1)
-                    #expect(await eventually { (try? await Self.storedValue(clients[4], "r:k")) == "v1" })  // backfilled
+                    // Backfilled into west's tier.
+                    #expect(await eventually { (try? await Self.storedValue(clients[4], "r:k")) == "v1" })
                     #expect(try await west[1].get("k") == "v1")  // then in the region
                     #expect(west[1].statistics["regional"]?.hits == 1)
                     #expect(west[1].statistics["global"]?.hits ?? 0 == 0)
