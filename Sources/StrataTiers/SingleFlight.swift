@@ -110,6 +110,11 @@ final class SingleFlight<Value: Sendable>: Sendable {
         flights.withLock { $0.current[key] != nil }
     }
 
+    /// How many callers wait for the running operation of `key` (for tests).
+    func waiterCount(_ key: String) -> Int {
+        flights.withLock { $0.current[key]?.waiters.count ?? 0 }
+    }
+
     /// Ends `key`'s generation: the running operation finishes for those already waiting; the
     /// next caller starts a new one.
     func detach(_ key: String) {

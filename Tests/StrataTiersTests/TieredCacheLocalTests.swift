@@ -1,7 +1,8 @@
 import StrataCache
 import StrataServerTestSupport
-import StrataTiers
 import Testing
+
+@testable import StrataTiers
 
 /// TieredCache with only a local tier and the loader: no Redis needed.
 @Suite("Tiered cache: local tier and loader")
@@ -42,6 +43,8 @@ struct TieredCacheLocalTests {
         let results = try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<1000 { group.addTask { try await cache.get("cold") } }
             #expect(await eventually { database.gate.waiting == 1 })
+            // Every caller has joined the load (on a busy machine some start late).
+            #expect(await eventually(timeout: .seconds(30)) { cache.flights.waiterCount("cold") == 999 })
             database.gate.open()
             return try await group.reduce(into: [String?]()) { $0.append($1) }
         }
@@ -59,6 +62,8 @@ struct TieredCacheLocalTests {
                 group.addTask { (try? await cache.get("k")) == nil }
             }
             _ = await eventually { database.gate.waiting == 1 }
+            // Every caller has joined the load (on a busy machine some start late).
+            _ = await eventually(timeout: .seconds(30)) { cache.flights.waiterCount("k") == 49 }
             database.gate.open()
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
