@@ -42,6 +42,8 @@ final class CoherenceHistory: Sendable {
         var events: [Event] = []
         var loads: [Load: Int] = [:]
         var failedReads = 0
+        /// When a plain client deleted each key's cached copy.
+        var deletions: [String: [Duration]] = [:]
     }
 
     private let origin = ContinuousClock.now
@@ -86,6 +88,19 @@ final class CoherenceHistory: Sendable {
         state.withLock { $0.versions[key]![index].end = end }
     }
 
+    /// A plain client deleted the cached copy of `key` (the database is unchanged). A load in
+    /// flight from before the key's last change can then write its older value into the empty
+    /// key, where it stays for the tier's TTL: no version check can refuse it, since the newer
+    /// entry is gone. (`invalidate` leaves a tombstone for exactly this reason.)
+    func recordDeletion(_ key: String) {
+        let at = now
+        state.withLock { $0.deletions[key, default: []].append(at) }
+        record("out-of-band DEL \(key)")
+    }
+
+    /// Whether a plain client deleted `key`'s cached copy during the run.
+    func wasDeleted(_ key: String) -> Bool { state.withLock { $0.deletions[key] != nil } }
+
     func recordRead(_ read: Read) { state.withLock { $0.reads.append(read) } }
     func recordFailedRead() { state.withLock { $0.failedReads += 1 } }
     func recordLoad(_ load: Load) { state.withLock { $0.loads[load, default: 0] += 1 } }
@@ -101,10 +116,13 @@ final class CoherenceHistory: Sendable {
 
     /// The reads that returned a value not current at any moment within `allowed` before they
     /// began: each with a minimal history (that key's versions and the events around it).
-    func staleReads(allowed: Duration) -> [String] {
+    func staleReads(allowed: Duration, afterDeletion: Duration) -> [String] {
         let s = state.withLock { $0 }
         var failures: [String] = []
         for read in s.reads {
+            // After an out-of-band DEL, a stale fill may live for the tier's TTL (see above).
+            let deleted = s.deletions[read.key]?.contains { $0 <= read.end } ?? false
+            let allowed = deleted ? max(allowed, afterDeletion) : allowed
             let versions = s.versions[read.key]!
             let valid = versions.indices.contains { index in
                 guard versions[index].value == read.value, versions[index].start <= read.end else { return false }
