@@ -139,13 +139,16 @@ struct DemoReport {
             + "\"requestsPerSecond\": \(number(throughput))}"
     }
 
-    private func microseconds(_ value: Double?) -> String {
-        guard let value else { return "-" }
-        return value >= 1000 ? format(value / 1000, 2) + " ms" : format(value, 0) + " µs"
-    }
+}
 
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - text.count))
-        return right ? padding + text : text + padding
-    }
+/// A latency in microseconds as the reports print it (`-` when unknown, ms from 1,000 µs).
+func microseconds(_ value: Double?) -> String {
+    guard let value else { return "-" }
+    return value >= 1000 ? format(value / 1000, 2) + " ms" : format(value, 0) + " µs"
+}
+
+/// `text` padded with spaces to `width`, on the left when `right` (right-aligned).
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let padding = String(repeating: " ", count: max(0, width - text.count))
+    return right ? padding + text : text + padding
 }

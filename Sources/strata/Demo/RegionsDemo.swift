@@ -388,13 +388,4 @@ struct RegionsReport {
             + "\"seconds\": \(number(elapsed.seconds))}"
     }
 
-    private func microseconds(_ value: Double?) -> String {
-        guard let value else { return "-" }
-        return value >= 1000 ? format(value / 1000, 2) + " ms" : format(value, 0) + " µs"
-    }
-
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - text.count))
-        return right ? padding + text : text + padding
-    }
 }
