@@ -79,7 +79,8 @@ struct FillTicket: Sendable {
 ///
 /// Two kinds of ticket: a fill (a read that missed and fetches the value) and a write (this
 /// process changing the value). A fill is revoked by any invalidation or write of its key, and
-/// refused while a write of the key is in flight; a write is revoked only by an invalidation. So a
+/// refused while a write of the key is in flight (revoked or not); a write is revoked by an
+/// invalidation, or superseded by a later write of the key. So a
 /// fetch that raced a write can never leave its older reply in place of the written value.
 protocol LocalTierStorage<Value>: Sendable {
     associatedtype Value: Sendable
@@ -113,11 +114,26 @@ enum TierLookup<Value: Sendable> {
 }
 
 /// Tickets: one pending fill token per key, shared by concurrent misses, removed by a fill, a
-/// release, a write or an invalidation; and one write token per key being written. Bounded: if too
-/// many are pending at once, everything is revoked.
+/// release, a write or an invalidation; and, per key being written, the writes in flight. Fills
+/// are refused while a key has a write in flight, even one an invalidation revoked: the write is
+/// still on its way through the Redis tiers, so a fill could read what it is about to replace.
+/// Bounded: if too many fills are pending at once, they are all revoked; if too many keys are
+/// being written at once, further writes are not tracked and every fill is refused until they end.
 struct TicketBook {
+    /// The writes of one key in flight.
+    struct Writes {
+        /// The newest write's token: only it may store its value.
+        var latest: UInt64
+        /// How many writes of the key have begun and not completed.
+        var inFlight: Int
+        /// Writes with a token up to this one were revoked by an invalidation.
+        var revokedThrough: UInt64 = 0
+    }
+
     var pending: [String: UInt64] = [:]
-    var writes: [String: UInt64] = [:]
+    var writes: [String: Writes] = [:]
+    /// Writes begun when `writes` was full (token 0): fills are refused while any runs.
+    var untrackedWrites = 0
     var nextToken: UInt64 = 0
     var epoch: UInt64 = 0
     static let limit = 100_000
@@ -137,36 +153,48 @@ struct TicketBook {
     mutating func redeem(_ key: String, _ ticket: FillTicket) -> Bool {
         guard ticket.epoch == epoch, pending[key] == ticket.token else { return false }
         pending.removeValue(forKey: key)
-        return writes[key] == nil
+        return writes[key] == nil && untrackedWrites == 0
     }
 
     mutating func beginWrite(_ key: String) -> FillTicket {
         pending.removeValue(forKey: key)
-        if writes.count >= Self.limit {
-            writes.removeAll()
-            epoch &+= 1
-        }
         nextToken &+= 1
-        writes[key] = nextToken
+        if var current = writes[key] {
+            current.latest = nextToken
+            current.inFlight += 1
+            writes[key] = current
+        } else if writes.count < Self.limit {
+            writes[key] = Writes(latest: nextToken, inFlight: 1)
+        } else {
+            untrackedWrites += 1
+            return FillTicket(token: 0, epoch: epoch)
+        }
         return FillTicket(token: nextToken, epoch: epoch)
     }
 
-    /// Ends a write; true if it was not revoked meanwhile.
+    /// Ends a write; true if it may store its value: it is the key's newest write and no
+    /// invalidation revoked it meanwhile.
     mutating func completeWrite(_ key: String, _ ticket: FillTicket) -> Bool {
         pending.removeValue(forKey: key)
-        guard ticket.epoch == epoch, writes[key] == ticket.token else { return false }
-        writes.removeValue(forKey: key)
-        return true
+        guard ticket.token != 0 else {
+            untrackedWrites -= 1
+            return false
+        }
+        guard var current = writes[key] else { return false }
+        let valid = ticket.token == current.latest && ticket.token > current.revokedThrough
+        current.inFlight -= 1
+        writes[key] = current.inFlight == 0 ? nil : current
+        return valid
     }
 
     mutating func revoke(_ key: String) {
         pending.removeValue(forKey: key)
-        writes.removeValue(forKey: key)
+        writes[key]?.revokedThrough = nextToken
     }
 
     mutating func revokeAll() {
         pending.removeAll()
-        writes.removeAll()
+        for key in writes.keys { writes[key]!.revokedThrough = nextToken }
         epoch &+= 1
     }
 }

@@ -437,6 +437,46 @@ struct TieredCacheFindingsTests {
             }
         }
     }
+
+    /// An invalidation that arrives while this instance writes the key (another instance's
+    /// change, its notice late) revokes the write's local copy, and fills stay refused until the
+    /// write has gone through every tier (before: the invalidation ended the write's guard, so a
+    /// read during the write kept the value the write was replacing, stale for the local TTL;
+    /// found by `strata demo --regions`).
+    @Test func anInvalidationDuringAWriteKeepsFillsOutUntilTheWriteEnds() async throws {
+        try await withTestRedisServer(.fake) { near in
+            try await withTestRedisServer(.fake) { far in
+                let nearClient = try makeClient(near)
+                let farClient = try makeClient(far)
+                let database = TestDatabase(["k": "v1"])
+                let cache = Self.cache(
+                    database,
+                    tiers: [
+                        RedisTierOptions(name: "near", client: nearClient, namespace: "n:", ttl: .seconds(60)),
+                        RedisTierOptions(
+                            name: "far", client: farClient, namespace: "f:", ttl: .seconds(60),
+                            timeout: .seconds(10)),
+                    ]
+                ) { $0.coherence = .none }
+                try await cache.start()
+                #expect(try await cache.get("k") == "v1")
+                // The far tier is written first and slowly; the near one still holds v1 meanwhile.
+                far.fake!.inject(.latency(.seconds(1), commands: ["SET"]))
+                database["k"] = "v2"
+                let writer = Task { await cache.set("k", "v2") }
+                #expect(await eventually { cache.localCount == 0 })  // the write has begun
+                cache.forgetLocally("k")  // another instance's invalidation arrives
+                _ = try await cache.get("k")  // v1, from the near tier, not yet written
+                await writer.value
+                far.fake!.clearFaults()
+                #expect(try await Self.storedValue(nearClient, "n:k") == "v2")
+                #expect(try await cache.get("k") == "v2")
+                await cache.shutdown()
+                await nearClient.shutdown()
+                await farClient.shutdown()
+            }
+        }
+    }
 }
 
 /// Pub/sub findings, at the client: an overflowing subscriber hears of it, and a channel's
