@@ -24,6 +24,8 @@ struct RegionsDemo {
         var reads = 0
         var writes = 0
         var stale = 0
+        /// How long before the read the oldest write it missed had finished (nanoseconds), worst case.
+        var worstStaleness: Int64 = 0
         var errors = 0
         var latencies: [TierSource: [Int64]] = [:]
 
@@ -31,6 +33,7 @@ struct RegionsDemo {
             reads += other.reads
             writes += other.writes
             stale += other.stale
+            worstStaleness = max(worstStaleness, other.worstStaleness)
             errors += other.errors
             for (source, samples) in other.latencies { latencies[source, default: []] += samples }
         }
@@ -221,6 +224,8 @@ struct RegionsDemo {
                                     let version = result.value.map(SimulatedDatabase.version(of:)) ?? 0
                                     if version < database.newestPublished(key, before: begin - window) {
                                         tally.stale += 1
+                                        let missed = database.firstPublished(key, after: version) ?? begin
+                                        tally.worstStaleness = max(tally.worstStaleness, begin - missed)
                                     }
                                 } catch {
                                     tally.errors += 1
@@ -344,9 +349,11 @@ struct RegionsReport {
                 + "(\(propagation.count) probes)")
         let reads = tallies.reduce(0) { $0 + $1.reads }
         let stale = tallies.reduce(0) { $0 + $1.stale }
+        let worstStaleness = tallies.map(\.worstStaleness).max() ?? 0
         lines.append(
             "Stale reads:      \(stale) of \(grouped(reads)) (a version older than one written \(options.staleWindowMilliseconds) "
-                + "ms or more before the read began)")
+                + "ms or more before the read began)"
+                + (stale > 0 ? "; the stalest missed a write by \(format(Double(worstStaleness) / 1e6, 0)) ms" : ""))
         if let outage {
             lines.append(
                 "Global outage:    \(outage.seconds) s; \(grouped(outage.reads)) reads served, \(outage.errors) failed, "
@@ -371,6 +378,7 @@ struct RegionsReport {
                 + "\"inRegionReads\": \(number(crossRegionAvoided(index))), "
                 + "\"p50Microseconds\": \(number(percentile(50, all))), \"p99Microseconds\": \(number(percentile(99, all))), "
                 + "\"reads\": \(tallies[index].reads), \"staleReads\": \(tallies[index].stale), "
+                + "\"worstStalenessMilliseconds\": \(number(Double(tallies[index].worstStaleness) / 1e6)), "
                 + "\"errors\": \(tallies[index].errors)}"
         }
         var outageJSON = "null"

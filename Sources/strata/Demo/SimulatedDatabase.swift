@@ -64,6 +64,11 @@ final class SimulatedDatabase: Sendable {
         }
     }
 
+    /// When the first write through the cache of a version newer than `version` finished.
+    func firstPublished(_ key: Int, after version: Int) -> Int64? {
+        state.withLock { state in state.rows[key]?.published.first { $0.version > version }?.at }
+    }
+
     func loads(of key: Int) -> Int { state.withLock { $0.loads[key] ?? 0 } }
     var totalLoads: Int { state.withLock { $0.totalLoads } }
 
