@@ -288,7 +288,7 @@ struct CoherenceRun {
         scenario: CoherenceScenario,
         random: inout SplitMix64
     ) async {
-        let choice = Int.random(in: 0..<(scenario.profile == .expiry ? 6 : 5), using: &random)
+        let choice = Int.random(in: 0..<(scenario.profile == .expiry ? 7 : 6), using: &random)
         switch (choice, server.fake) {
         case (0, let fake?):
             history.record("kill every connection of server :\(server.port)")
@@ -322,7 +322,14 @@ struct CoherenceRun {
             fake.inject(.replyLatency(.milliseconds(150), commands: ["GET"]))
             try? await Task.sleep(for: .milliseconds(300))
             fake.clearFaults()
-        case (5, _):
+        case (5, let fake?):
+            // Reads stay fast while writes crawl: a write through several tiers (farthest first)
+            // is long under way while reads and other instances' invalidations go on.
+            history.record("server :\(server.port) delays writes 200 ms for 400 ms")
+            fake.inject(.latency(.milliseconds(200), commands: ["SET", "DEL", "EVAL", "EVALSHA", "PUBLISH"]))
+            try? await Task.sleep(for: .milliseconds(400))
+            fake.clearFaults()
+        case (6, _):
             history.record("the database fails for 300 ms")
             database.failing.store(true, ordering: .relaxed)
             try? await Task.sleep(for: .milliseconds(300))
