@@ -14,7 +14,7 @@ import StrataSync
 /// cache.get("user:1")  // the bytes, now most recently used
 /// ```
 ///
-/// One lock (a ``StrataCache/StrataMutex``) guards the whole cache; under heavy contention from many threads use
+/// One lock (a ``StrataSync/StrataMutex``) guards the whole cache; under heavy contention from many threads use
 /// ``StripedLRUCache``.
 ///
 /// - Complexity: `get`, `peek`, `set` and `remove` are O(1) (a `set` that grows the storage
