@@ -34,6 +34,9 @@ func readmeClusterExample(urls: [String]) async throws {
     } catch let error as RedisClientError where error.code == .crossSlot {
         print(error.message)  // "MGET names keys in different hash slots ('user:1' is in slot ..."
     }
+    // Or split them per slot, sent in one round trip per node (not atomic across slots); also
+    // msetAcrossSlots, delAcrossSlots, unlinkAcrossSlots and existsAcrossSlots.
+    let many = try await cluster.mgetAcrossSlots(["user:1", "user:2", "user:3"])
 
     // Pipelines are split by node, sent to all of them at once, and answered in order.
     var pipeline = RedisPipeline()
@@ -59,6 +62,7 @@ func readmeClusterExample(urls: [String]) async throws {
     // README: end cluster
     #expect(visits == 1)
     #expect(both == [Array("Ada".utf8), Array("London".utf8)])
+    #expect(many == [nil, nil, nil])
     #expect(first == 1)
     #expect(keys >= 104)
     guard case .committed = outcome else {

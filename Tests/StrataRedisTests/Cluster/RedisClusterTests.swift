@@ -97,6 +97,37 @@ struct RedisClusterTests {
         await client.shutdown()
     }
 
+    @Test func multiKeyCommandsAcrossSlotsAreSplitPerSlot() async throws {
+        let client = try makeClient()
+        // 40 keys over many slots and all three nodes, some sharing a slot by hash tag, one twice.
+        var keys = (0..<30).map { "across:\($0)" } + (0..<10).map { "{across}:\($0)" }
+        #expect(Set(keys.map { try! cluster.owner(ofSlot: RedisClusterSlot(key: $0).value) }).count == 3)
+        try await client.msetAcrossSlots(
+            keys.enumerated().filter { $0.offset % 3 != 0 }.map { ($0.element, "v\($0.offset)") })
+        keys.append("across:1")
+        let values = try await client.mgetAcrossSlots(keys)
+        #expect(values.count == keys.count)
+        for (index, key) in keys.enumerated() {
+            let position = keys.firstIndex(of: key)!
+            let expected = position % 3 == 0 ? nil : Array("v\(position)".utf8)
+            #expect(values[index] == expected, "\(key)")
+            // What each node itself holds agrees.
+            let owner = try cluster.owner(ofSlot: RedisClusterSlot(key: key).value)
+            let held = try cluster.command(port: owner, ["GET", key])
+            #expect((try? held.asString()) == expected.map { String(decoding: $0, as: UTF8.self) })
+        }
+        let present = keys.enumerated().filter { keys.firstIndex(of: $0.element)! % 3 != 0 }.count
+        #expect(try await client.existsAcrossSlots(keys) == present)
+        #expect(try await client.delAcrossSlots(Array(keys.prefix(20))) == (0..<20).filter { $0 % 3 != 0 }.count)
+        #expect(try await client.unlinkAcrossSlots(keys) == (20..<40).filter { $0 % 3 != 0 }.count)
+        #expect(try await client.mgetAcrossSlots(keys).allSatisfy { $0 == nil })
+        #expect(try await client.mgetAcrossSlots([String]()) == [])
+        #expect(try await client.delAcrossSlots([String]()) == 0)
+        // One slot: a single command, as mget would send.
+        #expect(try await client.mgetAcrossSlots(["{one}:a", "{one}:b"]) == [nil, nil])
+        await client.shutdown()
+    }
+
     @Test func pipelinesAcrossNodesComeBackInOrder() async throws {
         let client = try makeClient()
         var pipeline = RedisPipeline()
