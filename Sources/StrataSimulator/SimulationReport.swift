@@ -64,3 +64,43 @@ public enum SimulationReport {
         String(repeating: " ", count: Swift.max(0, width - string.count)) + string
     }
 }
+
+extension SimulationReport {
+    /// Per trace: a row per capacity with each policy's miss ratio in percent.
+    public static func table(_ curves: [MissRatioCurve]) -> String {
+        var lines: [String] = []
+        for curve in curves {
+            let policies = curve.policies
+            lines.append("\(curve.trace) (\(curve.requests) requests): miss ratio by capacity")
+            var header = leftPad("capacity", 10)
+            for policy in policies { header += "  " + leftPad(policy.rawValue, 8) }
+            lines.append(header)
+            for (index, capacity) in curve.capacities.enumerated() {
+                var line = leftPad(String(capacity), 10)
+                for policy in policies {
+                    line += "  " + leftPad(percent(curve.missRatio(policy, at: index) * 100) + "%", 8)
+                }
+                lines.append(line)
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One JSON object: trace name -> {"requests", "capacities", policy name -> miss ratios in
+    /// percent (two decimals), one per capacity}.
+    public static func json(_ curves: [MissRatioCurve]) -> String {
+        let traces = curves.map { curve in
+            var fields = [
+                "\"requests\": \(curve.requests)",
+                "\"capacities\": [\(curve.capacities.map(String.init).joined(separator: ", "))]",
+            ]
+            for policy in curve.policies {
+                let ratios = curve.capacities.indices.map { percent(curve.missRatio(policy, at: $0) * 100) }
+                fields.append("\(quoted(policy.rawValue)): [\(ratios.joined(separator: ", "))]")
+            }
+            return "  \(quoted(curve.trace)): {" + fields.joined(separator: ", ") + "}"
+        }
+        return "{\n" + traces.joined(separator: ",\n") + "\n}\n"
+    }
+}
