@@ -748,6 +748,369 @@ sort l foo
 sort_ro l
 """)
 
+family("streams", r"""
+xadd s 1-1 a 1
+xadd s 1-2 b 2 c 3
+xadd s 1-2 x y
+xadd s 1-1 x y
+xadd s 0-0 x y
+xadd s 2 d 4
+xadd s 2-* e 5
+xadd s 5-* f 6
+?xadd s2 * g 7
+xadd s 5-1 odd
+xadd s 5-1
+xadd s abc x y
+xadd s 1-x x y
+xadd s 18446744073709551615-18446744073709551615 x y
+xadd big 18446744073709551615-18446744073709551615 x y
+xadd big * x y
+xadd big 18446744073709551615-* x y
+xlen big
+xlen s
+xlen missing
+type s
+object encoding s
+xadd new nomkstream * a 1
+exists new
+xadd t maxlen 2 1-1 a 1
+xadd t maxlen 2 1-2 a 2
+xadd t maxlen 2 1-3 a 3
+xrange t - +
+xadd t maxlen = 1 1-4 a 4
+xrange t - +
+xadd t maxlen ~ 1 1-5 a 5
+xlen t
+xadd t minid 1-5 1-6 a 6
+xrange t - +
+xadd t maxlen -1 1-7 a 7
+xadd t maxlen abc 1-7 a 7
+xadd t maxlen 1 minid 1 1-7 a 7
+xadd t maxlen 1 limit 10 1-7 a 7
+xadd t maxlen ~ 1 limit 10 1-7 a 7
+xadd t maxlen ~ 1 limit -1 1-7 a 7
+xrange s - +
+xrange s - + count 2
+xrange s - + count 0
+xrange s - + count -1
+xrange s - + count abc
+xrange s - + foo
+xrange s 1 1
+xrange s 1-2 2
+xrange s (1-1 (2-1
+xrange s (1-1 +
+xrange s - (1-2
+xrange s (- +
+xrange s - (+
+xrange s (18446744073709551615-18446744073709551615 +
+xrange s - (0-0
+xrange s 5 1
+xrange s abc +
+xrange missing - +
+xrevrange s + -
+xrevrange s + - count 1
+xrevrange s (5-0 -
+xrevrange s 2 1
+xrevrange missing + -
+xdel s 1-1 1-2 9-9
+xdel s 1-1
+xdel s abc
+xdel missing 1-1
+xlen s
+xrange s - +
+xtrim s maxlen 2
+xrange s - +
+xtrim s minid 5-1
+xrange s - +
+xtrim s minid ~ 0
+xtrim s foo 1
+xtrim s maxlen
+xtrim missing maxlen 0
+xadd u 1-1 a 1
+xadd u 2-1 a 2
+xread streams u 0
+xread count 1 streams u 0
+xread streams u 1-1
+xread streams u $
+xread streams u missing 0 0
+xread streams u 2-1
+xread count 1 streams u
+xread streams u missing 0
+xread streams
+xread count abc streams u 0
+xread block 10 streams u 2-1
+xread block 10 streams u $
+xread block -1 streams u 0
+xread block abc streams u 0
+xread foo streams u 0
+xread streams u >
+set str v
+xadd str * a 1
+xlen str
+xrange str - +
+xread streams str 0
+xdel str 1-1
+xtrim str maxlen 1
+lpush lst x
+xadd lst 1-1 a 1
+xadd s
+xadd s 1-1
+xlen
+xrange s -
+copy u ucopy
+xrange ucopy - +
+""")
+
+family("stream-groups", r"""
+xadd s 1-1 a 1
+xadd s 2-1 b 2
+xadd s 3-1 c 3
+xgroup create s g1 $
+xgroup create s g1 $
+xgroup create s g2 0
+xgroup create missing g 0
+xgroup create missing g 0 mkstream
+type missing
+xlen missing
+xgroup create s g3 abc
+xgroup create s g3 0 entriesread 2
+xgroup create s g4 0 entriesread -5
+xgroup create s g4 0 foo
+xgroup createconsumer s g2 alice
+xgroup createconsumer s g2 alice
+xgroup createconsumer s nogroup alice
+xgroup createconsumer missing2 g alice
+xreadgroup group g2 alice count 1 streams s >
+xreadgroup group g2 bob streams s >
+xreadgroup group g2 alice streams s >
+xreadgroup group g2 alice streams s 0
+xreadgroup group g2 bob streams s 0
+xreadgroup group g2 alice count 1 streams s 0
+xreadgroup group g2 alice streams s 1-1
+xreadgroup group nogroup alice streams s >
+xreadgroup group g2 alice streams missing3 >
+xreadgroup group g2 alice streams s $
+xreadgroup group g2 alice streams s
+xreadgroup streams s >
+xreadgroup group g2 alice block 10 streams s >
+xreadgroup group g2 carol noack streams s 0
+xpending s g2
+?xpending s g2 - + 10
+?xpending s g2 - + 10 alice
+xpending s g2 - + 10 nobody
+?xpending s g2 (1-1 + 10
+xpending s g2 - + 0
+xpending s g2 - + -1
+xpending s g2 - + abc
+xpending s g2 idle 100000 - + 10
+xpending s g2 idle abc - + 10
+xpending s nogroup
+xpending missing g
+?xpending s g2 - + 1
+xack s g2 1-1 9-9
+xack s g2 1-1
+xack s g2 abc
+xack s nogroup 1-1
+xack missing g 1-1
+xpending s g2
+xinfo groups s
+?xinfo consumers s g2
+xinfo consumers s nogroup
+xinfo groups missing
+xinfo stream missing
+xinfo foo s
+xinfo help
+xgroup delconsumer s g2 bob
+xgroup delconsumer s g2 bob
+xgroup delconsumer s nogroup bob
+xpending s g2
+xgroup setid s g2 0
+xgroup setid s g2 $ entriesread 1
+xgroup setid s g2 1-1 entriesread 1
+xgroup setid s nogroup 0
+xgroup setid s g2 abc
+xinfo groups s
+xreadgroup group g2 dave streams s >
+xclaim s g2 eve 0 2-1
+xclaim s g2 eve 0 2-1 justid
+xclaim s g2 eve 0 9-9
+xclaim s g2 eve 0 9-9 force justid
+xclaim s g2 eve 0 3-1 retrycount 5 justid
+xclaim s g2 eve 0 3-1 idle abc
+xclaim s g2 eve abc 3-1
+xclaim s g2 eve 0 3-1 foo
+xclaim s g2 eve 0 abc
+xclaim s nogroup eve 0 1-1
+xclaim missing g eve 0 1-1
+xautoclaim s g2 frank 0 0
+xautoclaim s g2 frank 0 0 count 1
+xautoclaim s g2 frank 0 0 justid
+xautoclaim s g2 frank 0 0 count 0
+xautoclaim s g2 frank 0 0 count abc
+xautoclaim s g2 frank 0 abc
+xautoclaim s nogroup frank 0 0
+xautoclaim missing g frank 0 0
+xdel s 2-1
+xautoclaim s g2 frank 0 0
+?xpending s g2 - + 10
+xgroup destroy s g2
+xgroup destroy s g2
+xgroup destroy missing g2
+xinfo groups s
+xgroup help
+xgroup foo s
+set str v
+xgroup create str g 0
+xreadgroup group g c streams str >
+xack str g 1-1
+xpending str g
+xinfo stream str
+del s
+xadd s 1-1 a 1
+xadd s 2-1 b 2
+xgroup create s g 0
+xreadgroup group g c streams s >
+xdel s 1-1
+xreadgroup group g c streams s 0
+?xinfo stream s
+xinfo groups s
+""")
+
+family("stream-edges", r"""
+config set stream-node-max-entries 3
+xadd s 1-1 a 1
+xadd s 1-2 a 2
+xadd s 1-3 a 3
+xadd s 1-4 a 4
+xadd s 1-5 b 5
+xadd s 1-6 a 6 c 7
+xadd s 1-7 a 7
+xinfo stream s
+xadd s maxlen ~ 2 1-8 a 8
+xlen s
+xinfo stream s
+xtrim s maxlen ~ 0
+xlen s
+xtrim s minid ~ 1-8
+xrange s - +
+xtrim s minid 1-8
+xinfo stream s
+xdel s 1-8
+xinfo stream s
+xadd s 2-1 a 1
+xadd s 2-2 a 2
+xadd s 2-3 a 3
+xadd s 2-4 a 4
+xtrim s maxlen ~ 1 limit 3
+xlen s
+xtrim s maxlen ~ 1 limit 2
+xlen s
+config set stream-node-max-entries 100
+config set stream-node-max-bytes 60
+xadd b 1-1 field valuevaluevaluevalue
+xadd b 1-2 field valuevaluevaluevalue
+xadd b 1-3 field valuevaluevaluevalue
+xadd b 1-4 other valuevaluevaluevalue
+xinfo stream b
+xtrim b maxlen ~ 1
+xlen b
+config set stream-node-max-bytes 4096
+xadd m 1-1 a 1
+xadd m 2-1 a 2
+xadd m 3-1 a 3
+xread count 2 streams m s 0 0
+xread streams m m 1-1 2-1
+xread streams m s $ 0
+xread streams missing m 0 3-1
+xsetid m 5-0
+xadd m 4-1 a 1
+xadd m 5-* a 1
+xsetid m 1-0
+xsetid m 9-0 entriesadded 1
+xsetid m 9-0 entriesadded 10 maxdeletedid 9-1
+xsetid m 9-0 entriesadded 10 maxdeletedid 2-1
+xsetid m 9-0 foo
+xsetid missing 1-1
+xinfo stream m
+xgroup create m g 0
+xgroup create m g2 $
+xgroup create m g3 2-1 entriesread 2
+xinfo groups m
+xreadgroup group g c1 count 1 streams m >
+xinfo groups m
+xdel m 2-1
+xinfo groups m
+xreadgroup group g c1 streams m >
+xinfo groups m
+xgroup setid m g 0 entriesread 0
+xinfo groups m
+xgroup setid m g $
+xinfo groups m
+xreadgroup group g3 c2 noack streams m >
+xpending m g3
+xinfo groups m
+xclaim m g c3 0 3-1 force justid
+xclaim m g c3 0 3-1 lastid 9-9 justid
+xinfo groups m
+xclaim m g c3 0 3-1 time 0
+xautoclaim m g c4 0 (3-1
+xautoclaim m g c4 0 (18446744073709551615-18446744073709551615
+xautoclaim m g c4 0 - count 1 justid
+xautoclaim m g c4 0 0 foo
+?xinfo stream m full
+?xinfo stream m full count 1
+xinfo stream m full count
+xinfo stream m foo
+xinfo stream m full foo 1
+xinfo stream m full count abc
+xinfo groups
+xinfo consumers m
+xgroup create m
+xgroup destroy m
+xgroup createconsumer m g
+xgroup create m g9 0 mkstream entriesread 1
+xgroup setid m g 0 entriesread -3
+xgroup setid m g 0 foo 1
+multi
+xread block 0 streams m $
+xadd m 99-1 z z
+exec
+xrevrange m + - count 2
+xadd n nomkstream 1-1 a 1
+xgroup create n g 0 mkstream
+xinfo stream n
+xreadgroup group g c streams n >
+xinfo groups n
+xadd n 1-1 a 1
+xinfo groups n
+xreadgroup group g c streams n >
+xinfo groups n
+xtrim n maxlen 0
+xinfo stream n
+xinfo groups n
+xadd e 0-1 a 1
+xadd e 0-* a 1
+xadd e 1 a 1
+xadd e 18446744073709551615 a 1
+xadd e +1-1 a 1
+xadd e " 5-1" a 1
+xadd e 007-1 a 1
+xadd e 18446744073709551616-1 a 1
+xadd e -1-1 a 1
+xadd e 1-* 1-* a 1
+xadd e maxlen 1 nomkstream maxlen 1 2-1 a 1
+xadd e maxlen ~ 0 limit 0 20-1 a 1
+xadd e limit 5 20-2 a 1
+xrange e - + count 100
+xrange e - + count 1 count 2
+xrange e 20-1 20
+xrevrange e 20 20-1
+object encoding e
+type e
+rename e e2
+xlen e2
+""")
+
 family("hyperloglog", r"""
 pfadd h a b c
 pfadd h a

@@ -193,6 +193,38 @@ extension Engine {
             cmd("bzpopmin", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopminCommand($1, $2) }),
             cmd("bzpopmax", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopmaxCommand($1, $2) }),
             cmd("zscan", -3, r, { $0.zscanCommand($1, $2) }),
+            // Streams
+            cmd("xadd", -5, wf, { $0.xaddCommand($1, $2) }),
+            cmd("xlen", 2, rf, { $0.xlenCommand($1, $2) }),
+            cmd("xrange", -4, r, { $0.xrangeCommand($1, $2) }),
+            cmd("xrevrange", -4, r, { $0.xrevrangeCommand($1, $2) }),
+            cmd("xdel", -3, wf, { $0.xdelCommand($1, $2) }),
+            cmd("xtrim", -4, w, { $0.xtrimCommand($1, $2) }),
+            cmd("xsetid", -3, wf, { $0.xsetidCommand($1, $2) }),
+            plain("xread", -4, [.readonly, .blocking], { $0.xreadCommand($1, $2) }),
+            plain("xreadgroup", -7, [.write, .blocking], { $0.xreadgroupCommand($1, $2) }),
+            cmd("xack", -4, wf, { $0.xackCommand($1, $2) }),
+            cmd("xpending", -3, r, { $0.xpendingCommand($1, $2) }),
+            cmd("xclaim", -6, wf, { $0.xclaimCommand($1, $2) }),
+            cmd("xautoclaim", -6, wf, { $0.xautoclaimCommand($1, $2) }),
+            CommandSpec(
+                container: "xgroup",
+                subcommands: [
+                    sub("xgroup", "create", -5, w, { $0.xgroupCreateCommand($1, $2) }),
+                    sub("xgroup", "setid", -5, w, { $0.xgroupSetidCommand($1, $2) }),
+                    sub("xgroup", "destroy", 4, w, { $0.xgroupDestroyCommand($1, $2) }),
+                    sub("xgroup", "createconsumer", 5, w, { $0.xgroupCreateconsumerCommand($1, $2) }),
+                    sub("xgroup", "delconsumer", 5, w, { $0.xgroupDelconsumerCommand($1, $2) }),
+                    sub("xgroup", "help", 2, [], { $0.xgroupHelpCommand($1, $2) }),
+                ]),
+            CommandSpec(
+                container: "xinfo",
+                subcommands: [
+                    sub("xinfo", "stream", -3, r, { $0.xinfoStreamCommand($1, $2) }),
+                    sub("xinfo", "groups", 3, r, { $0.xinfoGroupsCommand($1, $2) }),
+                    sub("xinfo", "consumers", 4, r, { $0.xinfoConsumersCommand($1, $2) }),
+                    sub("xinfo", "help", 2, [], { $0.xinfoHelpCommand($1, $2) }),
+                ]),
             // Pub/sub
             plain("subscribe", -2, [.pubsubContext], { $0.subscribeCommand($1, $2) }),
             plain("psubscribe", -2, [.pubsubContext], { $0.psubscribeCommand($1, $2) }),

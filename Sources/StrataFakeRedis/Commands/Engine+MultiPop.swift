@@ -166,6 +166,8 @@ extension Engine {
             unblock(c, reply: false)
             replySortedSetPop(c, key, zset, max: max, count: count, flat: false)
             blockedPopDone(db, key, zset, max ? "zpopmax" : "zpopmin")
+        case (.stream(let stream), .streamRead(let ids, let count, let group)):
+            return serveBlockedStream(c, stream, db, key, ids: ids, count: count, group: group)
         default:
             return false
         }
