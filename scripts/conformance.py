@@ -906,6 +906,11 @@ xpending s g2 idle 100000 - + 10
 xpending s g2 idle abc - + 10
 xpending s nogroup
 xpending missing g
+xpending nokey g
+xclaim nokey g c abc 1-1
+xautoclaim nokey g c 0 0
+xautoclaim nokey g c 0 abc
+xtrim nokey minid abc
 ?xpending s g2 - + 1
 xack s g2 1-1 9-9
 xack s g2 1-1
@@ -1215,6 +1220,7 @@ class RandomCommands:
             "strings": self.strings, "counters": self.counters, "keys": self.keyspace, "hashes": self.hashes,
             "lists": self.lists, "sets": self.sets, "zsets": self.zsets, "bitmaps": self.bitmaps,
             "transactions": self.transactions, "sort": self.sort, "algebra": self.algebra,
+            "streams": self.streams,
         }
         self.gens = [gens[f] for f in families if f in gens]
 
@@ -1346,6 +1352,39 @@ class RandomCommands:
             ("", ["zmpop", "2", k, self.key(), r.choice(["min", "max"])]),
         ])
 
+    def sid(self):
+        r = self.r
+        return r.choice(["0", "1", "1-1", "2-0", "2-*", "3-5", "5", "0-0", "-", "+", "(1-1", "abc", "$", ">",
+                         "18446744073709551615-18446744073709551615"])
+
+    def streams(self):
+        # Explicit IDs only (an automatic ID is the server's clock); no idle times.
+        k, r = self.key(), self.r
+        g = r.choice(["g1", "g2"])
+        c = r.choice(["c1", "c2"])
+        ms = str(r.randint(1, 40))
+        return r.choice([
+            ("", ["xadd", k, ms + "-" + r.choice(["*", "0", "1", "7"]), "f", self.val()]),
+            ("", ["xadd", k, r.choice(["maxlen", "minid"]), r.choice(["~", "=", ""]) or "=", r.choice(["0", "2", "5", "9-0"]),
+                  ms + "-*", "f", "v", "g", self.val()]),
+            ("", ["xadd", k, "nomkstream", ms + "-*", "f", "v"]),
+            ("", ["xlen", k]), ("", ["xrange", k, self.sid(), self.sid()]),
+            ("", ["xrevrange", k, self.sid(), self.sid(), "count", r.choice(["1", "3", "0", "-1"])]),
+            ("", ["xdel", k, self.sid(), ms + "-0"]), ("", ["xtrim", k, "maxlen", r.choice(["0", "1", "3", "-1"])]),
+            ("", ["xtrim", k, "minid", self.sid()]),
+            ("", ["xread", "count", r.choice(["1", "2", "0"]), "streams", k, self.key(), self.sid(), self.sid()]),
+            ("", ["xgroup", "create", k, g, self.sid()] + r.choice([[], ["mkstream"], ["entriesread", "2"]])),
+            ("", ["xgroup", "setid", k, g, self.sid()]), ("", ["xgroup", "destroy", k, g]),
+            ("", ["xgroup", "createconsumer", k, g, c]), ("", ["xgroup", "delconsumer", k, g, c]),
+            ("", ["xreadgroup", "group", g, c, "count", r.choice(["1", "2", "0"])] + r.choice([[], ["noack"]])
+             + ["streams", k, r.choice([">", ">", "0", "1-1"])]),
+            ("", ["xack", k, g, self.sid(), ms + "-0"]), ("", ["xpending", k, g]),
+            ("", ["xclaim", k, g, c, "0", self.sid(), ms + "-0", r.choice(["justid", "force", "retrycount", "lastid"]),
+                  r.choice(["3", "1-1"])]),
+            ("", ["xautoclaim", k, g, c, "0", self.sid(), "count", r.choice(["1", "2", "10"])]),
+            ("", ["xinfo", "stream", k]), ("", ["xinfo", "groups", k]), ("", ["xsetid", k, self.sid()]),
+        ])
+
     def transactions(self):
         return self.r.choice([("", ["multi"]), ("", ["exec"]), ("", ["discard"])])
 
@@ -1402,7 +1441,7 @@ def main():
     p.add_argument("--resp", default="2,3", help="protocols (default 2,3)")
     p.add_argument("--random", type=int, default=2000, help="randomized commands (default 2000; 0: none)")
     p.add_argument("--seed", type=int, default=15, help="randomized seed (default 15)")
-    p.add_argument("--random-families", default="strings,counters,keys,hashes,lists,sets,zsets,bitmaps,sort,algebra",
+    p.add_argument("--random-families", default="strings,counters,keys,hashes,lists,sets,zsets,bitmaps,sort,algebra,streams",
                    help="families the randomized run mixes")
     p.add_argument("--batch", type=int, default=200, help="randomized commands per pipelined batch")
     p.add_argument("--include-gaps", action="store_true",

@@ -133,6 +133,11 @@ extension FakeRedisTestSuites {
                 xpending s g - + 0
                 xpending s g idle 100000 - + 10
                 xpending s nogroup
+                xpending nokey g
+                xclaim nokey g c abc 1-1
+                xautoclaim nokey g c 0 0
+                xautoclaim nokey g c 0 abc
+                xtrim nokey minid abc
                 xack s g 1-1 9-9
                 xack s g abc
                 xinfo groups s

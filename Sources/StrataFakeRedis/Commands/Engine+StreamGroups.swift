@@ -234,18 +234,7 @@ extension Engine {
         let stream: StreamValue
         switch findStream(database(c), args[1]) {
         case .wrongType: return c.addWrongType()
-        case .missing:
-            // Redis 7.0 answers an empty PEL for a missing key.
-            if summary {
-                c.addArrayHeader(4)
-                c.addInteger(0)
-                c.addNull()
-                c.addNull()
-                c.addNullArray()
-            } else {
-                c.addRaw(SharedReply.emptyArray)
-            }
-            return
+        case .missing: return noGroupForKey(c, args[1], args[2])
         case .found(_, let s): stream = s
         }
         guard let group = stream.groups[args[2]] else { return noGroupForKey(c, args[1], args[2]) }
@@ -308,12 +297,13 @@ extension Engine {
 
     func xclaimCommand(_ c: Client, _ args: Arguments) {
         let db = database(c)
-        var stream: StreamValue?
+        let stream: StreamValue
         switch findStream(db, args[1]) {
         case .wrongType: return c.addWrongType()
-        case .missing: break
+        case .missing: return noGroupForKey(c, args[1], args[2])
         case .found(_, let s): stream = s
         }
+        guard let group = stream.groups[args[2]] else { return noGroupForKey(c, args[1], args[2]) }
         guard let minIdleValue = Numbers.parseInteger(args[4]) else {
             return c.addError("ERR Invalid min-idle-time argument for XCLAIM")
         }
@@ -363,8 +353,6 @@ extension Engine {
             }
             j += 1
         }
-        guard let stream else { return c.addRaw(SharedReply.emptyArray) }
-        guard let group = stream.groups[args[2]] else { return noGroupForKey(c, args[1], args[2]) }
         if let lastID, lastID > group.lastID { group.lastID = lastID }
         if deliveryTime != -1 {
             if deliveryTime < 0 || deliveryTime > now { deliveryTime = now }
@@ -437,12 +425,7 @@ extension Engine {
         let stream: StreamValue
         switch findStream(db, args[1]) {
         case .wrongType: return c.addWrongType()
-        case .missing:
-            c.addArrayHeader(3)
-            addStreamID(c, .zero)
-            c.addRaw(SharedReply.emptyArray)
-            c.addRaw(SharedReply.emptyArray)
-            return
+        case .missing: return noGroupForKey(c, args[1], args[2])
         case .found(_, let s): stream = s
         }
         guard let group = stream.groups[args[2]] else { return noGroupForKey(c, args[1], args[2]) }

@@ -341,6 +341,7 @@ extension Engine {
     }
 
     func xtrimCommand(_ c: Client, _ args: Arguments) {
+        guard let parsed = parseAddOrTrim(c, args, xadd: false), let trim = parsed.trim else { return }
         let db = database(c)
         let stream: StreamValue
         switch findStream(db, args[1]) {
@@ -348,7 +349,6 @@ extension Engine {
         case .missing: return c.addInteger(0)
         case .found(_, let s): stream = s
         }
-        guard let parsed = parseAddOrTrim(c, args, xadd: false), let trim = parsed.trim else { return }
         let removed = stream.trim(trim, approximate: parsed.approximate, limit: parsed.limit)
         if removed > 0 { streamModified(db, args[1], "xtrim") }
         c.addInteger(removed)
