@@ -62,6 +62,10 @@ extension Engine {
             cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
             cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
             cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
+            // HyperLogLog
+            cmd("pfadd", -2, wf, { $0.pfaddCommand($1, $2) }),
+            cmd("pfcount", -2, r, keys: all, { $0.pfcountCommand($1, $2) }),
+            cmd("pfmerge", -2, w, keys: all, { $0.pfmergeCommand($1, $2) }),
             // Keys
             cmd("del", -2, w, keys: all, { $0.delCommand($1, $2) }),
             cmd("unlink", -2, wf, keys: all, { $0.delCommand($1, $2) }),
