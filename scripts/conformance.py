@@ -1116,6 +1116,87 @@ rename e e2
 xlen e2
 """)
 
+family("geo", r"""
+geoadd g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+geoadd g 2.349014 48.864716 Paris -0.127758 51.507351 London
+geoadd g nx 13.361389 38.115556 Palermo 12.496366 41.902782 Rome
+geoadd g xx ch 2.35 48.86 Paris 1 1 Nowhere
+geoadd g nx xx 1 1 a
+geoadd g 1 1
+geoadd g 200 10 bad
+geoadd g 10 86 bad
+geoadd g abc 10 bad
+geoadd g gt 1 1 a
+zrange g 0 -1 withscores
+object encoding g
+geopos g Palermo Catania missing
+geopos missing a b
+geohash g Palermo Catania Rome London missing
+geohash missing a
+geodist g Palermo Catania
+geodist g Palermo Catania km
+geodist g Palermo Catania mi
+geodist g Palermo Catania ft
+geodist g Palermo Catania parsec
+geodist g Palermo missing
+geodist missing a b
+geodist g Palermo Catania km extra
+georadius g 15 37 200 km
+georadius g 15 37 200 km withdist withcoord withhash asc
+georadius g 15 37 2000 km desc count 2
+georadius g 15 37 2000 km count 2 any
+georadius g 15 37 2000 km any
+georadius g 15 37 2000 km count 0
+georadius g 15 37 2000 km count abc
+georadius g 15 37 -1 km
+georadius g 15 37 abc km
+georadius g 15 37 10 parsec
+georadius g 15 37 2000 km store dst
+zrange dst 0 -1 withscores
+georadius g 15 37 2000 km storedist dst2 desc
+zrange dst2 0 -1 withscores
+georadius g 15 37 2000 km store dst withdist
+georadius g 15 37 1 km store dst
+exists dst
+georadius_ro g 15 37 200 km store dst
+georadius_ro g 15 37 200 km withdist
+georadiusbymember g Palermo 300 km withdist
+georadiusbymember g missing 300 km
+georadiusbymember missing Palermo 300 km
+georadiusbymember missing Palermo 300 km store x
+georadiusbymember_ro g Palermo 5000 km asc
+geosearch g fromlonlat 15 37 byradius 200 km asc
+geosearch g frommember Palermo bybox 400 400 km withcoord withdist asc
+geosearch g frommember Palermo bybox 4000 4000 km
+geosearch g frommember Paris byradius 20000 km withdist
+geosearch g fromlonlat 0 0 byradius 20000 km desc withhash
+geosearch g frommember nothing byradius 10 km
+geosearch g fromlonlat 15 37 frommember Palermo byradius 200 km
+geosearch g byradius 200 km
+geosearch g fromlonlat 15 37
+geosearch g fromlonlat 15 37 byradius 200 km bybox 1 1 km
+geosearch g fromlonlat 15 37 bybox -1 1 km
+geosearch g fromlonlat 15 37 bybox a 1 km
+geosearch g fromlonlat 15 37 byradius 200 km store x
+geosearch missing fromlonlat 15 37 byradius 200 km
+geosearch g fromlonlat 15 37 byradius 200 km count 1
+geosearch g fromlonlat 15 37 byradius 200 km any
+geosearchstore dst3 g fromlonlat 15 37 byradius 2000 km storedist
+zrange dst3 0 -1 withscores
+geosearchstore dst3 g fromlonlat 15 37 byradius 2000 km withdist
+geosearchstore dst3 missing fromlonlat 15 37 byradius 2000 km
+exists dst3
+geoadd pole 179.9 85 a -179.9 85 b 0 -85 c 0.0001 -85 d
+geosearch pole fromlonlat 180 85 byradius 50 km withdist
+geosearch pole fromlonlat 0 -85 bybox 1 1 km withdist
+geodist pole c d
+geopos pole a b c d
+set s x
+geoadd s 1 1 a
+geopos s a
+geosearch s fromlonlat 1 1 byradius 1 km
+""")
+
 family("hyperloglog", r"""
 pfadd h a b c
 get h
@@ -1278,7 +1359,7 @@ class RandomCommands:
             "strings": self.strings, "counters": self.counters, "keys": self.keyspace, "hashes": self.hashes,
             "lists": self.lists, "sets": self.sets, "zsets": self.zsets, "bitmaps": self.bitmaps,
             "transactions": self.transactions, "sort": self.sort, "algebra": self.algebra,
-            "streams": self.streams, "hyperloglog": self.hyperloglog,
+            "streams": self.streams, "hyperloglog": self.hyperloglog, "geo": self.geo,
         }
         self.gens = [gens[f] for f in families if f in gens]
 
@@ -1452,6 +1533,32 @@ class RandomCommands:
             ("", ["setrange", k, r.choice(["4", "15", "16", "17", "40"]), r.choice(["\x01", "\x7f", "\xff", "a"])]),
         ])
 
+    def lonlat(self):
+        r = self.r
+        if r.random() < 0.2:
+            return [r.choice(["180", "-180", "0", "181", "abc"]), r.choice(["85.05112878", "-85.05112878", "0", "86"])]
+        return ["%.6f" % r.uniform(-180, 180), "%.6f" % r.uniform(-85, 85)]
+
+    def geo(self):
+        k, r = self.key(), self.r
+        m = r.choice(["a", "b", "c", "d", "e", "f"])
+        radius = r.choice(["0", "1", "100", "1000", "5000", "20000", "-1"])
+        unit = r.choice(["m", "km", "mi", "ft"])
+        opts = r.sample(["withdist", "withcoord", "withhash", "asc", "desc"], r.randint(0, 3))
+        if r.random() < 0.3:
+            opts += ["count", r.choice(["1", "3"])] + r.choice([[], ["any"]])
+        return r.choice([
+            ("", ["geoadd", k] + self.lonlat() + [m] + self.lonlat() + [r.choice(["a", "b", "c", "d", "e", "f"])]),
+            ("", ["geopos", k, m, "b"]), ("", ["geohash", k, m, "c"]), ("", ["geodist", k, m, "b", unit]),
+            ("", ["georadius", k] + self.lonlat() + [radius, unit] + opts),
+            ("", ["georadiusbymember", k, m, radius, unit] + opts),
+            ("", ["geosearch", k, "frommember", m, "bybox", radius, r.choice(["1", "500", "4000"]), unit] + opts),
+            ("", ["geosearch", k, "fromlonlat"] + self.lonlat() + ["byradius", radius, unit] + opts),
+            ("", ["geosearchstore", self.key(), k, "frommember", m, "byradius", radius, unit]
+             + r.choice([[], ["storedist"]])),
+            ("", ["zrange", k, "0", "-1", "withscores"]),
+        ])
+
     def transactions(self):
         return self.r.choice([("", ["multi"]), ("", ["exec"]), ("", ["discard"])])
 
@@ -1508,7 +1615,7 @@ def main():
     p.add_argument("--resp", default="2,3", help="protocols (default 2,3)")
     p.add_argument("--random", type=int, default=2000, help="randomized commands (default 2000; 0: none)")
     p.add_argument("--seed", type=int, default=15, help="randomized seed (default 15)")
-    p.add_argument("--random-families", default="strings,counters,keys,hashes,lists,sets,zsets,bitmaps,sort,algebra,streams,hyperloglog",
+    p.add_argument("--random-families", default="strings,counters,keys,hashes,lists,sets,zsets,bitmaps,sort,algebra,streams,hyperloglog,geo",
                    help="families the randomized run mixes")
     p.add_argument("--batch", type=int, default=200, help="randomized commands per pipelined batch")
     p.add_argument("--include-gaps", action="store_true",

@@ -5,7 +5,7 @@ import Testing
 extension FakeRedisTestSuites {
     /// Seeded random command sequences over a small keyspace, mixing families (strings,
     /// counters, keys, hashes, lists, sets, sorted sets, bitmaps, SORT, set algebra, multi-pops,
-    /// OBJECT ENCODING, COPY, streams), run
+    /// OBJECT ENCODING, COPY, streams, HyperLogLog), run
     /// against the fake and a real redis-server in RESP2 and RESP3: every reply must match byte
     /// for byte (unordered only where Redis' own order is random). CI runs the fixed seeds;
     /// `STRATA_DIFF_SEED` and `STRATA_DIFF_COMMANDS` pick others, and scripts/conformance.py
@@ -65,7 +65,7 @@ struct RandomCommandGenerator {
 
     mutating func next() -> String {
         let k = key()
-        switch Int.random(in: 0..<12, using: &rng) {
+        switch Int.random(in: 0..<13, using: &rng) {
         case 0:
             return pick([
                 "set \(k) \(value())", "get \(k)", "append \(k) \(value())", "strlen \(k)",
@@ -162,6 +162,14 @@ struct RandomCommandGenerator {
                 "xack \(k) \(g) \(id) \(ms)-0", "xpending \(k) \(g)",
                 "xclaim \(k) \(g) \(c) 0 \(id) \(ms)-0 \(pick(["justid", "force"]))",
                 "xautoclaim \(k) \(g) \(c) 0 \(id) count 2", "xinfo stream \(k)", "xinfo groups \(k)",
+            ])
+        case 11:
+            // HyperLogLogs share the keyspace with strings: SETRANGE and APPEND corrupt them.
+            let elements = (0..<pick([0, 1, 3, 40])).map { _ in "e\(Int.random(in: 0...3000, using: &rng))" }
+            return pick([
+                "pfadd \(k) \(elements.joined(separator: " "))", "pfcount \(k)", "pfcount \(k) \(key()) \(key())",
+                "pfmerge \(k) \(key()) \(key())", "get \(k)",
+                "setrange \(k) \(pick(["15", "17", "40"])) \(pick(["a", "~"]))",
             ])
         default:
             return "object encoding \(k)"

@@ -62,6 +62,17 @@ extension Engine {
             cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
             cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
             cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
+            // Geo
+            cmd("geoadd", -5, w, { $0.geoaddCommand($1, $2) }),
+            cmd("geopos", -2, r, { $0.geoposCommand($1, $2) }),
+            cmd("geohash", -2, r, { $0.geohashCommand($1, $2) }),
+            cmd("geodist", -4, r, { $0.geodistCommand($1, $2) }),
+            cmd("georadius", -6, w, { $0.georadiusCommand($1, $2) }),
+            cmd("georadius_ro", -6, r, { $0.georadiusROCommand($1, $2) }),
+            cmd("georadiusbymember", -5, w, { $0.georadiusbymemberCommand($1, $2) }),
+            cmd("georadiusbymember_ro", -5, r, { $0.georadiusbymemberROCommand($1, $2) }),
+            cmd("geosearch", -7, r, { $0.geosearchCommand($1, $2) }),
+            cmd("geosearchstore", -8, w, keys: (1, 2, 1), { $0.geosearchstoreCommand($1, $2) }),
             // HyperLogLog
             cmd("pfadd", -2, wf, { $0.pfaddCommand($1, $2) }),
             cmd("pfcount", -2, r, keys: all, { $0.pfcountCommand($1, $2) }),
