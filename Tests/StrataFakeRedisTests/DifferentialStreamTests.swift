@@ -202,6 +202,34 @@ extension FakeRedisTestSuites {
                 B: del s4
                 B: xadd s4 1-1 a 1
                 A: <recv>
+                B: xgroup create u g $ mkstream
+                A: 0| xreadgroup group g c block 0 streams u >
+                B: ping
+                B: del u
+                A: <recv>
+                B: xgroup create u g $ mkstream
+                A: 0| xreadgroup group g c block 0 streams u >
+                B: ping
+                B: set u x
+                A: <recv>
+                B: del u
+                B: xgroup create u g $ mkstream
+                A: 0| xreadgroup group g c block 0 streams u >
+                B: ping
+                B: flushall
+                A: <recv>
+                B: xgroup create u g $ mkstream
+                A: 0| xreadgroup group g c block 0 streams u >
+                B: ping
+                B: swapdb 0 1
+                A: <recv>
+                B: swapdb 0 1
+                B: xgroup create u2 g $ mkstream
+                A: 0| xreadgroup group g c block 0 streams u >
+                B: ping
+                B: rename u2 u
+                B: xadd u 1-1 a 1
+                A: <recv>
                 A: 0| xread block 50 streams s5 $
                 A: <recv>
                 """)

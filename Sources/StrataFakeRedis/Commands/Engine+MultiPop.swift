@@ -114,6 +114,14 @@ extension Engine {
     /// Serves one blocked client from `key` if it holds what the client waits for; false when
     /// it does not (the client keeps waiting).
     func serveBlocked(_ c: Client, _ b: BlockedState, _ db: Database, _ key: Bytes) -> Bool {
+        if case .streamRead(_, _, _?) = b.operation {
+            // XREADGROUP gives up when its stream is gone.
+            let slot = db.slot(key)
+            guard let slot, case .stream = db.value(at: slot) else {
+                unblock(c, reply: false, error: "UNBLOCKED the stream key no longer exists")
+                return true
+            }
+        }
         guard let slot = db.slot(key) else { return false }
         switch (db.value(at: slot), b.operation) {
         case (.list(let list), .pop(let front)):
