@@ -5,7 +5,7 @@ import Testing
 extension FakeRedisTestSuites {
     /// Seeded random command sequences over a small keyspace, mixing families (strings,
     /// counters, keys, hashes, lists, sets, sorted sets, bitmaps, SORT, set algebra, multi-pops,
-    /// OBJECT ENCODING, COPY, streams, HyperLogLog), run
+    /// OBJECT ENCODING, COPY, streams, HyperLogLog, geo), run
     /// against the fake and a real redis-server in RESP2 and RESP3: every reply must match byte
     /// for byte (unordered only where Redis' own order is random). CI runs the fixed seeds;
     /// `STRATA_DIFF_SEED` and `STRATA_DIFF_COMMANDS` pick others, and scripts/conformance.py
@@ -65,7 +65,7 @@ struct RandomCommandGenerator {
 
     mutating func next() -> String {
         let k = key()
-        switch Int.random(in: 0..<13, using: &rng) {
+        switch Int.random(in: 0..<14, using: &rng) {
         case 0:
             return pick([
                 "set \(k) \(value())", "get \(k)", "append \(k) \(value())", "strlen \(k)",
@@ -170,6 +170,19 @@ struct RandomCommandGenerator {
                 "pfadd \(k) \(elements.joined(separator: " "))", "pfcount \(k)", "pfcount \(k) \(key()) \(key())",
                 "pfmerge \(k) \(key()) \(key())", "get \(k)",
                 "setrange \(k) \(pick(["15", "17", "40"])) \(pick(["a", "~"]))",
+            ])
+        case 12:
+            // Geo members share sorted sets with ZADD's scores.
+            let lon = pick(["13.361389", "15.087269", "-0.127758", "179.9", "-180", "181"])
+            let lat = pick(["38.115556", "37.502669", "51.507351", "85", "-85.05112878", "86"])
+            let member = pick(["a", "b", "c"])
+            let radius = pick(["0", "100", "2000", "20000"])
+            return pick([
+                "geoadd \(k) \(lon) \(lat) \(member)", "geopos \(k) \(member) b", "geohash \(k) \(member)",
+                "geodist \(k) a \(member) km", "geosearch \(k) fromlonlat \(lon) \(lat) byradius \(radius) km withdist",
+                "geosearch \(k) frommember \(member) bybox \(radius) \(radius) km asc withcoord",
+                "georadiusbymember \(k) \(member) \(radius) km count 2",
+                "geosearchstore \(key()) \(k) frommember \(member) byradius \(radius) km storedist",
             ])
         default:
             return "object encoding \(k)"
