@@ -1248,6 +1248,25 @@ pfmerge p3 p2 p
 strlen p3
 pfcount p3
 config set hll-sparse-max-bytes 3000
+pfadd d a b c d e f g
+pfdebug encoding d
+pfdebug decode d
+pfdebug getreg d
+pfdebug todense d
+pfdebug todense d
+pfdebug encoding d
+pfdebug decode d
+get d
+pfcount d
+pfdebug getreg d
+pfdebug foo d
+pfdebug encoding d extra
+pfdebug encoding nokey
+pfdebug encoding s
+pfdebug encoding l
+pfdebug
+pfselftest
+pfselftest x
 append h x
 pfcount h
 pfadd c1 a

@@ -68,6 +68,18 @@ extension FakeRedisTestSuites {
                 pfcount short
                 pfadd
                 pfmerge
+                pfadd d a b c d e f g
+                pfdebug encoding d
+                pfdebug decode d
+                pfdebug getreg d
+                pfdebug todense d
+                pfdebug todense d
+                pfdebug decode d
+                get d
+                pfdebug foo d
+                pfdebug encoding nokey
+                pfdebug encoding l
+                pfselftest
                 """)
         }
 

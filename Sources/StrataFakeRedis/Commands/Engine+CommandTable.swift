@@ -77,6 +77,8 @@ extension Engine {
             cmd("pfadd", -2, wf, { $0.pfaddCommand($1, $2) }),
             cmd("pfcount", -2, r, keys: all, { $0.pfcountCommand($1, $2) }),
             cmd("pfmerge", -2, w, keys: all, { $0.pfmergeCommand($1, $2) }),
+            cmd("pfdebug", 3, [.write, .admin], keys: (2, 2, 1), { $0.pfdebugCommand($1, $2) }),
+            plain("pfselftest", 1, [.admin], { $0.pfselftestCommand($1, $2) }),
             // Keys
             cmd("del", -2, w, keys: all, { $0.delCommand($1, $2) }),
             cmd("unlink", -2, wf, keys: all, { $0.delCommand($1, $2) }),

@@ -139,3 +139,51 @@ extension Engine {
         c.addOK()
     }
 }
+
+// PFDEBUG and PFSELFTEST: the introspection Redis' own HyperLogLog tests use.
+extension Engine {
+    /// PFDEBUG GETREG|DECODE|ENCODING|TODENSE key.
+    func pfdebugCommand(_ c: Client, _ args: Arguments) {
+        let db = database(c)
+        let subcommand = args.string(1)
+        guard let slot = lookup(db, args[2]) else { return c.addError("ERR The specified key does not exist") }
+        guard case .string(var value) = db.value(at: slot) else { return c.addWrongType() }
+        guard HyperLogLog.isValid(value) else { return c.addError(Self.notHyperLogLog) }
+        // Redis unshares the value: a raw string from now on.
+        db.modifyBookkeeping(at: slot) { $0.stringEncoding = .raw }
+        func arityError() {
+            c.addError("ERR Wrong number of arguments for the '\(subcommand)' subcommand")
+        }
+        if args.is(1, "getreg") {
+            guard args.count == 3 else { return arityError() }
+            if value[4] == HyperLogLog.sparse {
+                guard HyperLogLog.sparseToDense(&value) else { return c.addError(Self.corruptHyperLogLog) }
+                storeHyperLogLog(db, slot, value)
+            }
+            c.addArrayHeader(HyperLogLog.registerCount)
+            for r in 0..<HyperLogLog.registerCount { c.addInteger(Int(HyperLogLog.denseRegister(value, r))) }
+        } else if args.is(1, "decode") {
+            guard args.count == 3 else { return arityError() }
+            guard value[4] == HyperLogLog.sparse else { return c.addError("ERR HLL encoding is not sparse") }
+            c.addBulk(HyperLogLog.describeSparse(value))
+        } else if args.is(1, "encoding") {
+            guard args.count == 3 else { return arityError() }
+            c.addSimple(value[4] == HyperLogLog.dense ? "dense" : "sparse")
+        } else if args.is(1, "todense") {
+            guard args.count == 3 else { return arityError() }
+            guard value[4] == HyperLogLog.sparse else { return c.addInteger(0) }
+            guard HyperLogLog.sparseToDense(&value) else { return c.addError(Self.corruptHyperLogLog) }
+            storeHyperLogLog(db, slot, value)
+            c.addInteger(1)
+        } else {
+            c.addError("ERR Unknown PFDEBUG subcommand '\(subcommand)'")
+        }
+    }
+
+    /// PFSELFTEST: checks the fake's own register access and that the sparse and dense forms
+    /// agree, as Redis' self-test does for its implementation.
+    func pfselftestCommand(_ c: Client, _ args: Arguments) {
+        if let failure = HyperLogLog.selfTest(using: &rng) { return c.addError("TESTFAILED \(failure)") }
+        c.addOK()
+    }
+}

@@ -394,4 +394,53 @@ enum HyperLogLog {
         let e = (alpha * m * m / z).rounded(.toNearestOrAwayFromZero)
         return UInt64(e)
     }
+
+    // MARK: Debugging
+
+    /// PFDEBUG DECODE's text: `z:N`, `Z:N` and `v:value,N` opcodes separated by spaces.
+    static func describeSparse(_ s: Bytes) -> String {
+        var parts: [String] = []
+        var i = headerSize
+        while i < s.count {
+            let op = opcode(s, i)
+            switch op {
+            case .zero(let n): parts.append("z:\(n)")
+            case .xzero(let n): parts.append("Z:\(n)")
+            case .value(let v, let n): parts.append("v:\(v),\(n)")
+            }
+            i += op.size
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// Register access over random values, and sparse and dense forms fed the same elements
+    /// agreeing register for register. A failure's description, or nil.
+    static func selfTest(using rng: inout some RandomNumberGenerator) -> String? {
+        var dense = Bytes(repeating: 0, count: denseSize)
+        for _ in 0..<5 {
+            var expected = [UInt8](repeating: 0, count: registerCount)
+            for r in 0..<registerCount {
+                let v = UInt8.random(in: 0...63, using: &rng)
+                expected[r] = v
+                setDenseRegister(&dense, r, v)
+            }
+            for r in 0..<registerCount where denseRegister(dense, r) != expected[r] {
+                return "Register \(r) should be \(expected[r]) but is \(denseRegister(dense, r))"
+            }
+        }
+        var sparseForm = create()
+        var denseForm = create()
+        guard sparseToDense(&denseForm) else { return "Sparse to dense conversion failed" }
+        for j in 0..<2000 {
+            let element = Array("selftest-\(j)-\(UInt32.random(in: 0...UInt32.max, using: &rng))".utf8)
+            _ = add(&sparseForm, element, sparseMaxBytes: 1 << 30)
+            _ = add(&denseForm, element, sparseMaxBytes: 1 << 30)
+        }
+        var converted = sparseForm
+        guard sparseToDense(&converted) else { return "Corrupt sparse form" }
+        for r in 0..<registerCount where denseRegister(converted, r) != denseRegister(denseForm, r) {
+            return "Sparse and dense registers \(r) differ"
+        }
+        return nil
+    }
 }
