@@ -5,7 +5,7 @@ import Testing
 extension FakeRedisTestSuites {
     /// Seeded random command sequences over a small keyspace, mixing families (strings,
     /// counters, keys, hashes, lists, sets, sorted sets, bitmaps, SORT, set algebra, multi-pops,
-    /// OBJECT ENCODING, COPY), run
+    /// OBJECT ENCODING, COPY, streams, HyperLogLog, geo), run
     /// against the fake and a real redis-server in RESP2 and RESP3: every reply must match byte
     /// for byte (unordered only where Redis' own order is random). CI runs the fixed seeds;
     /// `STRATA_DIFF_SEED` and `STRATA_DIFF_COMMANDS` pick others, and scripts/conformance.py
@@ -65,7 +65,7 @@ struct RandomCommandGenerator {
 
     mutating func next() -> String {
         let k = key()
-        switch Int.random(in: 0..<11, using: &rng) {
+        switch Int.random(in: 0..<14, using: &rng) {
         case 0:
             return pick([
                 "set \(k) \(value())", "get \(k)", "append \(k) \(value())", "strlen \(k)",
@@ -143,6 +143,46 @@ struct RandomCommandGenerator {
                 "zrangestore \(key()) \(k) 0 \(number())",
                 "lmpop 2 \(k) \(key()) \(pick(["left", "right"])) count \(pick(["1", "2", "0"]))",
                 "zmpop 2 \(k) \(key()) \(pick(["min", "max"]))",
+            ])
+        case 10:
+            // Streams with explicit IDs only (an automatic ID is the server's clock), no idle times.
+            let g = pick(["g1", "g2"])
+            let c = pick(["c1", "c2"])
+            let ms = Int.random(in: 1...40, using: &rng)
+            let id = pick(["0", "1", "1-1", "2-0", "5", "-", "+", "(1-1", "abc", "$", ">"])
+            return pick([
+                "xadd \(k) \(ms)-\(pick(["*", "0", "7"])) f \(value())",
+                "xadd \(k) \(pick(["maxlen", "minid"])) \(pick(["~", "="])) \(pick(["0", "2", "9-0"])) \(ms)-* f v",
+                "xlen \(k)", "xrange \(k) \(id) +", "xrevrange \(k) + \(id) count \(pick(["1", "0", "-1"]))",
+                "xdel \(k) \(id) \(ms)-0", "xtrim \(k) maxlen \(pick(["0", "1", "-1"]))",
+                "xread count 2 streams \(k) \(key()) \(id) 0",
+                "xgroup create \(k) \(g) \(id) \(pick(["", "mkstream", "entriesread 2"]))",
+                "xgroup setid \(k) \(g) \(id)", "xgroup destroy \(k) \(g)", "xgroup delconsumer \(k) \(g) \(c)",
+                "xreadgroup group \(g) \(c) count 2 \(pick(["", "noack"])) streams \(k) \(pick([">", "0"]))",
+                "xack \(k) \(g) \(id) \(ms)-0", "xpending \(k) \(g)",
+                "xclaim \(k) \(g) \(c) 0 \(id) \(ms)-0 \(pick(["justid", "force"]))",
+                "xautoclaim \(k) \(g) \(c) 0 \(id) count 2", "xinfo stream \(k)", "xinfo groups \(k)",
+            ])
+        case 11:
+            // HyperLogLogs share the keyspace with strings: SETRANGE and APPEND corrupt them.
+            let elements = (0..<pick([0, 1, 3, 40])).map { _ in "e\(Int.random(in: 0...3000, using: &rng))" }
+            return pick([
+                "pfadd \(k) \(elements.joined(separator: " "))", "pfcount \(k)", "pfcount \(k) \(key()) \(key())",
+                "pfmerge \(k) \(key()) \(key())", "get \(k)",
+                "setrange \(k) \(pick(["15", "17", "40"])) \(pick(["a", "~"]))",
+            ])
+        case 12:
+            // Geo members share sorted sets with ZADD's scores.
+            let lon = pick(["13.361389", "15.087269", "-0.127758", "179.9", "-180", "181"])
+            let lat = pick(["38.115556", "37.502669", "51.507351", "85", "-85.05112878", "86"])
+            let member = pick(["a", "b", "c"])
+            let radius = pick(["0", "100", "2000", "20000"])
+            return pick([
+                "geoadd \(k) \(lon) \(lat) \(member)", "geopos \(k) \(member) b", "geohash \(k) \(member)",
+                "geodist \(k) a \(member) km", "geosearch \(k) fromlonlat \(lon) \(lat) byradius \(radius) km withdist",
+                "geosearch \(k) frommember \(member) bybox \(radius) \(radius) km asc withcoord",
+                "georadiusbymember \(k) \(member) \(radius) km count 2",
+                "geosearchstore \(key()) \(k) frommember \(member) byradius \(radius) km storedist",
             ])
         default:
             return "object encoding \(k)"

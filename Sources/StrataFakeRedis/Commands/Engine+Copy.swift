@@ -65,9 +65,10 @@ extension Engine {
             touchAllWatchedKeys(in: first)
             touchAllWatchedKeys(in: second)
             for dk in blockedOn.keys where dk.db == first || dk.db == second {
+                signalDeletedStreamKey(dk.db, dk.key)
                 guard let slot = databases[dk.db].slot(dk.key) else { continue }
                 switch databases[dk.db].value(at: slot) {
-                case .list, .sortedSet: signalKeyAsReady(dk.db, dk.key)
+                case .list, .sortedSet, .stream: signalKeyAsReady(dk.db, dk.key)
                 default: break
                 }
             }

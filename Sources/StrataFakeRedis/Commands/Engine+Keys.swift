@@ -338,5 +338,6 @@ extension Engine {
         } else {
             for db in databases { db.removeAll() }
         }
+        for dk in blockedOn.keys where id == nil || dk.db == id { signalDeletedStreamKey(dk.db, dk.key) }
     }
 }

@@ -114,6 +114,14 @@ extension Engine {
     /// Serves one blocked client from `key` if it holds what the client waits for; false when
     /// it does not (the client keeps waiting).
     func serveBlocked(_ c: Client, _ b: BlockedState, _ db: Database, _ key: Bytes) -> Bool {
+        if case .streamRead(_, _, _?) = b.operation {
+            // XREADGROUP gives up when its stream is gone.
+            let slot = db.slot(key)
+            guard let slot, case .stream = db.value(at: slot) else {
+                unblock(c, reply: false, error: "UNBLOCKED the stream key no longer exists")
+                return true
+            }
+        }
         guard let slot = db.slot(key) else { return false }
         switch (db.value(at: slot), b.operation) {
         case (.list(let list), .pop(let front)):
@@ -166,6 +174,8 @@ extension Engine {
             unblock(c, reply: false)
             replySortedSetPop(c, key, zset, max: max, count: count, flat: false)
             blockedPopDone(db, key, zset, max ? "zpopmax" : "zpopmin")
+        case (.stream(let stream), .streamRead(let ids, let count, let group)):
+            return serveBlockedStream(c, stream, db, key, ids: ids, count: count, group: group)
         default:
             return false
         }

@@ -120,6 +120,7 @@ extension Engine {
             }
             return [(.zset, incr ? "zincr" : "zadd")]
         case "zincrby": return [(.zset, "zincr")]
+        case "geoadd": return [(.zset, "zadd")]
         case "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "zpopmin", "zpopmax":
             return collection(.zset, command)
         case "sort": return stored(.list, "sortstore")

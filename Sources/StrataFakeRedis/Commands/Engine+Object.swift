@@ -108,6 +108,7 @@ extension Engine {
         case .hash(let h): return h.isHashtable ? "hashtable" : "listpack"
         case .set(let s): return s.isHashtable ? "hashtable" : "intset"
         case .sortedSet(let z): return z.isSkiplist ? "skiplist" : "listpack"
+        case .stream: return "stream"
         }
     }
 

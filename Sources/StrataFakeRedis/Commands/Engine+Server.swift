@@ -125,6 +125,7 @@ extension Engine {
                 case .hash(let h): total += h.count * 64
                 case .set(let s): total += s.count * 48
                 case .sortedSet(let z): total += z.count * 64
+                case .stream(let x): total += x.length * 64
                 }
             }
         }

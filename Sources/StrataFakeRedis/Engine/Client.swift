@@ -152,6 +152,9 @@ enum BlockedOperation {
     case zpop(max: Bool)
     /// BZMPOP.
     case zmultiPop(max: Bool, count: Int)
+    /// XREAD and XREADGROUP: entries after an ID per key (for `>`, the group's last ID when
+    /// served), with the group and consumer of XREADGROUP.
+    case streamRead(ids: [Bytes: StreamID], count: Int, group: StreamReadGroup?)
 
     /// Whether it waits for a sorted set rather than a list.
     var wantsSortedSet: Bool {
@@ -160,6 +163,13 @@ enum BlockedOperation {
         default: return false
         }
     }
+}
+
+/// The group side of a blocked XREADGROUP.
+struct StreamReadGroup {
+    var name: Bytes
+    var consumer: Bytes
+    var noAck: Bool
 }
 
 /// A client waiting in a blocking command (BLPOP, BLMOVE, BZPOPMIN...).

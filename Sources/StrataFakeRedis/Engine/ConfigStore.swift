@@ -250,6 +250,9 @@ struct ConfigStore {
     private(set) var setMaxIntsetEntries = 512
     private(set) var zsetMaxListpackEntries = 128
     private(set) var zsetMaxListpackValue = 64
+    private(set) var streamNodeMaxBytes = 4096
+    private(set) var streamNodeMaxEntries = 100
+    private(set) var hllSparseMaxBytes = 3000
     private(set) var maxmemory = 0
     private(set) var maxmemoryPolicy = "noeviction"
     private(set) var lfuLogFactor = 10
@@ -299,6 +302,9 @@ struct ConfigStore {
         setMaxIntsetEntries = int("set-max-intset-entries", 512)
         zsetMaxListpackEntries = int("zset-max-listpack-entries", 128)
         zsetMaxListpackValue = int("zset-max-listpack-value", 64)
+        streamNodeMaxBytes = int("stream-node-max-bytes", 4096)
+        streamNodeMaxEntries = int("stream-node-max-entries", 100)
+        hllSparseMaxBytes = int("hll-sparse-max-bytes", 3000)
         maxmemory = int("maxmemory", 0)
         maxmemoryPolicy = values["maxmemory-policy"] ?? "noeviction"
         usesLFU = maxmemoryPolicy.hasSuffix("-lfu")

@@ -281,6 +281,22 @@ final class Engine {
         if !watchers.isEmpty { touchWatchedKey(db, key) }
         if trackingClientCount > 0 || !trackingTable.isEmpty { trackingInvalidateKey(key) }
         if !config.keyspaceEvents.isEmpty { notifyForSignal(db, key) }
+        if !blockedOn.isEmpty { signalDeletedStreamKey(db, key) }
+    }
+
+    /// A key a client waits on in XREADGROUP no longer holds a stream (deleted, overwritten,
+    /// flushed): make it ready, so the client is answered `UNBLOCKED` (Redis 7.0's
+    /// signalDeletedKeyAsReady).
+    func signalDeletedStreamKey(_ db: Int, _ key: Bytes) {
+        let dk = DatabaseKey(db: db, key: key)
+        guard let waiting = blockedOn[dk],
+            waiting.contains(where: {
+                if case .streamRead(_, _, let group)? = $0.blocked?.operation { return group != nil }
+                return false
+            })
+        else { return }
+        if let slot = databases[db].slot(key), case .stream = databases[db].value(at: slot) { return }
+        signalKeyAsReady(db, key)
     }
 
     /// A list got elements: wake clients blocked on it after the command.

@@ -16,6 +16,7 @@ enum StoredValue {
             copy.isHashtable = s.isHashtable
             return .set(copy)
         case .sortedSet(let z): return .sortedSet(z.copy())
+        case .stream(let x): return .stream(x.copy())
         }
     }
 
@@ -24,6 +25,7 @@ enum StoredValue {
     case hash(HashValue)
     case set(SetValue)
     case sortedSet(SortedSetValue)
+    case stream(StreamValue)
 
     /// The name TYPE replies with.
     var typeName: String {
@@ -33,6 +35,7 @@ enum StoredValue {
         case .hash: return "hash"
         case .set: return "set"
         case .sortedSet: return "zset"
+        case .stream: return "stream"
         }
     }
 }

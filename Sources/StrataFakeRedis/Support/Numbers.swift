@@ -149,6 +149,9 @@ enum Numbers {
 
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
+    /// C's printf of one double with `format` (`%f`, `%.4f`...).
+    static func cFormat(_ format: String, _ value: Double) -> String { printf(format, value) }
+
     private static func printf(_ format: String, _ value: some CVarArg) -> String {
         var buffer = [CChar](repeating: 0, count: 5200)
         let count = withVaList([value]) { vsnprintf(&buffer, buffer.count, format, $0) }
