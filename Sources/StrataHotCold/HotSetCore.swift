@@ -6,9 +6,10 @@ import StrataSync
 /// entry becomes a candidate for the main region, a segmented LRU (probation, then protected).
 /// The candidate enters only if the frequency sketch rates it above the main region's victim;
 /// otherwise the candidate is dropped. The window is resized from a comparison with a sampled
-/// shadow LRU (``ShadowLRU``): when plain LRU would clearly hit more often on the same requests
-/// the window grows (it is an LRU), otherwise it shrinks, so recency-heavy workloads get a
-/// large window and frequency-heavy ones a small one.
+/// shadow LRU (``ShadowLRU``): when plain LRU would hit more often on the same requests the
+/// window grows (it is an LRU), when the main region clearly does better it shrinks, in steps
+/// proportional to the difference, so recency-heavy workloads get a large window and
+/// frequency-heavy ones a small one.
 ///
 /// Not thread-safe: ``HotSet`` keeps it inside a ``StrataCache/StrataMutex``.
 @usableFromInline
@@ -81,7 +82,12 @@ struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline var shadowHits = 0
     @usableFromInline let period: Int
     @usableFromInline let step: Int
-    @usableFromInline let zScore = 2.0
+    /// How far ahead LRU must be, in standard deviations of the sampling noise, to grow the window.
+    @usableFromInline let growthZScore = 0.5
+    /// How far ahead the main region must be, in standard deviations, to shrink the window.
+    @usableFromInline let shrinkZScore = 1.0
+    /// A window step, as a fraction of the capacity, per unit of lead (hit ratio difference).
+    @usableFromInline let adaptationGain = 2.0
 
     /// Creates an engine for `capacity` entries.
     ///
@@ -261,10 +267,18 @@ struct HotSetCore<Key: Hashable, Value> {
 
     // MARK: - Window adaptation
 
-    /// Grows the window when plain LRU would clearly have hit more often on the same sampled
-    /// requests (a recency-heavy workload: the window is an LRU), and shrinks it when the
-    /// frequency-guarded main region does at least as well. Differences within the sampling
-    /// noise (`zScore` standard deviations) leave it alone.
+    /// Grows the window when plain LRU would have hit more often on the same sampled requests
+    /// (a recency-heavy workload: the window is an LRU), and shrinks it when the
+    /// frequency-guarded main region does better. Each step is proportional to the lead
+    /// (`adaptationGain` times the lead, as a fraction of the capacity, at least `step`).
+    ///
+    /// The thresholds are asymmetric. Growing needs only a hint of a lead
+    /// (half a standard deviation of the sampling noise): on recency-driven traces
+    /// (`shifting`, `bursts`) LRU's lead is a point or two, below two standard deviations, and
+    /// a rule that waited for two never grew the window there, so the promoter lost to LRU.
+    /// Shrinking needs a lead of the main region of one standard deviation, so a window
+    /// grown to fit a recency workload does not random-walk back down at parity, while a
+    /// frequency workload, where the main region wins by far more, still shrinks it.
     @inlinable
     mutating func adapt() {
         defer {
@@ -276,13 +290,12 @@ struct HotSetCore<Key: Hashable, Value> {
         let n = Double(sampledRequests)
         let lead = Double(shadowHits - sampledHits) / n
         let p = Double(shadowHits + sampledHits) / (2 * n)
-        let noise = zScore * (2 * Swift.max(p * (1 - p), 0.01) / n).squareRoot()
-        if lead > noise {
-            // Far behind LRU: take a step as large as the lead, to catch up quickly.
-            let stride = Swift.max(step, Int(lead * Double(capacity)))
+        let noise = (2 * Swift.max(p * (1 - p), 0.01) / n).squareRoot()
+        let stride = Swift.max(step, Int(abs(lead) * adaptationGain * Double(capacity)))
+        if lead > growthZScore * noise {
             setWindowMaximum(Swift.min(capacity, windowMaximum + stride))
-        } else if lead < 0 {
-            setWindowMaximum(Swift.max(1, windowMaximum - step))
+        } else if lead < -shrinkZScore * noise {
+            setWindowMaximum(Swift.max(1, windowMaximum - stride))
         }
     }
 

@@ -1,126 +1,145 @@
-/// The deadlines of a ``TTLCache``'s entries: a binary min-heap with O(1) lookup by key.
+/// The deadlines of a ``TTLCache``'s entries: a binary min-heap of `(deadline, key)` pairs,
+/// swept lazily.
 ///
-/// Entries are dense (a removed entry's slot is filled by the last one) and the heap holds
-/// entry indices, so sifting moves integers, not keys. One entry per key, so its size is at
-/// most the base store's entry count (the TTL layer drops keys the base evicts).
+/// There is no index from key to heap position. Setting a key pushes a new pair and leaves
+/// any older pair for that key in place; an entry the base store evicts keeps its pair too.
+/// Such pairs are *stale*: the base no longer holds that key with that deadline. The sweep
+/// recognizes them when they reach the top (it compares the pair's deadline with the one the
+/// base holds) and drops them. So a set costs one push (O(1) when deadlines arrive in order,
+/// as they do with one TTL and a monotonic clock) instead of index updates and a sift in the
+/// middle of the heap on every set and eviction.
+///
+/// Stale pairs must not pile up when the same keys are set again and again, so the owner
+/// calls ``compact(keeping:liveLimit:)`` when ``needsCompaction`` says the heap has reached
+/// twice its size after the last compaction (and at least ``minimumCompactionThreshold``).
+/// A compaction keeps one pair per live key and is O(n), paid for by the n/2 pushes since the
+/// previous one: O(1) amortized per set, and the heap never holds more than
+/// `2 * max(liveKeys, minimumCompactionThreshold / 2)` pairs.
 @usableFromInline
 struct ExpiryHeap<Key: Hashable> {
     @usableFromInline
     struct Entry {
-        @usableFromInline var key: Key
         @usableFromInline var deadline: Int64
-        @usableFromInline var heapIndex: Int32
+        @usableFromInline var key: Key
 
         @inlinable
-        init(key: Key, deadline: Int64, heapIndex: Int32) {
-            self.key = key
+        init(deadline: Int64, key: Key) {
             self.deadline = deadline
-            self.heapIndex = heapIndex
+            self.key = key
         }
     }
 
-    @usableFromInline var slots: [Key: Int32] = [:]
+    /// The pairs, in heap order: each deadline is at most its children's.
     @usableFromInline var entries: ContiguousArray<Entry> = []
-    @usableFromInline var heap: [Int32] = []
+    /// The size at which the heap must be compacted.
+    @usableFromInline var compactionThreshold = Self.minimumCompactionThreshold
+
+    /// The smallest heap that is ever compacted: below it, stale pairs cost less than a scan.
+    @inlinable static var minimumCompactionThreshold: Int { 64 }
 
     @inlinable var count: Int { entries.count }
 
-    /// The earliest deadline, if any.
-    @inlinable var earliestDeadline: Int64? {
-        heap.first.map { entries[Int($0)].deadline }
+    /// The earliest deadline, or `Int64.max` when the heap is empty.
+    @inlinable var earliestDeadline: Int64 {
+        entries.first?.deadline ?? .max
     }
 
-    /// The earliest entry's key.
-    @inlinable var earliestKey: Key? {
-        heap.first.map { entries[Int($0)].key }
-    }
+    /// Whether the heap has grown enough since the last compaction to compact it now.
+    @inlinable var needsCompaction: Bool { entries.count >= compactionThreshold }
 
-    /// Sets `key`'s deadline, adding the key if needed.
+    /// Adds a pair.
     @inlinable
-    mutating func schedule(_ key: Key, deadline: Int64) {
-        if let slot = slots[key] {
-            let old = entries[Int(slot)].deadline
-            entries[Int(slot)].deadline = deadline
-            let position = Int(entries[Int(slot)].heapIndex)
-            if deadline < old { siftUp(position) } else { siftDown(position) }
-            return
-        }
-        let slot = Int32(entries.count)
-        entries.append(Entry(key: key, deadline: deadline, heapIndex: Int32(heap.count)))
-        slots[key] = slot
-        heap.append(slot)
-        siftUp(heap.count - 1)
+    mutating func push(_ key: Key, deadline: Int64) {
+        entries.append(Entry(deadline: deadline, key: key))
+        let last = entries.count - 1
+        // The usual case, a deadline no earlier than its parent's, needs no sift.
+        if last > 0 && deadline < entries[(last - 1) / 2].deadline { siftUp(last) }
     }
 
-    /// Forgets `key`.
+    /// Removes and returns the earliest pair, if its deadline is at or before `now`.
     @inlinable
-    mutating func cancel(_ key: Key) {
-        guard let slot = slots.removeValue(forKey: key) else { return }
-        // Take it out of the heap: move the heap's last element into its position.
-        let position = Int(entries[Int(slot)].heapIndex)
-        let lastPosition = heap.count - 1
-        if position != lastPosition {
-            heap[position] = heap[lastPosition]
-            entries[Int(heap[position])].heapIndex = Int32(position)
+    mutating func popDue(now: Int64) -> Entry? {
+        guard let first = entries.first, first.deadline <= now else { return nil }
+        let last = entries.removeLast()
+        guard !entries.isEmpty else { return last }
+        entries[0] = last
+        siftDown(0)
+        return first
+    }
+
+    /// Keeps the pairs `isLive` accepts, one per key, and sets the next threshold.
+    ///
+    /// `liveLimit` is how many live keys there can be (the base store's entry count): more
+    /// kept pairs than that means duplicates (one key set twice at the same instant), which are
+    /// then removed, so the heap stays bounded even on a clock that does not move.
+    @inlinable
+    mutating func compact(keeping isLive: (Entry) -> Bool, liveLimit: Int) {
+        var kept = 0
+        entries.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices where isLive(buffer[index]) {
+                if index != kept { buffer.swapAt(index, kept) }
+                kept += 1
+            }
         }
-        heap.removeLast()
-        if position < heap.count {
-            let moved = heap[position]
-            siftUp(position)
-            siftDown(Int(entries[Int(moved)].heapIndex))
+        entries.removeLast(entries.count - kept)
+        if kept > liveLimit {
+            var seen = Set<Entry>(minimumCapacity: kept)
+            entries.removeAll { !seen.insert($0).inserted }
         }
-        // Keep entries dense: move the last entry into the freed slot.
-        let lastSlot = Int32(entries.count - 1)
-        if slot != lastSlot {
-            let moved = entries[Int(lastSlot)]
-            entries[Int(slot)] = moved
-            slots[moved.key] = slot
-            heap[Int(moved.heapIndex)] = slot
-        }
-        entries.removeLast()
+        heapify()
+        compactionThreshold = Swift.max(2 * entries.count, Self.minimumCompactionThreshold)
     }
 
     @inlinable
     mutating func removeAll() {
-        slots.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
-        heap.removeAll(keepingCapacity: true)
+        compactionThreshold = Self.minimumCompactionThreshold
     }
 
+    /// Restores heap order over the whole array, bottom up: O(n).
     @inlinable
-    func less(_ a: Int, _ b: Int) -> Bool {
-        entries[Int(heap[a])].deadline < entries[Int(heap[b])].deadline
-    }
-
-    @inlinable
-    mutating func swapAt(_ a: Int, _ b: Int) {
-        heap.swapAt(a, b)
-        entries[Int(heap[a])].heapIndex = Int32(a)
-        entries[Int(heap[b])].heapIndex = Int32(b)
+    mutating func heapify() {
+        var index = entries.count / 2
+        while index > 0 {
+            index -= 1
+            siftDown(index)
+        }
     }
 
     @inlinable
     mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(child, parent) else { return }
-            swapAt(child, parent)
-            child = parent
+        entries.withUnsafeMutableBufferPointer { buffer in
+            let moving = (buffer.baseAddress! + start).move()
+            var child = start
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard moving.deadline < buffer[parent].deadline else { break }
+                (buffer.baseAddress! + child).moveInitialize(from: buffer.baseAddress! + parent, count: 1)
+                child = parent
+            }
+            (buffer.baseAddress! + child).initialize(to: moving)
         }
     }
 
     @inlinable
     mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { return }
-            var smallest = left
-            if left + 1 < heap.count && less(left + 1, left) { smallest = left + 1 }
-            guard less(smallest, parent) else { return }
-            swapAt(smallest, parent)
-            parent = smallest
+        entries.withUnsafeMutableBufferPointer { buffer in
+            let count = buffer.count
+            let base = buffer.baseAddress!
+            let moving = (base + start).move()
+            var parent = start
+            while true {
+                let left = 2 * parent + 1
+                guard left < count else { break }
+                var smallest = left
+                if left + 1 < count && base[left + 1].deadline < base[left].deadline { smallest = left + 1 }
+                guard base[smallest].deadline < moving.deadline else { break }
+                (base + parent).moveInitialize(from: base + smallest, count: 1)
+                parent = smallest
+            }
+            (base + parent).initialize(to: moving)
         }
     }
 }
+
+extension ExpiryHeap.Entry: Hashable {}

@@ -1,5 +1,6 @@
 import StrataCache
 import StrataSync
+import Synchronization
 
 /// Per-entry time-to-live as a layer over any ``LocalStore``.
 ///
@@ -11,8 +12,12 @@ import StrataSync
 /// ``purgeExpired()`` from a timer to reclaim them while the cache is idle.
 ///
 /// The base store holds ``Expiring`` values and belongs to this layer: change it only through
-/// the layer. Entries the base evicts are forgotten by the layer too, so its bookkeeping never
-/// outgrows the base.
+/// the layer. The deadline lives in the base's entry, so a hit costs the base's hit, one clock
+/// read and one comparison: it takes no lock of the layer's own unless an entry is due. The
+/// expiry heap is swept lazily (see `ExpiryHeap`): a set pushes one pair, and pairs of keys
+/// the base evicted or that were set again are dropped when reached, or by a compaction that
+/// keeps the heap within twice the number of live entries (plus a small constant), so its
+/// bookkeeping never outgrows the base.
 ///
 /// ```swift
 /// let sessions = TTLCache(base: LRUCache<String, Expiring<Session>>(capacity: 50_000), defaultTTL: .seconds(1800))
@@ -21,7 +26,8 @@ import StrataSync
 /// sessions.remainingTTL(for: "s-2")  // about 60 seconds
 /// ```
 ///
-/// - Complexity: `get` O(1) plus the sweep; `set` and `remove` O(log n) for the heap.
+/// - Complexity: `get` O(1) plus the sweep; `set` O(1) amortized when deadlines arrive in
+///   order (one TTL), O(log n) otherwise; the sweep O(log n) per entry removed.
 public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where Base.Value == Expiring<Value> {
     /// The key type: the base store's.
     public typealias Key = Base.Key
@@ -30,10 +36,9 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     struct State: ~Copyable {
         @usableFromInline var deadlines = ExpiryHeap<Key>()
         @usableFromInline var random: SplitMix64
-        @usableFromInline var hits = 0
-        @usableFromInline var misses = 0
+        /// Reads the base counted as hits that found an expired entry (misses of this layer).
+        @usableFromInline var expiredReads = 0
         @usableFromInline var expirations = 0
-        @usableFromInline var evictions = 0
 
         @usableFromInline
         init(random: SplitMix64) {
@@ -42,8 +47,15 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     @usableFromInline let state: StrataMutex<State>
+    /// The earliest deadline in the heap (`Int64.max` if none), published under the lock so a
+    /// read can tell without the lock whether there is anything to sweep.
+    @usableFromInline let nextDeadline: Atomic<Int64>
     @usableFromInline let base: Base
     @usableFromInline let clock: any CacheClock
+    /// The base's counters when the layer took it over: the layer reports only its own.
+    @usableFromInline let baseline: CacheStatistics
+    /// ``defaultTTL`` in nanoseconds.
+    @usableFromInline let defaultTTLNanoseconds: Int64?
 
     /// The TTL of `set` calls that pass none (`nil`: such entries never expire).
     public let defaultTTL: Duration?
@@ -74,9 +86,12 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         precondition(sweepBudget > 0, "sweepBudget must be positive")
         self.base = base
         self.defaultTTL = defaultTTL
+        defaultTTLNanoseconds = defaultTTL?.cacheNanoseconds
         self.jitter = jitter
         self.sweepBudget = sweepBudget
         self.clock = clock
+        baseline = base.statistics
+        nextDeadline = Atomic(.max)
         state = StrataMutex(State(random: seed.map { SplitMix64(seed: $0) } ?? SplitMix64()))
     }
 
@@ -84,19 +99,26 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     @inlinable
     public func get(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
-        return state.withLock { state in
-            sweep(&state, now: now)
-            guard let entry = base.get(key) else {
-                state.misses += 1
-                return nil
+        if now >= nextDeadline.load(ordering: .relaxed) {
+            _ = state.withLock { sweep(&$0, now: now) }
+        }
+        guard let entry = base.get(key) else { return nil }
+        guard entry.deadline.nanoseconds > now else {
+            expireRead(key, now: now)
+            return nil
+        }
+        return entry.value
+    }
+
+    /// Removes `key`, which a read found expired, unless it was set again since.
+    @inlinable
+    func expireRead(_ key: Key, now: Int64) {
+        state.withLock { state in
+            state.expiredReads += 1
+            if let entry = base.peek(key), entry.deadline.nanoseconds <= now {
+                base.remove(key)
+                state.expirations += 1
             }
-            guard entry.deadline.nanoseconds > now else {
-                expire(key, &state)
-                state.misses += 1
-                return nil
-            }
-            state.hits += 1
-            return entry.value
         }
     }
 
@@ -111,36 +133,41 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// Stores `value` for `key` with the default TTL.
     @inlinable
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
-        set(key, value, ttl: defaultTTL, evicted: evicted)
+        set(key, value, ttlNanoseconds: defaultTTLNanoseconds, evicted: evicted)
     }
 
     /// Stores `value` for `key`, expiring after `ttl` (`nil`: never).
     @inlinable
     public func set(_ key: Key, _ value: Value, ttl: Duration?) {
-        set(key, value, ttl: ttl, evicted: { _, _ in })
+        set(key, value, ttlNanoseconds: ttl.map(Self.nanoseconds), evicted: { _, _ in })
     }
 
     /// Stores `value` for `key`, expiring after `ttl` (`nil`: never); `evicted` sees each entry
     /// the base store dropped to make room.
     @inlinable
     public func set(_ key: Key, _ value: Value, ttl: Duration?, evicted: (Key, Value) -> Void) {
-        let now = clock.now
+        set(key, value, ttlNanoseconds: ttl.map(Self.nanoseconds), evicted: evicted)
+    }
+
+    @inlinable
+    func set(_ key: Key, _ value: Value, ttlNanoseconds ttl: Int64?, evicted: (Key, Value) -> Void) {
+        let now = clock.now.nanoseconds
         // What the base evicts is collected under the lock and reported after it; the first
         // entry is held inline so the usual single eviction does not allocate.
         let (first, more) = state.withLock { state -> ((Key, Value)?, [(Key, Value)]) in
-            sweep(&state, now: now.nanoseconds)
-            let deadline = ttl.map { now.advanced(by: jittered($0, &state.random)) }
+            if now >= state.deadlines.earliestDeadline { sweep(&state, now: now) }
+            let deadline = ttl.map { Self.deadline(now: now, ttl: jittered($0, &state.random)) } ?? .max
             var first: (Key, Value)?
             var more: [(Key, Value)] = []
-            base.set(key, Expiring(value, deadline: deadline ?? CacheInstant(nanoseconds: .max))) { key, entry in
+            base.set(key, Expiring(value, deadline: CacheInstant(nanoseconds: deadline))) { key, entry in
                 if first == nil { first = (key, entry.value) } else { more.append((key, entry.value)) }
             }
-            if let first { forget(first.0, &state) }
-            for (key, _) in more { forget(key, &state) }
-            if let deadline {
-                state.deadlines.schedule(key, deadline: deadline.nanoseconds)
-            } else {
-                state.deadlines.cancel(key)
+            // A previous pair of this key, or of a key just evicted, is now stale: the sweep or
+            // a compaction drops it.
+            if deadline != .max {
+                state.deadlines.push(key, deadline: deadline)
+                if state.deadlines.needsCompaction { compact(&state) }
+                publish(state)
             }
             return (first, more)
         }
@@ -148,22 +175,13 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         for (key, value) in more { evicted(key, value) }
     }
 
-    /// Drops the deadline of a key the base store evicted.
-    @inlinable
-    func forget(_ key: Key, _ state: inout State) {
-        state.deadlines.cancel(key)
-        state.evictions += 1
-    }
-
     /// Removes the entry for `key` and returns its value if it was still live.
     @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
-        return state.withLock { state in
-            state.deadlines.cancel(key)
-            guard let entry = base.remove(key), entry.deadline.nanoseconds > now else { return nil }
-            return entry.value
-        }
+        // Its heap pair, if any, is now stale.
+        guard let entry = base.remove(key), entry.deadline.nanoseconds > now else { return nil }
+        return entry.value
     }
 
     /// Removes every entry.
@@ -171,6 +189,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         state.withLock { state in
             state.deadlines.removeAll()
             base.removeAll()
+            publish(state)
         }
     }
 
@@ -180,10 +199,18 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     }
 
     /// Hits, misses and expirations of this layer, and the base store's evictions.
+    ///
+    /// A read goes to the base, which counts it; a read the base counted as a hit but that
+    /// found an expired entry is a miss of this layer.
     public var statistics: CacheStatistics {
-        state.withLock {
-            CacheStatistics(hits: $0.hits, misses: $0.misses, evictions: $0.evictions, expirations: $0.expirations)
-        }
+        let (expiredReads, expirations) = state.withLock { ($0.expiredReads, $0.expirations) }
+        let counted = base.statistics.subtracting(baseline)
+        return CacheStatistics(
+            hits: counted.hits - expiredReads,
+            misses: counted.misses + expiredReads,
+            evictions: counted.evictions,
+            expirations: expirations
+        )
     }
 
     /// How long `key` has left to live, or `nil` if it is absent, expired, or never expires.
@@ -205,31 +232,69 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         }
     }
 
-    /// Removes up to `budget` entries whose deadline is at or before `now`, earliest first.
+    /// The number of pairs in the expiry heap, stale ones included (tests).
+    package var scheduledCount: Int {
+        state.withLock { $0.deadlines.count }
+    }
+
+    /// Pops up to `budget` due pairs (`sweepBudget` by default), earliest first, removing the
+    /// entries they still describe; returns how many entries it removed.
     @inlinable @discardableResult
     func sweep(_ state: inout State, now: Int64, budget: Int? = nil) -> Int {
         var removed = 0
+        var popped = 0
         let limit = budget ?? sweepBudget
-        while removed < limit, let deadline = state.deadlines.earliestDeadline, deadline <= now,
-            let key = state.deadlines.earliestKey
-        {
-            expire(key, &state)
-            removed += 1
+        while popped < limit, let due = state.deadlines.popDue(now: now) {
+            popped += 1
+            // Only if the base still holds this key with this deadline: otherwise the pair is
+            // stale (the key was evicted, removed, or set again).
+            if let entry = base.peek(due.key), entry.deadline.nanoseconds == due.deadline {
+                base.remove(due.key)
+                removed += 1
+            }
+        }
+        if popped > 0 {
+            state.expirations += removed
+            publish(state)
         }
         return removed
     }
 
+    /// Drops every stale pair from the heap.
     @inlinable
-    func expire(_ key: Key, _ state: inout State) {
-        state.deadlines.cancel(key)
-        base.remove(key)
-        state.expirations += 1
+    func compact(_ state: inout State) {
+        state.deadlines.compact(
+            keeping: { base.peek($0.key)?.deadline.nanoseconds == $0.deadline },
+            liveLimit: base.count
+        )
     }
 
+    /// Makes the heap's earliest deadline visible to lock-free reads.
     @inlinable
-    func jittered(_ ttl: Duration, _ random: inout SplitMix64) -> Duration {
-        guard jitter > 0 else { return ttl }
+    func publish(_ state: borrowing State) {
+        nextDeadline.store(state.deadlines.earliestDeadline, ordering: .relaxed)
+    }
+
+    /// `duration` in whole nanoseconds, saturating.
+    @usableFromInline
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.cacheNanoseconds
+    }
+
+    /// `now + ttl`, saturating.
+    @inlinable
+    static func deadline(now: Int64, ttl: Int64) -> Int64 {
+        let (sum, overflow) = now.addingReportingOverflow(ttl)
+        return overflow ? (ttl > 0 ? .max : .min) : sum
+    }
+
+    /// `ttl` nanoseconds, shortened at random by up to `jitter` of it.
+    @inlinable
+    func jittered(_ ttl: Int64, _ random: inout SplitMix64) -> Int64 {
+        guard jitter > 0, ttl > 0 else { return ttl }
         let unit = Double(random.next() >> 11) / Double(1 << 53)
-        return ttl * (1 - jitter * unit)
+        let scaled = Double(ttl) * (1 - jitter * unit)
+        // Never longer than the TTL given (a large TTL rounds in Double).
+        return scaled >= Double(ttl) ? ttl : Int64(scaled)
     }
 }
