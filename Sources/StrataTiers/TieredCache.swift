@@ -39,6 +39,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
     public typealias Loader = @Sendable (String) async throws -> Value?
 
     @usableFromInline let options: TieredCacheOptions
+    /// ``TieredCacheOptions/observer``, checked once where an event could happen.
+    @usableFromInline let observer: (any StrataObserver)?
     @usableFromInline let clock: any TierClock
     let local: (any LocalTierStorage<Value>)?
     /// The local tier again when it is an LRU, for the inlined hit path.
@@ -116,6 +118,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
         loader: @escaping Loader
     ) where Codec.Value == Value {
         self.options = options
+        self.observer = options.observer
         self.clock = clock
         self.localTTL = local?.ttl ?? .zero
         switch local?.kind {
@@ -130,7 +133,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
             self.local = nil
             self.lruLocal = nil
         }
-        self.redisTiers = redis.map { RedisTier(options: $0, clock: clock) }
+        self.redisTiers = redis.map { RedisTier(options: $0, clock: clock, observer: options.observer) }
         self.encode = { value in try codec.encode(value) }
         self.decode = { bytes in try codec.decode(bytes) }
         self.loader = loader
