@@ -143,6 +143,15 @@ public final class TieredCache<Value: Sendable>: Sendable {
         self.coherent = Atomic(!needsLink)
     }
 
+    /// The ``StrataRedis/MetricsObserver`` among ``TieredCacheOptions/observer`` (set directly, or
+    /// inside a ``StrataRedis/FanOutObserver``), if there is one:
+    /// `cache.metrics?.prometheusText()`.
+    public var metrics: MetricsObserver? {
+        if let metrics = observer as? MetricsObserver { return metrics }
+        guard let fanOut = observer as? FanOutObserver else { return nil }
+        return fanOut.observers.lazy.compactMap { $0 as? MetricsObserver }.first
+    }
+
     /// The TTL of values the loader produced: the longest tier's (each tier keeps at most its own).
     var baseTTL: Duration {
         redisTiers.map(\.options.ttl).max().map { max($0, localTTL) } ?? localTTL
