@@ -95,8 +95,9 @@ public final class LogfmtObserver: StrataObserver {
         case integer(Int64)
     }
 
-    /// The level of `event`.
-    static func level(of event: StrataEvent) -> Level {
+    /// The level an event is written at: `debug` for what happens on every read, `info` for
+    /// normal state changes, `warning` for failures. Logging adapters map events the same way.
+    public static func level(of event: StrataEvent) -> Level {
         switch event {
         case .commandFinished(_, _, .success), .tierHit, .tierMiss, .loaderCalled, .invalidationReceived:
             return .debug
@@ -266,6 +267,22 @@ public final class LogfmtObserver: StrataObserver {
                 }
                 guard let written, written > 0 else { return }
                 offset += written
+            }
+        }
+    }
+}
+
+extension StrataEvent {
+    /// The event's details as name/value pairs (`command`, `duration_us`, `tier`, `reason`, ...),
+    /// as ``LogfmtObserver`` writes them after `event`; for logging adapters. Builds strings: call
+    /// it only for events that are kept.
+    public var fields: [(name: String, value: String)] {
+        var fields: [(String, LogfmtObserver.Field)] = []
+        LogfmtObserver.describe(self, into: &fields)
+        return fields.map { name, field in
+            switch field {
+            case .text(let text): return (name, text)
+            case .integer(let number): return (name, String(number))
             }
         }
     }
