@@ -37,6 +37,17 @@ let package = Package(
                 .product(name: "StrataTiers", package: "Strata"),
             ]
         ),
+        // `swift run -c release ObserverOverhead local|get N`: fixed work on the two paths an unset
+        // observer must not slow down (W1's sequential GET, a local-tier hit), for callgrind.
+        .executableTarget(
+            name: "ObserverOverhead",
+            dependencies: [
+                "BenchmarkRedisServer",
+                .product(name: "StrataCache", package: "Strata"),
+                .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "StrataTiers", package: "Strata"),
+            ]
+        ),
         // A redis-server child process for the benchmarks that need one.
         .target(name: "BenchmarkRedisServer"),
         // glibc's mallinfo2, which the Swift Glibc module does not export.

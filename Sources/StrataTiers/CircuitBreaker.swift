@@ -1,4 +1,5 @@
 import StrataCache
+import StrataRedis
 import StrataSync
 import Synchronization
 
@@ -24,12 +25,23 @@ final class CircuitBreaker: Sendable {
     let failureThreshold: Int
     let openDuration: Duration
     private let clock: any CacheClock
+    /// The tier's name, for the observer.
+    private let name: String
+    private let observer: (any StrataObserver)?
     private let state = StrataMutex(State())
     /// Mirror `phase == .closed` and `consecutiveFailures == 0`, so the common case needs no lock.
     private let closed = Atomic<Bool>(true)
     private let clean = Atomic<Bool>(true)
 
-    init(failureThreshold: Int, openDuration: Duration, clock: any CacheClock) {
+    init(
+        failureThreshold: Int,
+        openDuration: Duration,
+        clock: any CacheClock,
+        name: String = "",
+        observer: (any StrataObserver)? = nil
+    ) {
+        self.name = name
+        self.observer = observer
         self.failureThreshold = max(1, failureThreshold)
         self.openDuration = openDuration
         self.clock = clock
@@ -62,24 +74,30 @@ final class CircuitBreaker: Sendable {
 
     func recordSuccess() {
         if closed.load(ordering: .relaxed) && clean.load(ordering: .relaxed) { return }
-        state.withLock { s in
+        let reopened = state.withLock { s -> Bool in
+            let wasOpen = s.phase != .closed
             s.consecutiveFailures = 0
             s.probeInFlight = false
             s.phase = .closed
             closed.store(true, ordering: .relaxed)
             clean.store(true, ordering: .relaxed)
+            return wasOpen
         }
+        if reopened, let observer { observer.observe(.breakerClosed(tier: name)) }
     }
 
     func recordFailure() {
-        state.withLock { s in
+        let opened = state.withLock { s -> Bool in
             s.consecutiveFailures += 1
             s.probeInFlight = false
             clean.store(false, ordering: .relaxed)
-            if s.phase == .halfOpen || s.consecutiveFailures >= failureThreshold {
-                s.phase = .open(until: clock.now.advanced(by: openDuration))
-                closed.store(false, ordering: .relaxed)
-            }
+            guard s.phase == .halfOpen || s.consecutiveFailures >= failureThreshold else { return false }
+            // Reported when it opens, not each time a failure keeps it open.
+            let wasClosed = s.phase == .closed
+            s.phase = .open(until: clock.now.advanced(by: openDuration))
+            closed.store(false, ordering: .relaxed)
+            return wasClosed
         }
+        if opened, let observer { observer.observe(.breakerOpened(tier: name)) }
     }
 }

@@ -51,11 +51,12 @@ final class RedisTier: Sendable {
     /// to the `WATCH` fallback.
     let lacksScripting = Atomic<Bool>(false)
 
-    init(options: RedisTierOptions, clock: any CacheClock) {
+    init(options: RedisTierOptions, clock: any CacheClock, observer: (any StrataObserver)? = nil) {
         self.options = options
         self.counters = TierCounters(name: options.name)
         self.breaker = CircuitBreaker(
-            failureThreshold: options.breakerFailureThreshold, openDuration: options.breakerOpenDuration, clock: clock)
+            failureThreshold: options.breakerFailureThreshold, openDuration: options.breakerOpenDuration, clock: clock,
+            name: options.name, observer: observer)
     }
 
     var client: RedisClient { options.client }

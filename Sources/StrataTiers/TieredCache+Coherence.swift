@@ -52,7 +52,7 @@ extension TieredCache {
             }
             coherence.withLock { $0.tracking = tracking }
             // Anything stored or pending before the link was up was never tracked.
-            forgetEverythingLocally()
+            forgetEverythingLocally(reason: "coherence link started")
             coherent.store(tracking.isActive, ordering: .relaxed)
         case .pubSub(let channel):
             try await listen(on: 0, channel: channel, governsLocalTier: true)
@@ -85,7 +85,7 @@ extension TieredCache {
         }
         for task in tasks { task.cancel() }
         await tracking?.stop()
-        forgetEverythingLocally()
+        forgetEverythingLocally(reason: "cache shut down")
     }
 
     // MARK: Client tracking
@@ -94,20 +94,24 @@ extension TieredCache {
         switch event {
         case .keys(let keys):
             let prefix = Array(namespace.utf8)
+            var count = 0
             for key in keys where key.starts(with: prefix) {
                 localCounters.invalidationsReceived.increment()
                 forgetLocally(String(decoding: key[prefix.count...], as: UTF8.self))
+                count += 1
             }
+            if let observer, count > 0 { observer.observe(.invalidationReceived(keys: count)) }
         case .all:
             localCounters.invalidationsReceived.increment()
-            forgetEverythingLocally()
+            observer?.observe(.invalidationReceived(keys: 0))
+            forgetEverythingLocally(reason: "server flushed every key")
         case .trackingLost:
             // Invalidations may have been missed: nothing local can be trusted.
             coherent.store(false, ordering: .relaxed)
-            forgetEverythingLocally()
+            forgetEverythingLocally(reason: "coherence link lost")
         case .trackingResumed:
             // Fills whose reads ran while tracking was off must not be stored: a new epoch.
-            forgetEverythingLocally()
+            forgetEverythingLocally(reason: "coherence link resumed")
             coherent.store(true, ordering: .relaxed)
         }
     }
@@ -120,7 +124,7 @@ extension TieredCache {
         let client = redisTiers[index].client
         let first = try await client.subscribe(to: [channel])
         if governsLocalTier {
-            forgetEverythingLocally()
+            forgetEverythingLocally(reason: "coherence link started")
             coherent.store(true, ordering: .relaxed)
         }
         let task = Task { [weak self] in
@@ -137,7 +141,7 @@ extension TieredCache {
                     guard let self, !Task.isCancelled else { return }
                     if governsLocalTier {
                         self.coherent.store(false, ordering: .relaxed)
-                        self.forgetEverythingLocally()
+                        self.forgetEverythingLocally(reason: "coherence link lost")
                     } else {
                         self.regionalBusLost()
                     }
@@ -151,7 +155,7 @@ extension TieredCache {
                     failures = 0
                     if governsLocalTier {
                         // Changes published while disconnected were missed: start clean.
-                        self.forgetEverythingLocally()
+                        self.forgetEverythingLocally(reason: "coherence link resumed")
                         self.coherent.store(true, ordering: .relaxed)
                     } else {
                         // Other regions' changes published meanwhile were missed.
@@ -171,7 +175,7 @@ extension TieredCache {
         let longest = redisTiers.dropLast().map(\.options.ttl).max() ?? .zero
         let until = clock.unixMilliseconds + longest.tierMilliseconds
         _ = nearerTiersSkippedUntil.max(until, ordering: .relaxed)
-        forgetEverythingLocally()
+        forgetEverythingLocally(reason: "regional bus lost")
     }
 
     /// Whether reads skip the tiers nearer than the global one (see `regionalBusLost`).
@@ -204,6 +208,7 @@ extension TieredCache {
             localCounters.invalidationsReceived.increment()
             forgetLocally(key)
         }
+        observer?.observe(.invalidationReceived(keys: keys.count))
     }
 
     /// Announces changed keys to other instances, batched over `publishBatchWindow`. Only changes
@@ -267,6 +272,7 @@ extension TieredCache {
                     try await RedisClient.withCommandTimeout(tier.options.timeout) {
                         _ = try await tier.client.publish(target.channel, encoder.buffer)
                     }
+                    observer?.observe(.invalidationPublished(channel: target.channel, keys: chunk.count))
                 } catch {
                     tier.counters.failedWrites.increment()
                     // Not announced: try again shortly (bounded), or other instances keep the

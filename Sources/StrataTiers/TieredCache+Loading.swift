@@ -39,6 +39,7 @@ extension TieredCache {
             let elapsed = started.duration(to: clock.now)
             loaderCounters.loads.increment()
             loaderCounters.latency.record(nanoseconds: elapsed.tierNanoseconds)
+            observer?.observe(.loaderCalled(key: key, duration: elapsed))
             let micros = UInt32(clamping: elapsed.tierNanoseconds / 1000)
             guard value != nil || options.negativeTTL != nil else {
                 return Fetched(
@@ -58,8 +59,10 @@ extension TieredCache {
             return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
         } catch {
             loaderCounters.loadErrors.increment()
+            observer?.observe(.loaderFailed(key: key, duration: started.duration(to: clock.now), error: error))
             if let failSafe, clock.unixMilliseconds < failSafe.keptUntil {
                 loaderCounters.staleServed.increment()
+                observer?.observe(.staleServed(tier: "loader"))
                 return Fetched(entry: failSafe, isFailSafe: true, cacheable: false, source: .failSafe)
             }
             throw error

@@ -1,6 +1,7 @@
 import Glibc
 import StrataCache
 import StrataLRU
+import StrataRedis
 
 extension TieredCache {
     /// The value for `key`, from the nearest tier that has it, or loaded.
@@ -32,6 +33,7 @@ extension TieredCache {
         let now = clock.unixMilliseconds
         if now < entry.freshUntil {
             localCounters.hits.increment()
+            if let observer { Self.reportLocalHit(observer) }
             if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
                 refreshInBackground(key)
             }
@@ -40,6 +42,7 @@ extension TieredCache {
         if now < entry.usableUntil {
             localCounters.hits.increment()
             localCounters.staleServed.increment()
+            if let observer { Self.reportStaleLocalHit(observer) }
             refreshInBackground(key)
             return .some(entry.value)
         }
@@ -63,6 +66,7 @@ extension TieredCache {
             switch local.lookup(key) {
             case .hit(let entry) where now < entry.freshUntil:
                 localCounters.hits.increment()
+                observer?.observe(.tierHit(tier: "local", duration: .zero))
                 if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
                     refreshInBackground(key)
                 }
@@ -70,14 +74,17 @@ extension TieredCache {
             case .hit(let entry) where now < entry.usableUntil:
                 localCounters.hits.increment()
                 localCounters.staleServed.increment()
+                if let observer { Self.reportStaleLocalHit(observer) }
                 refreshInBackground(key)
                 return (entry, .local)
             case .hit(let entry):
                 if now < entry.keptUntil { failSafe = entry }
                 localCounters.misses.increment()
+                observer?.observe(.tierMiss(tier: "local", duration: .zero))
                 ticket = local.ticket(for: key)
             case .miss(let fill):
                 localCounters.misses.increment()
+                observer?.observe(.tierMiss(tier: "local", duration: .zero))
                 ticket = fill
             }
         }
@@ -115,18 +122,23 @@ extension TieredCache {
             do {
                 envelope = try await tier.get(key)
             } catch {
+                observer?.observe(.tierFailed(tier: tier.options.name, reason: error))
                 continue  // the tier counted the failure; skip it
             }
-            tier.counters.latency.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
+            let elapsed = started.duration(to: clock.now)
+            tier.counters.latency.record(nanoseconds: elapsed.tierNanoseconds)
             guard let envelope, let found = entry(from: envelope, tier: tier) else {
                 tier.counters.misses.increment()
+                observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
                 continue
             }
             let now = clock.unixMilliseconds
             if now < found.freshUntil || (!refreshing && now < found.usableUntil) {
                 tier.counters.hits.increment()
+                observer?.observe(.tierHit(tier: tier.options.name, duration: elapsed))
                 if now >= found.freshUntil {
                     tier.counters.staleServed.increment()
+                    observer?.observe(.staleServed(tier: tier.options.name))
                     refreshInBackground(key)
                 }
                 backfill(key, found, above: index)
@@ -135,6 +147,7 @@ extension TieredCache {
             let keptLonger = found.keptUntil > (failSafe?.keptUntil ?? Int64.min)
             if now < found.keptUntil && keptLonger { failSafe = found }
             tier.counters.misses.increment()
+            observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
         }
         return try await load(key, failSafe: refreshing ? nil : failSafe, refreshing: refreshing)
     }
@@ -161,6 +174,20 @@ extension TieredCache {
                 throw error
             }
         }
+    }
+
+    /// A fresh local copy served. Kept out of line so the inlined hit path stays small.
+    @usableFromInline
+    static func reportLocalHit(_ observer: any StrataObserver) {
+        observer.observe(.tierHit(tier: "local", duration: .zero))
+    }
+
+    /// A local copy served past its TTL: a hit, and a stale value served. Kept out of line so the
+    /// inlined hit path stays small.
+    @usableFromInline
+    static func reportStaleLocalHit(_ observer: any StrataObserver) {
+        observer.observe(.tierHit(tier: "local", duration: .zero))
+        observer.observe(.staleServed(tier: "local"))
     }
 
     /// XFetch: refresh with probability growing as expiry nears: `now - delta * beta * ln(u) >= expiry`.

@@ -49,12 +49,14 @@ extension TieredCache {
     }
 
     /// Drops every local copy, revokes every pending fill, and ends every load generation (called
-    /// when the coherence link starts, is lost or resumes).
-    func forgetEverythingLocally() {
+    /// when the coherence link starts, is lost or resumes); `reason` is what the observer hears.
+    func forgetEverythingLocally(reason: StaticString) {
         linkEpoch.add(1, ordering: .relaxed)
         flights.detachAll()
         refreshes.detachAll()
-        local?.invalidateAll()
+        guard let local else { return }
+        local.invalidateAll()
+        observer?.observe(.localTierFlushed(reason: reason))
     }
 
     /// Writes `entry` to every Redis tier, farthest first, each bounded by its own TTL. Returns

@@ -39,6 +39,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
     public typealias Loader = @Sendable (String) async throws -> Value?
 
     @usableFromInline let options: TieredCacheOptions
+    /// ``TieredCacheOptions/observer``, checked once where an event could happen.
+    @usableFromInline let observer: (any StrataObserver)?
     @usableFromInline let clock: any TierClock
     let local: (any LocalTierStorage<Value>)?
     /// The local tier again when it is an LRU, for the inlined hit path.
@@ -116,6 +118,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
         loader: @escaping Loader
     ) where Codec.Value == Value {
         self.options = options
+        self.observer = options.observer
         self.clock = clock
         self.localTTL = local?.ttl ?? .zero
         switch local?.kind {
@@ -130,7 +133,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
             self.local = nil
             self.lruLocal = nil
         }
-        self.redisTiers = redis.map { RedisTier(options: $0, clock: clock) }
+        self.redisTiers = redis.map { RedisTier(options: $0, clock: clock, observer: options.observer) }
         self.encode = { value in try codec.encode(value) }
         self.decode = { bytes in try codec.decode(bytes) }
         self.loader = loader
@@ -138,6 +141,15 @@ public final class TieredCache<Value: Sendable>: Sendable {
         // trusted only once the coherence link is up (see `start()`).
         let needsLink = !redis.isEmpty && options.coherence != .none
         self.coherent = Atomic(!needsLink)
+    }
+
+    /// The ``StrataRedis/MetricsObserver`` among ``TieredCacheOptions/observer`` (set directly, or
+    /// inside a ``StrataRedis/FanOutObserver``), if there is one:
+    /// `cache.metrics?.prometheusText()`.
+    public var metrics: MetricsObserver? {
+        if let metrics = observer as? MetricsObserver { return metrics }
+        guard let fanOut = observer as? FanOutObserver else { return nil }
+        return fanOut.observers.lazy.compactMap { $0 as? MetricsObserver }.first
     }
 
     /// The TTL of values the loader produced: the longest tier's (each tier keeps at most its own).

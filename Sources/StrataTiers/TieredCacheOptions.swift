@@ -73,6 +73,11 @@ public struct TieredCacheOptions: Sendable {
     /// on the last (global) tier delete from other regions' tiers. Defaults to the first Redis
     /// tier's name.
     public var region: String?
+    /// Receives the cache's events (tier hits and misses, stale values served, the loader, circuit
+    /// breakers, local flushes, invalidations); `nil`: none, at the cost of one branch where an
+    /// event could happen. The Redis clients' events go to their own
+    /// ``StrataRedis/RedisConfiguration/observer`` (the same object may be set on both).
+    public var observer: (any StrataObserver)?
 
     /// Creates options with the defaults.
     public init() {}

@@ -48,6 +48,8 @@ public final class RedisClient: RedisCommandRunner {
     let subscriptions: SubscriptionHub
     let tracking: TrackingHub
     let background: BackgroundWork
+    /// Hears of every command (``RedisConfiguration/observer``); checked once per command.
+    @usableFromInline let observer: (any StrataObserver)?
 
     /// Creates a client. Connections open lazily, on the first command (or `pool.minimumConnections`
     /// right away).
@@ -56,6 +58,7 @@ public final class RedisClient: RedisCommandRunner {
     public init(configuration: RedisConfiguration) throws(RedisClientError) {
         let configuration = try configuration.validated()
         self.configuration = configuration
+        self.observer = configuration.observer
         let router = PushRouter()
         self.pushRouter = router
         // The client's own loop: idle health checks. It holds the pool and the hub weakly, so a
@@ -169,9 +172,38 @@ public final class RedisClient: RedisCommandRunner {
     /// indirection on the hot path.
     @inlinable
     public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
+        if let observer {
+            return try await observed(command.name, observer) { try await self.executeUnobserved(command) }
+        }
+        return try await executeUnobserved(command)
+    }
+
+    /// ``execute(_:)`` without telling the observer.
+    @inlinable
+    func executeUnobserved<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
         guard command.placement.isShared else { return try await executeElsewhere(command) }
         let reply = try await execute(idempotent: false, timeout: commandTimeout) { command.encode(into: &$0) }
         return try command.response(from: reply)
+    }
+
+    /// Runs `body` (one command, or a pipeline) and tells `observer` how long it took and how it
+    /// ended.
+    @usableFromInline
+    func observed<T>(
+        _ name: String,
+        _ observer: any StrataObserver,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        let started = ContinuousClock.now
+        do {
+            let result = try await body()
+            observer.observe(.commandFinished(name: name, duration: started.duration(to: .now), outcome: .success))
+            return result
+        } catch {
+            observer.observe(
+                .commandFinished(name: name, duration: started.duration(to: .now), outcome: .failure(error)))
+            throw error
+        }
     }
 
     /// A command that may not run on a shared connection: a blocking one runs on a lease of its
@@ -192,6 +224,11 @@ public final class RedisClient: RedisCommandRunner {
     ) async throws -> RESPValue {
         let command = RedisRawCommand(repeat each arguments)
         guard idempotent, command.placement.kind == .shared else { return try await execute(command) }
+        guard let observer else { return try await sendIdempotent(command) }
+        return try await observed(command.name, observer) { try await sendIdempotent(command) }
+    }
+
+    private func sendIdempotent(_ command: RedisRawCommand) async throws -> RESPValue {
         let reply = try await execute(idempotent: true, timeout: commandTimeout) { command.encode(into: &$0) }
         return try command.response(from: reply)
     }
@@ -230,6 +267,11 @@ public final class RedisClient: RedisCommandRunner {
     /// - Throws: ``RedisClientError`` with code `unsupported`, before sending anything, when the
     ///   pipeline holds a command that may not run on a shared connection.
     public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
+        guard let observer else { return try await executeUnobserved(pipeline) }
+        return try await observed("PIPELINE", observer) { try await executeUnobserved(pipeline) }
+    }
+
+    private func executeUnobserved(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
         guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
         if let restricted = pipeline.restriction {
             throw restricted.placement.refusal(restricted.name + " (in a pipeline)", onLease: false)
@@ -253,6 +295,11 @@ public final class RedisClient: RedisCommandRunner {
     ///
     /// - Throws: ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
+        guard let observer else { return try await transactionUnobserved(pipeline) }
+        return try await observed("MULTI", observer) { try await transactionUnobserved(pipeline) }
+    }
+
+    private func transactionUnobserved(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         if let restricted = pipeline.restriction {
             throw restricted.placement.refusal(restricted.name + " (in a transaction)", onLease: false)
         }

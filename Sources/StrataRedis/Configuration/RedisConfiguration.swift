@@ -123,6 +123,14 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     public var pool = Pool()
     /// Reconnection spacing.
     public var reconnectBackoff = Backoff()
+    /// Receives the client's events (connections, commands, the pool, client tracking); `nil`:
+    /// none, at the cost of one branch where an event could happen. Configurations compare equal
+    /// when they hold the same observer object.
+    public var observer: (any StrataObserver)? {
+        get { observerSlot.observer }
+        set { observerSlot = ObserverSlot(observer: newValue) }
+    }
+    var observerSlot = ObserverSlot(observer: nil)
 
     /// A TCP server at `host:port`.
     public init(host: String = "127.0.0.1", port: Int = 6379) {
@@ -212,7 +220,7 @@ extension RedisConfiguration: CustomReflectable {
                 "database": database, "clientName": clientName as Any, "protocolVersion": protocolVersion,
                 "connectTimeout": connectTimeout, "commandTimeout": commandTimeout as Any,
                 "stallTimeout": stallTimeout as Any, "maximumAbandonedReplies": maximumAbandonedReplies, "pool": pool,
-                "reconnectBackoff": reconnectBackoff,
+                "reconnectBackoff": reconnectBackoff, "observer": observer as Any,
             ])
     }
 }

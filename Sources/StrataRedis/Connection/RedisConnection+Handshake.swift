@@ -11,21 +11,28 @@ extension RedisConnection {
         closeHandler: (@Sendable (RedisClientError) -> Void)? = nil
     ) async throws(RedisClientError) -> RedisConnection {
         let deadline = ContinuousClock.now + configuration.connectTimeout
-        let fd = try await SocketConnector.connect(to: configuration.endpoint, timeout: configuration.connectTimeout)
+        let observer = configuration.observer
+        let fd: Int32
+        do throws(RedisClientError) {
+            fd = try await SocketConnector.connect(to: configuration.endpoint, timeout: configuration.connectTimeout)
+        } catch {
+            observer?.observe(.connectionFailed(endpoint: configuration.endpoint, reason: error))
+            throw error
+        }
         let connection = RedisConnection(
             fd: fd, endpoint: configuration.endpoint, loop: loop, limits: Limits(configuration),
-            pushHandler: pushHandler, closeHandler: closeHandler)
+            pushHandler: pushHandler, closeHandler: closeHandler, observer: observer)
         do {
             try await connection.handshake(configuration, deadline: deadline)
-        } catch let error as RedisClientError {
-            connection.close(error)
-            throw error
         } catch {
-            let wrapped = RedisClientError(
-                .connectionFailed, "handshake with \(configuration.endpoint) failed: \(error)")
-            connection.close(wrapped)
-            throw wrapped
+            let failure =
+                error as? RedisClientError
+                ?? RedisClientError(.connectionFailed, "handshake with \(configuration.endpoint) failed: \(error)")
+            connection.close(failure)
+            observer?.observe(.connectionFailed(endpoint: configuration.endpoint, reason: failure))
+            throw failure
         }
+        connection.announceOpened()
         return connection
     }
 

@@ -105,6 +105,11 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     let pushHandler: (@Sendable (RESPValue) -> Void)?
     /// Called once, after the connection closed for any reason.
     let closeHandler: (@Sendable (RedisClientError) -> Void)?
+    /// Hears that the connection opened and closed.
+    let observer: (any StrataObserver)?
+    /// 0: not reported open yet; 1: reported open; 2: closed (reported closed if it was reported
+    /// open). Only a connection reported open is reported closed, exactly once.
+    private let announced = Atomic<Int>(0)
     private let state = StrataMutex(State())
     private let reader: ReaderState
     private let protocolVersionStorage = Atomic<Int>(2)
@@ -128,8 +133,10 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         limits: Limits = .default,
         parserLimits: RESPParser.Limits = .default,
         pushHandler: (@Sendable (RESPValue) -> Void)? = nil,
-        closeHandler: (@Sendable (RedisClientError) -> Void)? = nil
+        closeHandler: (@Sendable (RedisClientError) -> Void)? = nil,
+        observer: (any StrataObserver)? = nil
     ) {
+        self.observer = observer
         self.id = Self.connectionIDs.add(1, ordering: .relaxed).newValue
         self.fd = fd
         self.endpoint = endpoint
@@ -598,6 +605,17 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         }
         closeSocketIfDone()
         closeHandler?(error)
+        if let observer, announced.exchange(2, ordering: .acquiringAndReleasing) == 1 {
+            observer.observe(.connectionClosed(id: id, endpoint: endpoint, reason: error))
+        }
+    }
+
+    /// Reports the connection open (once its handshake succeeded), unless it closed already.
+    func announceOpened() {
+        guard let observer,
+            announced.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        observer.observe(.connectionOpened(id: id, endpoint: endpoint))
     }
 
     /// Closes the socket once the connection is closed and no thread is inside `send(2)`.

@@ -77,6 +77,8 @@ public final class RedisConnectionPool: Sendable {
     private let state: StrataMutex<State>
     private let pushHandler: (@Sendable (RESPValue) -> Void)?
     private let background: BackgroundWork
+    /// Hears of reconnect backoffs and an exhausted pool.
+    private let observer: (any StrataObserver)?
     /// Called when a shared connection closes (client tracking: its tracked keys are forgotten).
     let closeListener = StrataMutex<(@Sendable (RedisClientError) -> Void)?>(nil)
 
@@ -87,6 +89,7 @@ public final class RedisConnectionPool: Sendable {
         pushHandler: (@Sendable (RESPValue) -> Void)? = nil
     ) {
         self.configuration = configuration
+        self.observer = configuration.observer
         self.loop = loop
         self.background = background
         self.pushHandler = pushHandler
@@ -148,6 +151,7 @@ public final class RedisConnectionPool: Sendable {
                 startSharedOpen(after: delay)
                 return connection
             case .fail(let error):
+                if let observer { report(error, to: observer) }
                 throw error
             case .open(let delay):
                 startSharedOpen(after: delay)
@@ -172,7 +176,9 @@ public final class RedisConnectionPool: Sendable {
                     switch outcome {
                     case .queued: break
                     case .retry: continuation.resume(returning: nil)
-                    case .fail(let error): continuation.resume(throwing: error)
+                    case .fail(let error):
+                        if let observer { report(error, to: observer) }
+                        continuation.resume(throwing: error)
                     }
                 }
             } onCancel: {
@@ -187,6 +193,7 @@ public final class RedisConnectionPool: Sendable {
     /// Opens a shared connection in the background (not in any caller's task, so no caller's
     /// cancellation stops it), then hands it to the callers waiting for it.
     private func startSharedOpen(after delay: Duration?) {
+        if let observer, let delay { reportBackoff(delay, to: observer) }
         background.spawn { [weak self] in
             if let delay { try? await Task.sleep(for: delay) }
             guard let self else { return }
@@ -320,6 +327,7 @@ public final class RedisConnectionPool: Sendable {
                 return connection
             case .slot(let delay):
                 if let delay {
+                    if let observer { reportBackoff(delay, to: observer) }
                     do {
                         try await Task.sleep(for: delay)
                     } catch {
@@ -362,7 +370,9 @@ public final class RedisConnectionPool: Sendable {
                     continuation.resume(returning: .connection(connection, check: check))
                 case .open(let delay): continuation.resume(returning: .slot(delay: delay))
                 case .wait: timer.start(configuration.pool.leaseTimeout) { [weak self] in self?.leaseTimedOut(id) }
-                case .fail(let error): continuation.resume(throwing: error)
+                case .fail(let error):
+                    if let observer { report(error, to: observer) }
+                    continuation.resume(throwing: error)
                 }
             }
         } onCancel: {
@@ -372,9 +382,23 @@ public final class RedisConnectionPool: Sendable {
     }
 
     private func leaseTimedOut(_ id: UInt64) {
-        let waiter = state.withLock { $0.machine.cancelLeaseWaiter(id) }
-        waiter?.fail(
-            RedisClientError(.poolExhausted, "no connection could be leased within \(configuration.pool.leaseTimeout)"))
+        guard let waiter = state.withLock({ $0.machine.cancelLeaseWaiter(id) }) else { return }
+        let error = RedisClientError(
+            .poolExhausted, "no connection could be leased within \(configuration.pool.leaseTimeout)")
+        if let observer { report(error, to: observer) }
+        waiter.fail(error)
+    }
+
+    /// Tells the observer of a caller refused for want of a connection.
+    private func report(_ error: RedisClientError, to observer: any StrataObserver) {
+        guard error.code == .poolExhausted else { return }
+        observer.observe(.poolExhausted(endpoint: configuration.endpoint, reason: error))
+    }
+
+    /// Tells the observer that the next connection attempt waits `delay` (connections failing).
+    private func reportBackoff(_ delay: Duration, to observer: any StrataObserver) {
+        let failures = state.withLock { $0.machine.consecutiveFailures }
+        observer.observe(.reconnectScheduled(endpoint: configuration.endpoint, delay: delay, failures: failures))
     }
 
     /// Resumes a waiter woken with a free slot: it opens a connection of its own (after the

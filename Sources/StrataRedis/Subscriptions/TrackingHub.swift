@@ -192,6 +192,13 @@ final class TrackingHub: Sendable {
     }
 
     private func deliver(_ event: RedisInvalidation) {
+        if let observer = configuration.observer {
+            switch event {
+            case .trackingLost(let reason): observer.observe(.trackingLost(reason: reason))
+            case .trackingResumed: observer.observe(.trackingResumed)
+            case .keys, .all: break
+            }
+        }
         for listener in state.withLock({ Array($0.listeners.values) }) { listener(event) }
     }
 
@@ -244,6 +251,8 @@ final class TrackingHub: Sendable {
                     failures += 1
                     let delay = self.configuration.reconnectBackoff.delay(
                         afterFailures: failures, random: Double.random(in: 0...1))
+                    self.configuration.observer?.observe(
+                        .reconnectScheduled(endpoint: self.configuration.endpoint, delay: delay, failures: failures))
                     try? await Task.sleep(for: delay)
                 }
             }

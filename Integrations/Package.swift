@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// Strata's adapters to the Swift server ecosystem: a package of its own, so the root package keeps
+// zero dependencies (the core offers the hook, `StrataObserver`; these feed it to the libraries).
+//
+//   cd Integrations && swift build && swift test
+import PackageDescription
+
+let package = Package(
+    name: "StrataIntegrations",
+    platforms: [.macOS(.v15)],
+    products: [
+        // Strata's events as swift-log records.
+        .library(name: "StrataLogging", targets: ["StrataLogging"]),
+        // Strata's events as swift-metrics counters, timers and gauges.
+        .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
+    ],
+    dependencies: [
+        .package(name: "Strata", path: "../"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "StrataLogging",
+            dependencies: [
+                .product(name: "StrataRedis", package: "Strata"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "StrataMetrics",
+            dependencies: [
+                .product(name: "StrataRedis", package: "Strata"), .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "StrataLoggingTests",
+            dependencies: [
+                "StrataLogging", .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "StrataMetricsTests",
+            dependencies: [
+                "StrataMetrics", .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
