@@ -66,6 +66,7 @@ struct RegionsDemo {
         let database = SimulatedDatabase(
             latency: .microseconds(Int64(options.dbLatencyMilliseconds * 1000)) + globalLatency,
             jitter: .microseconds(Int64(options.dbLatencyMilliseconds * 200)))
+        let breakers = BreakerCounter()
         var regions: [Region] = []
         for (index, name) in Self.regionNames.enumerated() {
             var instances: [DemoInstance] = []
@@ -78,6 +79,7 @@ struct RegionsDemo {
                 let global = try RedisClient(configuration: globalConfiguration)
                 var cacheOptions = TieredCacheOptions()
                 cacheOptions.region = name
+                cacheOptions.observer = breakers
                 if options.staleWhileRevalidate > 0 {
                     cacheOptions.staleWhileRevalidate = .seconds(Int64(options.staleWhileRevalidate))
                 }
@@ -121,6 +123,7 @@ struct RegionsDemo {
         var outage: RegionsReport.Outage?
         if let globalFake, options.outageSeconds > 0 {
             let loadsBefore = database.totalLoads
+            let breakersBefore = breakers.counts
             globalFake.inject(.refuseConnections)
             _ = globalFake.killAllConnections()
             let down = clock.now
@@ -148,6 +151,8 @@ struct RegionsDemo {
                 globalErrors: regions.flatMap { $0.instances }.reduce(0) {
                     $0 + ($1.cache.statistics["global"].map { $0.errors + $0.failedWrites } ?? 0)
                 },
+                breakerTrips: breakers.counts.opened - breakersBefore.opened,
+                breakerCloses: breakers.counts.closed - breakersBefore.closed,
                 recovery: recovered)
         }
 
@@ -282,6 +287,9 @@ struct RegionsReport {
         var stale: Int
         var databaseCalls: Int
         var globalErrors: Int
+        /// Times a tier's circuit breaker opened (and closed again) during the outage and recovery.
+        var breakerTrips: Int
+        var breakerCloses: Int
         var recovery: Duration?
     }
 
@@ -358,7 +366,8 @@ struct RegionsReport {
             lines.append(
                 "Global outage:    \(outage.seconds) s; \(grouped(outage.reads)) reads served, \(outage.errors) failed, "
                     + "\(outage.stale) stale; \(grouped(outage.databaseCalls)) database calls; "
-                    + "\(grouped(outage.globalErrors)) global-tier errors (breakers skip it after 3); "
+                    + "\(grouped(outage.globalErrors)) global-tier errors; breakers opened \(outage.breakerTrips) times "
+                    + "(closed \(outage.breakerCloses)); "
                     + "recovered \(outage.recovery.map { "in " + format($0.seconds * 1000, 0) + " ms" } ?? "not within 30 s")"
             )
         }
@@ -386,7 +395,8 @@ struct RegionsReport {
             outageJSON =
                 "{\"seconds\": \(outage.seconds), \"reads\": \(outage.reads), \"errors\": \(outage.errors), "
                 + "\"staleReads\": \(outage.stale), \"databaseCalls\": \(outage.databaseCalls), "
-                + "\"globalErrors\": \(outage.globalErrors), "
+                + "\"globalErrors\": \(outage.globalErrors), \"breakerTrips\": \(outage.breakerTrips), "
+                + "\"breakerCloses\": \(outage.breakerCloses), "
                 + "\"recoveryMilliseconds\": \(number(outage.recovery.map { $0.seconds * 1000 }))}"
         }
         return "{\"regions\": {\(regions.joined(separator: ", "))}, "
@@ -396,4 +406,19 @@ struct RegionsReport {
             + "\"seconds\": \(number(elapsed.seconds))}"
     }
 
+}
+
+/// Counts circuit breakers opening and closing, across every instance.
+final class BreakerCounter: StrataObserver {
+    private let state = StrataMutex((opened: 0, closed: 0))
+
+    var counts: (opened: Int, closed: Int) { state.withLock { $0 } }
+
+    func observe(_ event: StrataEvent) {
+        switch event {
+        case .breakerOpened: state.withLock { $0.opened += 1 }
+        case .breakerClosed: state.withLock { $0.closed += 1 }
+        default: break
+        }
+    }
 }
