@@ -62,7 +62,7 @@ public final class TestRedisCluster: Sendable {
     /// replica's link to its primary is up.
     public static func start(
         primaries: Int = 3, replicasPerPrimary: Int = 1, nodeTimeout: Duration = .milliseconds(1000),
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(180)
     ) throws(TestSupportError) -> TestRedisCluster {
         guard let server = ChildProcess.find("redis-server") else {
             throw TestSupportError("redis-server is not on PATH")
