@@ -1,5 +1,6 @@
 import StrataCache
 import StrataRedis
+import StrataSync
 
 extension TieredCache {
     /// A refresh that found another process loading the key and left the work to it.
@@ -28,35 +29,35 @@ extension TieredCache {
         return try await loadFromSource(key, failSafe: failSafe)
     }
 
-    /// Calls the loader and writes its result through every Redis tier.
+    /// Calls the loader (within the configured timeouts) and writes its result through every
+    /// Redis tier.
     private func loadFromSource(_ key: String, failSafe: TierEntry<Value>?) async throws -> Fetched {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entry's version.
         let version = clock.unixMicroseconds
         let epoch = linkEpoch.load(ordering: .relaxed)
+        let usableFailSafe = failSafe.flatMap { clock.unixMilliseconds < $0.keptUntil ? $0 : nil }
         do {
-            let value = try await loader(key)
-            let elapsed = started.duration(to: clock.now)
-            loaderCounters.loads.increment()
-            loaderCounters.latency.record(nanoseconds: elapsed.tierNanoseconds)
-            observer?.observe(.loaderCalled(key: key, duration: elapsed))
-            let micros = UInt32(clamping: elapsed.tierNanoseconds / 1000)
-            guard value != nil || options.negativeTTL != nil else {
-                return Fetched(
-                    entry: makeEntry(nil, ttl: .zero, loadMicroseconds: micros, version: version), isFailSafe: false,
-                    cacheable: false, source: .loader)
+            let value: Value?
+            if options.loaderTimeout == nil && (options.loaderSoftTimeout == nil || usableFailSafe == nil) {
+                value = try await loader(key)
+            } else {
+                switch try await loadWithinTimeouts(key, softTimeoutApplies: usableFailSafe != nil) {
+                case .loaded(let loaded):
+                    value = loaded
+                case .stillLoading(let load):
+                    // Serve the fail-safe value now; the load lands in the tiers when it is done.
+                    observer?.observe(.loaderTimedOut(key: key, duration: started.duration(to: clock.now)))
+                    Task {
+                        guard let late = try? await load.value else { return }
+                        _ = await self.finishLoad(key, late, started: started, version: version, epoch: epoch)
+                    }
+                    loaderCounters.staleServed.increment()
+                    observer?.observe(.staleServed(tier: "loader"))
+                    return Fetched(entry: usableFailSafe!, isFailSafe: true, cacheable: false, source: .failSafe)
+                }
             }
-            let entry = makeEntry(
-                value, ttl: value == nil ? options.negativeTTL! : baseTTL, loadMicroseconds: micros, version: version)
-            // Refused by a tier that holds a newer write or an invalidation made while the loader
-            // ran, in which case the value may be outdated already and is not kept locally either.
-            // A load that began before the coherence link was lost (a Redis restart, say, which
-            // also loses newer writes) does not write back: its value may predate what was lost.
-            guard linkEpoch.load(ordering: .relaxed) == epoch else {
-                return Fetched(entry: entry, isFailSafe: false, cacheable: false, source: .loader)
-            }
-            let accepted = await writeThrough(key, entry, mode: .ifNewer)
-            return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
+            return await finishLoad(key, value, started: started, version: version, epoch: epoch)
         } catch {
             loaderCounters.loadErrors.increment()
             observer?.observe(.loaderFailed(key: key, duration: started.duration(to: clock.now), error: error))
@@ -66,6 +67,99 @@ extension TieredCache {
                 return Fetched(entry: failSafe, isFailSafe: true, cacheable: false, source: .failSafe)
             }
             throw error
+        }
+    }
+
+    /// Counts a loaded value and writes it through the Redis tiers (unless the coherence link was
+    /// lost since the load began).
+    private func finishLoad(
+        _ key: String, _ value: Value?, started: CacheInstant, version: Int64, epoch: UInt64
+    ) async -> Fetched {
+        let elapsed = started.duration(to: clock.now)
+        loaderCounters.loads.increment()
+        loaderCounters.latency.record(nanoseconds: elapsed.tierNanoseconds)
+        observer?.observe(.loaderCalled(key: key, duration: elapsed))
+        let micros = UInt32(clamping: elapsed.tierNanoseconds / 1000)
+        guard value != nil || options.negativeTTL != nil else {
+            return Fetched(
+                entry: makeEntry(nil, ttl: .zero, loadMicroseconds: micros, version: version), isFailSafe: false,
+                cacheable: false, source: .loader)
+        }
+        let entry = makeEntry(
+            value, ttl: value == nil ? options.negativeTTL! : baseTTL, loadMicroseconds: micros, version: version)
+        // Refused by a tier that holds a newer write or an invalidation made while the loader
+        // ran, in which case the value may be outdated already and is not kept locally either.
+        // A load that began before the coherence link was lost (a Redis restart, say, which
+        // also loses newer writes) does not write back: its value may predate what was lost.
+        guard linkEpoch.load(ordering: .relaxed) == epoch else {
+            return Fetched(entry: entry, isFailSafe: false, cacheable: false, source: .loader)
+        }
+        let accepted = await writeThrough(key, entry, mode: .ifNewer)
+        return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
+    }
+
+    /// How a load within timeouts ended for the caller.
+    enum TimedLoad: Sendable {
+        /// The loader returned in time.
+        case loaded(Value?)
+        /// The soft timeout passed first: the load goes on.
+        case stillLoading(Task<Value?, any Error>)
+    }
+
+    /// Runs the loader in its own task and waits for it, the soft timeout (when it applies) or the
+    /// hard one, whichever comes first. On the hard timeout the load is cancelled and a
+    /// `timeout` error thrown.
+    private func loadWithinTimeouts(_ key: String, softTimeoutApplies: Bool) async throws -> TimedLoad {
+        let loader = self.loader
+        let race = LoadRace<Value>()
+        let load = Task {
+            do {
+                let value = try await loader(key)
+                race.finish(.loaded(.success(value)))
+                return value
+            } catch {
+                race.finish(.loaded(.failure(error)))
+                throw error
+            }
+        }
+        let soft = softTimeoutApplies ? options.loaderSoftTimeout : nil
+        let hard = options.loaderTimeout
+        var timers: [Task<Void, Never>] = []
+        if let soft {
+            timers.append(
+                Task {
+                    try? await Task.sleep(for: soft)
+                    race.finish(.soft)
+                })
+        }
+        if let hard {
+            timers.append(
+                Task {
+                    try? await Task.sleep(for: hard)
+                    race.finish(.hard)
+                })
+        }
+        let outcome = await race.wait()
+        for timer in timers { timer.cancel() }
+        switch outcome {
+        case .loaded(let result):
+            return .loaded(try result.get())
+        case .soft:
+            if let hard {
+                // The load goes on in the background, still bounded by the hard timeout.
+                let elapsed = soft ?? .zero
+                Task {
+                    try? await Task.sleep(for: hard - elapsed)
+                    load.cancel()
+                }
+            }
+            return .stillLoading(load)
+        case .hard:
+            load.cancel()
+            observer?.observe(.loaderTimedOut(key: key, duration: hard ?? .zero))
+            throw RedisClientError(
+                .timeout,
+                "the loader took longer than the loader timeout (\(hard ?? .zero)) for key '\(key)'; it was cancelled")
         }
     }
 
@@ -176,4 +270,43 @@ enum LockOutcome<Value: Sendable>: Sendable {
     case found(TieredCache<Value>.Fetched)
     /// No lock (Redis unavailable, or the wait ran out): load without one.
     case unavailable
+}
+
+/// The first of a load and its timers to finish; the others are ignored.
+final class LoadRace<Value: Sendable>: Sendable {
+    enum Outcome: Sendable {
+        case loaded(Result<Value?, any Error>)
+        case soft
+        case hard
+    }
+
+    private struct State {
+        var outcome: Outcome?
+        var waiter: CheckedContinuation<Outcome, Never>?
+    }
+
+    private let state = StrataMutex(State())
+
+    /// Records `outcome` if nothing finished before it, and wakes the waiter.
+    func finish(_ outcome: Outcome) {
+        let waiter = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
+            guard state.outcome == nil else { return nil }
+            state.outcome = outcome
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: outcome)
+    }
+
+    /// The first outcome, once there is one.
+    func wait() async -> Outcome {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Outcome? in
+                if let outcome = state.outcome { return outcome }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
 }

@@ -73,6 +73,15 @@ public struct TieredCacheOptions: Sendable {
     /// on the last (global) tier delete from other regions' tiers. Defaults to the first Redis
     /// tier's name.
     public var region: String?
+    /// Gives up on a loader call that takes longer: the read fails with ``StrataRedis/RedisClientError``
+    /// code `timeout` (or, when a fail-safe value is at hand, serves it). The call itself is
+    /// cancelled. `nil` (the default) waits as long as the loader takes.
+    public var loaderTimeout: Duration?
+    /// When a fail-safe value is at hand (see ``failSafeMaxStaleness``) and the loader takes
+    /// longer than this, serve that value at once and let the load finish in the background,
+    /// writing its result through the Redis tiers for the next read. Without a fail-safe value
+    /// the read waits (up to ``loaderTimeout``). `nil` (the default) never serves early.
+    public var loaderSoftTimeout: Duration?
     /// Receives the cache's events (tier hits and misses, stale values served, the loader, circuit
     /// breakers, local flushes, invalidations); `nil`: none, at the cost of one branch where an
     /// event could happen. The Redis clients' events go to their own
