@@ -8,7 +8,9 @@ extension TieredCache {
 
     /// Calls the loader (under the distributed lock when configured) and writes the result
     /// through every Redis tier.
-    func load(_ key: String, failSafe: TierEntry<Value>?, refreshing: Bool) async throws -> Fetched {
+    func load(
+        _ key: String, failSafe: TierEntry<Value>?, refreshing: Bool, loader: Loader? = nil
+    ) async throws -> Fetched {
         var lock: DistributedLockHandle?
         if let lockOptions = options.distributedLock, let lockTier = redisTiers.last {
             switch await acquireLock(key, tier: lockTier, options: lockOptions, refreshing: refreshing) {
@@ -26,12 +28,14 @@ extension TieredCache {
         defer {
             if let lock { release(lock, key: key) }
         }
-        return try await loadFromSource(key, failSafe: failSafe)
+        return try await loadFromSource(key, failSafe: failSafe, loader: loader ?? self.loader)
     }
 
     /// Calls the loader (within the configured timeouts) and writes its result through every
     /// Redis tier.
-    private func loadFromSource(_ key: String, failSafe: TierEntry<Value>?) async throws -> Fetched {
+    private func loadFromSource(
+        _ key: String, failSafe: TierEntry<Value>?, loader: @escaping Loader
+    ) async throws -> Fetched {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entry's version.
         let version = clock.unixMicroseconds
@@ -42,7 +46,7 @@ extension TieredCache {
             if options.loaderTimeout == nil && (options.loaderSoftTimeout == nil || usableFailSafe == nil) {
                 value = try await loader(key)
             } else {
-                switch try await loadWithinTimeouts(key, softTimeoutApplies: usableFailSafe != nil) {
+                switch try await loadWithinTimeouts(key, softTimeoutApplies: usableFailSafe != nil, loader: loader) {
                 case .loaded(let loaded):
                     value = loaded
                 case .stillLoading(let load):
@@ -109,8 +113,9 @@ extension TieredCache {
     /// Runs the loader in its own task and waits for it, the soft timeout (when it applies) or the
     /// hard one, whichever comes first. On the hard timeout the load is cancelled and a
     /// `timeout` error thrown.
-    private func loadWithinTimeouts(_ key: String, softTimeoutApplies: Bool) async throws -> TimedLoad {
-        let loader = self.loader
+    private func loadWithinTimeouts(
+        _ key: String, softTimeoutApplies: Bool, loader: @escaping Loader
+    ) async throws -> TimedLoad {
         let race = LoadRace<Value>()
         let load = Task {
             do {

@@ -18,6 +18,27 @@ extension TieredCache {
         return try await fetchValue(key)
     }
 
+    /// The value for `key`, loaded with `loader` (instead of the cache's own) when no tier has
+    /// it: for request-scoped context (a tenant, a trace, a transaction) the loader needs.
+    ///
+    /// Concurrent reads of one key share one load, so when several callers miss at once, the
+    /// first one's loader runs and the others get its value. A background refresh that this read
+    /// starts (stale-while-revalidate, early refresh) uses `loader` too.
+    nonisolated(nonsending) public func get(_ key: String, loader: @escaping Loader) async throws -> Value? {
+        if let hit = localHit(key, loader: loader) { return hit }
+        return try await entry(for: key, loader: loader).0.value
+    }
+
+    /// ``fetch(_:)`` with a per-call loader (see ``get(_:loader:)``).
+    nonisolated(nonsending) public func fetch(_ key: String, loader: @escaping Loader) async throws
+        -> TieredCacheResult<Value>
+    {
+        let (entry, source) = try await entry(for: key, loader: loader)
+        let remaining = entry.freshUntil - clock.unixMilliseconds
+        return TieredCacheResult(
+            value: entry.value, remainingTTL: .milliseconds(max(0, remaining)), isStale: remaining <= 0, source: source)
+    }
+
     /// The full read path's value (a local miss or an expired local copy).
     @usableFromInline
     func fetchValue(_ key: String) async throws -> Value? {
@@ -28,14 +49,14 @@ extension TieredCache {
     /// starts); `nil` to take the full path. An outer `nil` means no hit; `.some(nil)` is a cached
     /// "not found".
     @inlinable
-    func localHit(_ key: String) -> Value?? {
+    func localHit(_ key: String, loader: Loader? = nil) -> Value?? {
         guard let lruLocal, let entry = lruLocal.cache.get(key) else { return nil }
         let now = clock.unixMilliseconds
         if now < entry.freshUntil {
             localCounters.hits.increment()
             if let observer { Self.reportLocalHit(observer) }
             if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
-                refreshInBackground(key)
+                refreshInBackground(key, loader: loader)
             }
             return .some(entry.value)
         }
@@ -43,7 +64,7 @@ extension TieredCache {
             localCounters.hits.increment()
             localCounters.staleServed.increment()
             if let observer { Self.reportStaleLocalHit(observer) }
-            refreshInBackground(key)
+            refreshInBackground(key, loader: loader)
             return .some(entry.value)
         }
         return nil
@@ -57,7 +78,7 @@ extension TieredCache {
             value: entry.value, remainingTTL: .milliseconds(max(0, remaining)), isStale: remaining <= 0, source: source)
     }
 
-    func entry(for key: String) async throws -> (TierEntry<Value>, TierSource) {
+    func entry(for key: String, loader: Loader? = nil) async throws -> (TierEntry<Value>, TierSource) {
         let started = clock.now
         var ticket: FillTicket?
         var failSafe: TierEntry<Value>?
@@ -68,14 +89,14 @@ extension TieredCache {
                 localCounters.hits.increment()
                 observer?.observe(.tierHit(tier: "local", duration: .zero))
                 if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
-                    refreshInBackground(key)
+                    refreshInBackground(key, loader: loader)
                 }
                 return (entry, .local)
             case .hit(let entry) where now < entry.usableUntil:
                 localCounters.hits.increment()
                 localCounters.staleServed.increment()
                 if let observer { Self.reportStaleLocalHit(observer) }
-                refreshInBackground(key)
+                refreshInBackground(key, loader: loader)
                 return (entry, .local)
             case .hit(let entry):
                 if now < entry.keptUntil { failSafe = entry }
@@ -90,7 +111,7 @@ extension TieredCache {
         }
         do {
             let (fetched, isLeader) = try await flights.run(key) { [failSafe] in
-                try await self.fetch(key, failSafe: failSafe, refreshing: false)
+                try await self.fetch(key, failSafe: failSafe, refreshing: false, loader: loader)
             }
             if let local, let ticket {
                 if isLeader && fetched.cacheable && !fetched.isFailSafe && coherent.load(ordering: .relaxed) {
@@ -112,7 +133,9 @@ extension TieredCache {
     /// A read (`refreshing == false`) takes the first usable entry, stale ones included
     /// (stale-while-revalidate starts a refresh). A refresh takes only a fresh entry -- another
     /// instance may have refreshed already -- and otherwise loads, replacing the stale entries.
-    func fetch(_ key: String, failSafe: TierEntry<Value>?, refreshing: Bool) async throws -> Fetched {
+    func fetch(
+        _ key: String, failSafe: TierEntry<Value>?, refreshing: Bool, loader: Loader? = nil
+    ) async throws -> Fetched {
         var failSafe = failSafe
         let skipNearer = skipsNearerTiers
         for (index, tier) in redisTiers.enumerated() {
@@ -139,7 +162,7 @@ extension TieredCache {
                 if now >= found.freshUntil {
                     tier.counters.staleServed.increment()
                     observer?.observe(.staleServed(tier: tier.options.name))
-                    refreshInBackground(key)
+                    refreshInBackground(key, loader: loader)
                 }
                 backfill(key, found, above: index)
                 return Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(tier.options.name))
@@ -149,18 +172,18 @@ extension TieredCache {
             tier.counters.misses.increment()
             observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
         }
-        return try await load(key, failSafe: refreshing ? nil : failSafe, refreshing: refreshing)
+        return try await load(key, failSafe: refreshing ? nil : failSafe, refreshing: refreshing, loader: loader)
     }
 
     /// Refreshes `key` in the background (stale-while-revalidate, early refresh), once at a time:
     /// the nearest tier with a fresh entry answers, or the loader, whose result replaces the stale
     /// entries in every tier.
     @usableFromInline
-    func refreshInBackground(_ key: String) {
+    func refreshInBackground(_ key: String, loader: Loader? = nil) {
         refreshes.runInBackground(key) {
             let ticket = self.local?.ticket(for: key)
             do {
-                let fetched = try await self.fetch(key, failSafe: nil, refreshing: true)
+                let fetched = try await self.fetch(key, failSafe: nil, refreshing: true, loader: loader)
                 if let local = self.local, let ticket {
                     if fetched.cacheable && self.coherent.load(ordering: .relaxed) {
                         local.store(key, self.bounded(fetched.entry, ttl: self.localTTL), ticket: ticket)
