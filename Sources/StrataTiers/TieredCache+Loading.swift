@@ -9,7 +9,7 @@ extension TieredCache {
     /// Calls the loader (under the distributed lock when configured) and writes the result
     /// through every Redis tier.
     func load(
-        _ key: String, failSafe: TierEntry<Value>?, refreshing: Bool, loader: Loader? = nil
+        _ key: String, failSafe: TierEntry<Value>?, refreshing: Bool, loader: AdaptiveLoader? = nil
     ) async throws -> Fetched {
         var lock: DistributedLockHandle?
         if let lockOptions = options.distributedLock, let lockTier = redisTiers.last {
@@ -34,7 +34,7 @@ extension TieredCache {
     /// Calls the loader (within the configured timeouts) and writes its result through every
     /// Redis tier.
     private func loadFromSource(
-        _ key: String, failSafe: TierEntry<Value>?, loader: @escaping Loader
+        _ key: String, failSafe: TierEntry<Value>?, loader: @escaping AdaptiveLoader
     ) async throws -> Fetched {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entry's version.
@@ -42,7 +42,7 @@ extension TieredCache {
         let epoch = linkEpoch.load(ordering: .relaxed)
         let usableFailSafe = failSafe.flatMap { clock.unixMilliseconds < $0.keptUntil ? $0 : nil }
         do {
-            let value: Value?
+            let value: TieredCacheLoad<Value>
             if options.loaderTimeout == nil && (options.loaderSoftTimeout == nil || usableFailSafe == nil) {
                 value = try await loader(key)
             } else {
@@ -77,20 +77,21 @@ extension TieredCache {
     /// Counts a loaded value and writes it through the Redis tiers (unless the coherence link was
     /// lost since the load began).
     private func finishLoad(
-        _ key: String, _ value: Value?, started: CacheInstant, version: Int64, epoch: UInt64
+        _ key: String, _ loaded: TieredCacheLoad<Value>, started: CacheInstant, version: Int64, epoch: UInt64
     ) async -> Fetched {
+        let value = loaded.value
         let elapsed = started.duration(to: clock.now)
         loaderCounters.loads.increment()
         loaderCounters.latency.record(nanoseconds: elapsed.tierNanoseconds)
         observer?.observe(.loaderCalled(key: key, duration: elapsed))
         let micros = UInt32(clamping: elapsed.tierNanoseconds / 1000)
-        guard value != nil || options.negativeTTL != nil else {
+        guard loaded.isCached, value != nil || options.negativeTTL != nil || loaded.ttl != nil else {
             return Fetched(
-                entry: makeEntry(nil, ttl: .zero, loadMicroseconds: micros, version: version), isFailSafe: false,
+                entry: makeEntry(value, ttl: .zero, loadMicroseconds: micros, version: version), isFailSafe: false,
                 cacheable: false, source: .loader)
         }
-        let entry = makeEntry(
-            value, ttl: value == nil ? options.negativeTTL! : baseTTL, loadMicroseconds: micros, version: version)
+        let ttl = loaded.ttl ?? (value == nil ? options.negativeTTL! : baseTTL)
+        let entry = makeEntry(value, ttl: ttl, loadMicroseconds: micros, version: version)
         // Refused by a tier that holds a newer write or an invalidation made while the loader
         // ran, in which case the value may be outdated already and is not kept locally either.
         // A load that began before the coherence link was lost (a Redis restart, say, which
@@ -105,16 +106,16 @@ extension TieredCache {
     /// How a load within timeouts ended for the caller.
     enum TimedLoad: Sendable {
         /// The loader returned in time.
-        case loaded(Value?)
+        case loaded(TieredCacheLoad<Value>)
         /// The soft timeout passed first: the load goes on.
-        case stillLoading(Task<Value?, any Error>)
+        case stillLoading(Task<TieredCacheLoad<Value>, any Error>)
     }
 
     /// Runs the loader in its own task and waits for it, the soft timeout (when it applies) or the
     /// hard one, whichever comes first. On the hard timeout the load is cancelled and a
     /// `timeout` error thrown.
     private func loadWithinTimeouts(
-        _ key: String, softTimeoutApplies: Bool, loader: @escaping Loader
+        _ key: String, softTimeoutApplies: Bool, loader: @escaping AdaptiveLoader
     ) async throws -> TimedLoad {
         let race = LoadRace<Value>()
         let load = Task {
@@ -280,7 +281,7 @@ enum LockOutcome<Value: Sendable>: Sendable {
 /// The first of a load and its timers to finish; the others are ignored.
 final class LoadRace<Value: Sendable>: Sendable {
     enum Outcome: Sendable {
-        case loaded(Result<Value?, any Error>)
+        case loaded(Result<TieredCacheLoad<Value>, any Error>)
         case soft
         case hard
     }

@@ -25,6 +25,13 @@ extension TieredCache {
     /// first one's loader runs and the others get its value. A background refresh that this read
     /// starts (stale-while-revalidate, early refresh) uses `loader` too.
     nonisolated(nonsending) public func get(_ key: String, loader: @escaping Loader) async throws -> Value? {
+        try await get(key, adaptiveLoader: Self.adaptive(loader))
+    }
+
+    /// ``get(_:loader:)`` with a loader that also says how to cache the value (``TieredCacheLoad``).
+    nonisolated(nonsending) public func get(_ key: String, adaptiveLoader loader: @escaping AdaptiveLoader)
+        async throws -> Value?
+    {
         if let hit = localHit(key, loader: loader) { return hit }
         return try await entry(for: key, loader: loader).0.value
     }
@@ -32,6 +39,13 @@ extension TieredCache {
     /// ``fetch(_:)`` with a per-call loader (see ``get(_:loader:)``).
     nonisolated(nonsending) public func fetch(_ key: String, loader: @escaping Loader) async throws
         -> TieredCacheResult<Value>
+    {
+        try await fetch(key, adaptiveLoader: Self.adaptive(loader))
+    }
+
+    /// ``fetch(_:)`` with a per-call adaptive loader (see ``get(_:adaptiveLoader:)``).
+    nonisolated(nonsending) public func fetch(_ key: String, adaptiveLoader loader: @escaping AdaptiveLoader)
+        async throws -> TieredCacheResult<Value>
     {
         let (entry, source) = try await entry(for: key, loader: loader)
         let remaining = entry.freshUntil - clock.unixMilliseconds
@@ -49,7 +63,7 @@ extension TieredCache {
     /// starts); `nil` to take the full path. An outer `nil` means no hit; `.some(nil)` is a cached
     /// "not found".
     @inlinable
-    func localHit(_ key: String, loader: Loader? = nil) -> Value?? {
+    func localHit(_ key: String, loader: AdaptiveLoader? = nil) -> Value?? {
         guard let lruLocal, let entry = lruLocal.cache.get(key) else { return nil }
         let now = clock.unixMilliseconds
         if now < entry.freshUntil {
@@ -78,7 +92,7 @@ extension TieredCache {
             value: entry.value, remainingTTL: .milliseconds(max(0, remaining)), isStale: remaining <= 0, source: source)
     }
 
-    func entry(for key: String, loader: Loader? = nil) async throws -> (TierEntry<Value>, TierSource) {
+    func entry(for key: String, loader: AdaptiveLoader? = nil) async throws -> (TierEntry<Value>, TierSource) {
         let started = clock.now
         var ticket: FillTicket?
         var failSafe: TierEntry<Value>?
@@ -134,7 +148,7 @@ extension TieredCache {
     /// (stale-while-revalidate starts a refresh). A refresh takes only a fresh entry -- another
     /// instance may have refreshed already -- and otherwise loads, replacing the stale entries.
     func fetch(
-        _ key: String, failSafe: TierEntry<Value>?, refreshing: Bool, loader: Loader? = nil
+        _ key: String, failSafe: TierEntry<Value>?, refreshing: Bool, loader: AdaptiveLoader? = nil
     ) async throws -> Fetched {
         var failSafe = failSafe
         let skipNearer = skipsNearerTiers
@@ -179,7 +193,7 @@ extension TieredCache {
     /// the nearest tier with a fresh entry answers, or the loader, whose result replaces the stale
     /// entries in every tier.
     @usableFromInline
-    func refreshInBackground(_ key: String, loader: Loader? = nil) {
+    func refreshInBackground(_ key: String, loader: AdaptiveLoader? = nil) {
         refreshes.runInBackground(key) {
             let ticket = self.local?.ticket(for: key)
             do {

@@ -37,6 +37,9 @@ import Synchronization
 public final class TieredCache<Value: Sendable>: Sendable {
     /// Loads the value of a key from the source of truth; `nil` means "not found".
     public typealias Loader = @Sendable (String) async throws -> Value?
+    /// Loads the value of a key and says how to cache it (adaptive caching): its own TTL, or not
+    /// at all.
+    public typealias AdaptiveLoader = @Sendable (String) async throws -> TieredCacheLoad<Value>
 
     @usableFromInline let options: TieredCacheOptions
     /// ``TieredCacheOptions/observer``, checked once where an event could happen.
@@ -49,7 +52,7 @@ public final class TieredCache<Value: Sendable>: Sendable {
     let redisTiers: [RedisTier]
     let encode: @Sendable (Value) throws -> [UInt8]
     let decode: @Sendable ([UInt8]) throws -> Value
-    let loader: Loader
+    let loader: AdaptiveLoader
     let flights = SingleFlight<Fetched>()
     let refreshes = SingleFlight<Fetched>()
 
@@ -109,13 +112,36 @@ public final class TieredCache<Value: Sendable>: Sendable {
     ///   - options: behaviour beyond the tiers.
     ///   - clock: the time source (tests inject a manual one).
     ///   - loader: loads a key from the source of truth; `nil` means "not found".
-    public init<Codec: CacheCodec>(
+    public convenience init<Codec: CacheCodec>(
         local: LocalTierOptions?,
         redis: [RedisTierOptions] = [],
         codec: Codec,
         options: TieredCacheOptions = TieredCacheOptions(),
         clock: any TierClock = SystemTierClock(),
         loader: @escaping Loader
+    ) where Codec.Value == Value {
+        self.init(
+            local: local, redis: redis, codec: codec, options: options, clock: clock,
+            adaptiveLoader: Self.adaptive(loader))
+    }
+
+    /// A cache whose loader also says how to cache each value (``TieredCacheLoad``): a TTL of
+    /// its own, or not at all.
+    ///
+    /// ```swift
+    /// let quotes = TieredCache<Quote>(local: .lru(capacity: 1_000, ttl: .seconds(60)), codec: JSONCodec<Quote>()) {
+    ///     symbol in
+    ///     let quote = try await market.quote(symbol)
+    ///     return quote.isMarketOpen ? .cache(quote, ttl: .seconds(1)) : .cache(quote, ttl: .seconds(3600))
+    /// }
+    /// ```
+    public init<Codec: CacheCodec>(
+        local: LocalTierOptions?,
+        redis: [RedisTierOptions] = [],
+        codec: Codec,
+        options: TieredCacheOptions = TieredCacheOptions(),
+        clock: any TierClock = SystemTierClock(),
+        adaptiveLoader loader: @escaping AdaptiveLoader
     ) where Codec.Value == Value {
         self.options = options
         self.observer = options.observer
@@ -143,6 +169,11 @@ public final class TieredCache<Value: Sendable>: Sendable {
         self.coherent = Atomic(!needsLink)
     }
 
+    /// A plain loader as an adaptive one: every value cached with the cache's TTLs.
+    static func adaptive(_ loader: @escaping Loader) -> AdaptiveLoader {
+        { key in TieredCacheLoad(value: try await loader(key)) }
+    }
+
     /// The ``StrataRedis/MetricsObserver`` among ``TieredCacheOptions/observer`` (set directly, or
     /// inside a ``StrataRedis/FanOutObserver``), if there is one:
     /// `cache.metrics?.prometheusText()`.
@@ -168,6 +199,30 @@ public struct TieredCacheResult<Value: Sendable>: Sendable {
     public var isStale: Bool
     /// The tier that answered.
     public var source: TierSource
+}
+
+/// What an adaptive loader returns: the value, and how to cache it.
+public struct TieredCacheLoad<Value: Sendable>: Sendable {
+    /// The value, or `nil` for "not found".
+    public var value: Value?
+    /// How long it stays fresh, in place of the cache's TTLs (each tier still keeps it at most
+    /// its own TTL); `nil` uses them.
+    public var ttl: Duration?
+    /// Whether to cache it at all (`false`: the caller gets it, no tier keeps it).
+    public var isCached: Bool
+
+    /// A loaded value, cached with the cache's TTLs, or for `ttl`.
+    public init(value: Value?, ttl: Duration? = nil, isCached: Bool = true) {
+        self.value = value
+        self.ttl = ttl
+        self.isCached = isCached
+    }
+
+    /// `value`, cached for `ttl` (`nil`: the cache's TTLs).
+    public static func cache(_ value: Value?, ttl: Duration? = nil) -> Self { Self(value: value, ttl: ttl) }
+
+    /// `value` for this caller only: no tier keeps it.
+    public static func doNotCache(_ value: Value?) -> Self { Self(value: value, isCached: false) }
 }
 
 /// Which tier answered a read.

@@ -49,4 +49,48 @@ struct PerCallLoaderTests {
             await client.shutdown()
         }
     }
+
+    /// An adaptive loader sets each value's TTL, or keeps it out of every tier.
+    @Test func anAdaptiveLoaderSetsTheTTLOrSkipsCaching() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let client = try makeClient(server)
+            let clock = ManualTierClock()
+            let calls = StrataMutex<[String: Int]>([:])
+            var options = TieredCacheOptions()
+            options.jitter = 0
+            let cache = TieredCache<String>(
+                local: .lru(capacity: 100, ttl: .seconds(60)),
+                redis: [RedisTierOptions(client: client, namespace: "ad:", ttl: .seconds(60))],
+                codec: StringCodec(), options: options, clock: clock
+            ) { key in
+                let call = calls.withLock {
+                    $0[key, default: 0] += 1
+                    return $0[key]!
+                }
+                switch key {
+                case "volatile": return .cache("volatile \(call)", ttl: .seconds(2))
+                case "private": return .doNotCache("private \(call)")
+                default: return .cache("\(key) \(call)")
+                }
+            }
+            try await cache.start()
+            #expect(try await cache.get("volatile") == "volatile 1")
+            #expect(try await cache.fetch("volatile").remainingTTL <= .seconds(2))
+            #expect(try await cache.get("steady") == "steady 1")
+            clock.advance(by: .seconds(3))  // past the volatile TTL, well within the default
+            #expect(try await cache.get("volatile") == "volatile 2")
+            #expect(try await cache.get("steady") == "steady 1")
+            // Not cached: loaded on every read, and never written to Redis.
+            #expect(try await cache.get("private") == "private 1")
+            #expect(try await cache.get("private") == "private 2")
+            #expect(try await client.get("ad:private") == nil)
+            #expect(try await client.get("ad:steady") != nil)
+            // Per call too.
+            #expect(try await cache.get("x", adaptiveLoader: { _ in .doNotCache("once") }) == "once")
+            #expect(try await cache.get("x", adaptiveLoader: { _ in .cache("kept") }) == "kept")
+            #expect(try await cache.get("x", adaptiveLoader: { _ in .cache("not asked") }) == "kept")
+            await cache.shutdown()
+            await client.shutdown()
+        }
+    }
 }
