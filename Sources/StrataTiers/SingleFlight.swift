@@ -100,9 +100,23 @@ final class SingleFlight<Value: Sendable>: Sendable {
     }
 
     /// Starts `operation` for `key` in a background task unless one is already running; returns at once.
+    ///
+    /// The flight is claimed before this returns, so callers that arrive meanwhile (a read, or
+    /// another background start) join it instead of starting their own before the task runs.
     func runInBackground(_ key: String, _ operation: @escaping @Sendable () async throws -> Value) {
-        guard !isRunning(key) else { return }
-        Task { _ = try? await self.run(key, operation) }
+        let id = ids.add(1, ordering: .relaxed).newValue
+        let claimed = flights.withLock { flights -> Bool in
+            guard flights.current[key] == nil else { return false }
+            flights.current[key] = Flight(id: id)
+            return true
+        }
+        guard claimed else { return }
+        Task {
+            let shared: Result<Arrival, any Error>
+            do { shared = .success(.value(try await operation())) } catch { shared = .failure(error) }
+            let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
+            for waiter in waiters.values { waiter.resume(with: shared) }
+        }
     }
 
     /// Whether an operation for `key` is running in the current generation.

@@ -39,7 +39,7 @@ struct PerCallLoaderTests {
             clock.advance(by: .milliseconds(1500))
             let result = try await cache.fetch("k", loader: loader(tenant: "beta"))
             #expect(result.value == "k for acme" && result.isStale)
-            #expect(await eventually { (try? await cache.get("k")) == "k for beta" })
+            #expect(await eventually { (try? await cache.get("k", loader: loader(tenant: "gamma"))) == "k for beta" })
             #expect(tenants.withLock { $0 } == ["acme", "beta"])
             #expect(constructed.totalCalls == 0)
             // Without a per-call loader, the cache's own runs.
