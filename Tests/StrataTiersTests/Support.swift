@@ -105,7 +105,7 @@ func makeClient(_ server: TestRedisServer, protocolVersion: RedisConfiguration.P
     var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)
     configuration.protocolVersion = protocolVersion
     configuration.commandTimeout = .seconds(10)
-    configuration.connectTimeout = .seconds(10)  // generous: the whole suite shares two cores
+    configuration.connectTimeout = .seconds(20)  // generous: the whole suite shares two cores
     configuration.reconnectBackoff.initial = .milliseconds(5)
     configuration.reconnectBackoff.maximum = .milliseconds(50)
     return try RedisClient(configuration: configuration)

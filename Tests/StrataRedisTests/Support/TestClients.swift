@@ -15,6 +15,7 @@ func withClient<T>(
     var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)
     configuration.protocolVersion = protocolVersion
     configuration.commandTimeout = .seconds(10)
+    configuration.connectTimeout = .seconds(20)  // generous: the whole suite shares two cores
     configure(&configuration)
     let client = try RedisClient(configuration: configuration)
     do {
