@@ -243,6 +243,7 @@ CONFIG_DEFAULTS = [
     ("set-max-intset-entries", "512"), ("zset-max-listpack-entries", "128"),
     ("zset-max-listpack-value", "64"), ("list-max-listpack-size", "-2"),
     ("notify-keyspace-events", ""), ("maxmemory-policy", "noeviction"),
+    ("slowlog-log-slower-than", "10000"), ("slowlog-max-len", "128"),
 ]
 
 FAMILIES = {}
@@ -1287,6 +1288,51 @@ pfcount t t
 """)
 
 
+family("slowlog", r"""
+config set slowlog-log-slower-than 0
+slowlog reset
+set k v
+get k
+slowlog len
+? slowlog get
+? slowlog get 2
+? slowlog get -1
+? slowlog get 0
+config set slowlog-max-len 3
+ping
+ping
+ping
+ping
+slowlog len
+config set slowlog-max-len 0
+ping
+slowlog len
+config set slowlog-max-len 128
+config set slowlog-log-slower-than -1
+slowlog reset
+ping
+slowlog len
+config set slowlog-log-slower-than 100000000
+ping
+slowlog len
+slowlog get x
+slowlog get -2
+slowlog get 1 2
+slowlog len x
+slowlog reset x
+slowlog nosuch
+slowlog
+slowlog help
+config get slowlog-*
+config set slowlog-max-len -1
+config set slowlog-log-slower-than -2
+* info commandstats
+* info errorstats
+* info latencystats
+config resetstat
+""")
+
+
 def parse_script(text):
     steps = []
     for line in text.strip().splitlines():
@@ -1313,7 +1359,7 @@ def normalize(reply, mode):
 
 def command_name(words):
     name = words[0].lower()
-    if name in ("config", "object", "command", "client", "pubsub", "acl", "debug") and len(words) > 1:
+    if name in ("config", "object", "command", "client", "pubsub", "acl", "debug", "slowlog") and len(words) > 1:
         name += " " + words[1].lower()
     return name
 

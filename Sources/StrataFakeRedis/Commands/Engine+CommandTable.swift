@@ -314,6 +314,14 @@ extension Engine {
                     sub("command", "help", 2, [], { $0.commandHelpCommand($1, $2) }),
                 ], whenAlone: { engine, c, args in engine.commandCommand(c, args) }),
             CommandSpec(
+                container: "slowlog",
+                subcommands: [
+                    sub("slowlog", "get", -2, [.admin], { $0.slowlogGetCommand($1, $2) }),
+                    sub("slowlog", "len", 2, [.admin], { $0.slowlogLenCommand($1, $2) }),
+                    sub("slowlog", "reset", 2, [.admin], { $0.slowlogResetCommand($1, $2) }),
+                    sub("slowlog", "help", 2, [], { $0.slowlogHelpCommand($1, $2) }),
+                ]),
+            CommandSpec(
                 container: "config",
                 subcommands: [
                     sub("config", "get", -3, [], { $0.configGetCommand($1, $2) }),

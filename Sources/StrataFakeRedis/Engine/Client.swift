@@ -83,6 +83,14 @@ final class Client {
     var bytesWritten = 0
     var commandsThisRead = 0
     var maxCommandsPerRead = 0
+    /// The codes of the error replies sent since the engine last counted them (INFO
+    /// errorstats, commandstats' failed_calls).
+    var errorCodes: [String] = []
+    /// A blocked command, its arguments and how long it ran before blocking: recorded (INFO
+    /// commandstats, the slowlog) once it is served or times out.
+    var blockedCommand: (spec: CommandSpec, arguments: Arguments, nanoseconds: UInt64)?
+    /// MONITOR: every command of other clients is echoed to this one.
+    var isMonitor = false
 
     init(
         id: Int, fd: Int32, address: String, localAddress: String, isUnixSocket: Bool, now: Int,

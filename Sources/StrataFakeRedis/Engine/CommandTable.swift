@@ -34,6 +34,25 @@ final class CommandSpec {
     let handler: Handler?
     private(set) var subcommands: [String: CommandSpec] = [:]
 
+    // MARK: Statistics (INFO commandstats and latencystats; the engine's thread only)
+    /// Completed calls, their total time in microseconds, calls refused before running (arity,
+    /// authentication, ...), and calls that replied with an error.
+    var calls = 0
+    var microseconds = 0
+    var rejectedCalls = 0
+    var failedCalls = 0
+    /// The calls' durations, allocated on the first call.
+    var latency: LatencyHistogram?
+
+    /// Forgets the statistics (CONFIG RESETSTAT).
+    func resetStatistics() {
+        calls = 0
+        microseconds = 0
+        rejectedCalls = 0
+        failedCalls = 0
+        latency = nil
+    }
+
     init(
         _ name: String,
         arity: Int,

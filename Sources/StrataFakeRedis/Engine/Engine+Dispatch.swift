@@ -78,9 +78,17 @@ extension Engine {
         executionDepth += 1
         c.lastCommand = spec.fullName
         if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
+        if !c.errorCodes.isEmpty { countErrors(c) }
+        let started = Clock.monotonicNanoseconds()
         spec.handler!(self, c, args)
+        let elapsed = Clock.monotonicNanoseconds() &- started
         c.commandsProcessed += 1
-        statistics.commandsProcessed += 1
+        if c.blocked != nil && c.blockedCommand == nil {
+            // Counted, logged and monitored once served (Redis' updateStatsOnUnblock).
+            c.blockedCommand = (spec, args, elapsed)
+        } else {
+            recordCall(c, spec, args, nanoseconds: elapsed)
+        }
         if spec.flags.contains(.readonly), let tracking = c.tracking, !tracking.bcast {
             trackingRememberKeys(c, spec, args)
         }
@@ -99,13 +107,14 @@ extension Engine {
     /// EXEC aborts the transaction with EXECABORT.
     func reject(_ c: Client, _ spec: CommandSpec?, _ message: String) {
         if c.inMulti { c.dirtyExec = true }
-        statistics.errorReplies += 1
+        spec?.rejectedCalls += 1
         if spec?.name == "exec" {
             discardTransaction(c)
             c.addError("EXECABORT Transaction discarded because of: \(message.droppingErrorCode)")
         } else {
             c.addError(message)
         }
+        countErrors(c)
     }
 
     /// `ERR unknown command 'x', with args beginning with: 'a' 'b' ` (at most 128 characters of

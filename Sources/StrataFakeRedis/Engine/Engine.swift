@@ -72,6 +72,13 @@ final class Engine {
     var rng = SystemRandomNumberGenerator()
     var faults = FaultState()
     var statistics = EngineStatistics()
+    /// Error replies by code (INFO errorstats).
+    var errorStatistics: [String: Int] = [:]
+    /// SLOWLOG's entries, oldest first, and the ID of the next one.
+    var slowlog: [SlowlogEntry] = []
+    var nextSlowlogID = 0
+    /// Clients in MONITOR mode, in the order they asked.
+    var monitors: [Client] = []
     var activeExpireEnabled = true
     /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
     /// the dynamic exclusivity check).

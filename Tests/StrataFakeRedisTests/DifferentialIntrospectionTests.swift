@@ -1,0 +1,222 @@
+import StrataRESP
+import StrataServerTestSupport
+import Testing
+
+extension FakeRedisTestSuites {
+    /// SLOWLOG and INFO commandstats / errorstats / latencystats against a real redis-server.
+    /// Timestamps, durations, client addresses and entry IDs differ between servers: entries
+    /// are compared by position, arguments (redacted and truncated), and client name; statistics
+    /// by field names and call counts.
+    @Suite("Differential: slowlog and command statistics")
+    struct DifferentialIntrospectionTests {
+        /// Runs `body` against each server (fake first) and returns what it produced.
+        private func onBothServers<T: Equatable>(
+            _ body: (TestRedisServer) throws -> T, sourceLocation: SourceLocation = #_sourceLocation
+        ) throws -> (fake: T, real: T)? {
+            if let reason = TestRedisServer.realServerUnavailable {
+                if TestRedisServer.realServerRequired {
+                    Issue.record("STRATA_REQUIRE_REDIS=1 but \(reason)", sourceLocation: sourceLocation)
+                } else {
+                    print("note: differential test skipped: \(reason)")
+                }
+                return nil
+            }
+            let fake = try TestRedisServer.start(.fake)
+            defer { fake.stop() }
+            let real = try TestRedisServer.start(.real)
+            defer { real.stop() }
+            return (try body(fake), try body(real))
+        }
+
+        private static func text(_ value: RESPValue) -> String {
+            switch value {
+            case .bulkString(let bytes), .verbatimString(_, let bytes): return String(decoding: bytes, as: UTF8.self)
+            case .simpleString(let s), .simpleError(let s): return s
+            case .integer(let n): return String(n)
+            default: return "\(value)"
+            }
+        }
+
+        /// SLOWLOG GET's entries without what differs between servers: one line per entry with
+        /// its ID relative to the newest, its arguments, whether the address is the client's own,
+        /// and the client name.
+        private static func entries(_ reply: RESPValue, address: String, other: String = "") -> [String] {
+            guard case .array(let entries) = reply else { return ["not an array: \(reply)"] }
+            var newest: Int?
+            return entries.map { entry in
+                guard case .array(let fields) = entry, fields.count == 6,
+                    case .integer(let id) = fields[0], case .integer(let time) = fields[1],
+                    case .integer(let micros) = fields[2], case .array(let args) = fields[3]
+                else { return "malformed entry: \(entry)" }
+                if newest == nil { newest = id }
+                let shown = args.map { Self.text($0) }.joined(separator: " ")
+                let from = Self.text(fields[4])
+                let own = from == address ? "own-address" : from == other ? "other-address" : "unknown:\(from)"
+                let sane = time > 1_600_000_000 && micros >= 0 ? "" : " (bad time \(time) or duration \(micros))"
+                return "\(newest! - id) [\(shown)] \(own) name=\(Self.text(fields[5]))\(sane)"
+            }
+        }
+
+        /// `ip:port` of a connection as the server sees it (CLIENT INFO's addr).
+        private static func address(_ c: RESPTestConnection) throws -> String {
+            let info = text(try c.command("CLIENT", "INFO"))
+            let field = info.split(separator: " ").first { $0.hasPrefix("addr=") } ?? ""
+            return String(field.dropFirst(5))
+        }
+
+        @Test func entriesRecordArgumentsRedactionsAndTruncation() throws {
+            let long = String(repeating: "x", count: 140)
+            let many = (0..<40).map { "m\($0)" }
+            let result = try onBothServers { server -> [String] in
+                let c = try RESPTestConnection(port: server.port)
+                defer { c.close() }
+                let address = try Self.address(c)
+                _ = try c.command("CONFIG", "SET", "slowlog-log-slower-than", "0")
+                _ = try c.command("SLOWLOG", "RESET")
+                for line: [String] in [
+                    ["SET", "k", "v"], ["set", "k2", long], ["RPUSH", "l"] + many, ["MULTI"], ["INCR", "n"],
+                    ["GET", "k"], ["EXEC"], ["AUTH", "secret"], ["AUTH", "user", "secret"],
+                    ["HELLO", "2", "AUTH", "default", "pw", "SETNAME", "hello-name"],
+                    ["CONFIG", "SET", "requirepass", ""], ["CONFIG", "SET", "masterauth", "pw", "maxmemory", "0"],
+                    ["ACL", "SETUSER", "someone", "on", ">pw"], ["ACL", "DELUSER", "someone"],
+                    ["SLOWLOG", "NOSUCH"], ["SLOWLOG", "GET", "1", "2"], ["SLOWLOG", "GET", "-2"], ["GET"],
+                    ["NOSUCHCOMMAND", "x"], ["CLIENT", "SETNAME", "named"], ["INCR", "k"], ["PING"],
+                ] {
+                    try c.send(line)
+                    _ = try c.readReply()
+                }
+                let all = Self.entries(try c.command("SLOWLOG", "GET", "-1"), address: address)
+                let len = Self.text(try c.command("SLOWLOG", "LEN"))
+                let two = Self.entries(try c.command("SLOWLOG", "GET", "2"), address: address)
+                let standard = Self.entries(try c.command("SLOWLOG", "GET"), address: address)
+                let none = Self.entries(try c.command("SLOWLOG", "GET", "0"), address: address)
+                return all + ["len \(len)"] + two + standard + none
+            }
+            guard let result else { return }
+            #expect(result.fake == result.real)
+        }
+
+        @Test func blockedCommandIsLoggedWhenServed() throws {
+            let result = try onBothServers { server -> [String] in
+                let a = try RESPTestConnection(port: server.port)
+                let b = try RESPTestConnection(port: server.port)
+                defer {
+                    a.close()
+                    b.close()
+                }
+                _ = try a.command("CONFIG", "SET", "slowlog-log-slower-than", "0")
+                _ = try a.command("SLOWLOG", "RESET")
+                _ = try a.command("CONFIG", "RESETSTAT")
+                try a.send(["BLPOP", "queue", "0"])
+                // Wait until the server has the client blocked before pushing.
+                while Self.text(try b.command("INFO", "clients")).contains("blocked_clients:0") {}
+                _ = try b.command("RPUSH", "queue", "x")
+                _ = try a.readReply()
+                let (fromA, fromB) = (try Self.address(a), try Self.address(b))
+                return Self.entries(try b.command("SLOWLOG", "GET", "4"), address: fromB, other: fromA)
+                    + (try Self.statistics(b, "commandstats")) + (try Self.statistics(b, "latencystats"))
+            }
+            guard let result else { return }
+            #expect(result.fake == result.real)
+        }
+
+        @Test func lengthLimitAndDisabling() throws {
+            try assertSameBehaviour(
+                """
+                config set slowlog-log-slower-than 0
+                config set slowlog-max-len 10
+                slowlog reset
+                ping
+                slowlog len
+                ping
+                ping
+                ping
+                ping
+                ping
+                ping
+                ping
+                ping
+                ping
+                ping
+                ping
+                slowlog len
+                ? slowlog get 3
+                ? slowlog get
+                config set slowlog-max-len 0
+                ping
+                slowlog len
+                config set slowlog-max-len 128
+                config set slowlog-log-slower-than -1
+                slowlog reset
+                ping
+                slowlog len
+                config set slowlog-log-slower-than 100000000
+                ping
+                slowlog len
+                slowlog get x
+                slowlog get -1
+                slowlog get 1 2
+                slowlog len x
+                slowlog nosuch
+                slowlog
+                slowlog help
+                config set slowlog-log-slower-than 10000
+                config set slowlog-max-len 128
+                slowlog reset
+                """)
+        }
+
+        /// INFO commandstats lines with the timings masked, sorted (servers list commands in
+        /// their own dictionary order); errorstats as they are; latencystats' field names and
+        /// percentile labels.
+        private static func statistics(_ c: RESPTestConnection, _ section: String) throws -> [String] {
+            let lines = text(try c.command("INFO", section)).split(separator: "\r\n").map(String.init)
+            return lines.map { line in
+                guard let colon = line.firstIndex(of: ":") else { return line }
+                let name = line[..<colon]
+                let fields = line[line.index(after: colon)...].split(separator: ",").map { field in
+                    let parts = field.split(separator: "=", maxSplits: 1)
+                    let masked = ["usec", "usec_per_call"].contains(String(parts[0])) || name.hasPrefix("latency_")
+                    return masked ? "\(parts[0])=*" : String(field)
+                }
+                return "\(name):\(fields.joined(separator: ","))"
+            }.sorted()
+        }
+
+        @Test func commandErrorAndLatencyStatistics() throws {
+            let result = try onBothServers { server -> [String] in
+                let c = try RESPTestConnection(port: server.port)
+                defer { c.close() }
+                _ = try c.command("CONFIG", "RESETSTAT")
+                for line: [String] in [
+                    ["SET", "k", "v"], ["GET", "k"], ["GET", "k"], ["GET"], ["LPUSH", "k", "x"], ["INCR", "k"],
+                    ["NOSUCH"], ["CLIENT", "NOSUCH"], ["CLIENT", "ID", "extra"], ["CONFIG", "GET", "maxmemory"],
+                    ["MULTI"], ["SET", "a", "1"], ["INCR", "k"], ["EXEC"], ["MULTI"], ["GET"], ["EXEC"],
+                    ["AUTH", "wrong"], ["AUTH", "u", "p"], ["XADD", "s", "0-0", "f", "v"], ["BLPOP", "empty", "0.01"],
+                ] {
+                    try c.send(line)
+                    _ = try c.readReply()
+                }
+                // The timed-out BLPOP is counted when it times out.
+                while Self.text(try c.command("INFO", "clients")).contains("blocked_clients:1") {}
+                let before =
+                    try Self.statistics(c, "commandstats") + Self.statistics(c, "errorstats")
+                    + Self.statistics(c, "latencystats")
+                _ = try c.command("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99.9999 0")
+                let percentiles = try Self.statistics(c, "latencystats")
+                _ = try c.command("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9")
+                _ = try c.command("CONFIG", "RESETSTAT")
+                let after = try Self.statistics(c, "commandstats") + Self.statistics(c, "errorstats")
+                let sections = Self.text(try c.command("INFO", "all")).split(separator: "\r\n").filter {
+                    $0.hasPrefix("# ") && $0 != "# Modules"
+                }.map(String.init)
+                let defaults = Self.text(try c.command("INFO")).split(separator: "\r\n").filter {
+                    $0.hasPrefix("# ") && $0 != "# Modules"
+                }.map(String.init)
+                return before + ["--"] + percentiles + ["--"] + after + ["--"] + sections + ["--"] + defaults
+            }
+            guard let result else { return }
+            #expect(result.fake == result.real)
+        }
+    }
+}
