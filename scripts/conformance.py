@@ -1323,13 +1323,29 @@ slowlog reset x
 slowlog nosuch
 slowlog
 slowlog help
-config get slowlog-*
+~ config get slowlog-*
 config set slowlog-max-len -1
 config set slowlog-log-slower-than -2
 * info commandstats
 * info errorstats
 * info latencystats
 config resetstat
+""")
+
+
+# A monitor's own commands, without those it would see echoed (their lines carry timestamps).
+family("monitor", r"""
+multi
+monitor
+exec
+monitor
+get k
+set k v
+publish ch m
+monitor extra
+reset
+set k v
+get k
 """)
 
 

@@ -3,11 +3,12 @@ import StrataServerTestSupport
 import Testing
 
 extension FakeRedisTestSuites {
-    /// SLOWLOG and INFO commandstats / errorstats / latencystats against a real redis-server.
+    /// SLOWLOG, INFO commandstats / errorstats / latencystats and MONITOR against a real
+    /// redis-server.
     /// Timestamps, durations, client addresses and entry IDs differ between servers: entries
     /// are compared by position, arguments (redacted and truncated), and client name; statistics
     /// by field names and call counts.
-    @Suite("Differential: slowlog and command statistics")
+    @Suite("Differential: slowlog, command statistics and MONITOR")
     struct DifferentialIntrospectionTests {
         /// Runs `body` against each server (fake first) and returns what it produced.
         private func onBothServers<T: Equatable>(
@@ -217,6 +218,90 @@ extension FakeRedisTestSuites {
             }
             guard let result else { return }
             #expect(result.fake == result.real)
+        }
+
+        /// A MONITOR line with its timestamp checked and masked, and the client address named.
+        private static func monitorLine(_ value: RESPValue, names: [String: String]) -> String {
+            guard case .simpleString(let line) = value else { return "not a status reply: \(value)" }
+            let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[1].hasPrefix("["), parts[2].hasSuffix("]") else {
+                return "malformed: \(line)"
+            }
+            let stamp = parts[0].split(separator: ".")
+            let wellFormed =
+                stamp.count == 2 && stamp[0].count >= 10 && stamp[1].count == 6
+                && stamp.allSatisfy { $0.allSatisfy(\.isNumber) }
+            let address = String(parts[2].dropLast())
+            return
+                "\(wellFormed ? "T" : "bad time \(parts[0])") \(parts[1]) \(names[address] ?? "unknown \(address)")] \(parts[3])"
+        }
+
+        @Test func monitorShowsOtherClientsCommandsQuotedAsRedisDoes() throws {
+            let result = try onBothServers { server -> [String] in
+                let monitor = try RESPTestConnection(port: server.port)
+                let a = try RESPTestConnection(port: server.port)
+                let b = try RESPTestConnection(port: server.port)
+                defer {
+                    monitor.close()
+                    a.close()
+                    b.close()
+                }
+                let names = [try Self.address(a): "A", try Self.address(b): "B", try Self.address(monitor): "M"]
+                var replies = [Self.text(try monitor.command("MONITOR"))]
+                try b.send(["BLPOP", "queue", "0"])
+                for line: [String] in [
+                    ["SET", "k", "v"], ["set", "a b", "q\"\\\n\r\t\u{07}\u{08}\u{01}\u{7F}é"], ["SELECT", "3"],
+                    ["GET", "k"],
+                    ["SELECT", "0"], ["MULTI"], ["INCR", "n"], ["MONITOR"], ["EXEC"], ["AUTH", "pw"],
+                    ["HELLO", "2", "AUTH", "default", "pw"], ["CONFIG", "SET", "maxmemory", "0"], ["CONFIG", "HELP"],
+                    ["SLOWLOG", "LEN"], ["CLIENT", "LIST"], ["CLIENT", "ID"], ["GET"], ["NOSUCH"], ["SET", "12", "34"],
+                    ["RPUSH", "queue", "x"], ["PUBLISH", "ch", "m"], ["ECHO", "end"],
+                ] {
+                    try a.send(line)
+                    let reply = Self.text(try a.readReply().value)
+                    // Connection IDs and addresses differ between servers.
+                    replies.append(["CLIENT", "HELLO"].contains(line[0]) ? "\(line[0]) reply" : reply)
+                }
+                replies.append(Self.text(try b.readReply().value))
+                var lines: [String] = []
+                while lines.last?.hasSuffix("\"ECHO\" \"end\"") != true && lines.count < 50 {
+                    lines.append(Self.monitorLine(try monitor.readReply().value, names: names))
+                }
+                // What a monitor itself may do.
+                for line: [String] in [["GET", "k"], ["PUBLISH", "ch", "m"], ["PING"]] {
+                    try monitor.send(line)
+                    let reply = try monitor.readReply().value
+                    lines.append(Self.text(reply).hasPrefix("+") ? "line" : Self.text(reply))
+                }
+                lines.append(Self.monitorLine(try monitor.readReply().value, names: names))
+                let list = Self.text(try a.command("CLIENT", "LIST")).split(separator: "\n").compactMap { entry in
+                    entry.split(separator: " ").first { $0.hasPrefix("flags=") }.map(String.init)
+                }.sorted()
+                lines.append(Self.text(try monitor.command("RESET")))
+                _ = try a.command("SET", "after", "reset")
+                lines.append(Self.text(try monitor.command("PING")))
+                return replies + lines + list
+            }
+            guard let result else { return }
+            #expect(result.fake == result.real)
+        }
+
+        @Test func monitorRefusalsAndReset() throws {
+            try assertSameBehaviour(
+                """
+                monitor
+                0|monitor
+                get k
+                set k v
+                publish ch m
+                ping
+                * <recv>
+                reset
+                set k v
+                B: multi
+                B: monitor
+                B: exec
+                """)
         }
     }
 }

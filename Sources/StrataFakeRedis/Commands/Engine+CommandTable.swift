@@ -303,6 +303,7 @@ extension Engine {
             plain("lastsave", 1, [.fast], { $0.lastsaveCommand($1, $2) }),
             plain("wait", 3, [], { $0.waitCommand($1, $2) }),
             plain("debug", -2, [.admin], { $0.debugCommand($1, $2) }),
+            plain("monitor", 1, [.admin], { $0.monitorCommand($1, $2) }),
             CommandSpec(
                 container: "command", arity: -1,
                 subcommands: [

@@ -27,6 +27,7 @@ extension Engine {
         let name = args[0]
         // Redis 7.0 answers QUIT before anything else, whatever its arguments.
         if ASCII.equalsLowercase(name, "quit") {
+            if !monitors.isEmpty, let spec = commands.lookup(name) { feedMonitors(c, spec, args) }
             c.addOK()
             c.closeAfterReply = true
             return
@@ -53,6 +54,10 @@ extension Engine {
         }
         if let user = c.user, user != "default", let denial = aclDenial(user, spec, args) {
             reject(c, spec, denial)
+            return
+        }
+        if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {
+            reject(c, spec, "ERR Replica can't interact with the keyspace")
             return
         }
         if c.inRESP2PubSubContext && !spec.flags.contains(.pubsubContext) {
@@ -83,6 +88,7 @@ extension Engine {
         spec.handler!(self, c, args)
         let elapsed = Clock.monotonicNanoseconds() &- started
         c.commandsProcessed += 1
+        if !monitors.isEmpty { feedMonitors(c, spec, args) }
         if c.blocked != nil && c.blockedCommand == nil {
             // Counted, logged and monitored once served (Redis' updateStatsOnUnblock).
             c.blockedCommand = (spec, args, elapsed)
@@ -100,6 +106,14 @@ extension Engine {
             if !c.inMulti && spec.name != "client" && !spec.fullName.hasPrefix("client|") {
                 c.trackingCachingGiven = false
             }
+        }
+    }
+
+    /// Commands Redis 7.0 flags `may-replicate` without `write`: a monitor may not run them.
+    static func mayReplicate(_ spec: CommandSpec) -> Bool {
+        switch spec.name {
+        case "publish", "spublish": return true
+        default: return false
         }
     }
 

@@ -315,6 +315,7 @@ extension Engine {
             punsubscribeAll(c, notify: false)
         }
         if c.tracking != nil { disableTracking(c) }
+        stopMonitoring(c)
         c.queued.removeAll()
         c.delayed = nil
     }
