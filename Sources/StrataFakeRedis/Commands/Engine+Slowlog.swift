@@ -28,7 +28,6 @@ extension Engine {
         let microseconds = Int(nanoseconds / 1000)
         spec.calls += 1
         spec.microseconds += microseconds
-        statistics.commandsProcessed += 1
         // A blocked command that timed out or was unblocked is counted without a duration.
         if config.latencyTracking && served {
             if spec.latency == nil { spec.latency = LatencyHistogram() }

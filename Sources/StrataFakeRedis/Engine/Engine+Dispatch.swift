@@ -88,6 +88,8 @@ extension Engine {
         spec.handler!(self, c, args)
         let elapsed = Clock.monotonicNanoseconds() &- started
         c.commandsProcessed += 1
+        // Counted when it runs, blocked or not (the control API's statistics wait on it).
+        statistics.commandsProcessed += 1
         if !monitors.isEmpty { feedMonitors(c, spec, args) }
         if c.blocked != nil && c.blockedCommand == nil {
             // Counted, logged and monitored once served (Redis' updateStatsOnUnblock).
