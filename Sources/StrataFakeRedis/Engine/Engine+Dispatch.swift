@@ -105,7 +105,7 @@ extension Engine {
         if executionDepth == 0 {
             if !pendingSelfInvalidations.isEmpty { flushSelfInvalidations(c) }
             // CLIENT CACHING applies to the next command only (or to a whole transaction).
-            if !c.inMulti && spec.name != "client" && !spec.fullName.hasPrefix("client|") {
+            if c.trackingCachingGiven && !c.inMulti && spec.name != "client" && !spec.fullName.hasPrefix("client|") {
                 c.trackingCachingGiven = false
             }
         }
