@@ -1349,6 +1349,21 @@ get k
 """)
 
 
+# CLIENT PAUSE's arguments (pauses of 0 ms, so nothing is held; holding is tested in Swift).
+family("pause", r"""
+client pause
+client pause x
+client pause -1
+client pause 10 foo
+client pause 10 write x
+client unpause x
+client pause 0 write
+client pause 0 all
+client unpause
+set k v
+""")
+
+
 def parse_script(text):
     steps = []
     for line in text.strip().splitlines():

@@ -3,8 +3,8 @@ import StrataServerTestSupport
 import Testing
 
 extension FakeRedisTestSuites {
-    /// SLOWLOG, INFO commandstats / errorstats / latencystats and MONITOR against a real
-    /// redis-server.
+    /// SLOWLOG, INFO commandstats / errorstats / latencystats, MONITOR and CLIENT PAUSE against
+    /// a real redis-server.
     /// Timestamps, durations, client addresses and entry IDs differ between servers: entries
     /// are compared by position, arguments (redacted and truncated), and client name; statistics
     /// by field names and call counts.
@@ -301,6 +301,104 @@ extension FakeRedisTestSuites {
                 B: multi
                 B: monitor
                 B: exec
+                """)
+        }
+
+        /// `blocked_clients` of INFO clients.
+        private static func blockedClients(_ c: RESPTestConnection) throws -> Int {
+            let info = text(try c.command("INFO", "clients"))
+            let line = info.split(separator: "\r\n").first { $0.hasPrefix("blocked_clients:") } ?? ""
+            return Int(line.dropFirst("blocked_clients:".count)) ?? -1
+        }
+
+        @Test func pauseWriteHoldsWritesUntilUnpaused() throws {
+            let result = try onBothServers { server -> [String] in
+                let a = try RESPTestConnection(port: server.port)
+                let b = try RESPTestConnection(port: server.port)
+                let c = try RESPTestConnection(port: server.port)
+                defer {
+                    a.close()
+                    b.close()
+                    c.close()
+                }
+                var out: [String] = []
+                out.append(Self.text(try a.command("CLIENT", "PAUSE", "100000", "WRITE")))
+                try b.send(["SET", "k", "v"])
+                try b.send(["GET", "k"])
+                try waitUntil { try Self.blockedClients(a) == 1 }
+                out.append(Self.text(try a.command("GET", "k")))
+                let list = Self.text(try a.command("CLIENT", "LIST")).split(separator: "\n").map { line in
+                    line.split(separator: " ").filter { $0.hasPrefix("flags=") || $0.hasPrefix("cmd=") }
+                        .joined(separator: " ")
+                }
+                out += list
+                for line: [String] in [["MULTI"], ["GET", "k"], ["EXEC"], ["PUBSUB", "NUMPAT"]] {
+                    try a.send(line)
+                    out.append(Self.text(try a.readReply().value))
+                }
+                // A transaction with a write is held at the write, while queueing.
+                out.append(Self.text(try c.command("MULTI")))
+                try c.send(["SET", "other", "1"])
+                try waitUntil { try Self.blockedClients(a) == 2 }
+                // A later PAUSE keeps the later end and takes the new mode.
+                out.append(Self.text(try a.command("CLIENT", "PAUSE", "10", "WRITE")))
+                out.append(Self.text(try a.command("PING")))
+                out.append(Self.text(try a.command("CLIENT", "UNPAUSE")))
+                out.append(Self.text(try b.readReply().value))
+                out.append(Self.text(try b.readReply().value))
+                out.append(Self.text(try c.readReply().value))
+                out.append(Self.text(try c.command("EXEC")))
+                out.append(String(try Self.blockedClients(a)))
+                return out
+            }
+            guard let result else { return }
+            #expect(result.fake == result.real)
+        }
+
+        @Test func pauseAllHoldsEveryCommandUntilItsTimeout() throws {
+            let result = try onBothServers { server -> [String] in
+                let a = try RESPTestConnection(port: server.port)
+                let b = try RESPTestConnection(port: server.port)
+                defer {
+                    a.close()
+                    b.close()
+                }
+                let monitor = try RESPTestConnection(port: server.port)
+                defer { monitor.close() }
+                var out = [Self.text(try a.command("SET", "k", "v"))]
+                out.append(Self.text(try monitor.command("MONITOR")))
+                out.append(Self.text(try a.command("CLIENT", "PAUSE", "3000", "ALL")))
+                // Held, UNPAUSE included, until the pause times out; then served in order. A
+                // monitor is never paused: it sees both held (and its own INFO line after each).
+                try b.send(["GET", "k"])
+                try a.send(["CLIENT", "UNPAUSE"])
+                try waitUntil {
+                    let held = try Self.blockedClients(monitor)
+                    _ = try monitor.readReply()
+                    return held == 2
+                }
+                out.append(Self.text(try b.readReply().value))
+                out.append(Self.text(try a.readReply().value))
+                return out
+            }
+            guard let result else { return }
+            #expect(result.fake == result.real)
+        }
+
+        @Test func pauseArguments() throws {
+            try assertSameBehaviour(
+                """
+                client pause
+                client pause x
+                client pause -1
+                client pause 10 foo
+                client pause 10 write x
+                client unpause x
+                client pause 0 write
+                client pause 0 all
+                client unpause
+                client unpause
+                set k v
                 """)
         }
     }

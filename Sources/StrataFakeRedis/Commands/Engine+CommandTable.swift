@@ -288,6 +288,8 @@ extension Engine {
                     sub("client", "trackinginfo", 2, [], { $0.clientTrackinginfoCommand($1, $2) }),
                     sub("client", "no-evict", 3, [], { $0.clientNoEvictCommand($1, $2) }),
                     sub("client", "unblock", -3, [], { $0.clientUnblockCommand($1, $2) }),
+                    sub("client", "pause", -3, [.admin], { $0.clientPauseCommand($1, $2) }),
+                    sub("client", "unpause", 2, [.admin], { $0.clientUnpauseCommand($1, $2) }),
                 ]),
             CommandSpec(
                 container: "acl",

@@ -147,7 +147,7 @@ extension Engine {
         let now = self.now()
         var flags = c.isMonitor ? "O" : ""
         if c.inMulti { flags += "x" }
-        if c.blocked != nil { flags += "b" }
+        if c.blocked != nil || c.postponed { flags += "b" }
         if c.tracking != nil { flags += "t" }
         if c.trackingBrokenRedirect { flags += "R" }
         if c.subscriptionCount > 0 { flags += "P" }

@@ -56,7 +56,8 @@ extension Engine {
                 "Clients",
                 [
                     ("connected_clients", String(clientList.count)), ("cluster_connections", "0"),
-                    ("maxclients", "10000"), ("blocked_clients", String(blockedClientCount)),
+                    ("maxclients", "10000"),
+                    ("blocked_clients", String(blockedClientCount + pausedClients.count { $0.postponed })),
                     ("tracking_clients", String(trackingClientCount)), ("clients_in_timeout_table", "0"),
                 ])
         case "memory":

@@ -93,6 +93,8 @@ final class Client {
     @exclusivity(unchecked) var blockedCommand: (spec: CommandSpec, arguments: Arguments, nanoseconds: UInt64)?
     /// MONITOR: every command of other clients is echoed to this one.
     var isMonitor = false
+    /// Held back by CLIENT PAUSE (shown as blocked, flag `b`).
+    var postponed = false
 
     init(
         id: Int, fd: Int32, address: String, localAddress: String, isUnixSocket: Bool, now: Int,

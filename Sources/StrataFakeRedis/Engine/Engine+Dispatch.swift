@@ -67,6 +67,10 @@ extension Engine {
             )
             return
         }
+        if pause != nil && isPaused(c, spec) {
+            postpone(c, spec, args)
+            return
+        }
         if c.inMulti && !spec.flags.contains(.noQueue) {
             if !c.dirtyExec && !c.dirtyCAS { c.queued.append(args) }
             c.addRaw(SharedReply.queued)
@@ -114,7 +118,7 @@ extension Engine {
     /// Commands Redis 7.0 flags `may-replicate` without `write`: a monitor may not run them.
     static func mayReplicate(_ spec: CommandSpec) -> Bool {
         switch spec.name {
-        case "publish", "spublish": return true
+        case "publish", "spublish", "pfcount": return true
         default: return false
         }
     }

@@ -81,6 +81,10 @@ final class Engine {
     var nextSlowlogID = 0
     /// Clients in MONITOR mode, in the order they asked.
     @exclusivity(unchecked) var monitors: [Client] = []
+    /// CLIENT PAUSE: the pause in force, the clients it holds back, and the last pause's number.
+    @exclusivity(unchecked) var pause: ClientPause?
+    var pausedClients: [Client] = []
+    var pauseGeneration = 0
     var activeExpireEnabled = true
     /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
     /// the dynamic exclusivity check).
