@@ -243,6 +243,7 @@ CONFIG_DEFAULTS = [
     ("set-max-intset-entries", "512"), ("zset-max-listpack-entries", "128"),
     ("zset-max-listpack-value", "64"), ("list-max-listpack-size", "-2"),
     ("notify-keyspace-events", ""), ("maxmemory-policy", "noeviction"),
+    ("slowlog-log-slower-than", "10000"), ("slowlog-max-len", "128"),
 ]
 
 FAMILIES = {}
@@ -1287,6 +1288,82 @@ pfcount t t
 """)
 
 
+family("slowlog", r"""
+config set slowlog-log-slower-than 0
+slowlog reset
+set k v
+get k
+slowlog len
+? slowlog get
+? slowlog get 2
+? slowlog get -1
+? slowlog get 0
+config set slowlog-max-len 3
+ping
+ping
+ping
+ping
+slowlog len
+config set slowlog-max-len 0
+ping
+slowlog len
+config set slowlog-max-len 128
+config set slowlog-log-slower-than -1
+slowlog reset
+ping
+slowlog len
+config set slowlog-log-slower-than 100000000
+ping
+slowlog len
+slowlog get x
+slowlog get -2
+slowlog get 1 2
+slowlog len x
+slowlog reset x
+slowlog nosuch
+slowlog
+slowlog help
+~ config get slowlog-*
+config set slowlog-max-len -1
+config set slowlog-log-slower-than -2
+* info commandstats
+* info errorstats
+* info latencystats
+config resetstat
+""")
+
+
+# A monitor's own commands, without those it would see echoed (their lines carry timestamps).
+family("monitor", r"""
+multi
+monitor
+exec
+monitor
+get k
+set k v
+publish ch m
+monitor extra
+reset
+set k v
+get k
+""")
+
+
+# CLIENT PAUSE's arguments (pauses of 0 ms, so nothing is held; holding is tested in Swift).
+family("pause", r"""
+client pause
+client pause x
+client pause -1
+client pause 10 foo
+client pause 10 write x
+client unpause x
+client pause 0 write
+client pause 0 all
+client unpause
+set k v
+""")
+
+
 def parse_script(text):
     steps = []
     for line in text.strip().splitlines():
@@ -1313,7 +1390,7 @@ def normalize(reply, mode):
 
 def command_name(words):
     name = words[0].lower()
-    if name in ("config", "object", "command", "client", "pubsub", "acl", "debug") and len(words) > 1:
+    if name in ("config", "object", "command", "client", "pubsub", "acl", "debug", "slowlog") and len(words) > 1:
         name += " " + words[1].lower()
     return name
 

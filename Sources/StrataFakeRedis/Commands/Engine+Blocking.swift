@@ -86,6 +86,15 @@ extension Engine {
         } else if reply {
             c.addNullArray()
         }
+        if let blocked = c.blockedCommand {
+            c.blockedCommand = nil
+            // Served: counted and logged as a call; timed out or unblocked: only counted.
+            if !c.closing {
+                recordCall(
+                    c, blocked.spec, blocked.arguments, nanoseconds: blocked.nanoseconds,
+                    served: !reply && error == nil)
+            }
+        }
         if !c.closing {
             resumeQueue.append(c)
             queueWrite(c)

@@ -288,6 +288,8 @@ extension Engine {
                     sub("client", "trackinginfo", 2, [], { $0.clientTrackinginfoCommand($1, $2) }),
                     sub("client", "no-evict", 3, [], { $0.clientNoEvictCommand($1, $2) }),
                     sub("client", "unblock", -3, [], { $0.clientUnblockCommand($1, $2) }),
+                    sub("client", "pause", -3, [.admin], { $0.clientPauseCommand($1, $2) }),
+                    sub("client", "unpause", 2, [.admin], { $0.clientUnpauseCommand($1, $2) }),
                 ]),
             CommandSpec(
                 container: "acl",
@@ -303,6 +305,7 @@ extension Engine {
             plain("lastsave", 1, [.fast], { $0.lastsaveCommand($1, $2) }),
             plain("wait", 3, [], { $0.waitCommand($1, $2) }),
             plain("debug", -2, [.admin], { $0.debugCommand($1, $2) }),
+            plain("monitor", 1, [.admin], { $0.monitorCommand($1, $2) }),
             CommandSpec(
                 container: "command", arity: -1,
                 subcommands: [
@@ -313,6 +316,14 @@ extension Engine {
                     sub("command", "getkeys", -4, [], { $0.commandGetkeysCommand($1, $2) }),
                     sub("command", "help", 2, [], { $0.commandHelpCommand($1, $2) }),
                 ], whenAlone: { engine, c, args in engine.commandCommand(c, args) }),
+            CommandSpec(
+                container: "slowlog",
+                subcommands: [
+                    sub("slowlog", "get", -2, [.admin], { $0.slowlogGetCommand($1, $2) }),
+                    sub("slowlog", "len", 2, [.admin], { $0.slowlogLenCommand($1, $2) }),
+                    sub("slowlog", "reset", 2, [.admin], { $0.slowlogResetCommand($1, $2) }),
+                    sub("slowlog", "help", 2, [], { $0.slowlogHelpCommand($1, $2) }),
+                ]),
             CommandSpec(
                 container: "config",
                 subcommands: [

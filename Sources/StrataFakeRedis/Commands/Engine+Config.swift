@@ -76,7 +76,7 @@ extension Engine {
     }
 
     func configResetstatCommand(_ c: Client, _ args: Arguments) {
-        statistics = EngineStatistics()
+        resetCommandStatistics()
         c.addOK()
     }
 

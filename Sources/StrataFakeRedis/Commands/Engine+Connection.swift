@@ -114,6 +114,7 @@ extension Engine {
         sunsubscribeAll(c, notify: false)
         punsubscribeAll(c, notify: false)
         if c.tracking != nil { disableTracking(c) }
+        stopMonitoring(c)
         c.db = 0
         c.resp3 = false
         c.name = nil
@@ -144,9 +145,9 @@ extension Engine {
     /// One CLIENT LIST line, with Redis' fields.
     func clientInfoLine(_ c: Client) -> String {
         let now = self.now()
-        var flags = ""
+        var flags = c.isMonitor ? "O" : ""
         if c.inMulti { flags += "x" }
-        if c.blocked != nil { flags += "b" }
+        if c.blocked != nil || c.postponed { flags += "b" }
         if c.tracking != nil { flags += "t" }
         if c.trackingBrokenRedirect { flags += "R" }
         if c.subscriptionCount > 0 { flags += "P" }

@@ -3,22 +3,32 @@ import Glibc
 // Server commands: INFO, TIME, COMMAND, DEBUG, LASTSAVE, WAIT (CONFIG: Engine+Config.swift).
 
 extension Engine {
+    /// INFO's sections in Redis 7.0's order, and those `INFO` alone (or `default`) shows.
+    private static let infoSections = [
+        "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "errorstats",
+        "latencystats", "cluster", "keyspace",
+    ]
+    private static let defaultInfoSections: Set<String> = [
+        "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "cluster",
+        "keyspace",
+    ]
+
     func infoCommand(_ c: Client, _ args: Arguments) {
-        let all = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster", "keyspace"]
-        var wanted: [String] = []
+        var wanted = Set<String>()
         if args.count == 1 {
-            wanted = all
+            wanted = Self.defaultInfoSections
         } else {
             for j in 1..<args.count {
                 let name = ASCII.lowercased(args[j])
                 switch name {
-                case "all", "everything", "default": wanted += all
-                default: if all.contains(name) { wanted.append(name) }
+                case "all", "everything": wanted.formUnion(Self.infoSections)
+                case "default": wanted.formUnion(Self.defaultInfoSections)
+                default: wanted.insert(name)
                 }
             }
         }
-        var seen = Set<String>()
-        let sections = wanted.filter { seen.insert($0).inserted }.map(infoSection)
+        // Sections come in Redis' order, whatever the order asked.
+        let sections = Self.infoSections.filter(wanted.contains).map(infoSection)
         c.addVerbatim(sections.joined(separator: "\r\n"))
     }
 
@@ -46,7 +56,8 @@ extension Engine {
                 "Clients",
                 [
                     ("connected_clients", String(clientList.count)), ("cluster_connections", "0"),
-                    ("maxclients", "10000"), ("blocked_clients", String(blockedClientCount)),
+                    ("maxclients", "10000"),
+                    ("blocked_clients", String(blockedClientCount + pausedClients.count { $0.postponed })),
                     ("tracking_clients", String(trackingClientCount)), ("clients_in_timeout_table", "0"),
                 ])
         case "memory":
@@ -104,6 +115,14 @@ extension Engine {
                 "CPU", [("used_cpu_sys", seconds(usage.ru_stime)), ("used_cpu_user", seconds(usage.ru_utime))])
         case "cluster":
             return render("Cluster", [("cluster_enabled", "0")])
+        case "commandstats":
+            return render("Commandstats", commandStatisticsFields())
+        case "errorstats":
+            return render(
+                "Errorstats",
+                errorStatistics.sorted { $0.key < $1.key }.map { ("errorstat_\($0.key)", "count=\($0.value)") })
+        case "latencystats":
+            return render("Latencystats", latencyStatisticsFields())
         default:
             var fields: [(String, String)] = []
             for db in databases where db.count > 0 {

@@ -32,6 +32,7 @@ extension Client {
     /// An error reply. `message` includes its code, such as `ERR syntax error`; CR and LF
     /// become spaces, as Redis does.
     func addError(_ message: String) {
+        noteError(message)
         out.buffer.append(UInt8(ascii: "-"))
         for byte in message.utf8 {
             out.buffer.append(byte == 0x0D || byte == 0x0A ? 0x20 : byte)
@@ -123,7 +124,29 @@ extension Client {
         for item in items { addBulk(item) }
     }
 
-    func addWrongType() { addRaw(SharedReply.wrongType) }
-    func addNotInteger() { addRaw(SharedReply.notInteger) }
-    func addSyntaxError() { addRaw(SharedReply.syntaxError) }
+    func addWrongType() {
+        errorCodes.append("WRONGTYPE")
+        addRaw(SharedReply.wrongType)
+    }
+
+    func addNotInteger() {
+        errorCodes.append("ERR")
+        addRaw(SharedReply.notInteger)
+    }
+
+    func addSyntaxError() {
+        errorCodes.append("ERR")
+        addRaw(SharedReply.syntaxError)
+    }
+
+    /// Remembers an error reply's code for INFO errorstats and the running command's
+    /// failed_calls: its first word when a space comes within Redis' 32-byte search, else `ERR`.
+    private func noteError(_ message: String) {
+        let head = message.utf8.prefix(31)
+        if let space = head.firstIndex(of: UInt8(ascii: " ")) {
+            errorCodes.append(String(decoding: head[..<space], as: UTF8.self))
+        } else {
+            errorCodes.append("ERR")
+        }
+    }
 }

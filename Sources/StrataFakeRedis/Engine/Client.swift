@@ -15,10 +15,12 @@ final class Client {
     let createdAt: Int
     var lastInteraction: Int
 
-    var parser: RESPParser
+    @exclusivity(unchecked) var parser: RESPParser
     /// Replies not yet written; `sent` bytes of it already went out.
-    var out = RESPEncoder(reservingCapacity: 16 * 1024)
-    var sent = 0
+    // Touched by every command on the engine's thread alone; no access overlaps another, so
+    // without the dynamic exclusivity checks (as `channels` below).
+    @exclusivity(unchecked) var out = RESPEncoder(reservingCapacity: 16 * 1024)
+    @exclusivity(unchecked) var sent = 0
     /// The position in the loop's list of clients.
     var listIndex = 0
     /// Queued for a write before the loop sleeps.
@@ -34,8 +36,8 @@ final class Client {
     var db = 0
     var name: Bytes?
     /// The authenticated user, or nil while authentication is required and missing.
-    var user: String?
-    var lastCommand = "NULL"
+    @exclusivity(unchecked) var user: String?
+    @exclusivity(unchecked) var lastCommand = "NULL"
 
     // MARK: Transactions
     var inMulti = false
@@ -76,13 +78,23 @@ final class Client {
     // MARK: Faults and counters
     /// Replies sent since the connection (or the current drop/garbage fault) began.
     var repliesSinceFault = 0
-    var commandsProcessed = 0
+    @exclusivity(unchecked) var commandsProcessed = 0
     var readCalls = 0
     var writeCalls = 0
     var bytesRead = 0
     var bytesWritten = 0
     var commandsThisRead = 0
     var maxCommandsPerRead = 0
+    /// The codes of the error replies sent since the engine last counted them (INFO
+    /// errorstats, commandstats' failed_calls).
+    @exclusivity(unchecked) var errorCodes: [String] = []
+    /// A blocked command, its arguments and how long it ran before blocking: recorded (INFO
+    /// commandstats, the slowlog) once it is served or times out.
+    @exclusivity(unchecked) var blockedCommand: (spec: CommandSpec, arguments: Arguments, nanoseconds: UInt64)?
+    /// MONITOR: every command of other clients is echoed to this one.
+    var isMonitor = false
+    /// Held back by CLIENT PAUSE (shown as blocked, flag `b`).
+    var postponed = false
 
     init(
         id: Int, fd: Int32, address: String, localAddress: String, isUnixSocket: Bool, now: Int,

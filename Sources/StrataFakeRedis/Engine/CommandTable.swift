@@ -32,7 +32,28 @@ final class CommandSpec {
     let lastKey: Int
     let keyStep: Int
     let handler: Handler?
-    private(set) var subcommands: [String: CommandSpec] = [:]
+    @exclusivity(unchecked) private(set) var subcommands: [String: CommandSpec] = [:]
+
+    // MARK: Statistics (INFO commandstats and latencystats)
+    // Updated after every command by the engine's thread alone, and no access overlaps another:
+    // without the dynamic exclusivity checks, which cost more than the updates.
+    /// Completed calls, their total time in microseconds, calls refused before running (arity,
+    /// authentication, ...), and calls that replied with an error.
+    @exclusivity(unchecked) var calls = 0
+    @exclusivity(unchecked) var microseconds = 0
+    @exclusivity(unchecked) var rejectedCalls = 0
+    @exclusivity(unchecked) var failedCalls = 0
+    /// The calls' durations, allocated on the first call.
+    @exclusivity(unchecked) var latency: LatencyHistogram?
+
+    /// Forgets the statistics (CONFIG RESETSTAT).
+    func resetStatistics() {
+        calls = 0
+        microseconds = 0
+        rejectedCalls = 0
+        failedCalls = 0
+        latency = nil
+    }
 
     init(
         _ name: String,

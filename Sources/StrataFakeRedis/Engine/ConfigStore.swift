@@ -262,6 +262,13 @@ struct ConfigStore {
     private(set) var pubsubOutputHardLimit = 33_554_432
     /// `notify-keyspace-events` as flags (``KeyspaceEvents``).
     private(set) var keyspaceEvents: KeyspaceEvents = []
+    /// SLOWLOG: the microseconds from which a command is logged (negative: never), and how many
+    /// entries are kept.
+    private(set) var slowlogLogSlowerThan = 10000
+    private(set) var slowlogMaxLen = 128
+    /// INFO latencystats: whether durations are recorded, and the percentiles shown.
+    private(set) var latencyTracking = true
+    private(set) var latencyPercentiles: [Double] = [50, 99, 99.9]
 
     init(overrides: [String: String]) {
         var values: [String: String] = [:]
@@ -311,6 +318,12 @@ struct ConfigStore {
         lfuLogFactor = int("lfu-log-factor", 10)
         lfuDecayTime = int("lfu-decay-time", 1)
         keyspaceEvents = KeyspaceEvents(parsing: values["notify-keyspace-events"] ?? "") ?? []
+        slowlogLogSlowerThan = int("slowlog-log-slower-than", 10000)
+        slowlogMaxLen = int("slowlog-max-len", 128)
+        latencyTracking = values["latency-tracking"] != "no"
+        latencyPercentiles = (values["latency-tracking-info-percentiles"] ?? "").split(separator: " ").compactMap {
+            Double($0)
+        }
         // "normal H S T slave H S T pubsub H S T", as validate stores it.
         let limits = (values["client-output-buffer-limit"] ?? "").split(separator: " ")
         if limits.count == 12 {

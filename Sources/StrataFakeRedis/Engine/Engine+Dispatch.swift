@@ -27,6 +27,7 @@ extension Engine {
         let name = args[0]
         // Redis 7.0 answers QUIT before anything else, whatever its arguments.
         if ASCII.equalsLowercase(name, "quit") {
+            if !monitors.isEmpty, let spec = commands.lookup(name) { feedMonitors(c, spec, args) }
             c.addOK()
             c.closeAfterReply = true
             return
@@ -55,11 +56,19 @@ extension Engine {
             reject(c, spec, denial)
             return
         }
+        if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {
+            reject(c, spec, "ERR Replica can't interact with the keyspace")
+            return
+        }
         if c.inRESP2PubSubContext && !spec.flags.contains(.pubsubContext) {
             reject(
                 c, spec,
                 "ERR Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             )
+            return
+        }
+        if pause != nil && isPaused(c, spec) {
+            postpone(c, spec, args)
             return
         }
         if c.inMulti && !spec.flags.contains(.noQueue) {
@@ -78,9 +87,20 @@ extension Engine {
         executionDepth += 1
         c.lastCommand = spec.fullName
         if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
+        if !c.errorCodes.isEmpty { countErrors(c) }
+        let started = Clock.monotonicNanoseconds()
         spec.handler!(self, c, args)
+        let elapsed = Clock.monotonicNanoseconds() &- started
         c.commandsProcessed += 1
+        // Counted when it runs, blocked or not (the control API's statistics wait on it).
         statistics.commandsProcessed += 1
+        if !monitors.isEmpty { feedMonitors(c, spec, args) }
+        if c.blocked != nil && c.blockedCommand == nil {
+            // Counted, logged and monitored once served (Redis' updateStatsOnUnblock).
+            c.blockedCommand = (spec, args, elapsed)
+        } else {
+            recordCall(c, spec, args, nanoseconds: elapsed)
+        }
         if spec.flags.contains(.readonly), let tracking = c.tracking, !tracking.bcast {
             trackingRememberKeys(c, spec, args)
         }
@@ -89,9 +109,17 @@ extension Engine {
         if executionDepth == 0 {
             if !pendingSelfInvalidations.isEmpty { flushSelfInvalidations(c) }
             // CLIENT CACHING applies to the next command only (or to a whole transaction).
-            if !c.inMulti && spec.name != "client" && !spec.fullName.hasPrefix("client|") {
+            if c.trackingCachingGiven && !c.inMulti && spec.name != "client" && !spec.fullName.hasPrefix("client|") {
                 c.trackingCachingGiven = false
             }
+        }
+    }
+
+    /// Commands Redis 7.0 flags `may-replicate` without `write`: a monitor may not run them.
+    static func mayReplicate(_ spec: CommandSpec) -> Bool {
+        switch spec.name {
+        case "publish", "spublish", "pfcount": return true
+        default: return false
         }
     }
 
@@ -99,13 +127,14 @@ extension Engine {
     /// EXEC aborts the transaction with EXECABORT.
     func reject(_ c: Client, _ spec: CommandSpec?, _ message: String) {
         if c.inMulti { c.dirtyExec = true }
-        statistics.errorReplies += 1
+        spec?.rejectedCalls += 1
         if spec?.name == "exec" {
             discardTransaction(c)
             c.addError("EXECABORT Transaction discarded because of: \(message.droppingErrorCode)")
         } else {
             c.addError(message)
         }
+        countErrors(c)
     }
 
     /// `ERR unknown command 'x', with args beginning with: 'a' 'b' ` (at most 128 characters of

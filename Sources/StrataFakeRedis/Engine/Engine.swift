@@ -20,7 +20,7 @@ final class Engine {
     var clientsByID: [Int: Client] = [:]
     var nextClientID = 1
     /// The client whose command is running, and how deeply calls are nested (EXEC).
-    var currentClient: Client?
+    @exclusivity(unchecked) var currentClient: Client?
     var executionDepth = 0
     /// Clients to close before the loop sleeps.
     var closeQueue: [Client] = []
@@ -44,11 +44,11 @@ final class Engine {
     var broadcastPrefixes: [Bytes: BroadcastPrefix] = [:]
     var trackingClientCount = 0
     /// Invalidations for the running client, sent after its reply (nil: a flush).
-    var pendingSelfInvalidations: [Bytes?] = []
+    @exclusivity(unchecked) var pendingSelfInvalidations: [Bytes?] = []
 
     // MARK: Blocking
     var blockedOn: [DatabaseKey: [Client]] = [:]
-    var readyKeys: [DatabaseKey] = []
+    @exclusivity(unchecked) var readyKeys: [DatabaseKey] = []
     var readySet: Set<DatabaseKey> = []
     var blockedClientCount = 0
 
@@ -70,8 +70,21 @@ final class Engine {
     /// The time of the running command, in Unix milliseconds (Redis' command time snapshot).
     var commandTime = 0
     var rng = SystemRandomNumberGenerator()
-    var faults = FaultState()
-    var statistics = EngineStatistics()
+    // Read or updated around every command, by this thread alone, with no overlapping access:
+    // without the dynamic exclusivity checks (as `config`).
+    @exclusivity(unchecked) var faults = FaultState()
+    @exclusivity(unchecked) var statistics = EngineStatistics()
+    /// Error replies by code (INFO errorstats).
+    @exclusivity(unchecked) var errorStatistics: [String: Int] = [:]
+    /// SLOWLOG's entries, oldest first, and the ID of the next one.
+    @exclusivity(unchecked) var slowlog: [SlowlogEntry] = []
+    var nextSlowlogID = 0
+    /// Clients in MONITOR mode, in the order they asked.
+    @exclusivity(unchecked) var monitors: [Client] = []
+    /// CLIENT PAUSE: the pause in force, the clients it holds back, and the last pause's number.
+    @exclusivity(unchecked) var pause: ClientPause?
+    var pausedClients: [Client] = []
+    var pauseGeneration = 0
     var activeExpireEnabled = true
     /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
     /// the dynamic exclusivity check).

@@ -315,6 +315,8 @@ extension Engine {
             punsubscribeAll(c, notify: false)
         }
         if c.tracking != nil { disableTracking(c) }
+        stopMonitoring(c)
+        c.postponed = false
         c.queued.removeAll()
         c.delayed = nil
     }
@@ -341,6 +343,8 @@ extension Engine {
             case .blockTimeout(let id, let generation):
                 guard let c = clientsByID[id], let b = c.blocked, b.generation == generation else { continue }
                 unblock(c, reply: true)
+            case .endPause(let generation):
+                if pause?.generation == generation { endPause() }
             case .activeExpire:
                 if activeExpireEnabled { activeExpireCycle() }
                 timers.schedule(at: now + 100_000_000, .activeExpire)

@@ -6,6 +6,8 @@ enum TimerAction {
     case releaseOutput(client: Int)
     /// A BLPOP/BRPOP timeout.
     case blockTimeout(client: Int, generation: Int)
+    /// A CLIENT PAUSE's timeout.
+    case endPause(generation: Int)
     /// The active expiry cycle (ten times a second, like Redis' `hz 10`).
     case activeExpire
     /// Try to listen again after a refusal fault was cleared and the port was busy.
