@@ -87,14 +87,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
             if case .value(let value) = arrival { return (value, false) }
             let result: Result<Value, any Error>
             do { result = .success(try await operation()) } catch { result = .failure(error) }
-            let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
-            let shared: Result<Arrival, any Error> =
-                switch result {
-                case .success(let value): .success(.value(value))
-                case .failure where Task.isCancelled: .failure(Retry())
-                case .failure(let error): .failure(error)
-                }
-            for waiter in waiters.values { waiter.resume(with: shared) }
+            complete(id, key: key, with: result.map(Arrival.value), retryOnFailure: Task.isCancelled)
             return (try result.get(), true)
         }
     }
@@ -112,11 +105,18 @@ final class SingleFlight<Value: Sendable>: Sendable {
         }
         guard claimed else { return }
         Task {
-            let shared: Result<Arrival, any Error>
-            do { shared = .success(.value(try await operation())) } catch { shared = .failure(error) }
-            let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
-            for waiter in waiters.values { waiter.resume(with: shared) }
+            let result: Result<Value, any Error>
+            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            complete(id, key: key, with: result.map(Arrival.value), retryOnFailure: false)
         }
+    }
+
+    /// Ends flight `id` and hands its outcome to the callers that joined it; a failure of a
+    /// cancelled leader tells them to try again (one of them then leads).
+    private func complete(_ id: UInt64, key: String, with outcome: Result<Arrival, any Error>, retryOnFailure: Bool) {
+        let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
+        let shared = retryOnFailure ? outcome.mapError { _ in Retry() as any Error } : outcome
+        for waiter in waiters.values { waiter.resume(with: shared) }
     }
 
     /// Whether an operation for `key` is running in the current generation.

@@ -130,38 +130,27 @@ extension TieredCache {
         }
         let soft = softTimeoutApplies ? options.loaderSoftTimeout : nil
         let hard = options.loaderTimeout
-        var timers: [Task<Void, Never>] = []
-        if let soft {
-            timers.append(
-                Task {
-                    try? await Task.sleep(for: soft)
-                    race.finish(.soft)
-                })
+        // A timer that was cancelled (its sleep threw) does nothing. The hard one also cancels
+        // the load, so it bounds a load that goes on in the background after a soft timeout too.
+        let softTimer = soft.map { soft in
+            Task { if (try? await Task.sleep(for: soft)) != nil { race.finish(.soft) } }
         }
-        if let hard {
-            timers.append(
-                Task {
-                    try? await Task.sleep(for: hard)
-                    race.finish(.hard)
-                })
+        let hardTimer = hard.map { hard in
+            Task {
+                guard (try? await Task.sleep(for: hard)) != nil else { return }
+                race.finish(.hard)
+                load.cancel()
+            }
         }
         let outcome = await race.wait()
-        for timer in timers { timer.cancel() }
+        softTimer?.cancel()
         switch outcome {
         case .loaded(let result):
+            hardTimer?.cancel()
             return .loaded(try result.get())
         case .soft:
-            if let hard {
-                // The load goes on in the background, still bounded by the hard timeout.
-                let elapsed = soft ?? .zero
-                Task {
-                    try? await Task.sleep(for: hard - elapsed)
-                    load.cancel()
-                }
-            }
             return .stillLoading(load)
         case .hard:
-            load.cancel()
             observer?.observe(.loaderTimedOut(key: key, duration: hard ?? .zero))
             throw RedisClientError(
                 .timeout,
