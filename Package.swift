@@ -31,7 +31,8 @@ let package = Package(
 
         // The wire protocol. No I/O, no dependencies.
         .target(name: "StrataRESP", swiftSettings: strictSettings),
-        .testTarget(name: "StrataRESPTests", dependencies: ["StrataRESP"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataRESPTests", dependencies: ["StrataRESP", "StrataTestSupport"], swiftSettings: strictSettings),
 
         // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
         .target(name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),

@@ -1,7 +1,9 @@
 import StrataCache
 import StrataHotCold
+import StrataTestSupport
 import Testing
 
+@Suite(.cpuBound)
 struct FrequencySketchTests {
     @Test func estimatesGrowWithAccesses() {
         var sketch = FrequencySketch<Int>(capacity: 1_000)

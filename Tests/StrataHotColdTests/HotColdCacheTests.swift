@@ -28,6 +28,7 @@ final class CountingTier: CacheTier {
     func remove(_ key: String) async throws { store.remove(key) }
 }
 
+@Suite(.cpuBound)
 struct HotColdCacheTests {
     @Test func readsThroughAndServesHotCopies() async throws {
         let cold = CountingTier()

@@ -19,6 +19,7 @@ func lruHitRatio(_ trace: [Int], capacity: Int) -> Double {
     return lru.statistics.hitRatio
 }
 
+@Suite(.cpuBound)
 struct HotSetTests {
     func fixedHash(_ key: Int) -> UInt64 { SplitMix64.mix(UInt64(bitPattern: Int64(key))) }
 
@@ -104,6 +105,7 @@ struct HotSetTests {
 
 /// Hit ratios on seeded synthetic traces: better than LRU where frequency matters, close to
 /// LRU where only recency does.
+@Suite(.cpuBound)
 struct HotSetPolicyTests {
     @Test func beatsLRUOnSkewedTraffic() {
         let trace = Traces.zipf(keys: 50_000, alpha: 0.9, count: 200_000, seed: 1)

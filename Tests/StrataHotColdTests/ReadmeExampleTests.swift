@@ -2,9 +2,11 @@ import StrataCache
 import StrataHotCold
 import StrataLRU
 import StrataTTL
+import StrataTestSupport
 import Testing
 
 /// The README's usage example, kept here so that it always compiles and does what it says.
+@Suite(.cpuBound)
 struct ReadmeExampleTests {
     @Test func readmeExample() async throws {
         // README: begin local

@@ -4,6 +4,7 @@ import StrataTestSupport
 import Synchronization
 import Testing
 
+@Suite(.cpuBound)
 struct LRUCacheTests {
     @Test func getSetPeekRemove() {
         let cache = LRUCache<String, Int>(capacity: 3)
@@ -124,6 +125,7 @@ struct LRUCacheTests {
     }
 }
 
+@Suite(.cpuBound)
 struct StripedLRUCacheTests {
     @Test func spreadsCapacityOverStripes() {
         let cache = StripedLRUCache<Int, Int>(capacity: 1_000, stripes: 5)
@@ -149,6 +151,7 @@ struct StripedLRUCacheTests {
     }
 }
 
+@Suite(.cpuBound)
 struct LRUConcurrencyTests {
     @Test func manyTasksShareOneCache() async {
         let cache = LRUCache<Int, Int>(capacity: 256)

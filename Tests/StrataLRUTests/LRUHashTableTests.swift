@@ -25,6 +25,7 @@ struct CollidingKey: Hashable, Sendable, CustomStringConvertible {
 /// The cache's hash table (open addressing, linear probing, backward-shift deletion) in the
 /// cases where such tables break: long collision runs, deletion inside a run, runs that wrap
 /// around the end of the table, churn, and long random sequences against a reference model.
+@Suite(.cpuBound)
 struct LRUHashTableTests {
     @Test func keysThatAllCollideStayReachable() {
         let cache = LRUCache<CollidingKey, Int>(capacity: 40)

@@ -1,8 +1,9 @@
 import StrataRESP
+import StrataTestSupport
 import Testing
 
 /// However the bytes are cut into reads, the parser must produce the same values.
-@Suite("Parsing in any chunking")
+@Suite("Parsing in any chunking", .cpuBound)
 struct RESPChunkingTests {
     static let wire = specExamples.map(\.0).joined().bytes + Array(repeating: UInt8(ascii: "x"), count: 0)
 

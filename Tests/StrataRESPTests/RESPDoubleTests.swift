@@ -1,9 +1,10 @@
 import StrataRESP
+import StrataTestSupport
 import Testing
 
 /// The RESP3 double (`,`) grammar: `[-]digits[.digits][(e|E)[+|-]digits]`, `inf`, `-inf`, `nan`,
 /// and the legacy `-nan` that Redis before 7.2 sends; nothing else Swift's `Double(String)` takes.
-@Suite("RESP3 doubles")
+@Suite("RESP3 doubles", .cpuBound)
 struct RESPDoubleTests {
     static let accepted: [(String, Double)] = [
         ("0", 0), ("-0", -0.0), ("7", 7), ("007", 7), ("10", 10), ("-12.5", -12.5), ("3.14", 3.14),

@@ -1,4 +1,5 @@
 import StrataRESP
+import StrataTestSupport
 import Testing
 
 let resp3Encodings: [(RESPValue, String)] = [
@@ -53,7 +54,7 @@ let resp2Downgrades: [(RESPValue, String)] = [
     ([1, "a"], "*2\r\n:1\r\n$1\r\na\r\n"),
 ]
 
-@Suite("Encoding")
+@Suite("Encoding", .cpuBound)
 struct RESPEncoderTests {
     @Test func commandFromMixedArguments() {
         var encoder = RESPEncoder()

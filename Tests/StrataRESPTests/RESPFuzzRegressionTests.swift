@@ -1,8 +1,9 @@
 import StrataRESP
+import StrataTestSupport
 import Testing
 
 /// Inputs the fuzzer (scripts/fuzz.sh) found, pinned so they stay fixed.
-@Suite("Fuzzer regressions")
+@Suite("Fuzzer regressions", .cpuBound)
 struct RESPFuzzRegressionTests {
     /// The limits the fuzz target uses.
     static let fuzzLimits = RESPParser.Limits(

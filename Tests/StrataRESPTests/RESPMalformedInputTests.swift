@@ -1,4 +1,5 @@
 import StrataRESP
+import StrataTestSupport
 import Testing
 
 /// One malformed input, the error it must raise, and where.
@@ -123,7 +124,7 @@ let malformedCases: [MalformedCase] = [
         limits: .init(maxInlineLength: 64)),
 ]
 
-@Suite("Malformed input")
+@Suite("Malformed input", .cpuBound)
 struct RESPMalformedInputTests {
     @Test(arguments: malformedCases)
     func malformedInputThrows(_ malformed: MalformedCase) {

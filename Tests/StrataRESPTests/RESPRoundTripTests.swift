@@ -1,8 +1,9 @@
 import StrataRESP
+import StrataTestSupport
 import Testing
 
 /// Random values, encoded and parsed back, in random chunkings.
-@Suite("Encode and parse round trips")
+@Suite("Encode and parse round trips", .cpuBound)
 struct RESPRoundTripTests {
     /// A random value of the types that survive a RESP3 round trip unchanged.
     static func randomValue(depth: Int, using rng: inout SeededGenerator, allowAttributes: Bool = true) -> RESPValue {

@@ -6,6 +6,7 @@ import Testing
 
 /// Miss-ratio curves and their SVG: the figures agree with single simulations, the curves keep
 /// the order the theory demands, and the picture is well-formed XML that draws that order.
+@Suite(.cpuBound)
 struct MissRatioCurveTests {
     static let capacities = [50, 100, 200, 500, 1_000, 2_000]
 

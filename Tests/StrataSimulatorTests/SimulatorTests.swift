@@ -2,6 +2,7 @@ import StrataSimulator
 import StrataTestSupport
 import Testing
 
+@Suite(.cpuBound)
 struct SimulatorTests {
     @Test func lruCountsEveryRequest() {
         // capacity 2: 1 2 1 3 1 2 -> hits on the second 1 and the third 1.
@@ -44,6 +45,7 @@ struct SimulatorTests {
     }
 }
 
+@Suite(.cpuBound)
 struct TraceParserTests {
     func parse(_ text: String, chunk: Int) -> (keys: [Int], error: String?) {
         var parser = TraceParser()

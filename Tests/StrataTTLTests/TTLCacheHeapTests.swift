@@ -6,6 +6,7 @@ import Testing
 
 /// The lazily swept expiry heap: bounded under re-sets and evictions, and a randomized run
 /// against a plain model of what a TTL cache must answer.
+@Suite(.cpuBound)
 struct TTLCacheHeapTests {
     typealias Cache = TTLCache<Int, LRUCache<Int, Expiring<Int>>>
 

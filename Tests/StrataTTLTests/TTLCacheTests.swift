@@ -4,6 +4,7 @@ import StrataTTL
 import StrataTestSupport
 import Testing
 
+@Suite(.cpuBound)
 struct TTLCacheTests {
     typealias Cache = TTLCache<String, LRUCache<Int, Expiring<String>>>
 
