@@ -7,7 +7,8 @@ import StrataSync
 /// ``RedisInvalidation/trackingResumed`` comes only when every node tracks again. A node that
 /// joins (a promoted replica, a node named by a redirection) is reported lost until tracking is
 /// on there, because reads through it would not be tracked. A slot whose owner changes is
-/// reported as ``RedisInvalidation/slots(_:)``.
+/// reported as ``RedisInvalidation/slots(_:)``. Replicas the client only asks for the topology
+/// are not tracked: no data is read there.
 final class ClusterTracking: Sendable {
     typealias Listener = @Sendable (RedisInvalidation) -> Void
 
@@ -225,7 +226,7 @@ extension RedisClusterClient {
                     .unsupported, "client tracking is already on for this cluster client; stop it first")
             }
             s.tracking = tracking
-            return s.nodes.map { ($0.key, $0.value) }
+            return s.nodes.filter { s.servesReads($0.key) }.map { ($0.key, $0.value) }
         }
         do {
             try await tracking.start(nodes)
@@ -248,6 +249,7 @@ extension RedisClusterClient {
         let tracking = state.withLock { s -> ClusterTracking? in
             let before = s.map?.primary(for: slot)
             s.map?.recordMove(slot: slot, to: target)
+            s.trackPrimaries()
             if counted { s.moved += 1 }
             return before == target ? nil : s.tracking
         }

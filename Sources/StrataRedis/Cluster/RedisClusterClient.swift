@@ -70,6 +70,21 @@ public final class RedisClusterClient: RedisCommandRunner {
         mutating func indexShardClients() {
             shardClients = (map?.topology.shards ?? []).map { nodes[$0.primary.endpoint.description] }
         }
+
+        /// Whether reads may go through node `key`'s client, so tracking must cover it: every
+        /// node but those the map knows only as replicas (read for the topology, never for data).
+        func servesReads(_ key: String) -> Bool {
+            !(map?.isReplicaOnly(key) ?? false)
+        }
+
+        /// After the map changed: tracking covers every primary with a client (a promoted
+        /// replica is reported lost until tracked there).
+        func trackPrimaries() {
+            guard let tracking, let map else { return }
+            for key in map.primaryEndpoints {
+                if let client = nodes[key] { tracking.add(key, client: client) }
+            }
+        }
     }
 
     let state = StrataMutex(State())
@@ -267,7 +282,10 @@ public final class RedisClusterClient: RedisCommandRunner {
             let moved = s.tracking == nil ? [] : Self.movedSlots(from: s.map, to: map)
             s.map = map
             s.lastRefreshError = nil
-            defer { s.indexShardClients() }
+            defer {
+                s.indexShardClients()
+                s.trackPrimaries()
+            }
             // Nodes that left the topology: close their clients (their in-flight commands finish).
             let current = Set(best.shards.flatMap { [$0.primary] + $0.replicas }.map { $0.endpoint.description })
             var removed: [String: RedisClient] = [:]
@@ -318,7 +336,7 @@ public final class RedisClusterClient: RedisCommandRunner {
                 s.nodes[key] = client
                 s.indexShardClients()
                 // Before anyone can read through it: reads there are not tracked yet.
-                s.tracking?.add(key, client: client)
+                if s.servesReads(key) { s.tracking?.add(key, client: client) }
             }
             return (client, s.shutDown)
         }

@@ -199,6 +199,20 @@ struct RedisClusterSlotMap: Sendable {
         moved[slot] = node
     }
 
+    /// The primaries the map names (shard primaries and targets of `MOVED`), by endpoint.
+    var primaryEndpoints: Set<String> {
+        var all = Set(topology.shards.map { $0.primary.endpoint.description })
+        for node in moved.values { all.insert(node.endpoint.description) }
+        return all
+    }
+
+    /// Whether the map names `endpoint` as a replica and never as a primary: nothing is read
+    /// there unless the caller reads from replicas.
+    func isReplicaOnly(_ endpoint: String) -> Bool {
+        topology.shards.contains { $0.replicas.contains { $0.endpoint.description == endpoint } }
+            && !primaryEndpoints.contains(endpoint)
+    }
+
     /// Every node the map names.
     var nodes: [RedisClusterTopology.Node] {
         var all = topology.shards.flatMap { [$0.primary] + $0.replicas }

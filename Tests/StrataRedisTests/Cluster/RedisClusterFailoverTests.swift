@@ -6,8 +6,11 @@ import Testing
 
 /// A primary of a real cluster is killed (SIGKILL) while tasks read and write: commands fail only
 /// inside a window around the failover, and afterwards everything succeeds without any action
-/// but the client's own. The cluster is this suite's own, since the test breaks it.
-@Suite("Redis Cluster failover (real)", .blockingIO, .enabled(if: TestRedisCluster.shouldRun), .sharedRedisCluster())
+/// but the client's own. The cluster is this suite's own, since its tests break it (one at a
+/// time: each kills a primary that still has a replica).
+@Suite(
+    "Redis Cluster failover (real)", .blockingIO, .serialized, .enabled(if: TestRedisCluster.shouldRun),
+    .sharedRedisCluster())
 struct RedisClusterFailoverTests {
     var cluster: TestRedisCluster { TestRedisCluster.current! }
 
@@ -96,6 +99,58 @@ struct RedisClusterFailoverTests {
         #expect(failed.allSatisfy { $0.1.contains("connection closed") })
         #expect(lastFailureAfterKill < (promotedAt - killedAt) + .seconds(10))
         await client.shutdown()
+    }
+
+    /// Client tracking through a failover: the dead primary's loss is reported, tracking resumes
+    /// only once the promoted replica tracks too, and a write there then reaches the stream.
+    @Test func trackingFollowsAPromotedReplica() async throws {
+        let roles = try cluster.roles()
+        let victim = try #require(roles.primaries.first { !(roles.replicasOf[$0] ?? []).isEmpty })
+        let heir = try #require(roles.replicasOf[victim]?.first)
+        // Seeded with the replica alone: the client reads the topology there first.
+        var configuration = try RedisClusterConfiguration(urls: ["redis://127.0.0.1:\(heir)"])
+        configuration.node.commandTimeout = .seconds(15)
+        configuration.periodicRefreshInterval = .seconds(1)
+        let client = try RedisClusterClient(configuration: configuration)
+        let writer = try RedisClusterClient(configuration: configuration)
+        let events = StrataMutex<[RedisInvalidation]>([])
+        let tracking = try await client.startTracking(healthCheckInterval: .milliseconds(500)) { event in
+            events.withLock { $0.append(event) }
+        }
+        var index = 0
+        while try cluster.owner(ofSlot: RedisClusterSlot(key: "followed\(index)").value) != victim { index += 1 }
+        let key = "followed\(index)"
+        try await writer.set(key, "v1")
+        #expect(try await client.getString(key) == "v1")
+
+        cluster.kill(port: victim)
+        let promotionDeadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < promotionDeadline {
+            if let now = try? cluster.roles(), now.primaries.contains(heir) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try cluster.roles().primaries.contains(heir), "the replica was not promoted within 30 s")
+        // The key is read again until the client follows the promotion, then tracking must be
+        // whole again: on at the heir as well.
+        #expect(await eventually(timeout: .seconds(30)) { (try? await client.getString(key)) == "v1" })
+        #expect(await eventually(timeout: .seconds(30)) { tracking.isActive })
+        let sofar = events.withLock { $0 }
+        #expect(sofar.contains { if case .trackingLost = $0 { true } else { false } }, "\(sofar)")
+        #expect(sofar.contains { if case .trackingResumed = $0 { true } else { false } }, "\(sofar)")
+        // Read at the heir (tracked there), then changed there by another client.
+        #expect(try await client.getString(key) == "v1")
+        try await writer.set(key, "v2")
+        #expect(
+            await eventually {
+                events.withLock { all in
+                    all.contains { event in
+                        if case .keys(let keys) = event { keys.contains(Array(key.utf8)) } else { false }
+                    }
+                }
+            }, "\(events.withLock { $0 })")
+        await tracking.stop()
+        await client.shutdown()
+        await writer.shutdown()
     }
 }
 
