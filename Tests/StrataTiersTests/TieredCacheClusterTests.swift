@@ -16,8 +16,9 @@ import Testing
 struct TieredCacheClusterTests {
     var cluster: TestRedisCluster { TestRedisCluster.current! }
 
-    func makeClusterClient() throws -> RedisClusterClient {
+    func makeClusterClient(observer: (any StrataObserver)? = nil) throws -> RedisClusterClient {
         var configuration = try RedisClusterConfiguration(urls: [cluster.urls[0]])
+        configuration.node.observer = observer
         configuration.node.connectTimeout = .seconds(20)
         configuration.periodicRefreshInterval = nil
         return try RedisClusterClient(configuration: configuration)
@@ -28,6 +29,14 @@ struct TieredCacheClusterTests {
         var index = 0
         while try cluster.owner(ofSlot: RedisClusterSlot(key: prefix + "\(name)\(index)").value) != port { index += 1 }
         return "\(name)\(index)"
+    }
+
+    /// The randomized coherence checker (see `CoherenceCheckerTests`) with the cluster as the
+    /// Redis tier; odd seeds move the slots of the keys in use to other primaries during the run.
+    @Test(arguments: CoherenceCheckerTests.clusterSeeds)
+    func coherenceChecker(_ seed: UInt64) async throws {
+        let problems = try await CoherenceRun(scenario: CoherenceScenario(seed: seed, cluster: cluster)).run()
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
     @Test func trackingReportsChangesOnEveryPrimary() async throws {
@@ -50,6 +59,26 @@ struct TieredCacheClusterTests {
         #expect(!tracking.isActive)
         await reader.shutdown()
         await writer.shutdown()
+    }
+
+    /// Topology reads go to any node, replicas included; asking a replica must not disturb
+    /// tracking (only nodes that serve reads are tracked).
+    @Test func topologyReadsFromReplicasLeaveTrackingOn() async throws {
+        let client = try makeClusterClient()
+        // Replicas appear in the topology once their first sync is done.
+        #expect(
+            await eventually(timeout: .seconds(30)) {
+                (try? await client.refreshTopology())?.shards.allSatisfy { !$0.replicas.isEmpty } == true
+            })
+        let events = Events()
+        let tracking = try await client.startTracking(mode: .default, noLoop: false, healthCheckInterval: .seconds(1)) {
+            events.append($0)
+        }
+        for _ in 0..<24 { try await client.refreshTopology() }  // a replica is asked first half the time
+        #expect(tracking.isActive)
+        #expect(events.all.isEmpty, "\(events.all)")
+        await tracking.stop()
+        await client.shutdown()
     }
 
     /// A slot that changes owner is reported, whether the client learns of it from a `MOVED`
@@ -84,7 +113,8 @@ struct TieredCacheClusterTests {
     /// A slot moves to another primary while one of its keys is cached locally: the copy goes
     /// (the stream reports the slot), and reads after the move are tracked at the new owner.
     @Test func aSlotThatMovesDropsItsLocalCopies() async throws {
-        let client = try makeClusterClient()
+        let clientObserver = RecordingObserver()
+        let client = try makeClusterClient(observer: clientObserver)
         let outsider = try makeClusterClient()
         let database = TestDatabase([:])
         let primaries = try cluster.roles().primaries
@@ -94,6 +124,8 @@ struct TieredCacheClusterTests {
         database[stays] = "s1"
         var options = TieredCacheOptions()
         options.jitter = 0
+        let observer = RecordingObserver()
+        options.observer = observer
         let cache = TieredCache(
             local: .lru(capacity: 100, ttl: .seconds(300)),
             redis: [RedisTierOptions(name: "cluster", client: client, namespace: "t:", ttl: .seconds(600))],
@@ -110,10 +142,13 @@ struct TieredCacheClusterTests {
         // The client learns of the move (a refresh, as after any MOVED), and drops what it held
         // in that slot, and only that.
         try await client.refreshTopology()
-        #expect(await eventually { cache.localCount == localBefore - 1 })
+        #expect(await eventually { cache.localCount == localBefore - 1 }, "\(localBefore): \(observer.summary)")
         let hitsBefore = cache.statistics["local"]?.hits ?? 0
         #expect(try await cache.get(stays) == "s1")
-        #expect((cache.statistics["local"]?.hits ?? 0) == hitsBefore + 1)
+        #expect(
+            (cache.statistics["local"]?.hits ?? 0) == hitsBefore + 1,
+            "\(observer.summary) \(clientObserver.events.filter { if case .trackingLost = $0 { true } else { false } })"
+        )
         // Read again (now at the new owner, tracked there); then another program changes it there.
         #expect(try await cache.get(name) == "v1")
         #expect(await eventually { (try? await cache.get(name)) == "v1" && cache.localCount == localBefore })

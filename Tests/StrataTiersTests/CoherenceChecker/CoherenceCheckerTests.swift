@@ -26,6 +26,12 @@ struct CoherenceCheckerTests {
         return Array(101...104)
     }()
 
+    /// Run over a real cluster by `TieredCacheClusterTests` (which starts one).
+    static let clusterSeeds: [UInt64] = {
+        if ChildProcess.environment("STRATA_COHERENCE_SEEDS") != nil { return seeds.map { $0 + 200 } }
+        return Array(201...204)
+    }()
+
     @Test(arguments: seeds)
     func fakeServers(_ seed: UInt64) async throws {
         let problems = try await CoherenceRun(scenario: CoherenceScenario(seed: seed, kind: .fake)).run()

@@ -16,7 +16,7 @@ struct CoherenceRun {
 
     struct Instance {
         var cache: TieredCache<String>
-        var clients: [RedisClient]
+        var clients: [any RedisCachingClient]
     }
 
     /// The tier layout: which server each instance's tiers use.
@@ -32,10 +32,15 @@ struct CoherenceRun {
     func run() async throws -> [String] {
         let scenario = self.scenario
         var random = SplitMix64(seed: scenario.seed)
-        let serverCount = scenario.tierCount == 1 ? 1 : scenario.regions + 1
+        let serverCount = scenario.cluster != nil ? 0 : scenario.tierCount == 1 ? 1 : scenario.regions + 1
         var servers: [TestRedisServer] = []
         defer { for server in servers { server.stop() } }
         for _ in 0..<serverCount { servers.append(try TestRedisServer.start(scenario.kind)) }
+        if let cluster = scenario.cluster {
+            // A fresh start: an earlier run's values would be stale to this one's oracle.
+            try cluster.waitUntilConverged()
+            for port in try cluster.roles().primaries { _ = try cluster.command(port: port, ["FLUSHALL"]) }
+        }
         let layout = Layout(servers: servers)
         let keys = (0..<scenario.keys).map { "k\($0)" }
         let startedAt = SystemTierClock().unixMicroseconds
@@ -50,11 +55,14 @@ struct CoherenceRun {
         for index in 0..<scenario.instances {
             let region = scenario.regions == 2 ? index % 2 : 0
             var tiers: [RedisTierOptions] = []
-            var clients: [RedisClient] = []
-            for (position, (name, server)) in layout.tierServers(
-                region: region, tierCount: scenario.tierCount, regions: scenario.regions
-            ).enumerated() {
-                let client = try makeClient(server)
+            var clients: [any RedisCachingClient] = []
+            let tierServers: [(name: String, server: TestRedisServer?)] =
+                scenario.cluster != nil
+                ? [("cluster", nil)]
+                : layout.tierServers(region: region, tierCount: scenario.tierCount, regions: scenario.regions)
+            for (position, (name, server)) in tierServers.enumerated() {
+                let client: any RedisCachingClient
+                if let server { client = try makeClient(server) } else { client = try makeClusterClient() }
                 clients.append(client)
                 tiers.append(
                     RedisTierOptions(
@@ -80,10 +88,11 @@ struct CoherenceRun {
             instances.append(Instance(cache: cache, clients: clients))
         }
         // A plain client per server, for out-of-band writes and for inspecting the tiers.
-        var plain: [RedisClient] = []
+        var plain: [any RedisCachingClient] = []
         for server in servers { plain.append(try makeClient(server)) }
+        if scenario.cluster != nil { plain.append(try makeClusterClient()) }
         let plainClients = plain
-        defer { Task { for client in plainClients { await client.shutdown() } } }
+        defer { Task { for client in plainClients { await Self.shutDown(client) } } }
 
         let deadline = ContinuousClock.now + scenario.duration
         let allInstances = instances
@@ -148,7 +157,14 @@ struct CoherenceRun {
                     }
                 }
             }
-            if scenario.faults {
+            if scenario.faults, let cluster = scenario.cluster {
+                let seed = random.next()
+                group.addTask {
+                    var random = SplitMix64(seed: seed)
+                    try await Self.reshapeCluster(
+                        cluster, keys: keys, history: history, until: deadline, random: &random)
+                }
+            } else if scenario.faults {
                 let seed = random.next()
                 group.addTask {
                     var random = SplitMix64(seed: seed)
@@ -242,12 +258,14 @@ struct CoherenceRun {
         if !problems.isEmpty {
             for (index, instance) in instances.enumerated() {
                 problems.append("instance \(index): \(instance.cache.statistics)")
-                for client in instance.clients { problems.append("  client: \(client.pool.snapshot)") }
+                for case let client as RedisClient in instance.clients {
+                    problems.append("  client: \(client.pool.snapshot)")
+                }
             }
         }
         for instance in instances {
             await instance.cache.shutdown()
-            for client in instance.clients { await client.shutdown() }
+            for client in instance.clients { await Self.shutDown(client) }
         }
         if !problems.isEmpty {
             problems.insert(
@@ -259,8 +277,9 @@ struct CoherenceRun {
 
     func clockTime() -> Int64 { SystemTierClock().unixMilliseconds }
 
-    static func writeOutOfBand(_ key: String, _ value: String, plain: [RedisClient], scenario: CoherenceScenario) async
-    {
+    static func writeOutOfBand(
+        _ key: String, _ value: String, plain: [any RedisCachingClient], scenario: CoherenceScenario
+    ) async {
         let now = SystemTierClock().unixMilliseconds
         let ttl = scenario.redisTTL.tierMilliseconds
         let envelope = CacheEnvelope(
@@ -278,6 +297,44 @@ struct CoherenceRun {
             {
                 try? await Task.sleep(for: .milliseconds(20))
             }
+        }
+    }
+
+    /// A client of the scenario's cluster (its tiers, and the plain client).
+    func makeClusterClient() throws -> RedisClusterClient {
+        guard let cluster = scenario.cluster else { throw TestSupportError("no cluster") }
+        var configuration = try RedisClusterConfiguration(urls: [cluster.urls[0]])
+        configuration.node.connectTimeout = .seconds(20)
+        configuration.node.commandTimeout = .seconds(5)
+        configuration.periodicRefreshInterval = .seconds(1)
+        return try RedisClusterClient(configuration: configuration)
+    }
+
+    static func shutDown(_ client: any RedisCachingClient) async {
+        if let client = client as? RedisClient { await client.shutdown() }
+        if let client = client as? RedisClusterClient { await client.shutdown() }
+    }
+
+    /// The cluster's faults: the slot of a key in use moves to another primary (keys migrated
+    /// with `MIGRATE`, as `redis-cli --cluster reshard` does), while the instances read and write.
+    static func reshapeCluster(
+        _ cluster: TestRedisCluster,
+        keys: [String],
+        history: CoherenceHistory,
+        until deadline: ContinuousClock.Instant,
+        random: inout SplitMix64
+    ) async throws {
+        let mover = ClusterSlotMover(cluster: cluster)
+        while ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(Int.random(in: 100...300, using: &random)))
+            let key = keys.randomElement(using: &random)!
+            let slot = RedisClusterSlot(key: "c:" + key).value
+            let primaries = try cluster.roles().primaries
+            let source = try cluster.owner(ofSlot: slot)
+            let target = primaries.filter { $0 != source }.randomElement(using: &random)!
+            history.record("slot \(slot) (c:\(key)) moves from :\(source) to :\(target)")
+            // Blocking calls, made on the test's own executor (`.blockingIO`).
+            try mover.move(slot: slot, from: source, to: target)
         }
     }
 

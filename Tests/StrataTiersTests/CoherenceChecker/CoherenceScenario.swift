@@ -29,6 +29,8 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
     var outOfBandWrites: Bool
     var keys: Int
     var duration: Duration
+    /// Over a real Redis Cluster: one cluster tier, and slots of the keys in use move as faults.
+    var cluster: TestRedisCluster?
 
     init(seed: UInt64, kind: TestRedisServer.Kind) {
         var random = SplitMix64(seed: SplitMix64.mix(seed))
@@ -47,6 +49,18 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
         outOfBandWrites = Bool.random(using: &random)
         keys = Int.random(in: 3...8, using: &random)
         duration = .milliseconds(Int.random(in: 1200...2000, using: &random))
+    }
+
+    /// A scenario over `cluster`: one tier (the cluster), one region, no expiry; odd seeds move
+    /// slots of the keys in use while the instances run.
+    init(seed: UInt64, cluster: TestRedisCluster) {
+        self.init(seed: seed, kind: .real)
+        self.cluster = cluster
+        tierCount = 1
+        regions = 1
+        profile = .coherence
+        faults = seed % 2 == 1
+        duration = .seconds(3)
     }
 
     var localTTL: Duration { profile == .coherence ? .seconds(60) : .milliseconds(250) }
@@ -83,7 +97,8 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
         case .pubSub: coherenceName = "pub/sub"
         case .none: coherenceName = "none"
         }
-        return "seed \(seed) on \(kind): \(instances) instances, \(tierCount) tier(s), \(regions) region(s), "
+        let on = cluster.map { "a cluster (\($0.ports.count) nodes)" } ?? "\(kind)"
+        return "seed \(seed) on \(on): \(instances) instances, \(tierCount) tier(s), \(regions) region(s), "
             + "\(coherenceName), profile \(profile.rawValue), lock \(distributedLock), "
             + "negative \(negativeCaching), faults \(faults), out-of-band \(outOfBandWrites), \(keys) keys, "
             + "\(duration), allowed staleness \(allowedStaleness)"
