@@ -137,7 +137,8 @@ extension Engine {
             return true
         }
         let asking = c.asking
-        if spec.name != "asking" && (!c.inMulti || spec.name == "exec") { c.asking = false }
+        // Redis clears ASKING after each command, except ASKING itself and inside a transaction.
+        if spec.name != "asking" && spec.name != "multi" && (!c.inMulti || spec.name == "exec") { c.asking = false }
         var commands: [(CommandSpec, Arguments)]
         if spec.name == "exec" {
             guard c.inMulti, !c.dirtyExec, !c.queued.isEmpty else { return false }
