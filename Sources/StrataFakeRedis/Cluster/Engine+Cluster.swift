@@ -89,7 +89,8 @@ extension Engine {
         var text = ""
         for (index, node) in cluster.nodes.enumerated() {
             let isMe = index == cluster.me
-            text += "\(node.id) \(node.host):\(node.port)@\(node.port + 10000) \(isMe ? "myself,master" : "master") - 0 "
+            text +=
+                "\(node.id) \(node.host):\(node.port)@\(node.port + 10000) \(isMe ? "myself,master" : "master") - 0 "
             text += "\(isMe ? 0 : now()) \(index + 1) connected"
             for range in cluster.ranges(of: index) {
                 text += range.count == 1 ? " \(range.lowerBound)" : " \(range.lowerBound)-\(range.upperBound)"

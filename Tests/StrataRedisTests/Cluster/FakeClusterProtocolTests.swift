@@ -102,7 +102,8 @@ struct FakeClusterProtocolTests {
         #expect(info.contains("cluster_known_nodes:3\r\ncluster_size:3\r\n"))
         let lines = text(try connection.command("CLUSTER", "NODES")).split(separator: "\n")
         #expect(lines.count == 3)
-        #expect(lines[1].hasPrefix("\(cluster.nodeIDs[1]) \(host):\(ports[1])@\(ports[1] + 10000) myself,master - 0 0 2 "))
+        #expect(
+            lines[1].hasPrefix("\(cluster.nodeIDs[1]) \(host):\(ports[1])@\(ports[1] + 10000) myself,master - 0 0 2 "))
         #expect(lines[1].hasSuffix(" connected 5461-10922"))
         #expect(lines[0].contains(" master - 0 ") && lines[0].hasSuffix(" connected 0-5460"))
         #expect(text(try connection.command("INFO", "cluster")).contains("cluster_enabled:1"))
@@ -246,10 +247,14 @@ struct FakeClusterProtocolTests {
 
         cluster.finishMigration(slot: 3443)
         #expect(try source.command("GET", "\(tag)a") == .simpleError("MOVED 3443 \(host):\(targetPort)"))
-        #expect(try target.command("MGET", "\(tag)a", "\(tag)b", "\(tag)new") == .array([
-            .bulkString(Array("1".utf8)), .bulkString(Array("2".utf8)), .bulkString(Array("xy".utf8)),
-        ]))
-        #expect(try target.command("CLUSTER", "GETKEYSINSLOT", "3443", "-1") == .simpleError("ERR Invalid slot or number of keys"))
+        #expect(
+            try target.command("MGET", "\(tag)a", "\(tag)b", "\(tag)new")
+                == .array([
+                    .bulkString(Array("1".utf8)), .bulkString(Array("2".utf8)), .bulkString(Array("xy".utf8)),
+                ]))
+        #expect(
+            try target.command("CLUSTER", "GETKEYSINSLOT", "3443", "-1")
+                == .simpleError("ERR Invalid slot or number of keys"))
         #expect(try target.command("CLUSTER", "COUNTKEYSINSLOT", "16384") == .simpleError("ERR Invalid slot"))
         #expect(!text(try target.command("CLUSTER", "NODES")).contains("["))
         #expect(cluster.statistics()[0].askReplies == 2)

@@ -276,8 +276,9 @@ struct FakeClusterTests {
         #expect(lost.count == 0, "lost writes: \(lost.prefix(10))")
         for tag in tags {
             let slot = FakeRedisCluster.slot(forKey: tag)
-            #expect(try await client.topology().shard(for: RedisClusterSlot(slot)!)?.primary.port
-                == cluster.servers[cluster.owner(ofSlot: slot)].port)
+            #expect(
+                try await client.topology().shard(for: RedisClusterSlot(slot)!)?.primary.port
+                    == cluster.servers[cluster.owner(ofSlot: slot)].port)
         }
         print(
             "fake cluster reshaping under load: \(tags.count) slots moved, \(outcome.operations) operations by "
