@@ -224,6 +224,30 @@ extension Engine {
         return false
     }
 
+    /// Gives `slot` to node `owner` and ends any migration of it here. When the slot was this
+    /// node's, clients blocked on its keys are answered MOVED (Redis'
+    /// clusterRedirectBlockedClientIfNeeded) and its shard channels' subscribers are unsubscribed
+    /// with a `sunsubscribe` message (removeChannelsInSlot), so they subscribe again at the owner.
+    func assignClusterSlot(_ slot: Int, to owner: Int) {
+        guard let cluster else { return }
+        let wasMine = Int(cluster.owners[slot]) == cluster.me
+        cluster.owners[slot] = Int16(owner)
+        cluster.migrating[slot] = nil
+        cluster.importing[slot] = nil
+        guard wasMine && owner != cluster.me else { return }
+        let node = cluster.nodes[owner]
+        let moved = "MOVED \(slot) \(node.host):\(node.port)"
+        for c in clientList where c.blocked?.keys.contains(where: { ClusterSlots.slot(of: $0) == slot }) == true {
+            unblock(c, reply: false, error: moved)
+        }
+        for channel in shardChannelSubscribers.keys where ClusterSlots.slot(of: channel) == slot {
+            for c in shardChannelSubscribers[channel] ?? [] where !c.closing {
+                sunsubscribe(c, channel, notify: true)
+                afterPush(c)
+            }
+        }
+    }
+
     /// Redis' clusterRedirectClient after processCommand's bookkeeping: EXEC discards the
     /// transaction and answers the error itself; any other command flags an open transaction.
     private func redirect(_ c: Client, _ spec: CommandSpec, _ message: String) {

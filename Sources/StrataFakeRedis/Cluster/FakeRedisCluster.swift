@@ -183,7 +183,9 @@ public final class FakeRedisCluster: Sendable {
 
     /// Ends a migration: moves the keys still at the owner, then gives the slot to the target,
     /// as `CLUSTER SETSLOT slot NODE target` on the target, the owner and the other nodes, in
-    /// that order. From then on the old owner answers `-MOVED` for the slot.
+    /// that order. From then on the old owner answers `-MOVED` for the slot; clients blocked there
+    /// on the slot's keys are answered `-MOVED`, and its subscribers to the slot's shard channels
+    /// get a `sunsubscribe` message, as in Redis 7.0.
     ///
     /// - Precondition: ``beginMigration(slot:to:)`` started a migration of `slot`.
     public func finishMigration(slot: Int) {
@@ -195,17 +197,10 @@ public final class FakeRedisCluster: Sendable {
             _ = servers[source].migrateKeys(slot: slot, to: servers[target], limit: .max)
             layout.migrations[slot] = nil
             layout.owners[slot] = Int16(target)
-            let owner = Int16(target)
-            servers[target].updateCluster {
-                $0.importing[slot] = nil
-                $0.owners[slot] = owner
-            }
-            servers[source].updateCluster {
-                $0.migrating[slot] = nil
-                $0.owners[slot] = owner
-            }
+            servers[target].assignSlot(slot, to: target)
+            servers[source].assignSlot(slot, to: target)
             for (index, server) in servers.enumerated() where index != source && index != target {
-                server.updateCluster { $0.owners[slot] = owner }
+                server.assignSlot(slot, to: target)
             }
         }
     }

@@ -17,6 +17,15 @@ extension FakeRedisServer {
         }
     }
 
+    /// Gives `slot` to node `owner` in this server's view, ending a migration of it here (see
+    /// `Engine.assignClusterSlot(_:to:)`).
+    func assignSlot(_ slot: Int, to owner: Int) {
+        perform { engine in
+            engine.commandTime = engine.now()
+            engine.assignClusterSlot(slot, to: owner)
+        }
+    }
+
     /// Reads this server's cluster counters (zero when not in cluster mode).
     func clusterCounters() -> (keyedCommandsServed: Int, movedReplies: Int, askReplies: Int, commandsProcessed: Int) {
         perform { engine in

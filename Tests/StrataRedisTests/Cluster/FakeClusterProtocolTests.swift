@@ -1,3 +1,4 @@
+import Glibc
 import StrataFakeRedis
 import StrataRESP
 import StrataServerTestSupport
@@ -258,6 +259,51 @@ struct FakeClusterProtocolTests {
         #expect(try target.command("CLUSTER", "COUNTKEYSINSLOT", "16384") == .simpleError("ERR Invalid slot"))
         #expect(!text(try target.command("CLUSTER", "NODES")).contains("["))
         #expect(cluster.statistics()[0].askReplies == 2)
+    }
+
+    @Test func aMovedSlotRedirectsBlockedClientsAndDropsShardSubscriptions() throws {
+        let cluster = try FakeRedisCluster(primaries: 3)
+        defer { cluster.shutdown() }
+        let host = cluster.servers[0].host
+        let blocked = try connect(cluster, 0)
+        let subscriber = try connect(cluster, 0)
+        defer {
+            blocked.close()
+            subscriber.close()
+        }
+        let tag = "{user1000}"  // slot 3443, node 0's
+        try blocked.send(["BLPOP", "\(tag)list", "0"])
+        #expect(
+            try subscriber.command("SSUBSCRIBE", "\(tag)news")
+                == .array([
+                    .bulkString(Array("ssubscribe".utf8)), .bulkString(Array("\(tag)news".utf8)), .integer(1),
+                ]))
+        // A channel of another slot stays.
+        let keep = (0...).lazy.map { "keep\($0)" }.first {
+            cluster.owner(ofSlot: FakeRedisCluster.slot(forKey: $0)) == 0
+        }!
+        #expect(
+            try subscriber.command("SSUBSCRIBE", keep)
+                == .array([
+                    .bulkString(Array("ssubscribe".utf8)), .bulkString(Array(keep.utf8)), .integer(2),
+                ]))
+        // Wait (bounded) until BLPOP is blocked, then move the slot.
+        let info = try RESPTestConnection(port: cluster.servers[0].port)
+        defer { info.close() }
+        for _ in 0..<1000 {
+            if text(try info.command("INFO", "clients")).contains("blocked_clients:1") { break }
+            usleep(2000)
+        }
+        cluster.moveSlot(3443, to: 1)
+        let port1 = cluster.servers[1].port
+        #expect(try blocked.readReply().value == .simpleError("MOVED 3443 \(host):\(port1)"))
+        #expect(
+            try subscriber.readReply().value
+                == .array([
+                    .bulkString(Array("sunsubscribe".utf8)), .bulkString(Array("\(tag)news".utf8)), .integer(1),
+                ]))
+        #expect(try subscriber.command("PING") == .array([.bulkString(Array("pong".utf8)), .bulkString([])]))
+        #expect(try subscriber.command("SSUBSCRIBE", "\(tag)news") == .simpleError("MOVED 3443 \(host):\(port1)"))
     }
 
     @Test func clusterFaultsAnswerTheNextKeyedCommands() throws {

@@ -274,16 +274,48 @@ struct FakeClusterTests {
         var lost: [String] = []
         for (key, value) in outcome.acknowledged where try await client.getString(key) != value { lost.append(key) }
         #expect(lost.count == 0, "lost writes: \(lost.prefix(10))")
+        // The next topology read (at most one refresh interval away) shows every slot's owner.
+        let topology = try await client.refreshTopology()
         for tag in tags {
             let slot = FakeRedisCluster.slot(forKey: tag)
             #expect(
-                try await client.topology().shard(for: RedisClusterSlot(slot)!)?.primary.port
+                topology.shard(for: RedisClusterSlot(slot)!)?.primary.port
                     == cluster.servers[cluster.owner(ofSlot: slot)].port)
         }
         print(
             "fake cluster reshaping under load: \(tags.count) slots moved, \(outcome.operations) operations by "
                 + "\(workers) tasks, \(outcome.failures.count) failed, \(outcome.acknowledged.count) keys read back, "
                 + "\(lost.count) lost, \(statistics), per node: \(cluster.statistics())")
+        await client.shutdown()
+    }
+
+    /// A sharded subscription follows its slot: the old owner drops it (a `sunsubscribe`
+    /// message), and the client subscribes again at the new owner.
+    @Test func shardedPubSubFollowsTheSlot() async throws {
+        let cluster = try FakeRedisCluster(primaries: 3)
+        defer { cluster.shutdown() }
+        // The default refresh spacing: the subscription is made again after the next topology read,
+        // which a MOVED reply to SPUBLISH may have scheduled already.
+        let client = try makeClient(cluster) { $0.minimumRefreshInterval = .milliseconds(250) }
+        let channel = "{scores}:match"
+        let subscription = try await client.subscribe(toShardChannels: [channel])
+        var messages = subscription.makeAsyncIterator()
+        #expect(try await client.spublish(channel, "1-0") == 1)
+        #expect(try await messages.next()?.text == "1-0")
+
+        let slot = FakeRedisCluster.slot(forKey: channel)
+        cluster.moveSlot(slot, to: (cluster.owner(ofSlot: slot) + 1) % 3)
+        // The new subscription is made in the background: publish until it hears (bounded).
+        var heard: String?
+        for attempt in 0..<200 where heard == nil {
+            if try await client.spublish(channel, "after-\(attempt)") == 1 {
+                heard = "after-\(attempt)"
+            } else {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+        #expect(heard != nil, "no subscriber at the slot's new owner")
+        if heard != nil { #expect(try await messages.next()?.text == heard) }
         await client.shutdown()
     }
 
