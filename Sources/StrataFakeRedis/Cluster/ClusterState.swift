@@ -58,16 +58,22 @@ enum ClusterSlots {
 
     /// The slot of `key` (Redis' keyHashSlot).
     static func slot(of key: some Collection<UInt8>) -> Int {
-        let bytes = Array(key)
-        if let open = bytes.firstIndex(of: UInt8(ascii: "{")),
-            let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
-        {
-            return Int(crc16(bytes[(open + 1)..<close]) & 0x3FFF)
-        }
-        return Int(crc16(bytes[...]) & 0x3FFF)
+        slot(of: Array(key))
     }
 
-    static func crc16(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+    /// The slot of `key`, without copying it.
+    static func slot(of key: Bytes) -> Int {
+        key.withUnsafeBufferPointer { bytes in
+            if let open = bytes.firstIndex(of: UInt8(ascii: "{")),
+                let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
+            {
+                return Int(crc16(UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close])) & 0x3FFF)
+            }
+            return Int(crc16(bytes) & 0x3FFF)
+        }
+    }
+
+    static func crc16(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16 {
         var crc: UInt16 = 0
         for byte in bytes {
             crc = (crc << 8) ^ table[Int((crc >> 8) ^ UInt16(byte))]
@@ -89,10 +95,31 @@ extension Engine {
         routesByKey = cluster != nil || !faults.clusterReplies.isEmpty
     }
 
-    /// The positions of a command's keys, as Redis' key specs give them: the command table's
-    /// first/last/step, and the `numkeys` forms (LMPOP, ZUNIONSTORE, XREAD ... STREAMS) the table
-    /// cannot express. Shard channels (SSUBSCRIBE, SUNSUBSCRIBE) count as keys, as in Redis.
-    func clusterKeyPositions(_ spec: CommandSpec, _ args: Arguments) -> [Int] {
+    /// Calls `body` with each of a command's keys, as Redis' key specs find them, until it returns
+    /// false: the command table's first/last/step, and the `numkeys` forms (LMPOP, ZUNIONSTORE,
+    /// XREAD ... STREAMS) the table cannot express. Shard channels (SSUBSCRIBE, SUNSUBSCRIBE)
+    /// count as keys, as in Redis. Returns false when `body` stopped the walk.
+    @discardableResult
+    func forEachClusterKey(_ spec: CommandSpec, _ args: Arguments, _ body: (Bytes) -> Bool) -> Bool {
+        let argc = args.count
+        // The table gives Z*STORE's destination only; their sources follow numkeys.
+        let storesMore =
+            spec.name.utf8.first == UInt8(ascii: "z")
+            && (spec.name == "zunionstore" || spec.name == "zinterstore" || spec.name == "zdiffstore")
+        if spec.firstKey > 0 && !storesMore {
+            for position in spec.keyPositions(argc: argc) where position < argc {
+                if !body(args[position]) { return false }
+            }
+            return true
+        }
+        for position in Self.extraKeyPositions(spec, args) where position < argc {
+            if !body(args[position]) { return false }
+        }
+        return true
+    }
+
+    /// The key positions of commands whose keys the table does not describe.
+    private static func extraKeyPositions(_ spec: CommandSpec, _ args: Arguments) -> [Int] {
         let argc = args.count
         func counted(at index: Int, plus extra: [Int] = []) -> [Int] {
             guard index < argc, let n = Numbers.parseInteger(args[index]), n > 0, index + n < argc else {
@@ -115,7 +142,13 @@ extension Engine {
         case "ssubscribe", "sunsubscribe":
             return argc > 1 ? Array(1..<argc) : []
         default:
-            return Array(spec.keyPositions(argc: argc))
+            // Subcommands that name a key after themselves (the table gives subcommands none).
+            if spec.fullName.hasPrefix("object|") || spec.fullName.hasPrefix("xinfo|")
+                || spec.fullName.hasPrefix("xgroup|")
+            {
+                return argc > 2 && spec.name != "help" ? [2] : []
+            }
+            return []
         }
     }
 
@@ -130,29 +163,20 @@ extension Engine {
     func routeByKeys(_ c: Client, _ spec: CommandSpec, _ args: Arguments) -> Bool {
         guard let cluster else {
             // Not in cluster mode: only an injected cluster fault answers, for the first key's slot.
-            guard spec.name != "exec", let position = clusterKeyPositions(spec, args).first, position < args.count,
-                let message = takeClusterFault(slot: ClusterSlots.slot(of: args[position]))
-            else { return false }
+            guard spec.name != "exec" else { return false }
+            var first: Bytes?
+            forEachClusterKey(spec, args) {
+                first = $0
+                return false
+            }
+            guard let first, let message = takeClusterFault(slot: ClusterSlots.slot(of: first)) else { return false }
             redirect(c, spec, message)
             return true
         }
+        let isExec = spec.name == "exec"
         let asking = c.asking
         // Redis clears ASKING after each command, except ASKING itself and inside a transaction.
-        if spec.name != "asking" && spec.name != "multi" && (!c.inMulti || spec.name == "exec") { c.asking = false }
-        var commands: [(CommandSpec, Arguments)]
-        if spec.name == "exec" {
-            guard c.inMulti, !c.dirtyExec, !c.queued.isEmpty else { return false }
-            commands = []
-            for queued in c.queued {
-                guard var queuedSpec = self.commands.lookup(queued[0]) else { continue }
-                if queuedSpec.isContainer, queued.count >= 2, let sub = queuedSpec.subcommand(queued[1]) {
-                    queuedSpec = sub
-                }
-                commands.append((queuedSpec, queued))
-            }
-        } else {
-            commands = [(spec, args)]
-        }
+        if asking && spec.name != "asking" && spec.name != "multi" && (!c.inMulti || isExec) { c.asking = false }
         let isShardPubSub = spec.name == "ssubscribe" || spec.name == "sunsubscribe" || spec.name == "spublish"
         var firstKey: Bytes?
         var slot = 0
@@ -161,34 +185,49 @@ extension Engine {
         var importingSlot = false
         var multipleKeys = false
         var missingKeys = 0
-        let db = database(c)
-        for (commandSpec, commandArgs) in commands {
-            for position in clusterKeyPositions(commandSpec, commandArgs) where position < commandArgs.count {
-                let key = commandArgs[position]
-                let keySlot = ClusterSlots.slot(of: key)
-                if let first = firstKey {
-                    if key != first {
-                        if keySlot != slot {
-                            redirect(c, spec, "CROSSSLOT Keys in request don't hash to the same slot")
-                            return true
-                        }
-                        multipleKeys = true
+        var refusal: String?
+        // Every key of the command (of every queued command, for EXEC), as getNodeByQuery walks them.
+        func visit(_ key: Bytes) -> Bool {
+            let keySlot = ClusterSlots.slot(of: key)
+            if let first = firstKey {
+                if key != first {
+                    if keySlot != slot {
+                        refusal = "CROSSSLOT Keys in request don't hash to the same slot"
+                        return false
                     }
-                } else {
-                    firstKey = key
-                    slot = keySlot
-                    owner = Int(cluster.owners[slot])
-                    if owner < 0 {
-                        redirect(c, spec, "CLUSTERDOWN Hash slot not served")
-                        return true
-                    }
-                    migratingSlot = owner == cluster.me && cluster.migrating[slot] != nil
-                    importingSlot = cluster.importing[slot] != nil
+                    multipleKeys = true
                 }
-                if (migratingSlot || importingSlot) && !isShardPubSub && lookupWithoutTouching(db, key) == nil {
-                    missingKeys += 1
+            } else {
+                firstKey = key
+                slot = keySlot
+                owner = Int(cluster.owners[slot])
+                if owner < 0 {
+                    refusal = "CLUSTERDOWN Hash slot not served"
+                    return false
                 }
+                migratingSlot = owner == cluster.me && !cluster.migrating.isEmpty && cluster.migrating[slot] != nil
+                importingSlot = !cluster.importing.isEmpty && cluster.importing[slot] != nil
             }
+            if (migratingSlot || importingSlot) && !isShardPubSub && lookupWithoutTouching(database(c), key) == nil {
+                missingKeys += 1
+            }
+            return true
+        }
+        if isExec {
+            guard c.inMulti, !c.dirtyExec else { return false }
+            for queued in c.queued {
+                guard var queuedSpec = self.commands.lookup(queued[0]) else { continue }
+                if queuedSpec.isContainer, queued.count >= 2, let sub = queuedSpec.subcommand(queued[1]) {
+                    queuedSpec = sub
+                }
+                if !forEachClusterKey(queuedSpec, queued, visit) { break }
+            }
+        } else {
+            forEachClusterKey(spec, args, visit)
+        }
+        if let refusal {
+            redirect(c, spec, refusal)
+            return true
         }
         // No key at all: served here, whatever the slot map says.
         guard firstKey != nil else { return false }

@@ -47,8 +47,9 @@ public final class FakeRedisCluster: Sendable {
     /// Held for the whole of each reshaping call, so they never interleave.
     private let layout: StrataMutex<Layout>
 
-    /// Starts `primaries` servers on free ports of `configuration.host` (the configuration's port
-    /// is ignored) and gives each an even share of the slots.
+    /// Starts `primaries` servers on `configuration.host` and gives each an even share of the
+    /// slots. With `configuration.port` 0 (the default) each takes a free port; otherwise node `i`
+    /// listens on `port + i`.
     ///
     /// - Throws: ``FakeRedisServerError`` when a server cannot start, or `primaries` is not in
     ///   1...16384; servers already started are stopped.
@@ -58,12 +59,17 @@ public final class FakeRedisCluster: Sendable {
         guard (1...ClusterSlots.count).contains(primaries) else {
             throw FakeRedisServerError(.invalidConfiguration, "a cluster needs 1...16384 primaries, not \(primaries)")
         }
-        var configuration = configuration
-        configuration.port = 0
+        let basePort = configuration.port
+        guard basePort == 0 || basePort + primaries - 1 <= 65535 else {
+            throw FakeRedisServerError(
+                .invalidConfiguration, "ports \(basePort)...\(basePort + primaries - 1) pass 65535")
+        }
         var servers: [FakeRedisServer] = []
-        for _ in 0..<primaries {
+        for index in 0..<primaries {
+            var node = configuration
+            node.port = basePort == 0 ? 0 : basePort + index
             do {
-                servers.append(try FakeRedisServer(configuration: configuration))
+                servers.append(try FakeRedisServer(configuration: node))
             } catch {
                 for server in servers { server.stop() }
                 throw error

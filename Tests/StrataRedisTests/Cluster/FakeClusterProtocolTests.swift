@@ -145,6 +145,7 @@ struct FakeClusterProtocolTests {
         // "foo" is in slot 12182, node 2's.
         #expect(try connection.command("GET", "foo") == .simpleError("MOVED 12182 \(host):\(port2)"))
         #expect(try connection.command("SET", "foo", "1") == .simpleError("MOVED 12182 \(host):\(port2)"))
+        #expect(try connection.command("OBJECT", "ENCODING", "foo") == .simpleError("MOVED 12182 \(host):\(port2)"))
         #expect(try connection.command("PING") == .simpleString("PONG"))
         // Keys of several slots: CROSSSLOT, whoever owns them; one key twice is one slot.
         #expect(
@@ -185,7 +186,7 @@ struct FakeClusterProtocolTests {
         defer { third.close() }
         #expect(try third.command("GET", "\(tag)n") == .simpleError("MOVED 3443 \(host):\(port1)"))
         #expect(cluster.owner(ofSlot: 3443) == 1)
-        #expect(cluster.statistics().map(\.movedReplies) == [4, 0, 1])
+        #expect(cluster.statistics().map(\.movedReplies) == [5, 0, 1])
     }
 
     @Test func askAndAskingDuringAMigration() throws {
@@ -304,6 +305,19 @@ struct FakeClusterProtocolTests {
                 ]))
         #expect(try subscriber.command("PING") == .array([.bulkString(Array("pong".utf8)), .bulkString([])]))
         #expect(try subscriber.command("SSUBSCRIBE", "\(tag)news") == .simpleError("MOVED 3443 \(host):\(port1)"))
+    }
+
+    @Test func strataServerTakesAClusterSize() throws {
+        let options = try FakeRedisServerOptions(arguments: ["--cluster", "3", "--port", "0"])
+        #expect(options.clusterPrimaries == 3)
+        #expect(try FakeRedisServerOptions(arguments: []).clusterPrimaries == nil)
+        for bad in [
+            ["--cluster", "0"], ["--cluster", "x"], ["--cluster", "2", "--unixsocket", "/tmp/s"],
+            ["--cluster", "3", "--port", "65534"],
+        ] {
+            #expect(throws: FakeRedisServerOptions.ParseError.self) { try FakeRedisServerOptions(arguments: bad) }
+        }
+        #expect(FakeRedisServerOptions.usage.contains("--cluster N"))
     }
 
     @Test func clusterFaultsAnswerTheNextKeyedCommands() throws {
