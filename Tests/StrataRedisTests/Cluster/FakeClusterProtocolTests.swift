@@ -307,6 +307,27 @@ struct FakeClusterProtocolTests {
         #expect(try subscriber.command("SSUBSCRIBE", "\(tag)news") == .simpleError("MOVED 3443 \(host):\(port1)"))
     }
 
+    /// Keys that leave a node with their slot are deleted there as MIGRATE deletes them: clients
+    /// tracking them (CLIENT TRACKING) are sent invalidations, so a local copy is dropped.
+    @Test func migratedKeysAreInvalidatedForTrackingClients() throws {
+        let cluster = try FakeRedisCluster(primaries: 2)
+        defer { cluster.shutdown() }
+        let tracking = try connect(cluster, 0)
+        defer { tracking.close() }
+        let key = "{user1000}cached"  // slot 3443, node 0's
+        _ = try tracking.command("HELLO", "3")
+        #expect(try tracking.command("CLIENT", "TRACKING", "ON") == .simpleString("OK"))
+        #expect(try tracking.command("SET", key, "v") == .simpleString("OK"))
+        #expect(try tracking.command("GET", key) == .bulkString(Array("v".utf8)))
+        cluster.moveSlot(3443, to: 1)
+        #expect(
+            try tracking.readReply().value
+                == .push([.bulkString(Array("invalidate".utf8)), .array([.bulkString(Array(key.utf8))])]))
+        let owner = try connect(cluster, 1)
+        defer { owner.close() }
+        #expect(try owner.command("GET", key) == .bulkString(Array("v".utf8)))
+    }
+
     @Test func strataServerTakesAClusterSize() throws {
         let options = try FakeRedisServerOptions(arguments: ["--cluster", "3", "--port", "0"])
         #expect(options.clusterPrimaries == 3)
