@@ -115,6 +115,36 @@ struct FakeClusterTests {
         await client.shutdown()
     }
 
+    /// During a migration, commands over several keys of the slot, some moved and some not, are
+    /// answered TRYAGAIN (Redis' rule); the client retries them until the migration ends. A
+    /// transaction there is refused (ASK) while queuing and retried the same way.
+    @Test func multiKeyCommandsWaitForTheMigrationToEnd() async throws {
+        let cluster = try FakeRedisCluster(primaries: 3)
+        defer { cluster.shutdown() }
+        let client = try makeClient(cluster)
+        try await client.set("{split}:old", "here")
+        let slot = FakeRedisCluster.slot(forKey: "split")
+        cluster.beginMigration(slot: slot, to: (cluster.owner(ofSlot: slot) + 1) % 3)
+        try await client.set("{split}:new", "there")  // ASK: made at the target
+        let retriesBefore = client.statistics.retries
+        let both = Task { try await client.mget(["{split}:old", "{split}:new"]) }
+        var transaction = RedisPipeline()
+        let incr = transaction.incr("{split}:counter")
+        let committed = Task { try await client.transaction(transaction) }
+        for _ in 0..<1000 where client.statistics.retries < retriesBefore + 2 {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(client.statistics.retries >= retriesBefore + 2)
+        cluster.finishMigration(slot: slot)
+        #expect(try await both.value == [Array("here".utf8), Array("there".utf8)])
+        guard case .committed(let replies) = try await committed.value else {
+            Issue.record("the transaction aborted")
+            return
+        }
+        #expect(try replies[incr] == 1)
+        await client.shutdown()
+    }
+
     @Test func aMovedStormCausesOneTopologyRead() async throws {
         let cluster = try FakeRedisCluster(primaries: 3)
         defer { cluster.shutdown() }
