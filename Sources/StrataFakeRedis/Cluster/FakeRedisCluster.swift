@@ -211,7 +211,10 @@ public final class FakeRedisCluster: Sendable {
         }
     }
 
-    /// Moves `slot` and its keys to node `target` in one step (begin, move the keys, finish).
+    /// Moves `slot` and its keys to node `target` in one step (begin, move the keys, finish);
+    /// nothing happens when `target` owns it already.
+    ///
+    /// - Precondition: `slot` is not being migrated.
     public func moveSlot(_ slot: Int, to target: Int) {
         guard owner(ofSlot: slot) != target else { return }
         beginMigration(slot: slot, to: target)
