@@ -152,6 +152,20 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// Drops the hot copies of the keys `predicate` accepts, and refuses promotions of those keys
+    /// that are in flight (of keys not hot now, the caller guards its own). Visits every hot
+    /// copy: for rare, wholesale invalidations.
+    public func invalidate(where predicate: (Key) -> Bool) {
+        let doomed = state.withLock { state in state.core.nodes.map(\.key) }.filter(predicate)
+        state.withLock { state in
+            for key in doomed {
+                let hash = state.core.hash(of: key)
+                state.stamps[Int(truncatingIfNeeded: hash) & stampMask] &+= 1
+                if let slot = state.core.slot(of: key) { state.core.remove(slot) }
+            }
+        }
+    }
+
     /// Drops every hot copy (for example after a lost invalidation stream) and refuses all
     /// promotions in flight. Frequencies are kept.
     public func removeAll() {

@@ -103,6 +103,9 @@ protocol LocalTierStorage<Value>: Sendable {
     func release(_ key: String, ticket: FillTicket)
     /// Drops the copy of `key` and revokes its tickets.
     func invalidate(_ key: String)
+    /// Drops the copies of the keys `predicate` accepts and revokes their tickets (visits every
+    /// entry: for rare events, such as a cluster slot changing owner).
+    func invalidate(where predicate: (String) -> Bool)
     /// Drops every copy and revokes every ticket.
     func invalidateAll()
     var count: Int { get }
@@ -192,6 +195,11 @@ struct TicketBook {
         writes[key]?.revokedThrough = nextToken
     }
 
+    mutating func revoke(where predicate: (String) -> Bool) {
+        for key in pending.keys where predicate(key) { pending.removeValue(forKey: key) }
+        for key in writes.keys where predicate(key) { writes[key]!.revokedThrough = nextToken }
+    }
+
     mutating func revokeAll() {
         pending.removeAll()
         for key in writes.keys { writes[key]!.revokedThrough = nextToken }
@@ -255,6 +263,13 @@ final class LRULocalTier<Value: Sendable>: LocalTierStorage {
         book.withLock { book in
             book.revoke(key)
             cache.remove(key)
+        }
+    }
+
+    func invalidate(where predicate: (String) -> Bool) {
+        book.withLock { book in
+            book.revoke(where: predicate)
+            for key in cache.keysByRecency() where predicate(key) { cache.remove(key) }
         }
     }
 
@@ -323,6 +338,13 @@ final class HotColdLocalTier<Value: Sendable>: LocalTierStorage {
         book.withLock { book in
             book.revoke(key)
             hot.invalidate(key)
+        }
+    }
+
+    func invalidate(where predicate: (String) -> Bool) {
+        book.withLock { book in
+            book.revoke(where: predicate)
+            hot.invalidate(where: predicate)
         }
     }
 

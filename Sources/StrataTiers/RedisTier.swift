@@ -8,8 +8,9 @@ import Synchronization
 public struct RedisTierOptions: Sendable {
     /// A name for statistics, such as `regional` or `global`.
     public var name: String
-    /// The client the tier talks through. The tier does not shut it down.
-    public var client: RedisClient
+    /// The client the tier talks through: a ``RedisClient`` or a ``RedisClusterClient``. The tier
+    /// does not shut it down.
+    public var client: any RedisCachingClient
     /// Prefixed to every key (`"users:"` stores `42` as `users:42`). Also the prefix watched in
     /// broadcast client tracking.
     public var namespace: String
@@ -25,7 +26,7 @@ public struct RedisTierOptions: Sendable {
     /// Creates options for a Redis tier.
     public init(
         name: String = "redis",
-        client: RedisClient,
+        client: any RedisCachingClient,
         namespace: String,
         ttl: Duration,
         timeout: Duration = .milliseconds(250),
@@ -59,7 +60,7 @@ final class RedisTier: Sendable {
             name: options.name, observer: observer)
     }
 
-    var client: RedisClient { options.client }
+    var client: any RedisCachingClient { options.client }
 
     func key(_ key: String) -> String { options.namespace + key }
 
@@ -193,7 +194,7 @@ final class RedisTier: Sendable {
             }
         }
         // No Lua: WATCH the key, compare, and write in a transaction that aborts if it changed.
-        return try await client.withConnection { connection in
+        return try await client.withConnection(forKey: storedKey) { connection in
             for _ in 0..<5 {
                 try await connection.watch([storedKey])
                 if let current = try await connection.execute(GET(storedKey)),

@@ -101,6 +101,13 @@ extension TieredCache {
                 count += 1
             }
             if let observer, count > 0 { observer.observe(.invalidationReceived(keys: count)) }
+        case .slots(let slots):
+            // A cluster's slots changed owner: the keys in them were tracked by the old owner.
+            let moved = Set(slots)
+            let prefix = Array(namespace.utf8)
+            localCounters.invalidationsReceived.increment()
+            observer?.observe(.invalidationReceived(keys: 0))
+            forgetLocally { key in moved.contains(RedisClusterSlot(bytes: prefix + Array(key.utf8))) }
         case .all:
             localCounters.invalidationsReceived.increment()
             observer?.observe(.invalidationReceived(keys: 0))
@@ -122,7 +129,7 @@ extension TieredCache {
     /// (with backoff) when the subscription is lost. Returns once the first subscription is up.
     func listen(on index: Int, channel: String, governsLocalTier: Bool) async throws {
         let client = redisTiers[index].client
-        let first = try await client.subscribe(to: [channel])
+        let first = try await client.subscribe(to: [channel], bufferSize: 1024)
         if governsLocalTier {
             forgetEverythingLocally(reason: "coherence link started")
             coherent.store(true, ordering: .relaxed)
@@ -147,10 +154,10 @@ extension TieredCache {
                     }
                 }
                 failures += 1
-                let backoff = client.configuration.reconnectBackoff.delay(afterFailures: failures)
+                let backoff = client.reconnectBackoff.delay(afterFailures: failures)
                 try? await Task.sleep(for: backoff)
                 guard let self, !Task.isCancelled else { return }
-                if let again = try? await client.subscribe(to: [channel]) {
+                if let again = try? await client.subscribe(to: [channel], bufferSize: 1024) {
                     subscription = again
                     failures = 0
                     if governsLocalTier {

@@ -238,7 +238,7 @@ extension TieredCache {
             }
         }
         _ = try? await RedisClient.withCommandTimeout(tier.options.timeout) {
-            try await tier.client.withConnection { connection in
+            try await tier.client.withConnection(forKey: key) { connection in
                 try await connection.watch([key])
                 guard try await connection.send("GET", key) == .bulkString(Array(handle.token.utf8)) else {
                     try await connection.unwatch()

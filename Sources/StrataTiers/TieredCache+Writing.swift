@@ -48,6 +48,14 @@ extension TieredCache {
         local?.invalidate(key)
     }
 
+    /// Drops the local copies of the keys `predicate` accepts and revokes their fills; loads in
+    /// flight are detached (a later `get` starts its own).
+    func forgetLocally(where predicate: (String) -> Bool) {
+        flights.detachAll()
+        refreshes.detachAll()
+        local?.invalidate(where: predicate)
+    }
+
     /// Drops every local copy, revokes every pending fill, and ends every load generation (called
     /// when the coherence link starts, is lost or resumes); `reason` is what the observer hears.
     func forgetEverythingLocally(reason: StaticString) {

@@ -150,10 +150,7 @@ extension RedisClusterClient {
             case nil:
                 return try pipeline.transactionResult(replies)
             case .moved(let movedSlot, let target)?:
-                state.withLock {
-                    $0.map?.recordMove(slot: movedSlot, to: target)
-                    $0.moved += 1
-                }
+                recordMove(slot: movedSlot, to: target, counted: true)
                 requestRefresh()
                 try await attempt.redirected("MOVED \(movedSlot) \(target)")
             case .ask?:

@@ -57,6 +57,8 @@ public final class RedisClusterClient: RedisCommandRunner {
         /// The clients of the map's primaries, by shard index, as far as they exist: the per-command
         /// path finds its client here without building or hashing a name.
         var shardClients: [RedisClient?] = []
+        /// Client tracking on every node, while it is on.
+        var tracking: ClusterTracking?
 
         /// The client of the primary serving `slot`, when the map names it and it exists.
         func primaryClient(for slot: RedisClusterSlot) -> RedisClient? {
@@ -108,16 +110,18 @@ public final class RedisClusterClient: RedisCommandRunner {
     /// fail with `shutdown`.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
         periodic.withLock { $0 }?.cancel()
-        let (nodes, readers, refresh) = state.withLock { s in
+        let (nodes, readers, refresh, tracking) = state.withLock { s in
             s.shutDown = true
             defer {
                 s.nodes = [:]
                 s.readers = [:]
                 s.shardClients = []
+                s.tracking = nil
             }
-            return (Array(s.nodes.values), Array(s.readers.values), s.refresh)
+            return (Array(s.nodes.values), Array(s.readers.values), s.refresh, s.tracking)
         }
         refresh?.cancel()
+        await tracking?.stop()
         var clients = nodes
         for reader in readers { if let client = try? await reader.value { clients.append(client) } }
         await withTaskGroup(of: Void.self) { group in
@@ -252,29 +256,36 @@ public final class RedisClusterClient: RedisCommandRunner {
                 lastError = error
             }
         }
-        let stale = state.withLock { s -> [RedisClient] in
+        let (stale, tracking, moved) = state.withLock {
+            s -> ([String: RedisClient], ClusterTracking?, [RedisClusterSlot]) in
             s.refresh = nil
             guard let best, !s.shutDown else {
                 s.lastRefreshError = lastError
-                return []
+                return ([:], nil, [])
             }
-            s.map = RedisClusterSlotMap(best)
+            let map = RedisClusterSlotMap(best)
+            let moved = s.tracking == nil ? [] : Self.movedSlots(from: s.map, to: map)
+            s.map = map
             s.lastRefreshError = nil
             defer { s.indexShardClients() }
             // Nodes that left the topology: close their clients (their in-flight commands finish).
             let current = Set(best.shards.flatMap { [$0.primary] + $0.replicas }.map { $0.endpoint.description })
-            var removed: [RedisClient] = []
+            var removed: [String: RedisClient] = [:]
             for (key, client) in s.nodes where !current.contains(key) {
-                removed.append(client)
+                removed[key] = client
                 s.nodes[key] = nil
             }
             for (key, reader) in s.readers where !current.contains(key) {
                 reader.cancel()
                 s.readers[key] = nil
             }
-            return removed
+            return (removed, s.tracking, moved)
         }
-        for client in stale { await client.shutdown(gracePeriod: .seconds(1)) }
+        if let tracking {
+            tracking.slotsMoved(moved)
+            for key in stale.keys { tracking.remove(key) }
+        }
+        for client in stale.values { await client.shutdown(gracePeriod: .seconds(1)) }
     }
 
     /// Reads the topology from one node: `CLUSTER SHARDS`, or `CLUSTER SLOTS` on older servers.
@@ -306,6 +317,8 @@ public final class RedisClusterClient: RedisCommandRunner {
             if !s.shutDown {
                 s.nodes[key] = client
                 s.indexShardClients()
+                // Before anyone can read through it: reads there are not tracked yet.
+                s.tracking?.add(key, client: client)
             }
             return (client, s.shutDown)
         }
@@ -541,10 +554,7 @@ public final class RedisClusterClient: RedisCommandRunner {
     ) async throws {
         switch redirection {
         case .moved(let movedSlot, let target):
-            state.withLock {
-                $0.map?.recordMove(slot: movedSlot, to: target)
-                $0.moved += 1
-            }
+            recordMove(slot: movedSlot, to: target, counted: true)
             requestRefresh()
             askNode = nil
             useReplica = false
@@ -652,7 +662,7 @@ public final class RedisClusterClient: RedisCommandRunner {
                 return try await nodeClient(node).withConnection(body)
             } catch let error as RedisServerError {
                 guard case .moved(let movedSlot, let target)? = Redirection(error.message) else { throw error }
-                state.withLock { $0.map?.recordMove(slot: movedSlot, to: target) }
+                recordMove(slot: movedSlot, to: target, counted: false)
                 requestRefresh()
                 guard retryOnMove else { throw error }
                 try await attempt.redirected(error.message)

@@ -2,22 +2,28 @@ import Synchronization
 
 /// A running client-side caching session; ``stop()`` ends it.
 public final class RedisTracking: Sendable {
-    let hub: TrackingHub
-    let id: UInt64
+    private let active: @Sendable () -> Bool
+    private let ending: @Sendable () async -> Void
     private let stopped = Atomic<Bool>(false)
 
     init(hub: TrackingHub, id: UInt64) {
-        self.hub = hub
-        self.id = id
+        self.active = { hub.isActive }
+        self.ending = { await hub.stop(id) }
+    }
+
+    /// A session made of others (a cluster's, one per node).
+    init(active: @escaping @Sendable () -> Bool, stop: @escaping @Sendable () async -> Void) {
+        self.active = active
+        self.ending = stop
     }
 
     /// Whether invalidations are flowing now (false between a loss and its recovery).
-    public var isActive: Bool { hub.isActive && !stopped.load(ordering: .relaxed) }
+    public var isActive: Bool { active() && !stopped.load(ordering: .relaxed) }
 
     /// Stops listening; the last listener turns tracking off on the server.
     public func stop() async {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        await hub.stop(id)
+        await ending()
     }
 }
 

@@ -13,6 +13,9 @@ public enum RedisInvalidation: Sendable, Hashable {
     case keys([[UInt8]])
     /// The database was flushed: drop every local copy.
     case all
+    /// Redis Cluster only: these hash slots moved to another node (a resharding or a failover):
+    /// drop the local copies of every key in them (``RedisClusterSlot/init(key:)``).
+    case slots([RedisClusterSlot])
     /// Invalidations may have been missed (the tracking connection, or a connection whose reads
     /// were tracked, was lost): drop every local copy, and cache nothing until ``trackingResumed``.
     case trackingLost(RedisClientError)

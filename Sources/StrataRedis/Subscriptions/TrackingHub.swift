@@ -196,7 +196,7 @@ final class TrackingHub: Sendable {
             switch event {
             case .trackingLost(let reason): observer.observe(.trackingLost(reason: reason))
             case .trackingResumed: observer.observe(.trackingResumed)
-            case .keys, .all: break
+            case .keys, .all, .slots: break
             }
         }
         for listener in state.withLock({ Array($0.listeners.values) }) { listener(event) }
