@@ -156,10 +156,13 @@ extension Engine {
     /// returns true when the command must not run here (MOVED, ASK, CROSSSLOT, TRYAGAIN,
     /// CLUSTERDOWN, or an injected cluster fault); returns false to run it.
     ///
-    /// Simplified from Redis: a queued command is checked when it is queued and the whole
-    /// transaction again at EXEC, as in Redis, but `ASKING` before `MULTI` covers the whole
-    /// transaction (so does Redis); commands refused before this check (unknown, wrong arity)
-    /// do not clear `ASKING`; there are no replicas, so READONLY changes nothing.
+    /// As in Redis, a command inside MULTI is checked when it is queued (a refusal flags the
+    /// transaction, so EXEC answers EXECABORT), and EXEC checks the keys of the whole transaction
+    /// again (a refusal discards it and EXEC answers the redirection); ASKING before MULTI covers
+    /// the transaction. Simplified: commands refused before this check (unknown command, wrong
+    /// arity, NOAUTH) do not clear ASKING; keys are found by the command table and the `numkeys`
+    /// forms only (SORT's BY/GET patterns are not keys here); with no replicas, READONLY changes
+    /// nothing and CLUSTERDOWN comes only from an unassigned slot or an injected fault.
     func routeByKeys(_ c: Client, _ spec: CommandSpec, _ args: Arguments) -> Bool {
         guard let cluster else {
             // Not in cluster mode: only an injected cluster fault answers, for the first key's slot.
