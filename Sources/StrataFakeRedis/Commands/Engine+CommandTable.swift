@@ -299,6 +299,22 @@ extension Engine {
                     sub("acl", "deluser", -3, [], { $0.aclDeluserCommand($1, $2) }),
                     sub("acl", "users", 2, [], { $0.aclUsersCommand($1, $2) }),
                 ]),
+            // Cluster
+            CommandSpec(
+                container: "cluster",
+                subcommands: [
+                    sub("cluster", "shards", 2, [], { $0.clusterShardsCommand($1, $2) }),
+                    sub("cluster", "slots", 2, [], { $0.clusterSlotsCommand($1, $2) }),
+                    sub("cluster", "nodes", 2, [], { $0.clusterNodesCommand($1, $2) }),
+                    sub("cluster", "info", 2, [], { $0.clusterInfoCommand($1, $2) }),
+                    sub("cluster", "myid", 2, [], { $0.clusterMyidCommand($1, $2) }),
+                    sub("cluster", "keyslot", 3, [], { $0.clusterKeyslotCommand($1, $2) }),
+                    sub("cluster", "countkeysinslot", 3, [], { $0.clusterCountkeysinslotCommand($1, $2) }),
+                    sub("cluster", "getkeysinslot", 4, [], { $0.clusterGetkeysinslotCommand($1, $2) }),
+                ]),
+            plain("asking", 1, [.fast], { $0.askingCommand($1, $2) }),
+            plain("readonly", 1, [.fast], { $0.readonlyCommand($1, $2) }),
+            plain("readwrite", 1, [.fast], { $0.readwriteCommand($1, $2) }),
             // Server
             plain("info", -1, [], { $0.infoCommand($1, $2) }),
             plain("time", 1, [.fast], { $0.timeCommand($1, $2) }),

@@ -118,6 +118,8 @@ extension Engine {
         c.db = 0
         c.resp3 = false
         c.name = nil
+        c.asking = false
+        c.readOnly = false
         if defaultUserIsOpen {
             c.user = "default"
         } else {

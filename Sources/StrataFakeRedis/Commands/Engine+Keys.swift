@@ -304,6 +304,7 @@ extension Engine {
 
     func selectCommand(_ c: Client, _ args: Arguments) {
         guard let id = databaseIndex(c, args[1]) else { return }
+        if cluster != nil && id != 0 { return c.addError("ERR SELECT is not allowed in cluster mode") }
         guard id >= 0 && id < databases.count else { return c.addError("ERR DB index is out of range") }
         c.db = id
         c.addOK()

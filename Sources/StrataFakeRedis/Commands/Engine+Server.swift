@@ -114,7 +114,7 @@ extension Engine {
             return render(
                 "CPU", [("used_cpu_sys", seconds(usage.ru_stime)), ("used_cpu_user", seconds(usage.ru_utime))])
         case "cluster":
-            return render("Cluster", [("cluster_enabled", "0")])
+            return render("Cluster", [("cluster_enabled", cluster == nil ? "0" : "1")])
         case "commandstats":
             return render("Commandstats", commandStatisticsFields())
         case "errorstats":

@@ -23,7 +23,7 @@ extension Engine {
     }
 
     @discardableResult
-    private func sunsubscribe(_ c: Client, _ channel: Bytes, notify: Bool) -> Bool {
+    func sunsubscribe(_ c: Client, _ channel: Bytes, notify: Bool) -> Bool {
         let removed = c.shardChannels.remove(channel) != nil
         if removed, var clients = shardChannelSubscribers[channel] {
             clients.removeAll { $0 === c }

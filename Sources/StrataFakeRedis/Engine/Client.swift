@@ -95,6 +95,10 @@ final class Client {
     var isMonitor = false
     /// Held back by CLIENT PAUSE (shown as blocked, flag `b`).
     var postponed = false
+    /// Cluster mode: ASKING was sent; an importing slot serves the next command (or transaction).
+    var asking = false
+    /// Cluster mode: READONLY was sent (no effect: the fake cluster has no replicas).
+    var readOnly = false
 
     init(
         id: Int, fd: Int32, address: String, localAddress: String, isUnixSocket: Bool, now: Int,

@@ -56,6 +56,8 @@ extension Engine {
             reject(c, spec, denial)
             return
         }
+        // Cluster mode (or a cluster fault): MOVED, ASK, CROSSSLOT... instead of running here.
+        if routesByKey && routeByKeys(c, spec, args) { return }
         if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {
             reject(c, spec, "ERR Replica can't interact with the keyspace")
             return

@@ -27,6 +27,8 @@ struct FaultState {
     /// Replace the reply after this many replies with these bytes.
     var garbage: (bytes: Bytes, afterReplies: Int)?
     var refusal: Refusal?
+    /// Cluster replies for the next keyed commands (of one slot, or any), each for a count.
+    var clusterReplies: [ClusterReplyFault] = []
 
     var hasCommandFaults: Bool {
         latencyAll != nil || !latencyByCommand.isEmpty || stallAll || !stallCommands.isEmpty
@@ -34,6 +36,19 @@ struct FaultState {
     }
 
     var hasReplyFaults: Bool { drop != nil || garbage != nil }
+}
+
+/// An injected cluster error for the next `remaining` keyed commands (of `slot`, or any).
+struct ClusterReplyFault {
+    enum Reply: Hashable {
+        case tryAgain
+        case clusterDown
+        case moved(host: String, port: Int)
+    }
+
+    var reply: Reply
+    var slot: Int?
+    var remaining: Int
 }
 
 extension Engine {

@@ -91,6 +91,11 @@ final class Engine {
     @exclusivity(unchecked) var config: ConfigStore
     /// The running command, for keyspace notifications.
     var notification = NotificationContext()
+    /// Cluster mode: this node's view of the slot map (nil: a standalone server).
+    @exclusivity(unchecked) var cluster: ClusterState?
+    /// Whether commands are checked against the slot map or a cluster fault before running
+    /// (``updateKeyRouting()``): the standalone data path's only cluster cost is this branch.
+    @exclusivity(unchecked) var routesByKey = false
     let startedAt: Int
     let runID: String
 

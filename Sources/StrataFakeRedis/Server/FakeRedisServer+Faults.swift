@@ -19,6 +19,7 @@ extension FakeRedisServer {
             case refuse(reset: Bool)
             case errorReply(message: String, commands: Set<String>)
             case replyLatency(nanoseconds: UInt64, commands: Set<String>?)
+            case clusterReply(ClusterReplyFault.Reply, slot: Int?, count: Int)
         }
 
         let kind: Kind
@@ -80,6 +81,25 @@ extension FakeRedisServer {
             Fault(kind: .errorReply(message: message, commands: Self.names(commands)))
         }
 
+        /// The next `count` keyed commands (of `slot`, or any) are answered
+        /// `-TRYAGAIN Multiple keys request during rehashing of slot` without running, as during
+        /// a slot migration. Keyless commands (PING, CLUSTER SHARDS) are not counted.
+        public static func tryAgain(keyedCommands count: Int = 1, slot: Int? = nil) -> Fault {
+            Fault(kind: .clusterReply(.tryAgain, slot: slot, count: max(1, count)))
+        }
+
+        /// The next `count` keyed commands (of `slot`, or any) are answered
+        /// `-CLUSTERDOWN The cluster is down` without running, as during a failover.
+        public static func clusterDown(keyedCommands count: Int = 1, slot: Int? = nil) -> Fault {
+            Fault(kind: .clusterReply(.clusterDown, slot: slot, count: max(1, count)))
+        }
+
+        /// The next `count` keyed commands (of `slot`, or any) are answered
+        /// `-MOVED <slot> <host>:<port>` without running, whatever the slot map says.
+        public static func moved(to host: String, port: Int, keyedCommands count: Int = 1, slot: Int? = nil) -> Fault {
+            Fault(kind: .clusterReply(.moved(host: host, port: port), slot: slot, count: max(1, count)))
+        }
+
         private static func names(_ commands: [String]) -> Set<String> {
             Set(commands.map { $0.lowercased() })
         }
@@ -95,6 +115,14 @@ extension FakeRedisServer {
             case .errorReply(let message, let commands): return "error '\(message)' for \(commands.sorted())"
             case .replyLatency(let ns, let commands):
                 return "reply latency \(ns / 1_000_000) ms \(commands.map { "\($0.sorted())" } ?? "all")"
+            case .clusterReply(let reply, let slot, let count):
+                let what: String
+                switch reply {
+                case .tryAgain: what = "TRYAGAIN"
+                case .clusterDown: what = "CLUSTERDOWN"
+                case .moved(let host, let port): what = "MOVED to \(host):\(port)"
+                }
+                return "\(what) for the next \(count) keyed commands\(slot.map { " of slot \($0)" } ?? "")"
             }
         }
     }
@@ -132,6 +160,9 @@ extension FakeRedisServer {
                 } else {
                     engine.faults.replyLatencyAll = ns
                 }
+            case .clusterReply(let reply, let slot, let count):
+                engine.faults.clusterReplies.append(ClusterReplyFault(reply: reply, slot: slot, remaining: count))
+                engine.updateKeyRouting()
             }
         }
     }
@@ -141,6 +172,7 @@ extension FakeRedisServer {
         perform { engine in
             let refusal = engine.faults.refusal
             engine.faults = FaultState()
+            engine.updateKeyRouting()
             if refusal != nil { engine.setRefusal(nil) }
         }
     }
@@ -165,6 +197,9 @@ extension FakeRedisServer {
             if let ns = f.replyLatencyAll { faults.append(Fault(kind: .replyLatency(nanoseconds: ns, commands: nil))) }
             for (name, ns) in f.replyLatencyByCommand.sorted(by: { $0.key < $1.key }) {
                 faults.append(Fault(kind: .replyLatency(nanoseconds: ns, commands: [name])))
+            }
+            for fault in f.clusterReplies {
+                faults.append(Fault(kind: .clusterReply(fault.reply, slot: fault.slot, count: fault.remaining)))
             }
             return faults
         } ?? []

@@ -88,6 +88,22 @@ extension FakeRedisServer {
             sigaction(SIGTERM, &previousTerminate, nil)
         }
 
+        if let primaries = options.clusterPrimaries {
+            let cluster = try FakeRedisCluster(primaries: primaries, configuration: options.configuration)
+            log("Strata fake Redis Cluster \(cluster.servers[0].configuration.version): \(primaries) primaries")
+            for (index, url) in cluster.urls.enumerated() {
+                let slots = cluster.slots(ofNode: index).map { "\($0.lowerBound)-\($0.upperBound)" }
+                log("  \(url)  \(cluster.nodeIDs[index])  slots \(slots.joined(separator: ","))")
+            }
+            if options.password != nil { log("Clients must AUTH with the configured password") }
+            log("Ready to accept connections. Press Ctrl-C to stop.")
+            var fd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            while poll(&fd, 1, -1) < 0 && errno == EINTR {}
+            log("Stopping")
+            cluster.shutdown()
+            log("Stopped")
+            return
+        }
         let server = try FakeRedisServer(configuration: options.configuration)
         let addresses = server.configuration.bindAddresses.map { host in
             host.contains(":") ? "[\(host)]:\(server.port)" : "\(host):\(server.port)"

@@ -22,6 +22,9 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
     public var unixSocketPath: String?
     /// `--help` or `-h` was given: print ``usage`` instead of running.
     public var showHelp: Bool
+    /// `--cluster N`: run a ``FakeRedisCluster`` of N primaries instead of one server, on
+    /// consecutive ports from ``port`` (free ports when it is 0).
+    public var clusterPrimaries: Int?
 
     /// The defaults: 127.0.0.1, port 6379, no password, no Unix socket.
     public init(
@@ -86,14 +89,27 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
                 }
             case "--requirepass":
                 password = value.isEmpty ? nil : value
+            case "--cluster":
+                guard let count = Int(value), (1...1000).contains(count) else {
+                    throw ParseError("invalid node count '\(value)': expected a number from 1 to 1000")
+                }
+                clusterPrimaries = count
             default:
                 guard !value.isEmpty else { throw ParseError("option '--unixsocket' needs a path") }
                 unixSocketPath = value
             }
         }
+        if clusterPrimaries != nil && unixSocketPath != nil {
+            throw ParseError(
+                "option '--unixsocket' cannot be combined with '--cluster' (cluster nodes are reached over TCP)")
+        }
+        if let count = clusterPrimaries, port != 0, port + count - 1 > 65535 {
+            throw ParseError(
+                "option '--cluster \(count)' needs ports \(port) to \(port + count - 1); the last is past 65535")
+        }
     }
 
-    private static let valueFlags: Set<String> = ["--port", "--bind", "--requirepass", "--unixsocket"]
+    private static let valueFlags: Set<String> = ["--port", "--bind", "--requirepass", "--unixsocket", "--cluster"]
 
     /// The server configuration these options describe.
     public var configuration: FakeRedisServer.Configuration {
@@ -105,6 +121,7 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
     /// The help text.
     public static let usage = """
         Usage: strata server [--port N] [--bind ADDRESS...] [--requirepass PASSWORD] [--unixsocket PATH]
+                             [--cluster N]
 
         Runs Strata's fake Redis server in the foreground until Ctrl-C (SIGINT) or SIGTERM.
         It speaks RESP2 and RESP3, so redis-cli, redis-benchmark and any Redis client work with it.
@@ -114,6 +131,8 @@ public struct FakeRedisServerOptions: Sendable, Hashable {
           --bind ADDRESS...       addresses to listen on (default 127.0.0.1; e.g. 127.0.0.1 ::1)
           --requirepass PASSWORD  require AUTH with this password
           --unixsocket PATH       also listen on this Unix domain socket
+          --cluster N             run a Redis Cluster of N primaries (slots split evenly) on
+                                  consecutive ports from --port (free ports with --port 0)
           -h, --help              show this help
         """
 
