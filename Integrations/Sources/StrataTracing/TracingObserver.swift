@@ -13,8 +13,8 @@ import Tracing
 /// after it, of kind `client`, with the OpenTelemetry database attributes: `db.system` and
 /// `db.system.name` (`redis`), `db.operation.name`, `db.namespace` (the database index), and
 /// `server.address` and `server.port` when the endpoint is given. A failed command's span has
-/// an `error` status, `error.type` (`server_error`, or the client error's code such as
-/// `timeout`) and a recorded ``CommandFailure``.
+/// an `error` status, `error.type` (`server_error`, or the client error's code in snake case,
+/// such as `timed_out`) and a recorded ``CommandFailure``.
 ///
 /// The client reports a command once it has finished, with its duration, synchronously in the
 /// task that ran it. So the span starts `duration` before the event and ends at it, and its
@@ -156,10 +156,12 @@ public final class TracingObserver: StrataObserver {
         return rootSpans ? .topLevel : nil
     }
 
-    /// `error.type` for a failed command: `server_error`, or the client error's code.
+    /// `error.type` for a failed command: `server_error`, or the client error's code in snake case
+    /// (`timed_out`, `connection_closed`).
     static func errorType(_ outcome: CommandOutcome) -> String {
         switch outcome {
-        case .clientError(let code): return code.description
+        case .clientError(let code):
+            return String(code.description.map { $0 == " " ? "_" : $0 })
         case .success, .serverError: return outcome.description
         }
     }
@@ -178,7 +180,7 @@ public struct CommandFailure: Error, Sendable, Hashable, CustomStringConvertible
         self.outcome = outcome
     }
 
-    /// `GET failed: timeout`.
+    /// `GET failed: timed_out`.
     public var description: String { "\(name) failed: \(TracingObserver.errorType(outcome))" }
 }
 
