@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "StrataFakeRedis", package: "Strata"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
