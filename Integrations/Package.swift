@@ -71,7 +71,7 @@ let package = Package(
             name: "StrataTracingTests",
             dependencies: [
                 "StrataTracing", .product(name: "StrataRedis", package: "Strata"),
-                .product(name: "StrataTiers", package: "Strata"),
+                .product(name: "StrataCache", package: "Strata"), .product(name: "StrataTiers", package: "Strata"),
                 .product(name: "StrataFakeRedis", package: "Strata"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
@@ -81,7 +81,7 @@ let package = Package(
             name: "StrataServiceLifecycleTests",
             dependencies: [
                 "StrataServiceLifecycle", .product(name: "StrataRedis", package: "Strata"),
-                .product(name: "StrataTiers", package: "Strata"),
+                .product(name: "StrataCache", package: "Strata"), .product(name: "StrataTiers", package: "Strata"),
                 .product(name: "StrataFakeRedis", package: "Strata"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
