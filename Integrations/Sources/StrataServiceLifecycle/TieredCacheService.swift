@@ -13,7 +13,7 @@ import StrataTiers
 /// The cache's Redis clients are not its own: run them as ``RedisClientService``s placed before
 /// the cache, so that on shutdown the cache stops (publishing its last invalidations) before
 /// the clients close. If `start()` fails (Redis unreachable, say), `run()` throws and the group
-/// shuts down.
+/// shuts down; cancelled while starting, it returns.
 public struct TieredCacheService<Value: Sendable>: Service {
     /// The cache this service runs.
     public let cache: TieredCache<Value>
@@ -26,9 +26,16 @@ public struct TieredCacheService<Value: Sendable>: Service {
     /// Starts the cache's coherence links, waits for graceful shutdown (or cancellation), then
     /// shuts the cache down and returns.
     ///
-    /// - Throws: What `TieredCache.start()` throws.
+    /// - Throws: What `TieredCache.start()` throws, unless the task was cancelled meanwhile (then
+    ///   `run()` returns). Either way the cache is shut down first, so nothing it started is left.
     public func run() async throws {
-        try await cache.start()
+        do {
+            try await cache.start()
+        } catch {
+            await cache.shutdown()
+            if Task.isCancelled { return }
+            throw error
+        }
         // Throws only when the task is cancelled: the cache shuts down just the same.
         try? await gracefulShutdown()
         await cache.shutdown()

@@ -130,6 +130,22 @@ struct ServiceTests {
         }
     }
 
+    /// Cancelled at once: the cache may be starting (its start is cut short) or started; either
+    /// way both services return without an error and leave the client shut down.
+    @Test func cancellationWhileStartingShutsDownQuietly() async throws {
+        try await withFakeServer { server in
+            let client = try makeClient(server)
+            let cache = makeCache(client)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await RedisClientService(client).run() }
+                group.addTask { try await TieredCacheService(cache).run() }
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            await expectShutDown(client)
+        }
+    }
+
     @Test func aCacheThatCannotStartFailsItsService() async throws {
         let server = try FakeRedisServer.start()
         let client = try makeClient(server)

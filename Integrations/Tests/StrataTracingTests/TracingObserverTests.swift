@@ -106,8 +106,8 @@ struct TracingObserverTests {
             #expect(span.operationName == "GET")
             #expect(span.status?.code == .error)
             #expect(span.attributes["error.type"]?.toSpanAttribute() == "timed_out")
-            // It lasted about the timeout (not the server's latency).
-            #expect(span.duration >= .milliseconds(50))
+            // It lasted as long as the caller waited: some time, and not the server's half second.
+            #expect(span.duration > .zero && span.duration < .milliseconds(500))
         }
     }
 
@@ -155,7 +155,8 @@ struct TracingObserverTests {
             }
             let page = try #require(loads.first { $0.attributes["strata.cache.key"]?.toSpanAttribute() == "page" })
             #expect(page.status == nil)
-            #expect(page.duration >= .milliseconds(20))
+            // The loader slept 20 ms: its span is not empty (bounds only, never exact timings).
+            #expect(page.duration > .milliseconds(10))
             let broken = try #require(loads.first { $0.attributes["strata.cache.key"]?.toSpanAttribute() == "broken" })
             #expect(broken.status?.code == .error)
             #expect(broken.errors.first?.error is LoaderError)
