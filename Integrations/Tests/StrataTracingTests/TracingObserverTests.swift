@@ -175,6 +175,38 @@ struct TracingObserverTests {
         }
     }
 
+    @Test func aLoaderTimeoutIsAnEventAndAFailedLoadSpan() async throws {
+        try await withFakeServer { server in
+            let tracer = InMemoryTracer()
+            let client = try tracedClient(server, tracer)
+            var options = TieredCacheOptions()
+            options.observer = TracingObserver(tracer: tracer)
+            options.loaderTimeout = .milliseconds(50)
+            let cache = TieredCache<String>(
+                local: .lru(capacity: 100, ttl: .seconds(60)),
+                redis: [RedisTierOptions(client: client, namespace: "to:", ttl: .seconds(60))],
+                codec: StringCodec(), options: options
+            ) { _ in
+                try await Task.sleep(for: .seconds(60))  // until the hard timeout cancels it
+                return "late"
+            }
+            try await cache.start()
+            let parent = try await tracer.withSpan("request") { span async throws -> InMemorySpanContext in
+                await #expect(throws: RedisClientError.self) { try await cache.get("slow") }
+                return span.spanContext
+            }
+            await cache.shutdown()
+            await client.shutdown()
+            let load = try #require(tracer.finishedSpans.first { $0.operationName == "cache.load" })
+            #expect(load.parentSpanID == parent.spanID)
+            #expect(load.status?.code == .error)
+            #expect((load.errors.first?.error as? RedisClientError)?.code == .timeout)
+            #expect(load.attributes["strata.cache.key"] == nil)  // keys only when asked for
+            let request = try #require(tracer.finishedSpans.first { $0.operationName == "request" })
+            #expect(request.events.map(\.name).contains("loader_timed_out"))
+        }
+    }
+
     /// The README's two lines, compiled.
     @Test func readmeSetup() throws {
         // README: begin tracing
