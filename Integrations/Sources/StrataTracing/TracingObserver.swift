@@ -117,6 +117,8 @@ public final class TracingObserver: StrataObserver {
         let tracer = self.tracer ?? InstrumentationSystem.tracer
         let end = DefaultTracerClock.now
         let span = tracer.startSpan(name, context: context, ofKind: .client, at: end.minus(duration))
+        // A span nobody records (sampled out, or a no-op tracer): no attributes to build.
+        guard span.isRecording else { return span.end(at: end) }
         var attributes = commandAttributes
         attributes["db.operation.name"] = name
         if outcome != .success {
@@ -134,6 +136,7 @@ public final class TracingObserver: StrataObserver {
         let tracer = self.tracer ?? InstrumentationSystem.tracer
         let end = DefaultTracerClock.now
         let span = tracer.startSpan("cache.load", context: context, ofKind: .internal, at: end.minus(duration))
+        guard span.isRecording else { return span.end(at: end) }
         if recordKeys { span.attributes["strata.cache.key"] = key }
         if let error {
             span.attributes["error.type"] = "\(type(of: error))"
