@@ -17,8 +17,8 @@ import Tracing
 /// such as `timed_out`) and a recorded ``CommandFailure``.
 ///
 /// The client reports a command once it has finished, with its duration, synchronously in the
-/// task that ran it. So the span starts `duration` before the event and ends at it, and its
-/// parent is that task's current context (`ServiceContext.current`): the caller's span, when
+/// task that ran it. So the span starts `duration` (measured on the monotonic clock) before the
+/// event and ends at it, and its parent is that task's current context (`ServiceContext.current`): the caller's span, when
 /// the command ran inside one. Commands the client sends from tasks of its own (client
 /// tracking's health checks, background refreshes started without a span) have no parent; set
 /// `rootSpans` to false to drop those.
@@ -38,7 +38,7 @@ public final class TracingObserver: StrataObserver {
     public let tracer: (any Tracer)?
     /// Whether commands and loads outside any span start spans of their own.
     public let rootSpans: Bool
-    /// Whether loader spans and tier events carry the key (`strata.cache.key`).
+    /// Whether loader spans and loader-timeout events carry the key (`strata.cache.key`).
     public let recordKeys: Bool
     /// The attributes every command span carries.
     private let commandAttributes: SpanAttributes
@@ -48,12 +48,12 @@ public final class TracingObserver: StrataObserver {
     ///
     /// - Parameters:
     ///   - tracer: Where spans go; nil: the bootstrapped `InstrumentationSystem.tracer`.
-    ///   - server: The client's endpoint (``RedisConfiguration/endpoint``), for `server.address`
+    ///   - server: The client's endpoint (``StrataRedis/RedisConfiguration/endpoint``), for `server.address`
     ///     and `server.port`; nil leaves them out.
-    ///   - database: The database index (``RedisConfiguration/database``), for `db.namespace`.
+    ///   - database: The database index (``StrataRedis/RedisConfiguration/database``), for `db.namespace`.
     ///   - rootSpans: Whether a command or load that runs outside any span starts a trace of its
     ///     own.
-    ///   - recordKeys: Whether loader spans and tier events carry the key.
+    ///   - recordKeys: Whether loader spans and loader-timeout events carry the key.
     public init(
         tracer: (any Tracer)? = nil,
         server: RedisConfiguration.Endpoint? = nil,
@@ -99,7 +99,7 @@ public final class TracingObserver: StrataObserver {
         case .staleServed(let tier):
             addEvent(event, ["strata.cache.tier": .string(tier)])
         case .tierFailed(let tier, let reason):
-            addEvent(event, ["strata.cache.tier": .string(tier), "error.type": .string("\(type(of: reason))")])
+            addEvent(event, ["strata.cache.tier": .string(tier), "error.type": .string(Self.errorType(of: reason))])
         case .loaderTimedOut(let key, let duration):
             var attributes: SpanAttributes = ["strata.duration_ns": .int64(duration.nanoseconds)]
             if recordKeys { attributes["strata.cache.key"] = key }
@@ -139,7 +139,7 @@ public final class TracingObserver: StrataObserver {
         guard span.isRecording else { return span.end(at: end) }
         if recordKeys { span.attributes["strata.cache.key"] = key }
         if let error {
-            span.attributes["error.type"] = "\(type(of: error))"
+            span.attributes["error.type"] = Self.errorType(of: error)
             span.recordError(error, attributes: [:], at: end)
             span.setStatus(SpanStatus(code: .error))
         }
@@ -163,10 +163,17 @@ public final class TracingObserver: StrataObserver {
     /// (`timed_out`, `connection_closed`).
     static func errorType(_ outcome: CommandOutcome) -> String {
         switch outcome {
-        case .clientError(let code):
-            return String(code.description.map { $0 == " " ? "_" : $0 })
+        case .clientError(let code): return String(code.description.map { $0 == " " ? "_" : $0 })
         case .success, .serverError: return outcome.description
         }
+    }
+
+    /// `error.type` for a tier's or a loader's error: as for a command when it is Strata's own
+    /// (`timed_out` for a loader timeout), else the error's type name.
+    static func errorType(of error: any Error) -> String {
+        if let error = error as? RedisClientError { return errorType(.clientError(error.code)) }
+        if error is RedisServerError { return errorType(.serverError) }
+        return "\(type(of: error))"
     }
 }
 

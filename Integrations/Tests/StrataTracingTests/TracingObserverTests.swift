@@ -160,6 +160,7 @@ struct TracingObserverTests {
             let broken = try #require(loads.first { $0.attributes["strata.cache.key"]?.toSpanAttribute() == "broken" })
             #expect(broken.status?.code == .error)
             #expect(broken.errors.first?.error is LoaderError)
+            #expect(broken.attributes["error.type"]?.toSpanAttribute() == "LoaderError")
             // The Redis tier's commands are children of the request too.
             let commands = tracer.finishedSpans.filter { $0.kind == .client }
             #expect(!commands.isEmpty)
@@ -201,6 +202,7 @@ struct TracingObserverTests {
             #expect(load.parentSpanID == parent.spanID)
             #expect(load.status?.code == .error)
             #expect((load.errors.first?.error as? RedisClientError)?.code == .timeout)
+            #expect(load.attributes["error.type"]?.toSpanAttribute() == "timed_out")
             #expect(load.attributes["strata.cache.key"] == nil)  // keys only when asked for
             let request = try #require(tracer.finishedSpans.first { $0.operationName == "request" })
             #expect(request.events.map(\.name).contains("loader_timed_out"))
@@ -209,11 +211,14 @@ struct TracingObserverTests {
 
     /// The README's two lines, compiled.
     @Test func readmeSetup() throws {
-        // README: begin tracing
         var configuration = try RedisConfiguration(url: "redis://127.0.0.1:6379")
+        var options = TieredCacheOptions()
+        // README: begin tracing
         configuration.observer = TracingObserver(server: configuration.endpoint)
+        options.observer = TracingObserver()  // loader calls as spans, tier reads as span events
         // README: end tracing
         #expect(configuration.observer is TracingObserver)
+        #expect(options.observer is TracingObserver)
     }
 }
 
