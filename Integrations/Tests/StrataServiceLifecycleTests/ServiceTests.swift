@@ -61,7 +61,7 @@ struct Application: Service {
     func run() async throws { try await body() }
 }
 
-@Suite("StrataServiceLifecycle")
+@Suite("StrataServiceLifecycle", .timeLimit(.minutes(1)))
 struct ServiceTests {
     /// The shape of an app: the client, the cache over it, and the app, in a group that shuts
     /// down gracefully when the app is done. The cache stops before the client closes.

@@ -35,7 +35,7 @@ extension FinishedInMemorySpan {
     }
 }
 
-@Suite("StrataTracing")
+@Suite("StrataTracing", .timeLimit(.minutes(1)))
 struct TracingObserverTests {
     @Test func eachCommandIsAClientSpanUnderTheCallersSpan() async throws {
         try await withFakeServer { server in
