@@ -13,11 +13,17 @@ let package = Package(
         .library(name: "StrataLogging", targets: ["StrataLogging"]),
         // Strata's events as swift-metrics counters, timers and gauges.
         .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
+        // A span per Redis command (and per loader call) through swift-distributed-tracing.
+        .library(name: "StrataTracing", targets: ["StrataTracing"]),
+        // `RedisClient` and `TieredCache` as swift-service-lifecycle services.
+        .library(name: "StrataServiceLifecycle", targets: ["StrataServiceLifecycle"]),
     ],
     dependencies: [
         .package(name: "Strata", path: "../"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -30,6 +36,20 @@ let package = Package(
             name: "StrataMetrics",
             dependencies: [
                 .product(name: "StrataRedis", package: "Strata"), .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "StrataTracing",
+            dependencies: [
+                .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .target(
+            name: "StrataServiceLifecycle",
+            dependencies: [
+                .product(name: "StrataRedis", package: "Strata"), .product(name: "StrataTiers", package: "Strata"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -45,6 +65,27 @@ let package = Package(
                 "StrataMetrics", .product(name: "StrataRedis", package: "Strata"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "StrataTracingTests",
+            dependencies: [
+                "StrataTracing", .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "StrataCache", package: "Strata"), .product(name: "StrataTiers", package: "Strata"),
+                .product(name: "StrataFakeRedis", package: "Strata"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "StrataServiceLifecycleTests",
+            dependencies: [
+                "StrataServiceLifecycle", .product(name: "StrataRedis", package: "Strata"),
+                .product(name: "StrataCache", package: "Strata"), .product(name: "StrataTiers", package: "Strata"),
+                .product(name: "StrataFakeRedis", package: "Strata"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
