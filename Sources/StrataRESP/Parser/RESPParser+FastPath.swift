@@ -75,7 +75,7 @@ extension RESPParser {
     mutating func fillScalars(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
         let top = stack.count - 1
         let kind = stack[top].kind
-        guard kind == .array || kind == .set || kind == .push, stack[top].remaining > 0,
+        guard kind == .array || kind == .set || kind == .push || kind == .map, stack[top].remaining > 0,
             stack[top].attribute == nil
         else { return false }
         let bulkOnly = mode == .commands
@@ -96,9 +96,10 @@ extension RESPParser {
 }
 
 extension RESPParser {
-    /// Parses an array, set or push message of `count` elements whose header ends at `readIndex`,
-    /// taking as many complete scalars as follow. When they are all there, the aggregate comes out
-    /// at once; otherwise a frame holding them is pushed and the general path goes on from there.
+    /// Parses an array, set, push message or map of `count` elements (pairs for a map) whose header
+    /// ends at `readIndex`, taking as many complete scalars as follow. When they are all there, the
+    /// aggregate comes out at once; otherwise a frame holding them is pushed and the general path
+    /// goes on from there.
     ///
     /// The elements are collected in `scratch` and moved into an exact-size array afterwards, so the
     /// aggregate's storage is allocated after its elements. In the other order, glibc serves the
@@ -115,15 +116,16 @@ extension RESPParser {
             throw RESPProtocolError(
                 code: .nestingTooDeep, offset: base + start, detail: "more than \(limits.maxDepth) levels")
         }
-        if scratch.count < count {
-            scratch.append(contentsOf: repeatElement(RESPValue.null, count: count - scratch.count))
+        let wanted = type == .map ? count * 2 : count
+        if scratch.count < wanted {
+            scratch.append(contentsOf: repeatElement(RESPValue.null, count: wanted - scratch.count))
         }
         let bulkOnly = mode == .commands
         let limits = self.limits
         var i = readIndex
         let filled = scratch.withUnsafeMutableBufferPointer { slots in
             var n = 0
-            while n < count, let (value, next) = Self.fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
+            while n < wanted, let (value, next) = Self.fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
                 // The slot holds `.null`, which owns nothing: writing over it without destroying it leaks nothing.
                 (slots.baseAddress! + n).initialize(to: value)
                 i = next
@@ -132,7 +134,20 @@ extension RESPParser {
             return n
         }
         readIndex = i
-        let elements = [RESPValue](unsafeUninitializedCapacity: count) { elements, initialized in
+        if type == .map && filled == wanted {
+            let pairs = [(key: RESPValue, value: RESPValue)](unsafeUninitializedCapacity: count) { pairs, initialized in
+                scratch.withUnsafeMutableBufferPointer { slots in
+                    guard let from = slots.baseAddress, let to = pairs.baseAddress else { return }
+                    for k in 0..<count {
+                        (to + k).initialize(to: (key: (from + 2 * k).move(), value: (from + 2 * k + 1).move()))
+                    }
+                    from.initialize(repeating: .null, count: filled)
+                }
+                initialized = count
+            }
+            return .value(.map(pairs))
+        }
+        let elements = [RESPValue](unsafeUninitializedCapacity: wanted) { elements, initialized in
             scratch.withUnsafeMutableBufferPointer { slots in
                 guard filled > 0, let from = slots.baseAddress, let to = elements.baseAddress else { return }
                 to.moveInitialize(from: from, count: filled)
@@ -140,14 +155,14 @@ extension RESPParser {
             }
             initialized = filled
         }
-        if filled == count {
+        if filled == wanted {
             switch type {
             case .set: return .value(.set(elements))
             case .push: return .value(.push(elements))
             default: return .value(.array(elements))
             }
         }
-        var frame = Frame(kind: type, remaining: count - filled, offset: base + start)
+        var frame = Frame(kind: type, remaining: wanted - filled, offset: base + start)
         frame.values = elements
         stack.append(frame)
         return .proceed

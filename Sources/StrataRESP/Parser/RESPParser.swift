@@ -515,7 +515,7 @@ extension RESPParser {
             }
         }
         let isPairs = type == .map || type == .attribute
-        if !isPairs && count <= Self.maxEagerElements {
+        if type != .attribute && count <= (isPairs ? Self.maxEagerElements / 2 : Self.maxEagerElements) {
             return try parseScalarAggregate(buf, type: type, count: count, start: start)
         }
         var frame = Frame(kind: type, remaining: isPairs ? count * 2 : count, offset: base + start)
