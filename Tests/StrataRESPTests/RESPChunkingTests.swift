@@ -118,7 +118,11 @@ struct RESPChunkingTests {
             values.append(.array((0..<count).map(bulk)))
         }
         values.append(.set((0..<300).map { .integer($0) }))
+        values.append(.set([1, "two", .simpleString("three")]))
         values.append(.push(["invalidate", .array(["key"])]))
+        for count in [31, 32, 33] {
+            values.append(.set((0..<count).map(bulk)))
+        }
         for pairs in [1, 511, 512, 513] {
             values.append(.map((0..<pairs).map { (key: bulk($0), value: .integer($0)) }))
         }

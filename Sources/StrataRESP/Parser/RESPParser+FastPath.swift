@@ -117,6 +117,9 @@ extension RESPParser {
                 code: .nestingTooDeep, offset: base + start, detail: "more than \(limits.maxDepth) levels")
         }
         let wanted = type == .map ? count * 2 : count
+        if type != .map && wanted <= Self.maxDirectElements {
+            return try parseSmallScalarAggregate(buf, type: type, count: count, start: start)
+        }
         if scratch.count < wanted {
             scratch.append(contentsOf: repeatElement(RESPValue.null, count: wanted - scratch.count))
         }
@@ -124,14 +127,8 @@ extension RESPParser {
         let limits = self.limits
         var i = readIndex
         let filled = scratch.withUnsafeMutableBufferPointer { slots in
-            var n = 0
-            while n < wanted, let (value, next) = Self.fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
-                // The slot holds `.null`, which owns nothing: writing over it without destroying it leaks nothing.
-                (slots.baseAddress! + n).initialize(to: value)
-                i = next
-                n += 1
-            }
-            return n
+            // Each slot holds `.null`, which owns nothing: initializing over it leaks nothing.
+            Self.fastScalars(buf, at: &i, into: slots.baseAddress!, upTo: wanted, limits: limits, bulkOnly: bulkOnly)
         }
         readIndex = i
         if type == .map && filled == wanted {
@@ -166,5 +163,59 @@ extension RESPParser {
         frame.values = elements
         stack.append(frame)
         return .proceed
+    }
+
+    /// Aggregates up to this many elements are parsed straight into their own storage: it is small
+    /// enough (under 1 KiB) for glibc to serve from its per-size caches in any order, so the detour
+    /// through `scratch` would only cost a move.
+    static let maxDirectElements = 32
+
+    /// ``parseScalarAggregate(_:type:count:start:)`` for an array, set or push message of at most
+    /// ``maxDirectElements`` elements.
+    private mutating func parseSmallScalarAggregate(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        type: RESPTypeIdentifier,
+        count: Int,
+        start: Int
+    ) throws(RESPProtocolError) -> Step {
+        let bulkOnly = mode == .commands
+        let limits = self.limits
+        var i = readIndex
+        let elements = [RESPValue](unsafeUninitializedCapacity: count) { elements, initialized in
+            initialized = Self.fastScalars(
+                buf, at: &i, into: elements.baseAddress!, upTo: count, limits: limits, bulkOnly: bulkOnly)
+        }
+        readIndex = i
+        if elements.count == count {
+            switch type {
+            case .set: return .value(.set(elements))
+            case .push: return .value(.push(elements))
+            default: return .value(.array(elements))
+            }
+        }
+        var frame = Frame(kind: type, remaining: count - elements.count, offset: base + start)
+        frame.values = elements
+        stack.append(frame)
+        return .proceed
+    }
+
+    /// Initializes `slots` with the complete scalars from `i` on, at most `limit` of them, and
+    /// moves `i` past them. Returns how many it took.
+    @inline(__always)
+    static func fastScalars(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at i: inout Int,
+        into slots: UnsafeMutablePointer<RESPValue>,
+        upTo limit: Int,
+        limits: Limits,
+        bulkOnly: Bool
+    ) -> Int {
+        var n = 0
+        while n < limit, let (value, next) = fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
+            (slots + n).initialize(to: value)
+            i = next
+            n += 1
+        }
+        return n
     }
 }
