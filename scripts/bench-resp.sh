@@ -6,7 +6,8 @@
 # Builds Benchmarks/hiredis/resp_reader_bench.c (needs libhiredis-dev) and the RESPCompare
 # executable (release), runs them alternately ROUNDS times (default 3) and keeps each one's best
 # CPU time per corpus. With --instructions it also counts instructions with callgrind (needs
-# valgrind), which is repeatable on a busy machine where time is not.
+# valgrind), which is repeatable on a busy machine where time is not. The maps corpus (RESP3) is
+# Strata only: hiredis 0.14 reads no RESP3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,7 @@ if [ "$instructions" = 1 ]; then
         valgrind --tool=callgrind --callgrind-out-file="$out/cg.hiredis.$corpus" \
             "$out/resp_reader_bench" 1 "$corpus" >/dev/null 2>&1
     done
+    valgrind --tool=callgrind --callgrind-out-file="$out/cg.strata.maps" "$strata" 1 maps >/dev/null 2>&1
 fi
 
 python3 - "$out" "$rounds" "$instructions" <<'PY'
@@ -42,9 +44,9 @@ import glob, json, re, subprocess, sys
 out, rounds, instructions = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 counts = {"ok": 1_000_000, "integers": 1_000_000, "bulk64": 1_000_000, "arrays": 10_000, "bulk1MiB": 200}
 
-def best(name):
+def best(name, corpora=counts):
     runs = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/{name}.*.json"))]
-    return {c: min(r[c]["nsPerValue"] for r in runs) for c in counts}
+    return {c: min(r[c]["nsPerValue"] for r in runs) for c in corpora}
 
 def inclusive(path, patterns):
     """Sum over the named functions of the largest inclusive count callgrind lists for each."""
@@ -72,5 +74,10 @@ for c, n in counts.items():
             "redisReaderGetReply", "freeReplyObject [", "redisReaderFeed", "redisReaderCreate", "redisReaderFree"]) / n
         row += f" {si:>13.0f} {hi:>14.0f} {hi/si:>5.2f}x"
     print(row)
+maps = best("strata", ["maps"])["maps"]
+row = f"{'maps':<10} {maps:>9.1f} ns {'-':>12} {'(RESP3: hiredis 0.14 cannot read it)':>15}"
+if instructions:
+    row += f" {inclusive(f'{out}/cg.strata.maps', ['RESPCorpusO5parse']) / 10_000:>13.0f}"
+print(row)
 print("(a ratio above 1 means StrataRESP is faster; 1 MiB bulks: ns per MiB value)")
 PY

@@ -13,6 +13,9 @@ public enum RESPCorpus: String, CaseIterable, Sendable {
     case arrays
     /// 200 bulk strings of 1 MiB.
     case bulk1MiB
+    /// 10,000 RESP3 maps of 50 pairs of 16-byte bulk strings (`HGETALL` over RESP3). hiredis 0.14
+    /// reads no RESP3, so `Benchmarks/hiredis` has no counterpart.
+    case maps
 
     /// The size of each read fed to the parser.
     public static let readSize = 16 * 1024
@@ -21,7 +24,7 @@ public enum RESPCorpus: String, CaseIterable, Sendable {
     public var valueCount: Int {
         switch self {
         case .ok, .integers, .bulk64: return 1_000_000
-        case .arrays: return 10_000
+        case .arrays, .maps: return 10_000
         case .bulk1MiB: return 200
         }
     }
@@ -46,6 +49,15 @@ public enum RESPCorpus: String, CaseIterable, Sendable {
         case .arrays:
             for i in 0..<valueCount {
                 append("*100\r\n")
+                for j in 0..<100 {
+                    append("$16\r\n")
+                    out.append(contentsOf: repeatElement(UInt8(ascii: "a") + UInt8((i + j) % 26), count: 16))
+                    append("\r\n")
+                }
+            }
+        case .maps:
+            for i in 0..<valueCount {
+                append("%50\r\n")
                 for j in 0..<100 {
                     append("$16\r\n")
                     out.append(contentsOf: repeatElement(UInt8(ascii: "a") + UInt8((i + j) % 26), count: 16))

@@ -75,7 +75,7 @@ extension RESPParser {
     mutating func fillScalars(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
         let top = stack.count - 1
         let kind = stack[top].kind
-        guard kind == .array || kind == .set || kind == .push, stack[top].remaining > 0,
+        guard kind == .array || kind == .set || kind == .push || kind == .map, stack[top].remaining > 0,
             stack[top].attribute == nil
         else { return false }
         let bulkOnly = mode == .commands
@@ -92,5 +92,130 @@ extension RESPParser {
         stack[top].remaining = remaining
         readIndex = i
         return remaining == 0
+    }
+}
+
+extension RESPParser {
+    /// Parses an array, set, push message or map of `count` elements (pairs for a map) whose header
+    /// ends at `readIndex`, taking as many complete scalars as follow. When they are all there, the
+    /// aggregate comes out at once; otherwise a frame holding them is pushed and the general path
+    /// goes on from there.
+    ///
+    /// The elements are collected in `scratch` and moved into an exact-size array afterwards, so the
+    /// aggregate's storage is allocated after its elements. In the other order, glibc serves the
+    /// storage (over 1 KiB, a "large" request) only after merging every small chunk the previous
+    /// reply freed (`malloc_consolidate`), and then carves each element from the merged chunk
+    /// instead of taking it from its per-size cache: that made arrays slower than hiredis.
+    mutating func parseScalarAggregate(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        type: RESPTypeIdentifier,
+        count: Int,
+        start: Int
+    ) throws(RESPProtocolError) -> Step {
+        guard stack.count < limits.maxDepth else {
+            throw RESPProtocolError(
+                code: .nestingTooDeep, offset: base + start, detail: "more than \(limits.maxDepth) levels")
+        }
+        let wanted = type == .map ? count * 2 : count
+        if type != .map && wanted <= Self.maxDirectElements {
+            return try parseSmallScalarAggregate(buf, type: type, count: count, start: start)
+        }
+        if scratch.count < wanted {
+            scratch.append(contentsOf: repeatElement(RESPValue.null, count: wanted - scratch.count))
+        }
+        let bulkOnly = mode == .commands
+        let limits = self.limits
+        var i = readIndex
+        let filled = scratch.withUnsafeMutableBufferPointer { slots in
+            // Each slot holds `.null`, which owns nothing: initializing over it leaks nothing.
+            Self.fastScalars(buf, at: &i, into: slots.baseAddress!, upTo: wanted, limits: limits, bulkOnly: bulkOnly)
+        }
+        readIndex = i
+        if type == .map && filled == wanted {
+            let pairs = [(key: RESPValue, value: RESPValue)](unsafeUninitializedCapacity: count) { pairs, initialized in
+                scratch.withUnsafeMutableBufferPointer { slots in
+                    guard let from = slots.baseAddress, let to = pairs.baseAddress else { return }
+                    for k in 0..<count {
+                        (to + k).initialize(to: (key: (from + 2 * k).move(), value: (from + 2 * k + 1).move()))
+                    }
+                    from.initialize(repeating: .null, count: filled)
+                }
+                initialized = count
+            }
+            return .value(.map(pairs))
+        }
+        let elements = [RESPValue](unsafeUninitializedCapacity: wanted) { elements, initialized in
+            scratch.withUnsafeMutableBufferPointer { slots in
+                guard filled > 0, let from = slots.baseAddress, let to = elements.baseAddress else { return }
+                to.moveInitialize(from: from, count: filled)
+                from.initialize(repeating: .null, count: filled)
+            }
+            initialized = filled
+        }
+        if filled == wanted {
+            switch type {
+            case .set: return .value(.set(elements))
+            case .push: return .value(.push(elements))
+            default: return .value(.array(elements))
+            }
+        }
+        var frame = Frame(kind: type, remaining: wanted - filled, offset: base + start)
+        frame.values = elements
+        stack.append(frame)
+        return .proceed
+    }
+
+    /// Aggregates up to this many elements are parsed straight into their own storage: it is small
+    /// enough (under 1 KiB) for glibc to serve from its per-size caches in any order, so the detour
+    /// through `scratch` would only cost a move.
+    static let maxDirectElements = 32
+
+    /// ``parseScalarAggregate(_:type:count:start:)`` for an array, set or push message of at most
+    /// ``maxDirectElements`` elements.
+    private mutating func parseSmallScalarAggregate(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        type: RESPTypeIdentifier,
+        count: Int,
+        start: Int
+    ) throws(RESPProtocolError) -> Step {
+        let bulkOnly = mode == .commands
+        let limits = self.limits
+        var i = readIndex
+        let elements = [RESPValue](unsafeUninitializedCapacity: count) { elements, initialized in
+            initialized = Self.fastScalars(
+                buf, at: &i, into: elements.baseAddress!, upTo: count, limits: limits, bulkOnly: bulkOnly)
+        }
+        readIndex = i
+        if elements.count == count {
+            switch type {
+            case .set: return .value(.set(elements))
+            case .push: return .value(.push(elements))
+            default: return .value(.array(elements))
+            }
+        }
+        var frame = Frame(kind: type, remaining: count - elements.count, offset: base + start)
+        frame.values = elements
+        stack.append(frame)
+        return .proceed
+    }
+
+    /// Initializes `slots` with the complete scalars from `i` on, at most `limit` of them, and
+    /// moves `i` past them. Returns how many it took.
+    @inline(__always)
+    static func fastScalars(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at i: inout Int,
+        into slots: UnsafeMutablePointer<RESPValue>,
+        upTo limit: Int,
+        limits: Limits,
+        bulkOnly: Bool
+    ) -> Int {
+        var n = 0
+        while n < limit, let (value, next) = fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
+            (slots + n).initialize(to: value)
+            i = next
+            n += 1
+        }
+        return n
     }
 }

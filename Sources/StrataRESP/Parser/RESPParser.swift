@@ -87,6 +87,10 @@ public struct RESPParser: Sendable {
     /// Pairs moved because the storage of an attribute list being merged was reallocated. Merging
     /// appends in place, so this stays within the number of pairs (see `_attributePairsMoved`).
     var attributePairsMoved = 0
+    /// Slots for the elements of an aggregate parsed whole (see `parseScalarAggregate`); every
+    /// slot holds `.null` between calls. Grows to the longest such aggregate, at most
+    /// ``maxEagerElements``.
+    var scratch: [RESPValue] = []
 
     /// Creates a parser.
     public init(mode: Mode = .values, limits: Limits = .default) {
@@ -511,6 +515,9 @@ extension RESPParser {
             }
         }
         let isPairs = type == .map || type == .attribute
+        if type != .attribute && count <= (isPairs ? Self.maxEagerElements / 2 : Self.maxEagerElements) {
+            return try parseScalarAggregate(buf, type: type, count: count, start: start)
+        }
         var frame = Frame(kind: type, remaining: isPairs ? count * 2 : count, offset: base + start)
         frame.values.reserveCapacity(min(frame.remaining, Self.maxEagerElements))
         try pushFrame(frame)
