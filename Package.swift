@@ -105,6 +105,7 @@ let package = Package(
             name: "StrataTiersTests",
             dependencies: [
                 "StrataTiers", "StrataCache", "StrataRedis", "StrataRESP", "StrataSync", "StrataServerTestSupport",
+                "StrataFakeRedis",
             ],
             swiftSettings: strictSettings
         ),

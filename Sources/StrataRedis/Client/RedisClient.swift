@@ -109,8 +109,8 @@ public final class RedisClient: RedisCommandRunner {
     /// tracking's pings and reconnects) as child tasks of the calling task, until it is cancelled;
     /// then shuts the client down gracefully (see ``shutdown(gracePeriod:)``) and returns.
     ///
-    /// This is the shape swift-service-lifecycle's `Service` expects (`RedisClient` conforms to it
-    /// in the StrataServiceLifecycle integration):
+    /// This is the shape swift-service-lifecycle's `Service` expects (the StrataServiceLifecycle
+    /// integration wraps a client as `RedisClientService`):
     ///
     /// ```swift
     /// try await withThrowingDiscardingTaskGroup { group in
