@@ -20,7 +20,8 @@ struct TieredCacheFindingsTests {
     ) -> TieredCache<String> {
         var options = TieredCacheOptions()
         options.jitter = 0
-        options.coherenceHealthCheckInterval = .milliseconds(200)
+        // A PING unanswered for 2 s means a lost link; shorter, a busy machine fakes losses.
+        options.coherenceHealthCheckInterval = .seconds(1)
         configure(&options)
         return TieredCache(
             local: .lru(capacity: 100, ttl: localTTL), redis: tiers, codec: StringCodec(), options: options,

@@ -22,7 +22,8 @@ struct TieredCacheRedisTests {
     ) -> TieredCache<String> {
         var options = TieredCacheOptions()
         options.jitter = 0
-        options.coherenceHealthCheckInterval = .milliseconds(200)
+        // A PING unanswered for 2 s means a lost link; shorter, a busy machine fakes losses.
+        options.coherenceHealthCheckInterval = .seconds(1)
         configure(&options)
         return TieredCache(
             local: localTTL.map { .lru(capacity: 1000, ttl: $0) },

@@ -41,6 +41,10 @@ struct DemoCommand: Subcommand {
           --global-ttl S         global tier TTL in seconds (default 300)
           --swr S                stale-while-revalidate window in seconds (default 5; 0: off)
           --one-tier             only the regional Redis tier (no global tier)
+          --cluster N|URLS       the regional tier on a Redis Cluster: N primaries of an
+                                 embedded fake cluster (whose slots the demo moves during the
+                                 run), or a real cluster by comma-separated seed URLs; the
+                                 report shows each primary's traffic
           --regions              three regions (us, eu, asia), each with its own Redis and two
                                  app instances, one global Redis and the database; reads
                                  prefer the region's own keys; then the global Redis goes away
@@ -75,6 +79,7 @@ struct DemoCommand: Subcommand {
         var staleWhileRevalidate = 5
         var twoTiers = true
         var regions = false
+        var cluster: String?
         var regionLatencyMilliseconds = 1.0
         var globalLatencyMilliseconds = 30.0
         var outageSeconds = 3
@@ -91,7 +96,8 @@ struct DemoCommand: Subcommand {
             arguments, flags: ["--json", "--no-lock", "--one-tier", "--regions"],
             options: [
                 "--region-latency", "--global-latency", "--outage",
-                "--url", "--global-url", "--global-ttl", "--swr", "--instances", "--keys", "--requests", "--zipf",
+                "--url", "--global-url", "--cluster", "--global-ttl", "--swr", "--instances", "--keys", "--requests",
+                "--zipf",
                 "--write-percent", "--concurrency",
                 "--db-latency", "--local-capacity", "--local-ttl", "--redis-ttl", "--stale-window", "--seed",
             ])
@@ -115,6 +121,16 @@ struct DemoCommand: Subcommand {
         }
         options.twoTiers = !parsed.flags.contains("--one-tier")
         options.regions = parsed.flags.contains("--regions")
+        if let text = parsed.options["--cluster"] {
+            if let primaries = Int(text), !(1...16).contains(primaries) {
+                throw UsageError(message: "--cluster takes 1 to 16 primaries, or seed URLs")
+            }
+            guard !options.regions else { throw UsageError(message: "--cluster and --regions do not combine") }
+            guard options.url == nil else {
+                throw UsageError(message: "--cluster replaces --url for the regional tier; give one of them")
+            }
+            options.cluster = text
+        }
         for (name, keyPath) in [
             ("--region-latency", \Options.regionLatencyMilliseconds),
             ("--global-latency", \Options.globalLatencyMilliseconds),
@@ -164,8 +180,10 @@ struct DemoCommand: Subcommand {
                 print(options.json ? report.json : report.text)
                 return 0
             }
-            let regional = try await EmbeddedRedis.start(url: options.url, role: "regional")
-            defer { regional.stop() }
+            let cluster = try options.cluster.map(DemoCluster.start)
+            defer { cluster?.stop() }
+            let regional = cluster == nil ? try await EmbeddedRedis.start(url: options.url, role: "regional") : nil
+            defer { regional?.stop() }
             var global: EmbeddedRedis?
             if options.twoTiers {
                 // With --url alone, the global tier shares that server (another key prefix).
@@ -174,9 +192,11 @@ struct DemoCommand: Subcommand {
             }
             defer { global?.stop() }
             let description =
-                "regional: \(regional.description)" + (global.map { "\nglobal:   \($0.description)" } ?? "")
+                "regional: \(cluster?.description ?? regional?.description ?? "")"
+                + (global.map { "\nglobal:   \($0.description)" } ?? "")
             let report = try await DemoRun(
-                options: options, serverDescription: description, url: regional.url, globalURL: global?.url
+                options: options, serverDescription: description, url: regional?.url, cluster: cluster,
+                globalURL: global?.url
             ).run()
             print(options.json ? report.json : report.text)
             return 0
@@ -189,9 +209,11 @@ struct DemoCommand: Subcommand {
 
 /// One app instance of the demo: its own Redis client and tiered cache.
 struct DemoInstance: Sendable {
-    let client: RedisClient
+    /// The regional tier's client: one server's, or a cluster's.
+    let client: any RedisCachingClient
     let globalClient: RedisClient?
     let cache: TieredCache<String>
+    let shutDownClients: @Sendable () async -> Void
 }
 
 /// Latencies and outcomes collected by one worker.
@@ -217,7 +239,9 @@ struct WorkerTally: Sendable {
 struct DemoRun {
     let options: DemoCommand.Options
     let serverDescription: String
-    let url: String
+    /// The regional Redis server, unless the regional tier is on `cluster`.
+    let url: String?
+    let cluster: DemoCluster?
     let globalURL: String?
 
     func run() async throws -> DemoReport {
@@ -231,7 +255,8 @@ struct DemoRun {
                 configuration.commandTimeout = .seconds(2)
                 return try RedisClient(configuration: configuration)
             }
-            let regional = try client(url)
+            let clusterClient = try cluster?.makeClient()
+            let regional: any RedisCachingClient = try clusterClient ?? client(url ?? "")
             let global = try globalURL.map(client)
             var cacheOptions = TieredCacheOptions()
             cacheOptions.negativeTTL = .seconds(5)
@@ -254,11 +279,28 @@ struct DemoRun {
                 local: .lru(capacity: options.localCapacity, ttl: .seconds(Int64(options.localTTL))),
                 redis: tiers, codec: StringCodec(), options: cacheOptions,
                 loader: { key in try await database.load(Int(key) ?? -1) })
-            instances.append(DemoInstance(client: regional, globalClient: global, cache: cache))
+            instances.append(
+                DemoInstance(
+                    client: regional, globalClient: global, cache: cache,
+                    shutDownClients: {
+                        if let clusterClient { await clusterClient.shutdown() }
+                        if let plain = regional as? RedisClient { await plain.shutdown() }
+                        await global?.shutdown()
+                    }))
         }
-        try await instances[0].client.send("FLUSHDB")
+        // A client of its own watches the cluster's nodes.
+        let observer = try cluster?.makeClient()
+        if let observer {
+            for primary in try await observer.primaries() { try await primary.send("FLUSHDB") }
+        } else {
+            try await instances[0].client.send("FLUSHDB")
+        }
         if let global = instances[0].globalClient, globalURL != url { try await global.send("FLUSHDB") }
         for instance in instances { try await instance.cache.start() }
+        var trafficBefore: [NodeTraffic] = []
+        if let observer { trafficBefore = try await DemoCluster.traffic(observer) }
+        let reshaping = cluster?.reshape(
+            keys: options.keys, namespace: "demo:r:", every: .milliseconds(100), seed: options.seed)
 
         let completed = SharedCounter()
         let writeLocks = KeyWriteLocks()
@@ -323,6 +365,8 @@ struct DemoRun {
             return total
         }
         let elapsed = clock.now - started
+        reshaping?.cancel()
+        let slotMoves = await reshaping?.value ?? 0
         ticker.cancel()
         progress.finish(options.requests, elapsed: elapsed)
 
@@ -338,15 +382,28 @@ struct DemoRun {
         let stampedeLoads = database.loads(of: coldKey)
 
         let statistics = instances.map(\.cache.statistics)
+        var clusterReport: ClusterReport?
+        if let cluster, let observer {
+            let after = try await DemoCluster.traffic(observer)
+            var before: [String: Int] = [:]
+            for node in trafficBefore { before[node.node] = node.commands }
+            clusterReport = ClusterReport(
+                description: cluster.description,
+                nodes: after.map {
+                    NodeTraffic(node: $0.node, commands: $0.commands - (before[$0.node] ?? 0), keys: $0.keys)
+                },
+                slotMoves: slotMoves,
+                statistics: instances.compactMap { ($0.client as? RedisClusterClient)?.statistics })
+            await observer.shutdown()
+        }
         for instance in instances {
             await instance.cache.shutdown()
-            await instance.client.shutdown()
-            await instance.globalClient?.shutdown()
+            await instance.shutDownClients()
         }
         return DemoReport(
             options: options, serverDescription: serverDescription, tally: tally, statistics: statistics,
             databaseLoads: database.totalLoads - stampedeLoads, stampedeGets: stampedeGets,
-            stampedeLoads: stampedeLoads,
+            stampedeLoads: stampedeLoads, cluster: clusterReport,
             elapsed: elapsed)
     }
 }

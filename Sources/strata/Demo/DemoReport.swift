@@ -9,6 +9,8 @@ struct DemoReport {
     let databaseLoads: Int
     let stampedeGets: Int
     let stampedeLoads: Int
+    /// Each primary's traffic, when the regional tier is on a cluster.
+    var cluster: ClusterReport? = nil
     let elapsed: Duration
 
     /// The tiers' counters summed over the instances, nearest first.
@@ -111,6 +113,7 @@ struct DemoReport {
                 + "\(options.staleWindowMilliseconds) ms or more before the read began)")
         let failures = tiers.reduce(0) { $0 + $1.errors + $1.failedWrites } + tally.errors
         lines.append("Errors:           \(failures)")
+        if let cluster { lines += cluster.lines }
         lines.append("Throughput:       \(grouped(Int(throughput))) requests/s over \(format(elapsed.seconds, 2)) s")
         return lines.joined(separator: "\n")
     }
@@ -136,7 +139,8 @@ struct DemoReport {
             + "\"stampede\": {\"gets\": \(stampedeGets), \"databaseCalls\": \(stampedeLoads)}, "
             + "\"staleReads\": \(tally.stale), \"staleWindowMilliseconds\": \(options.staleWindowMilliseconds), "
             + "\"errors\": \(tally.errors), \"seconds\": \(number(elapsed.seconds)), "
-            + "\"requestsPerSecond\": \(number(throughput))}"
+            + "\"requestsPerSecond\": \(number(throughput))"
+            + (cluster.map { ", \"cluster\": \($0.json)" } ?? "") + "}"
     }
 
 }

@@ -97,7 +97,13 @@ struct RegionsDemo {
                     ],
                     codec: StringCodec(), options: cacheOptions,
                     loader: { key in try await database.load(Int(key) ?? -1) })
-                instances.append(DemoInstance(client: regional, globalClient: global, cache: cache))
+                instances.append(
+                    DemoInstance(
+                        client: regional, globalClient: global, cache: cache,
+                        shutDownClients: {
+                            await regional.shutdown()
+                            await global.shutdown()
+                        }))
             }
             regions.append(Region(name: name, instances: instances))
         }
@@ -159,8 +165,7 @@ struct RegionsDemo {
         for region in regions {
             for instance in region.instances {
                 await instance.cache.shutdown()
-                await instance.client.shutdown()
-                await instance.globalClient?.shutdown()
+                await instance.shutDownClients()
             }
         }
         return RegionsReport(
