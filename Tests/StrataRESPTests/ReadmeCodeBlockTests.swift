@@ -45,7 +45,8 @@ struct ReadmeCodeBlockTests {
     @Test func everyExampleIsInTheReadmeAsCompiled() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let regions = try Self.regions()
-        #expect(Set(regions.keys) == [
+        #expect(
+            Set(regions.keys) == [
                 "resp", "client", "cluster", "cluster tier", "tiers", "local", "fake", "fake cluster", "observe",
             ])
         for (name, code) in regions.sorted(by: { $0.key < $1.key }) {
