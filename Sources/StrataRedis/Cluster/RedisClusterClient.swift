@@ -12,7 +12,8 @@ import StrataSync
 /// ```
 ///
 /// **Topology.** Read with `CLUSTER SHARDS` (`CLUSTER SLOTS` on servers before 7.0) from any node
-/// that answers, seeds first; read again after a redirection, a node that cannot be reached, and
+/// that answers: the nodes it knows first, in random order, then the seeds. Read again after a
+/// redirection, a node that cannot be reached, and
 /// every ``RedisClusterConfiguration/periodicRefreshInterval``, but never more often than
 /// ``RedisClusterConfiguration/minimumRefreshInterval``: a storm of `MOVED` replies causes one read.
 /// Each node gets a ``RedisClient`` of its own (its pool, automatic pipelining, leases).
