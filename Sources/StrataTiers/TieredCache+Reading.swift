@@ -152,8 +152,11 @@ extension TieredCache {
     ) async throws -> Fetched {
         var failSafe = failSafe
         let skipNearer = skipsNearerTiers
+        // A tier whose invalidation of this key failed may still hold what this instance replaced.
+        let suspect = tiersPendingInvalidation(of: key)
         for (index, tier) in redisTiers.enumerated() {
             if skipNearer && index < redisTiers.count - 1 { continue }
+            if suspect.contains(index) { continue }
             let started = clock.now
             let envelope: CacheEnvelope?
             do {

@@ -151,11 +151,20 @@ extension TieredCache {
         }
     }
 
+    /// The tiers where `key` has a failed invalidation still pending: they may hold a value older
+    /// than this instance's last write, so reads skip them until the retry lands.
+    func tiersPendingInvalidation(of key: String) -> Set<Int> {
+        pendingInvalidations.withLock { $0[key]?.tiers } ?? []
+    }
+
     /// Writes the tombstones that failed, to the tiers that failed only, once they answer again.
-    /// A key written since (a newer version) keeps its value.
+    /// A key written since (a newer version) keeps its value. Each key repaired is announced
+    /// again (pub/sub, the regional bus): another instance may have read the old value from the
+    /// failed tier meanwhile and kept it locally.
     func retryFailedInvalidations() async {
         let pending = pendingInvalidations.withLock { $0 }
         guard !pending.isEmpty else { return }
+        var repaired: [String] = []
         for (key, invalidation) in pending {
             var remaining = invalidation.tiers
             for index in invalidation.tiers.sorted() {
@@ -166,6 +175,7 @@ extension TieredCache {
                     remaining.remove(index)
                 }
             }
+            if remaining.count < invalidation.tiers.count { repaired.append(key) }
             pendingInvalidations.withLock { pending in
                 guard var current = pending[key] else { return }
                 // A newer failure of the same key while this ran stays pending.
@@ -181,5 +191,6 @@ extension TieredCache {
             }
             if remaining.isEmpty { local?.invalidate(key) }
         }
+        if !repaired.isEmpty { publishChange(repaired) }
     }
 }

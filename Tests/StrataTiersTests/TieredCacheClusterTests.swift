@@ -39,6 +39,97 @@ struct TieredCacheClusterTests {
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
+    /// The checker across a failover: a primary is killed mid-run and its replica promoted. Reads
+    /// go on (tiers, or the loader while the slots have no owner), nothing is staler than the
+    /// bound plus the promotion's duration, and afterwards every instance and every tier holds
+    /// what the database holds. The killed node is restarted (as a replica) afterwards.
+    @Test(arguments: CoherenceCheckerTests.failoverSeeds)
+    func coherenceAcrossAFailover(_ seed: UInt64) async throws {
+        let problems = try await CoherenceRun(scenario: CoherenceScenario(seed: seed, failoverOf: cluster)).run()
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    /// A write made while the primary that owns the key is dead (its replica not yet promoted)
+    /// reaches another instance that holds the key locally: by the lost link (tracking), or the
+    /// published notice (pub/sub). Without it, that instance would serve the old value for its
+    /// whole local TTL (300 s here). The killed node is restarted (as a replica) afterwards.
+    @Test(arguments: [
+        TieredCacheOptions.Coherence.clientTracking(broadcast: false), .clientTracking(broadcast: true),
+        .pubSub(channel: "failover"),
+    ])
+    func aWriteDuringAFailoverReachesTheOtherInstance(_ coherence: TieredCacheOptions.Coherence) async throws {
+        try cluster.waitUntilHealthy()
+        let roles = try cluster.roles()
+        let seedPort = Int(cluster.urls[0].split(separator: ":").last ?? "")
+        let victim = try #require(
+            roles.primaries.first { $0 != seedPort && !(roles.replicasOf[$0] ?? []).isEmpty }, "\(roles)")
+        let heir = try #require(roles.replicasOf[victim]?.first)
+        var configuration = try RedisClusterConfiguration(urls: [cluster.urls[0]])
+        configuration.node.connectTimeout = .seconds(20)
+        configuration.periodicRefreshInterval = .seconds(1)
+        let clients = try (0..<2).map { _ in try RedisClusterClient(configuration: configuration) }
+        let namespace = "f\(String(describing: coherence).hashValue & 0xFFFF):"
+        let key = try self.key(ownedBy: victim, prefix: namespace, name: "failover")
+        let database = TestDatabase([key: "v1"])
+        var caches: [TieredCache<String>] = []
+        for client in clients {
+            var options = TieredCacheOptions()
+            options.coherence = coherence
+            options.coherenceHealthCheckInterval = .seconds(1)
+            options.jitter = 0
+            let cache = TieredCache(
+                local: .lru(capacity: 100, ttl: .seconds(300)),
+                redis: [RedisTierOptions(name: "cluster", client: client, namespace: namespace, ttl: .seconds(600))],
+                codec: StringCodec(), options: options, loader: database.loader)
+            try await cache.start()
+            caches.append(cache)
+        }
+        // Instance 1 holds the key locally.
+        #expect(try await caches[1].get(key) == "v1")
+        #expect(
+            await eventually {
+                (try? await caches[1].get(key)) == "v1" && (caches[1].statistics["local"]?.hits ?? 0) >= 1
+            })
+        // The owner dies; while its slots have no owner, instance 0 writes the key.
+        let killedAt = ContinuousClock.now
+        cluster.kill(port: victim)
+        defer {
+            // The cluster whole again for the suite's next test, whatever happened here.
+            try? cluster.restart(port: victim)
+            try? cluster.waitUntilHealthy()
+            try? cluster.waitUntilConverged()
+        }
+        database[key] = "v2"
+        await caches[0].set(key, "v2")
+        let writtenAt = ContinuousClock.now
+        #expect(
+            await eventually(timeout: .seconds(30)) { (try? await caches[1].get(key)) == "v2" },
+            "instance 1 kept the old value: \(caches[1].statistics)")
+        let seenAt = ContinuousClock.now
+        // And it stays so once the replica is promoted and the instances have moved on to it.
+        let promotionDeadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < promotionDeadline, (try? cluster.roles().primaries.contains(heir)) != true {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let promotedAt = ContinuousClock.now
+        #expect(try cluster.roles().primaries.contains(heir), "the replica was not promoted within 30 s")
+        #expect(await eventually(timeout: .seconds(30)) { caches.allSatisfy { $0.statistics.isCoherent } })
+        var lastRead: [String?] = []
+        let converged = await eventually(timeout: .seconds(10)) {
+            lastRead = []
+            for cache in caches { lastRead.append(try? await cache.get(key)) }
+            return lastRead.allSatisfy { $0 == "v2" }
+        }
+        let convergedAt = ContinuousClock.now
+        #expect(converged, "after the promotion the instances read \(lastRead)")
+        print(
+            "a write during a failover (\(coherence)): the write returned \(writtenAt - killedAt) after the kill, "
+                + "the other instance read it \(seenAt - writtenAt) later; promotion \(promotedAt - killedAt) "
+                + "after the kill; every instance read it \(convergedAt - promotedAt) after the promotion")
+        for cache in caches { await cache.shutdown() }
+        for client in clients { await client.shutdown() }
+    }
+
     @Test func trackingReportsChangesOnEveryPrimary() async throws {
         let reader = try makeClusterClient()
         let writer = try makeClusterClient()

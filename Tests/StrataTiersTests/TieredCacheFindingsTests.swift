@@ -485,6 +485,46 @@ struct TieredCacheFindingsTests {
 /// `UNSUBSCRIBE` never overtakes a later `SUBSCRIBE`.
 @Suite("Pub/sub coherence: the findings", .blockingIO)
 struct PubSubFindingsTests {
+    /// A write Redis refused is retried as an invalidation, and the retry is announced too.
+    /// Before, it was not: another instance told of the change read the old value from Redis
+    /// again before the retry, and kept it for its whole local TTL (found with a failover on a
+    /// real cluster, `aWriteDuringAFailoverReachesTheOtherInstance`). The writer itself does not
+    /// read the tier it failed to update until the retry lands.
+    @Test func aRetriedInvalidationIsAnnounced() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let clients = try (0..<2).map { _ in try makeClient(server) }
+            let database = TestDatabase(["k": "v1"])
+            let caches = clients.map { client in
+                TieredCacheFindingsTests.cache(
+                    database,
+                    tiers: [
+                        RedisTierOptions(
+                            name: "redis", client: client, namespace: "p:", ttl: .seconds(60), timeout: .seconds(2),
+                            breakerFailureThreshold: 100)
+                    ], localTTL: .seconds(300)
+                ) { $0.coherence = .pubSub(channel: "retried") }
+            }
+            let (writer, reader) = (caches[0], caches[1])
+            for cache in caches { try await cache.start() }
+            #expect(try await reader.get("k") == "v1")
+            server.fake!.inject(.errorReply("ERR injected", commands: ["SET", "EXEC", "EVAL", "EVALSHA"]))
+            database["k"] = "v2"
+            await writer.set("k", "v2")  // Redis refuses it; the change is announced
+            #expect(writer.pendingInvalidations.withLock { $0["k"]?.tiers } == [0])
+            #expect(try await writer.get("k") == "v2", "the writer read back the value it replaced")
+            // The reader hears of the change, and reads Redis again: the old value, until the retry.
+            #expect(await eventually { (reader.statistics["local"]?.invalidationsReceived ?? 0) >= 1 })
+            #expect(try await reader.get("k") == "v1")
+            server.fake!.clearFaults()
+            await writer.retryFailedInvalidations()
+            #expect(
+                await eventually(timeout: .seconds(5)) { (try? await reader.get("k")) == "v2" },
+                "the reader kept the old value after the retry: \(reader.statistics)")
+            for cache in caches { await cache.shutdown() }
+            for client in clients { await client.shutdown() }
+        }
+    }
+
     /// A subscriber that falls `bufferSize` messages behind gets `subscriptionLost` (before:
     /// the oldest messages were dropped silently, and a cache never learned it missed some).
     @Test(arguments: TestRedisServer.kindsToTest)

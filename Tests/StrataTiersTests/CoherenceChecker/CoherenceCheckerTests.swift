@@ -32,6 +32,12 @@ struct CoherenceCheckerTests {
         return Array(201...204)
     }()
 
+    /// Run over a real cluster with a failover by `TieredCacheClusterTests`.
+    static let failoverSeeds: [UInt64] = {
+        if ChildProcess.environment("STRATA_COHERENCE_SEEDS") != nil { return seeds.map { $0 + 300 } }
+        return [300, 301]
+    }()
+
     @Test(arguments: seeds)
     func fakeServers(_ seed: UInt64) async throws {
         let problems = try await CoherenceRun(scenario: CoherenceScenario(seed: seed, kind: .fake)).run()

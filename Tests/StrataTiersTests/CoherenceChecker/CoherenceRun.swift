@@ -95,6 +95,7 @@ struct CoherenceRun {
         defer { Task { for client in plainClients { await Self.shutDown(client) } } }
 
         let deadline = ContinuousClock.now + scenario.duration
+        let failover = FailoverRecord()
         let allInstances = instances
         let allServers = servers
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -106,7 +107,7 @@ struct CoherenceRun {
                         while ContinuousClock.now < deadline {
                             let key = keys.randomElement(using: &random)!
                             let roll = Int.random(in: 0..<100, using: &random)
-                            if roll < 70 {
+                            if roll < 70 || (scenario.singleWriter && index != 0) {
                                 let start = history.now
                                 do {
                                     let value = try await instance.cache.get(key)
@@ -157,7 +158,12 @@ struct CoherenceRun {
                     }
                 }
             }
-            if scenario.faults, let cluster = scenario.cluster {
+            if scenario.failover, let cluster = scenario.cluster {
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(1500))
+                    try await Self.failOver(cluster, keys: keys, history: history, record: failover)
+                }
+            } else if scenario.faults, let cluster = scenario.cluster {
                 let seed = random.next()
                 group.addTask {
                     var random = SplitMix64(seed: seed)
@@ -192,9 +198,19 @@ struct CoherenceRun {
             try await Task.sleep(for: .milliseconds(50))
         }
 
+        // Across a failover: plus the time the promotion took and a retry of failed invalidations.
+        let allowed = scenario.allowedStaleness + (failover.promotion.map { $0 + .seconds(1) } ?? .zero)
         var problems = history.staleReads(
-            allowed: scenario.allowedStaleness,
-            afterDeletion: scenario.allowedStaleness + scenario.redisTTL + scenario.localTTL)
+            allowed: allowed, afterDeletion: allowed + scenario.redisTTL + scenario.localTTL)
+        if scenario.failover {
+            if let promotion = failover.promotion {
+                print(
+                    "coherence across a failover, \(scenario): promoted after \(promotion), allowed \(allowed)"
+                )
+            } else {
+                problems.append("the failover did not happen: \(failover.failure ?? "no promotion")")
+            }
+        }
         // Every instance now reads what the database holds (unless other programs' writes are not
         // announced, where local copies live their TTL).
         let strict = !(scenario.outOfBandWrites && scenario.coherence == .pubSub(channel: "coherence"))
@@ -267,6 +283,13 @@ struct CoherenceRun {
             await instance.cache.shutdown()
             for client in instance.clients { await Self.shutDown(client) }
         }
+        if let cluster = scenario.cluster, let victim = failover.victim {
+            // The killed primary comes back as its heir's replica: the cluster is whole again for
+            // the suite's next test.
+            try cluster.restart(port: victim)
+            try cluster.waitUntilHealthy()
+            try cluster.waitUntilConverged()
+        }
         if !problems.isEmpty {
             problems.insert(
                 "\(scenario)\n  \(history.readCount) reads (\(history.failedReads) failed), \(history.writeCount) writes",
@@ -336,6 +359,44 @@ struct CoherenceRun {
             // Blocking calls, made on the test's own executor (`.blockingIO`).
             try mover.move(slot: slot, from: source, to: target)
         }
+    }
+
+    /// The failover fault: the primary that owns most of the keys in use, among those that have a
+    /// replica (and are not the seed the clients were made with), is killed with SIGKILL; its
+    /// replica is promoted after the node timeout.
+    static func failOver(
+        _ cluster: TestRedisCluster, keys: [String], history: CoherenceHistory, record: FailoverRecord
+    ) async throws {
+        let seedPort = Int(cluster.urls[0].split(separator: ":").last ?? "")
+        let roles = try cluster.roles()
+        var owned: [Int: Int] = [:]
+        for key in keys { owned[try cluster.owner(ofSlot: RedisClusterSlot(key: "c:" + key).value), default: 0] += 1 }
+        let candidates = roles.primaries.filter { $0 != seedPort && !(roles.replicasOf[$0] ?? []).isEmpty }
+        guard
+            let victim = candidates.max(by: { owned[$0, default: 0] < owned[$1, default: 0] }),
+            owned[victim, default: 0] > 0,
+            let heir = roles.replicasOf[victim]?.first
+        else {
+            record.fail("no primary with a replica owns a key in use: \(roles), keys per primary \(owned)")
+            return
+        }
+        history.record(
+            "primary :\(victim), owner of \(owned[victim, default: 0]) keys in use, killed (:\(heir) takes over)")
+        let killedAt = ContinuousClock.now
+        record.killed(victim)
+        // Blocking calls, made on the test's own executor (`.blockingIO`).
+        cluster.kill(port: victim)
+        let deadline = killedAt + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let now = try? cluster.roles(), now.primaries.contains(heir) {
+                let promotion = ContinuousClock.now - killedAt
+                history.record("replica :\(heir) promoted, \(promotion) after the kill")
+                record.promoted(after: promotion)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        record.fail("replica :\(heir) was not promoted within 30 s")
     }
 
     static func injectFault(
@@ -417,4 +478,22 @@ final class CheckerDatabase: Sendable {
             return value
         }
     }
+}
+
+/// What the failover fault did: which primary it killed and how long its replica took to be
+/// promoted.
+final class FailoverRecord: Sendable {
+    private struct State {
+        var victim: Int?
+        var promotion: Duration?
+        var failure: String?
+    }
+    private let state = StrataMutex(State())
+
+    func killed(_ port: Int) { state.withLock { $0.victim = port } }
+    func promoted(after duration: Duration) { state.withLock { $0.promotion = duration } }
+    func fail(_ reason: String) { state.withLock { $0.failure = reason } }
+    var victim: Int? { state.withLock { $0.victim } }
+    var promotion: Duration? { state.withLock { $0.promotion } }
+    var failure: String? { state.withLock { $0.failure } }
 }

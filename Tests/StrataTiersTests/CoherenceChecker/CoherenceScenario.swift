@@ -31,6 +31,12 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
     var duration: Duration
     /// Over a real Redis Cluster: one cluster tier, and slots of the keys in use move as faults.
     var cluster: TestRedisCluster?
+    /// Over a real Redis Cluster: the fault is a failover instead (a primary that has a replica is
+    /// killed once, early in the run, and its replica takes over).
+    var failover = false
+    /// Only instance 0 changes keys; the others only read, so a local copy they miss an
+    /// invalidation for stays (it is not refreshed by their own writes) until the oracle sees it.
+    var singleWriter = false
 
     init(seed: UInt64, kind: TestRedisServer.Kind) {
         var random = SplitMix64(seed: SplitMix64.mix(seed))
@@ -63,13 +69,32 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
         duration = .seconds(3)
     }
 
+    /// A scenario over `cluster` whose fault is a failover: a primary is killed 1.5 s into a run
+    /// long enough for its replica to be promoted and the instances to go on there.
+    init(seed: UInt64, failoverOf cluster: TestRedisCluster) {
+        self.init(seed: seed, cluster: cluster)
+        faults = true
+        failover = true
+        duration = .seconds(8)
+        // Each way of keeping coherent in turn, and enough keys that each is written seldom enough
+        // for a missed invalidation to show.
+        coherence =
+            [.clientTracking(broadcast: false), .clientTracking(broadcast: true), .pubSub(channel: "coherence")][
+                Int(seed % 3)]
+        keys = 24
+        singleWriter = true
+    }
+
     var localTTL: Duration { profile == .coherence ? .seconds(60) : .milliseconds(250) }
     var redisTTL: Duration { profile == .coherence ? .seconds(120) : .milliseconds(600) }
     var staleWhileRevalidate: Duration? { profile == .expiry ? .milliseconds(300) : nil }
     var failSafe: Duration? { profile == .expiry ? .milliseconds(500) : nil }
     static let healthCheckInterval = Duration.milliseconds(100)
 
-    /// How stale a read may be, past the moment its value stopped being current.
+    /// How stale a read may be, past the moment its value stopped being current. Across a
+    /// failover the run adds the time the promotion took (see ``CoherenceRun``): a write whose
+    /// tier write failed on the dead primary leaves the old value in its replica, and reads that
+    /// wait for the promotion can get it until the failed invalidation is retried there.
     var allowedStaleness: Duration {
         // The delivery of an invalidation, generous for a shared two-core machine.
         var allowed = Duration.milliseconds(750)
@@ -97,10 +122,11 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
         case .pubSub: coherenceName = "pub/sub"
         case .none: coherenceName = "none"
         }
-        let on = cluster.map { "a cluster (\($0.ports.count) nodes)" } ?? "\(kind)"
+        let on = cluster.map { "a cluster (\($0.ports.count) nodes\(failover ? ", failover" : ""))" } ?? "\(kind)"
         return "seed \(seed) on \(on): \(instances) instances, \(tierCount) tier(s), \(regions) region(s), "
             + "\(coherenceName), profile \(profile.rawValue), lock \(distributedLock), "
             + "negative \(negativeCaching), faults \(faults), out-of-band \(outOfBandWrites), \(keys) keys, "
             + "\(duration), allowed staleness \(allowedStaleness)"
+            + (singleWriter ? ", one writer" : "")
     }
 }
