@@ -137,6 +137,13 @@ struct RegionsDemo {
 
         // Phase 2: the global Redis goes away, then returns.
         var outage: RegionsReport.Outage?
+        var outageSkipped: String?
+        if globalFake == nil {
+            outageSkipped =
+                "the global Redis is a real server (--global-url); the demo only takes down its embedded one"
+        } else if options.outageSeconds == 0 {
+            outageSkipped = "--outage 0"
+        }
         if let globalFake, options.outageSeconds > 0 {
             let loadsBefore = database.totalLoads
             let breakersBefore = breakers.counts
@@ -180,7 +187,7 @@ struct RegionsDemo {
         }
         return RegionsReport(
             options: options, names: Self.regionNames, tallies: phase1.perRegion, statistics: statisticsAfterWorkload,
-            invalidations: probes.samples, elapsed: phase1.elapsed, outage: outage,
+            invalidations: probes.samples, elapsed: phase1.elapsed, outage: outage, outageSkipped: outageSkipped,
             simulatedLatency: urls.isEmpty)
     }
 
@@ -281,6 +288,8 @@ struct RegionsReport {
     let invalidations: [InvalidationProbes.Samples]
     let elapsed: Duration
     let outage: Outage?
+    /// Why there was no outage phase (`nil` when there was one).
+    let outageSkipped: String?
     let simulatedLatency: Bool
 
     func percentile(_ p: Double, _ samples: [Int64]) -> Double? {
@@ -311,11 +320,15 @@ struct RegionsReport {
             "Strata demo, three regions: \(names.joined(separator: ", ")), two app instances each; "
                 + "\(grouped(options.keys)) keys (Zipf \(options.zipf), 80% of reads of the region's own keys), "
                 + "\(grouped(options.requests)) requests (\(format(options.writePercent, 1))% writes)")
+        let global =
+            options.globalURL == nil
+            ? "\(format(options.globalLatencyMilliseconds, 1)) ms to the global Redis and the database"
+            : "the global Redis is a real server (--global-url), at the network's distance; "
+                + "\(format(options.globalLatencyMilliseconds, 1)) ms to the database"
         lines.append(
             simulatedLatency
                 ? "Distances (fake servers' reply latency): \(format(options.regionLatencyMilliseconds, 1)) ms to the "
-                    + "regional Redis, \(format(options.globalLatencyMilliseconds, 1)) ms to the global Redis and the "
-                    + "database (plus \(format(options.dbLatencyMilliseconds, 1)) ms per database read)"
+                    + "regional Redis, \(global) (plus \(format(options.dbLatencyMilliseconds, 1)) ms per database read)"
                 : "Real servers: latencies are the network's")
         lines.append("")
         lines.append("region  local hit  regional hit  global hit  in-region reads   p50        p99        stale")
@@ -335,7 +348,7 @@ struct RegionsReport {
         let rounds = invalidations.map { $0.dropped.count + $0.droppedMissed }
         lines.append(
             "Invalidation:     \(rounds.reduce(0, +) / max(1, names.count - 1)) probe writes (keys of their own, "
-                + "written in each region in turn, read beforehand by every instance of the others); "
+                + "a loop per region, each read beforehand by every instance of the others); "
                 + "from a write's return until, in each other region,")
         lines.append("  dropped:  every local copy is dropped (each instance's invalidation hook, as it drops it)")
         lines.append(
@@ -373,6 +386,8 @@ struct RegionsReport {
                     + "(closed \(outage.breakerCloses)); "
                     + "recovered \(outage.recovery.map { "in " + format($0.seconds * 1000, 0) + " ms" } ?? "not within 30 s")"
             )
+        } else if let outageSkipped {
+            lines.append("Global outage:    skipped: \(outageSkipped)")
         }
         lines.append(
             "Throughput:       \(grouped(Int(Double(reads) / elapsed.seconds))) reads/s over \(format(elapsed.seconds, 2)) s"
@@ -404,7 +419,8 @@ struct RegionsReport {
         }
         return "{\"regions\": {\(regions.joined(separator: ", "))}, "
             + "\"staleReads\": \(tallies.reduce(0) { $0 + $1.stale }), "
-            + "\"outage\": \(outageJSON), "
+            + "\"staleWindowMilliseconds\": \(options.staleWindowMilliseconds), \"outage\": \(outageJSON), "
+            + "\"outageSkipped\": \(outageSkipped.map { "\"\($0)\"" } ?? "null"), "
             + "\"seconds\": \(number(elapsed.seconds))}"
     }
 
