@@ -94,12 +94,17 @@ extension TieredCache {
         switch event {
         case .keys(let keys):
             let prefix = Array(namespace.utf8)
+            let hook = options.invalidationHook
             var count = 0
+            var dropped: [String] = []
             for key in keys where key.starts(with: prefix) {
                 localCounters.invalidationsReceived.increment()
-                forgetLocally(String(decoding: key[prefix.count...], as: UTF8.self))
+                let name = String(decoding: key[prefix.count...], as: UTF8.self)
+                forgetLocally(name)
+                if hook != nil { dropped.append(name) }
                 count += 1
             }
+            if let hook, !dropped.isEmpty { hook(dropped) }
             if let observer, count > 0 { observer.observe(.invalidationReceived(keys: count)) }
         case .slots(let slots):
             // A cluster's slots changed owner: the keys in them were tracked by the old owner.
@@ -215,6 +220,7 @@ extension TieredCache {
             localCounters.invalidationsReceived.increment()
             forgetLocally(key)
         }
+        options.invalidationHook?(keys)
         observer?.observe(.invalidationReceived(keys: keys.count))
     }
 

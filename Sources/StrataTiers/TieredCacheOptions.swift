@@ -87,6 +87,12 @@ public struct TieredCacheOptions: Sendable {
     /// event could happen. The Redis clients' events go to their own
     /// ``StrataRedis/RedisConfiguration/observer`` (the same object may be set on both).
     public var observer: (any StrataObserver)?
+    /// Called with the keys whose local copies another writer's change (another instance's, or
+    /// another region's on the regional bus) has just dropped, as they are dropped. For measuring
+    /// how long an invalidation takes to arrive (`strata demo --regions`, tests): the observer's
+    /// ``StrataRedis/StrataEvent/invalidationReceived(keys:)`` carries a count, not the keys.
+    /// `nil` (the default) costs one branch per invalidation.
+    package var invalidationHook: (@Sendable (_ keys: [String]) -> Void)?
 
     /// Creates options with the defaults.
     public init() {}

@@ -2,6 +2,7 @@ import StrataCache
 import StrataRESP
 import StrataRedis
 import StrataServerTestSupport
+import StrataSync
 import StrataTiers
 import Testing
 
@@ -334,6 +335,52 @@ struct TieredCacheRegionTests {
         }
     }
 
+    /// The invalidation hook names the keys another writer's change dropped locally, from
+    /// another region (the regional bus) and from the same region (client tracking), and is not
+    /// called for the writer's own change.
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func theInvalidationHookNamesWhatAnotherWriterDropped(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let database = TestDatabase(["k": "v1"])
+            let heard = HeardKeys()
+            var clients: [RedisClient] = []
+            func instance(_ name: String, region: String) throws -> TieredCache<String> {
+                let regional = try makeClient(server)
+                let global = try makeClient(server)
+                clients += [regional, global]
+                var options = TieredCacheOptions()
+                options.jitter = 0
+                options.region = region
+                options.invalidationHook = { keys in heard.append(keys, by: name) }
+                return TieredCache(
+                    local: .lru(capacity: 100, ttl: .seconds(60)),
+                    redis: [
+                        RedisTierOptions(
+                            name: "regional", client: regional, namespace: "\(region):", ttl: .seconds(60)),
+                        RedisTierOptions(name: "global", client: global, namespace: "global:", ttl: .seconds(600)),
+                    ],
+                    codec: StringCodec(), options: options, loader: database.loader)
+            }
+            let writer = try instance("east 1", region: "east")
+            let neighbour = try instance("east 2", region: "east")
+            let remote = try instance("west", region: "west")
+            let caches = [writer, neighbour, remote]
+            for cache in caches { try await cache.start() }
+            for cache in caches { #expect(try await cache.get("k") == "v1") }
+            // A fill landing late may reach another instance's client tracking: count from here.
+            try await Task.sleep(for: .milliseconds(100))
+            heard.clear()
+
+            await writer.set("k", "v2")
+            #expect(await eventually { heard.keys(by: "west").contains("k") })
+            #expect(await eventually { heard.keys(by: "east 2").contains("k") })
+            #expect(heard.keys(by: "east 1").isEmpty)
+            #expect(await eventually { (try? await remote.get("k")) == "v2" })
+            for cache in caches { await cache.shutdown() }
+            for client in clients { await client.shutdown() }
+        }
+    }
+
     @Test(arguments: TestRedisServer.kindsToTest)
     func fillsAreNotAnnouncedAndChangesAreBatched(_ kind: TestRedisServer.Kind) async throws {
         try await withTestRedisServer(kind) { server in
@@ -376,4 +423,15 @@ struct TieredCacheRegionTests {
 enum CacheEnvelopeProbe {
     /// Whether stored bytes are a tombstone (flag bit 1 of the third byte).
     static func isTombstone(_ bytes: [UInt8]) -> Bool { bytes.count > 2 && bytes[0] == 0x53 && bytes[2] & 2 != 0 }
+}
+
+/// The keys each instance's invalidation hook was called with, by instance name.
+final class HeardKeys: Sendable {
+    private let heard = StrataMutex<[String: [String]]>([:])
+
+    func append(_ keys: [String], by instance: String) { heard.withLock { $0[instance, default: []] += keys } }
+
+    func keys(by instance: String) -> [String] { heard.withLock { $0[instance] ?? [] } }
+
+    func clear() { heard.withLock { $0 = [:] } }
 }

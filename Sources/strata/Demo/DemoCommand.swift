@@ -52,9 +52,12 @@ struct DemoCommand: Subcommand {
           --region-latency MS    simulated distance to a region's Redis (default 1)
           --global-latency MS    simulated distance to the global Redis and the database
                                  (default 30)
-          --outage S             how long the global Redis is away (default 3; 0: no outage)
+          --outage S             how long the global Redis is away (default 3; 0: no outage;
+                                 none with --global-url: the demo takes down only its own)
           --stale-window MS      a read is stale if it returns a version older than one written
-                                 through the cache at least this long before it began (default 20)
+                                 through the cache at least this long before it began (default
+                                 20; with --regions 250, where an invalidation crosses the
+                                 global Redis)
           --no-lock              no cross-process load lock (stampede: one load per instance)
           --seed N               random seed (default 42)
           --json                 print the report as JSON

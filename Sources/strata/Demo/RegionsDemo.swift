@@ -6,8 +6,8 @@ import StrataTiers
 import Synchronization
 
 /// `strata demo --regions`: three regions (each with its own Redis and two app instances), one
-/// global Redis, and the database; a workload with regional locality and writes everywhere;
-/// then an outage of the global Redis.
+/// global Redis, and the database; a workload with regional locality and writes everywhere,
+/// while probes time invalidations across regions; then an outage of the global Redis.
 struct RegionsDemo {
     static let regionNames = ["us", "eu", "asia"]
 
@@ -67,10 +67,17 @@ struct RegionsDemo {
             latency: .microseconds(Int64(options.dbLatencyMilliseconds * 1000)) + globalLatency,
             jitter: .microseconds(Int64(options.dbLatencyMilliseconds * 200)))
         let breakers = BreakerCounter()
+        let clock = ContinuousClock()
+        let origin = clock.now
+        @Sendable func uptime() -> Int64 {
+            let elapsed = origin.duration(to: clock.now)
+            return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        }
+        let probes = InvalidationProbes(regions: Self.regionNames.count, uptime: uptime)
         var regions: [Region] = []
         for (index, name) in Self.regionNames.enumerated() {
             var instances: [DemoInstance] = []
-            for _ in 0..<2 {
+            for instanceIndex in 0..<2 {
                 var configuration = try RedisConfiguration(url: regionURLs[index])
                 configuration.commandTimeout = .seconds(2)
                 let regional = try RedisClient(configuration: configuration)
@@ -80,6 +87,7 @@ struct RegionsDemo {
                 var cacheOptions = TieredCacheOptions()
                 cacheOptions.region = name
                 cacheOptions.observer = breakers
+                cacheOptions.invalidationHook = { keys in probes.dropped(keys, region: index, instance: instanceIndex) }
                 if options.staleWhileRevalidate > 0 {
                     cacheOptions.staleWhileRevalidate = .seconds(Int64(options.staleWhileRevalidate))
                 }
@@ -111,22 +119,31 @@ struct RegionsDemo {
         try await regions[0].instances[0].globalClient!.send("FLUSHDB")
         for region in regions { for instance in region.instances { try await instance.cache.start() } }
 
-        let clock = ContinuousClock()
-        let origin = clock.now
-        @Sendable func uptime() -> Int64 {
-            let elapsed = origin.duration(to: clock.now)
-            return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        // Phase 1: the workload, and meanwhile a loop of invalidation probes written in each region
+        // (awaited when the workload is over; each stops after the round in progress).
+        let probeKeys = SharedCounter()
+        let probing = regions.indices.map { [regions] index in
+            Task {
+                await probes.run(
+                    from: index, regions: regions, database: database, firstKey: options.keys + 1000,
+                    counter: probeKeys)
+            }
         }
-
-        // Phase 1: the workload, with invalidation probes.
-        let propagation = SampleBox()
         let phase1 = await workload(
-            regions: regions, database: database, requests: options.requests, seed: options.seed,
-            uptime: uptime, propagation: propagation)
+            regions: regions, database: database, requests: options.requests, seed: options.seed, uptime: uptime)
+        probes.stop()
         let statisticsAfterWorkload = regions.map { $0.instances.map(\.cache.statistics) }
+        for task in probing { await task.value }
 
         // Phase 2: the global Redis goes away, then returns.
         var outage: RegionsReport.Outage?
+        var outageSkipped: String?
+        if globalFake == nil {
+            outageSkipped =
+                "the global Redis is a real server (--global-url); the demo only takes down its embedded one"
+        } else if options.outageSeconds == 0 {
+            outageSkipped = "--outage 0"
+        }
         if let globalFake, options.outageSeconds > 0 {
             let loadsBefore = database.totalLoads
             let breakersBefore = breakers.counts
@@ -135,7 +152,7 @@ struct RegionsDemo {
             let down = clock.now
             let during = await workload(
                 regions: regions, database: database, requests: options.requests / 10, seed: options.seed &+ 1,
-                uptime: uptime, propagation: nil, until: down + .seconds(Int64(options.outageSeconds)))
+                uptime: uptime, until: down + .seconds(Int64(options.outageSeconds)))
             let loadsDuring = database.totalLoads - loadsBefore
             globalFake.clearFaults()
             let back = clock.now
@@ -170,7 +187,7 @@ struct RegionsDemo {
         }
         return RegionsReport(
             options: options, names: Self.regionNames, tallies: phase1.perRegion, statistics: statisticsAfterWorkload,
-            propagation: propagation.all, elapsed: phase1.elapsed, outage: outage,
+            invalidations: probes.samples, elapsed: phase1.elapsed, outage: outage, outageSkipped: outageSkipped,
             simulatedLatency: urls.isEmpty)
     }
 
@@ -181,12 +198,10 @@ struct RegionsDemo {
     }
 
     /// Runs `requests` requests (or until `until`) from every region, each region preferring its
-    /// own third of the keys. Some writes are followed by probes in the other regions that time
-    /// how long until they read the new version.
+    /// own third of the keys.
     func workload(
         regions: [Region], database: SimulatedDatabase, requests: Int, seed: UInt64,
-        uptime: @escaping @Sendable () -> Int64, propagation: SampleBox?,
-        until deadline: ContinuousClock.Instant? = nil
+        uptime: @escaping @Sendable () -> Int64, until deadline: ContinuousClock.Instant? = nil
     ) async -> WorkloadResult {
         let completed = SharedCounter()
         let writeLocks = KeyWriteLocks()
@@ -213,14 +228,8 @@ struct RegionsDemo {
                                     await writeLocks.withLock(key) {
                                         let value = database.update(key)
                                         await instance.cache.set(String(key), value)
-                                        let at = uptime()
-                                        database.published(key, version: SimulatedDatabase.version(of: value), at: at)
-                                        if let propagation, random.next() % 20 == 0 {
-                                            Self.probe(
-                                                key: key, version: SimulatedDatabase.version(of: value), from: at,
-                                                regions: regions, except: regionIndex, uptime: uptime,
-                                                into: propagation)
-                                        }
+                                        database.published(
+                                            key, version: SimulatedDatabase.version(of: value), at: uptime())
                                     }
                                     tally.writes += 1
                                     continue
@@ -254,33 +263,6 @@ struct RegionsDemo {
         for tally in perRegion { total.merge(tally) }
         return WorkloadResult(perRegion: perRegion, total: total, elapsed: ContinuousClock.now - started)
     }
-
-    /// Times how long until one instance in each other region reads `version` of `key`.
-    static func probe(
-        key: Int, version: Int, from start: Int64, regions: [Region], except origin: Int,
-        uptime: @escaping @Sendable () -> Int64, into samples: SampleBox
-    ) {
-        for (index, region) in regions.enumerated() where index != origin {
-            let cache = region.instances[0].cache
-            Task {
-                while uptime() - start < 5_000_000_000 {
-                    if let value = try? await cache.get(String(key)), SimulatedDatabase.version(of: value) >= version {
-                        let elapsed = uptime() - start
-                        samples.append(elapsed)
-                        return
-                    }
-                    try? await Task.sleep(for: .milliseconds(1))
-                }
-            }
-        }
-    }
-}
-
-/// Durations (nanoseconds) collected by concurrent tasks.
-final class SampleBox: Sendable {
-    private let samples = StrataMutex<[Int64]>([])
-    func append(_ sample: Int64) { samples.withLock { $0.append(sample) } }
-    var all: [Int64] { samples.withLock { $0 } }
 }
 
 /// What `strata demo --regions` prints.
@@ -302,9 +284,12 @@ struct RegionsReport {
     let names: [String]
     let tallies: [RegionsDemo.RegionTally]
     let statistics: [[TieredCacheStatistics]]
-    let propagation: [Int64]
+    /// Per receiving region: how long writes made in the other regions took to reach it.
+    let invalidations: [InvalidationProbes.Samples]
     let elapsed: Duration
     let outage: Outage?
+    /// Why there was no outage phase (`nil` when there was one).
+    let outageSkipped: String?
     let simulatedLatency: Bool
 
     func percentile(_ p: Double, _ samples: [Int64]) -> Double? {
@@ -335,11 +320,15 @@ struct RegionsReport {
             "Strata demo, three regions: \(names.joined(separator: ", ")), two app instances each; "
                 + "\(grouped(options.keys)) keys (Zipf \(options.zipf), 80% of reads of the region's own keys), "
                 + "\(grouped(options.requests)) requests (\(format(options.writePercent, 1))% writes)")
+        let global =
+            options.globalURL == nil
+            ? "\(format(options.globalLatencyMilliseconds, 1)) ms to the global Redis and the database"
+            : "the global Redis is a real server (--global-url), at the network's distance; "
+                + "\(format(options.globalLatencyMilliseconds, 1)) ms to the database"
         lines.append(
             simulatedLatency
                 ? "Distances (fake servers' reply latency): \(format(options.regionLatencyMilliseconds, 1)) ms to the "
-                    + "regional Redis, \(format(options.globalLatencyMilliseconds, 1)) ms to the global Redis and the "
-                    + "database (plus \(format(options.dbLatencyMilliseconds, 1)) ms per database read)"
+                    + "regional Redis, \(global) (plus \(format(options.dbLatencyMilliseconds, 1)) ms per database read)"
                 : "Real servers: latencies are the network's")
         lines.append("")
         lines.append("region  local hit  regional hit  global hit  in-region reads   p50        p99        stale")
@@ -356,10 +345,32 @@ struct RegionsReport {
                     + pad("\(tally.stale)", 9, right: true))
         }
         lines.append("")
+        let rounds = invalidations.map { $0.dropped.count + $0.droppedMissed }
         lines.append(
-            "Invalidation:     a write in one region read in the others after p50 "
-                + "\(microseconds(percentile(50, propagation))), p99 \(microseconds(percentile(99, propagation))) "
-                + "(\(propagation.count) probes)")
+            "Invalidation:     \(rounds.reduce(0, +) / max(1, names.count - 1)) probe writes (keys of their own, "
+                + "a loop per region, each read beforehand by every instance of the others); "
+                + "from a write's return until, in each other region,")
+        lines.append("  dropped:  every local copy is dropped (each instance's invalidation hook, as it drops it)")
+        lines.append(
+            "  readable: the new version is read (by its first instance, every 1 ms once it has dropped its copy)")
+        if options.globalURL == nil {
+            // The invalidations cross on the global Redis.
+            lines.append(
+                "  (the fake servers delay replies, not pushes: the invalidation message crosses without the "
+                    + "simulated distance, which a real network adds to \"dropped\")")
+        }
+        lines.append("region  rounds  dropped p50  dropped p99  readable p50  readable p99  not within 5 s")
+        for (index, name) in names.enumerated() {
+            let samples = invalidations[index]
+            lines.append(
+                pad(name, 8) + pad("\(rounds[index])", 6, right: true)
+                    + pad(microseconds(percentile(50, samples.dropped)), 13, right: true)
+                    + pad(microseconds(percentile(99, samples.dropped)), 13, right: true)
+                    + pad(microseconds(percentile(50, samples.readable)), 14, right: true)
+                    + pad(microseconds(percentile(99, samples.readable)), 14, right: true)
+                    + pad("\(samples.droppedMissed + samples.readableMissed)", 16, right: true))
+        }
+        lines.append("")
         let reads = tallies.reduce(0) { $0 + $1.reads }
         let stale = tallies.reduce(0) { $0 + $1.stale }
         let worstStaleness = tallies.map(\.worstStaleness).max() ?? 0
@@ -375,6 +386,8 @@ struct RegionsReport {
                     + "(closed \(outage.breakerCloses)); "
                     + "recovered \(outage.recovery.map { "in " + format($0.seconds * 1000, 0) + " ms" } ?? "not within 30 s")"
             )
+        } else if let outageSkipped {
+            lines.append("Global outage:    skipped: \(outageSkipped)")
         }
         lines.append(
             "Throughput:       \(grouped(Int(Double(reads) / elapsed.seconds))) reads/s over \(format(elapsed.seconds, 2)) s"
@@ -393,7 +406,7 @@ struct RegionsReport {
                 + "\"p50Microseconds\": \(number(percentile(50, all))), \"p99Microseconds\": \(number(percentile(99, all))), "
                 + "\"reads\": \(tallies[index].reads), \"staleReads\": \(tallies[index].stale), "
                 + "\"worstStalenessMilliseconds\": \(number(Double(tallies[index].worstStaleness) / 1e6)), "
-                + "\"errors\": \(tallies[index].errors)}"
+                + "\"errors\": \(tallies[index].errors), \"invalidation\": \(invalidationJSON(index))}"
         }
         var outageJSON = "null"
         if let outage {
@@ -405,10 +418,23 @@ struct RegionsReport {
                 + "\"recoveryMilliseconds\": \(number(outage.recovery.map { $0.seconds * 1000 }))}"
         }
         return "{\"regions\": {\(regions.joined(separator: ", "))}, "
-            + "\"invalidation\": {\"p50Microseconds\": \(number(percentile(50, propagation))), "
-            + "\"p99Microseconds\": \(number(percentile(99, propagation))), \"probes\": \(propagation.count)}, "
-            + "\"staleReads\": \(tallies.reduce(0) { $0 + $1.stale }), \"outage\": \(outageJSON), "
+            + "\"staleReads\": \(tallies.reduce(0) { $0 + $1.stale }), "
+            + "\"staleWindowMilliseconds\": \(options.staleWindowMilliseconds), \"outage\": \(outageJSON), "
+            + "\"outageSkipped\": \(outageSkipped.map { "\"\($0)\"" } ?? "null"), "
             + "\"seconds\": \(number(elapsed.seconds))}"
+    }
+
+    /// Region `index`'s invalidation figures, as JSON: microseconds from the return of a write in
+    /// another region until every local copy in the region was dropped, and until it read the new version.
+    func invalidationJSON(_ index: Int) -> String {
+        func number(_ value: Double?) -> String { value.map { format($0, 3) } ?? "null" }
+        let samples = invalidations[index]
+        return "{\"rounds\": \(samples.dropped.count + samples.droppedMissed), "
+            + "\"droppedP50Microseconds\": \(number(percentile(50, samples.dropped))), "
+            + "\"droppedP99Microseconds\": \(number(percentile(99, samples.dropped))), "
+            + "\"readableP50Microseconds\": \(number(percentile(50, samples.readable))), "
+            + "\"readableP99Microseconds\": \(number(percentile(99, samples.readable))), "
+            + "\"droppedMissed\": \(samples.droppedMissed), \"readableMissed\": \(samples.readableMissed)}"
     }
 
 }
