@@ -402,6 +402,67 @@ struct TieredCacheFindingsTests {
 
     /// A failed invalidation is retried on the tier that failed only, and a newer `set` made
     /// meanwhile keeps its value (before: every tier got a tombstone each second, over anything).
+    /// Issue 10's finding, seen from the cache: Redis stalls for half a second (`DEBUG SLEEP`)
+    /// while twenty reads wait on the tier with its 250 ms timeout. Each read falls through to
+    /// the loader and gets its value; the shared connection is not closed for it, the tracking
+    /// link is not lost, and no local copy is flushed (before: the first timeout closed the
+    /// connection, failing its neighbours and flushing every local tier).
+    @Test(arguments: TestRedisServer.kindsToTest)
+    func aRedisHiccupFailsNoReadAndKeepsLocalCopies(_ kind: TestRedisServer.Kind) async throws {
+        try await withTestRedisServer(kind) { server in
+            let clientObserver = RecordingObserver()
+            var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)
+            configuration.connectTimeout = .seconds(20)
+            configuration.observer = clientObserver
+            let client = try RedisClient(configuration: configuration)
+            let sleeper = try makeClient(server)
+            let keys = (0..<20).map { "k\($0)" }
+            let database = TestDatabase(Dictionary(uniqueKeysWithValues: (keys + ["held"]).map { ($0, "v-\($0)") }))
+            let cacheObserver = RecordingObserver()
+            let cache = Self.cache(
+                database, tiers: [RedisTierOptions(name: "redis", client: client, namespace: "h:", ttl: .seconds(60))],
+                localTTL: .seconds(60)
+            ) {
+                $0.coherence = .clientTracking(broadcast: false)
+                $0.observer = cacheObserver
+            }
+            try await cache.start()
+            #expect(try await cache.get("held") == "v-held")
+            #expect(
+                await eventually {
+                    (try? await cache.get("held")) == "v-held" && (cache.statistics["local"]?.hits ?? 0) >= 1
+                })
+            clientObserver.clear()
+            cacheObserver.clear()
+            let localHits = cache.statistics["local"]?.hits ?? 0
+
+            let stall = Task { try await sleeper.send("DEBUG", "SLEEP", "0.5") }
+            try await Task.sleep(for: .milliseconds(50))  // the server is asleep
+            let values = try await withThrowingTaskGroup(of: (String, String?).self) { group in
+                for key in keys { group.addTask { (key, try await cache.get(key)) } }
+                var values: [String: String?] = [:]
+                for try await (key, value) in group { values[key] = value }
+                return values
+            }
+            _ = try await stall.value
+            for key in keys { #expect(values[key] == "v-\(key)") }
+            #expect((cache.statistics["redis"]?.errors ?? 0) >= 1, "no read waited on the sleeping server")
+            // The connection stayed; tracking and the local copy too.
+            #expect(await eventually { (try? await client.ping()) != nil })
+            let closed = (clientObserver.summary + cacheObserver.summary).filter {
+                $0 == "connection_closed" || $0 == "tracking_lost"
+            }
+            #expect(closed.isEmpty, "\(clientObserver.summary)")
+            #expect(!cacheObserver.summary.contains { $0.hasPrefix("local_tier_flushed") }, "\(cacheObserver.summary)")
+            #expect(cache.statistics.isCoherent)
+            #expect(try await cache.get("held") == "v-held")
+            #expect((cache.statistics["local"]?.hits ?? 0) == localHits + 1)
+            await cache.shutdown()
+            await client.shutdown()
+            await sleeper.shutdown()
+        }
+    }
+
     @Test func failedInvalidationsRetryOnlyWhereTheyFailedAndNeverOverANewerValue() async throws {
         try await withTestRedisServer(.fake) { near in
             try await withTestRedisServer(.fake) { far in
