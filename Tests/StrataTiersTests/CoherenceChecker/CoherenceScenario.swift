@@ -42,7 +42,7 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
         var random = SplitMix64(seed: SplitMix64.mix(seed))
         self.seed = seed
         self.kind = kind
-        instances = Int.random(in: 2...4, using: &random)
+        instances = Int.random(in: 2...8, using: &random)
         tierCount = Int.random(in: 1...2, using: &random)
         regions = tierCount == 2 && Bool.random(using: &random) ? 2 : 1
         coherence =
