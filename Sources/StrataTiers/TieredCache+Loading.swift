@@ -181,25 +181,45 @@ extension TieredCache {
                 try await tier.client.set(
                     tier.key(lockKey), token, expiration: .after(lock.lease), condition: .ifNotExists)
             }
-            if acquired { return .acquired(DistributedLockHandle(tier: tier, key: lockKey, token: token)) }
+            if acquired {
+                let handle = DistributedLockHandle(tier: tier, key: lockKey, token: token)
+                // The process that held it may have written the value and let go between this
+                // read's miss and the lock: look once more before loading it again.
+                if let found = await usableEntry(key, refreshing: refreshing) {
+                    release(handle, key: key)
+                    return .found(found)
+                }
+                return .acquired(handle)
+            }
         } catch {
+            // A failed Redis call like any other (a busy server, a timeout): counted, and the
+            // load goes ahead without the lock.
+            tier.counters.errors.increment()
+            observer?.observe(.tierFailed(tier: tier.options.name, reason: error))
             return .unavailable
         }
         let deadline = clock.now.advanced(by: lock.wait)
         while clock.now < deadline {
             try? await Task.sleep(for: lock.pollInterval)
-            for (index, candidate) in redisTiers.enumerated() {
-                guard let envelope = try? await candidate.get(key), let found = entry(from: envelope, tier: candidate)
-                else { continue }
-                let now = clock.unixMilliseconds
-                guard now < (refreshing ? found.freshUntil : found.usableUntil) else { continue }
-                candidate.counters.hits.increment()
-                backfill(key, found, above: index)
-                return .found(
-                    Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(candidate.options.name)))
-            }
+            if let found = await usableEntry(key, refreshing: refreshing) { return .found(found) }
         }
         return .unavailable
+    }
+
+    /// The nearest Redis tier's usable entry for `key` (a fresh one for a refresh), backfilled
+    /// into the tiers above it; `nil` when none has one.
+    private func usableEntry(_ key: String, refreshing: Bool) async -> Fetched? {
+        let suspect = tiersPendingInvalidation(of: key)
+        for (index, candidate) in redisTiers.enumerated() where !suspect.contains(index) {
+            guard let envelope = try? await candidate.get(key), let found = entry(from: envelope, tier: candidate)
+            else { continue }
+            let now = clock.unixMilliseconds
+            guard now < (refreshing ? found.freshUntil : found.usableUntil) else { continue }
+            candidate.counters.hits.increment()
+            backfill(key, found, above: index)
+            return Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(candidate.options.name))
+        }
+        return nil
     }
 
     /// Releases the load lock in the background, so callers get their value without waiting

@@ -463,6 +463,46 @@ struct TieredCacheFindingsTests {
         }
     }
 
+    /// The load lock is double-checked: a read that missed Redis, then took the lock after
+    /// another process had written the value and let go, finds the value instead of loading it
+    /// again (found by the coherence checker on a busy machine: three loads of one version
+    /// across instances despite the lock). The GET's reply is held back so the value lands
+    /// between the miss and the lock.
+    @Test func aLockTakenAfterTheValueLandedDoesNotLoadAgain() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let client = try makeClient(server)
+            let writer = try makeClient(server)
+            let database = TestDatabase(["k": "from the database"])
+            let cache = Self.cache(
+                database,
+                tiers: [
+                    RedisTierOptions(
+                        name: "redis", client: client, namespace: "l:", ttl: .seconds(60), timeout: .seconds(5))
+                ]
+            ) {
+                $0.coherence = .none
+                $0.distributedLock = .init(lease: .seconds(2), wait: .seconds(2), pollInterval: .milliseconds(5))
+            }
+            try await cache.start()
+            server.fake!.inject(.replyLatency(.milliseconds(300), commands: ["GET"]))
+            let read = Task { try await cache.get("k") }
+            try await Task.sleep(for: .milliseconds(100))  // its GET ran (a miss); the reply is on its way
+            // Another process loaded the key meanwhile, wrote it, and released its lock.
+            let now = SystemTierClock().unixMilliseconds
+            let envelope = CacheEnvelope(
+                payload: Array("from another process".utf8), isNegative: false,
+                version: SystemTierClock().unixMicroseconds, freshUntil: now + 60_000, usableUntil: now + 60_000,
+                keptUntil: now + 60_000, loadMicroseconds: 1000)
+            try await writer.set("l:k", envelope.encoded(), expiration: .milliseconds(60_000))
+            #expect(try await read.value == "from another process")
+            #expect(database.totalCalls == 0)
+            server.fake!.clearFaults()
+            await cache.shutdown()
+            await client.shutdown()
+            await writer.shutdown()
+        }
+    }
+
     @Test func failedInvalidationsRetryOnlyWhereTheyFailedAndNeverOverANewerValue() async throws {
         try await withTestRedisServer(.fake) { near in
             try await withTestRedisServer(.fake) { far in
