@@ -484,9 +484,15 @@ struct TieredCacheFindingsTests {
                 $0.distributedLock = .init(lease: .seconds(2), wait: .seconds(2), pollInterval: .milliseconds(5))
             }
             try await cache.start()
-            server.fake!.inject(.replyLatency(.milliseconds(300), commands: ["GET"]))
+            _ = try await client.ping()
+            _ = try await writer.ping()
+            let fake = server.fake!
+            let faultsBefore = fake.statistics().faultsApplied
+            fake.inject(.replyLatency(.seconds(1), commands: ["GET"]))
             let read = Task { try await cache.get("k") }
-            try await Task.sleep(for: .milliseconds(100))  // its GET ran (a miss); the reply is on its way
+            // Its GET ran (a miss) and the reply is held back; later GETs are answered at once.
+            #expect(await eventually { fake.statistics().faultsApplied > faultsBefore })
+            fake.clearFaults()
             // Another process loaded the key meanwhile, wrote it, and released its lock.
             let now = SystemTierClock().unixMilliseconds
             let envelope = CacheEnvelope(
@@ -496,7 +502,6 @@ struct TieredCacheFindingsTests {
             try await writer.set("l:k", envelope.encoded(), expiration: .milliseconds(60_000))
             #expect(try await read.value == "from another process")
             #expect(database.totalCalls == 0)
-            server.fake!.clearFaults()
             await cache.shutdown()
             await client.shutdown()
             await writer.shutdown()
