@@ -154,6 +154,37 @@ public final class TestRedisCluster: Sendable {
         }
     }
 
+    /// Restarts the node on `port` (killed earlier) and waits until the cluster is whole again
+    /// and every replica, this one included, has finished its sync with its primary: a replica
+    /// still syncing cannot take over if its primary dies next.
+    public func restore(port: Int, timeout: Duration = .seconds(60)) throws(TestSupportError) {
+        try restart(port: port)
+        try waitUntilHealthy(timeout: timeout)
+        try waitUntilConverged()
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            var synced = true
+            for live in livePorts() {
+                guard let info = try? string(command(port: live, ["INFO", "replication"], timeout: .seconds(2))) else {
+                    synced = false
+                    last = "port \(live) did not answer"
+                    break
+                }
+                if info.contains("role:slave"),
+                    !info.contains("master_link_status:up") || info.contains("master_sync_in_progress:1")
+                {
+                    synced = false
+                    last = "port \(live) is still syncing"
+                    break
+                }
+            }
+            if synced { return }
+            usleep(50_000)
+        }
+        throw TestSupportError("the replicas did not sync within \(timeout): \(last)")
+    }
+
     /// Sends one command to the node on `port` on a fresh connection.
     public func command(port: Int, _ arguments: [String], timeout: Duration = .seconds(5)) throws(TestSupportError)
         -> RESPValue

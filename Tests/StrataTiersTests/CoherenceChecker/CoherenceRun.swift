@@ -286,9 +286,7 @@ struct CoherenceRun {
         if let cluster = scenario.cluster, let victim = failover.victim {
             // The killed primary comes back as its heir's replica: the cluster is whole again for
             // the suite's next test.
-            try cluster.restart(port: victim)
-            try cluster.waitUntilHealthy()
-            try cluster.waitUntilConverged()
+            try cluster.restore(port: victim)
         }
         if !problems.isEmpty {
             problems.insert(
