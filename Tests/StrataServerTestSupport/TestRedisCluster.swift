@@ -185,6 +185,31 @@ public final class TestRedisCluster: Sendable {
         throw TestSupportError("the replicas did not sync within \(timeout): \(last)")
     }
 
+    /// Waits until every replica of the primary on `port` has the primary's replication offset:
+    /// what the primary acknowledged so far survives its death (replication is asynchronous, so a
+    /// primary killed right after a write may take the write with it).
+    public func waitUntilReplicated(primary port: Int, timeout: Duration = .seconds(10)) throws(TestSupportError) {
+        func offset(_ field: String, at port: Int) -> Int? {
+            guard let info = try? string(command(port: port, ["INFO", "replication"], timeout: .seconds(2))) else {
+                return nil
+            }
+            for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix(field + ":") {
+                return Int(line.dropFirst(field.count + 1))
+            }
+            return nil
+        }
+        guard let target = offset("master_repl_offset", at: port) else {
+            throw TestSupportError("port \(port) did not report its replication offset")
+        }
+        let replicas = (try roles().replicasOf[port]) ?? []
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if replicas.allSatisfy({ (offset("slave_repl_offset", at: $0) ?? -1) >= target }) { return }
+            usleep(10_000)
+        }
+        throw TestSupportError("the replicas of port \(port) did not reach offset \(target) within \(timeout)")
+    }
+
     /// Sends one command to the node on `port` on a fresh connection.
     public func command(port: Int, _ arguments: [String], timeout: Duration = .seconds(5)) throws(TestSupportError)
         -> RESPValue

@@ -176,6 +176,7 @@ struct RedisClusterFailoverTests {
         let key = "followed\(index)"
         try await writer.set(key, "v1")
         #expect(try await client.getString(key) == "v1")
+        try cluster.waitUntilReplicated(primary: victim)  // or the kill may take the write with it
 
         cluster.kill(port: victim)
         defer { restore(victim) }
