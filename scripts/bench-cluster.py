@@ -28,9 +28,10 @@ it are printed too. The servers are stopped and their directories removed on exi
 
 Needs redis-server, redis-cli and redis-benchmark on PATH (Debian: apt-get install -y redis-server).
 """
-import argparse, csv, io, json, os, random, resource, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, os, random, shutil, signal, socket, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ROOT, compare, redis_benchmark, strata_bench
+
 PRIMARIES = 3
 
 
@@ -120,50 +121,6 @@ def stop_cluster(servers, directories):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def timed(command):
-    """Runs a command; returns (stdout, CPU seconds of the child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out, cpu
-
-
-def redis_benchmark(port, args, requests):
-    out, cpu = timed(["redis-benchmark", "--cluster", "-p", str(port), "--csv", "-t", "get", "-d", "64",
-                      "-n", str(requests)] + args)
-    # In cluster mode the CSV follows a list of the primaries.
-    rows = [row for row in csv.reader(io.StringIO(out[out.index('"test"'):])) if row]
-    header, row = rows[0], rows[-1]
-    fields = dict(zip(header, row))
-    return {
-        "ops": float(fields["rps"]),
-        "p50": float(fields["p50_latency_ms"]) * 1000,
-        "p99": float(fields["p99_latency_ms"]) * 1000,
-        "cpu_us": cpu * 1e6 / requests,
-    }
-
-
-def strata_bench(port, workload, extra=(), binary=None):
-    url = f"redis://127.0.0.1:{port}"
-    binary = binary or os.path.join(ROOT, ".build/release/strata")
-    out, cpu = timed([binary, "bench", "--cluster", url, "--workload", workload, "--json", *extra])
-    result = json.loads(out)
-    get = result["tests"]["GET"]
-    requests = sum(test["requests"] for test in result["tests"].values())
-    return {
-        "ops": get["opsPerSecond"],
-        "p50": get["latencyMicroseconds"]["p50"],
-        "p99": get["latencyMicroseconds"]["p99"],
-        # The process CPU covers the whole run, the unmeasured writes of the keys included.
-        "cpu_us": cpu * 1e6 / requests,
-    }
-
-
-def best(samples, key, higher=True):
-    return (max if higher else min)(samples, key=lambda s: s[key])
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -199,33 +156,11 @@ def main():
         print(f"redis-server {version}, cluster of {PRIMARIES} primaries"
               f"{f' with {args.replicas} replica(s) each' if args.replicas else ''} on 127.0.0.1:"
               f"{','.join(map(str, ports))}, {args.rounds} alternating rounds, best of each\n")
-        print(f"{'':4} {'strata ops/s':>13} {'redis-bench ops/s':>18} {'ratio':>6}   "
-              f"{'p50 us':>7} {'ref p50':>8} {'ratio':>6}   {'CPU us/req':>10} {'ref CPU':>8}")
-        baselines = {}
-        for name, workload, extra, reference_args, reference_requests in plans:
-            ours, theirs, base = [], [], []
-            for _ in range(args.rounds):
-                ours.append(strata_bench(port, workload, extra))
-                theirs.append(redis_benchmark(port, reference_args, reference_requests))
-                if args.baseline:
-                    base.append(strata_bench(port, workload, extra, args.baseline))
-            if base:
-                baselines[name] = (best(ours, "ops")["ops"], best(base, "ops")["ops"],
-                                   best(ours, "p50", False)["p50"], best(base, "p50", False)["p50"],
-                                   best(ours, "cpu_us", False)["cpu_us"], best(base, "cpu_us", False)["cpu_us"])
-            o_ops, t_ops = best(ours, "ops")["ops"], best(theirs, "ops")["ops"]
-            o_p50, t_p50 = best(ours, "p50", False)["p50"], best(theirs, "p50", False)["p50"]
-            o_cpu, t_cpu = best(ours, "cpu_us", False)["cpu_us"], best(theirs, "cpu_us", False)["cpu_us"]
-            print(f"{name:4} {o_ops:13.0f} {t_ops:18.0f} {o_ops / t_ops:6.2f}   "
-                  f"{o_p50:7.1f} {t_p50:8.1f} {o_p50 / t_p50:6.2f}   {o_cpu:10.1f} {t_cpu:8.1f}")
-        if baselines:
-            print(f"\nagainst --baseline {args.baseline}:")
-            print(f"{'':4} {'ops/s':>10} {'baseline':>10} {'ratio':>6}   {'p50 us':>7} {'baseline':>8} {'ratio':>6}   "
-                  f"{'CPU us':>7} {'baseline':>8}")
-            for name, (ops, bops, p50, bp50, cpu, bcpu) in baselines.items():
-                print(f"{name:4} {ops:10.0f} {bops:10.0f} {ops / bops:6.2f}   {p50:7.1f} {bp50:8.1f} {p50 / bp50:6.2f}   "
-                      f"{cpu:7.1f} {bcpu:8.1f}")
-        print("\nratio: strata / redis-benchmark (ops: higher is better; p50: lower is better).")
+        url = ["--cluster", f"redis://127.0.0.1:{port}"]
+        compare(plans, args.rounds,
+                lambda workload, extra, binary: strata_bench(url, workload, extra, binary),
+                lambda reference_args, requests: redis_benchmark(port, reference_args, requests, cluster=True),
+                args.baseline)
         print(f"W2's reference is redis-benchmark --cluster -c 64 -P 16 -n {w2}; W3's -c 1 -P 100 -n {w3} "
               "(all GET, 64-byte values).")
     finally:
