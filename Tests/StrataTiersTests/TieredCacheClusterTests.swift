@@ -24,6 +24,28 @@ struct TieredCacheClusterTests {
         return try RedisClusterClient(configuration: configuration)
     }
 
+    /// A started `TieredCache` per client, over the cluster with `coherence`, its keys under
+    /// `namespace`, loading from `database`.
+    func startCaches(
+        _ clients: [RedisClusterClient], coherence: TieredCacheOptions.Coherence, namespace: String,
+        database: TestDatabase
+    ) async throws -> [TieredCache<String>] {
+        var caches: [TieredCache<String>] = []
+        for client in clients {
+            var options = TieredCacheOptions()
+            options.coherence = coherence
+            options.coherenceHealthCheckInterval = .seconds(1)
+            options.jitter = 0
+            let cache = TieredCache(
+                local: .lru(capacity: 100, ttl: .seconds(300)),
+                redis: [RedisTierOptions(name: "cluster", client: client, namespace: namespace, ttl: .seconds(600))],
+                codec: StringCodec(), options: options, loader: database.loader)
+            try await cache.start()
+            caches.append(cache)
+        }
+        return caches
+    }
+
     /// A key of ours (`prefix` included) whose slot the primary on `port` owns.
     func key(ownedBy port: Int, prefix: String, name: String) throws -> String {
         var index = 0
@@ -71,19 +93,7 @@ struct TieredCacheClusterTests {
         let namespace = "f\(String(describing: coherence).hashValue & 0xFFFF):"
         let key = try self.key(ownedBy: victim, prefix: namespace, name: "failover")
         let database = TestDatabase([key: "v1"])
-        var caches: [TieredCache<String>] = []
-        for client in clients {
-            var options = TieredCacheOptions()
-            options.coherence = coherence
-            options.coherenceHealthCheckInterval = .seconds(1)
-            options.jitter = 0
-            let cache = TieredCache(
-                local: .lru(capacity: 100, ttl: .seconds(300)),
-                redis: [RedisTierOptions(name: "cluster", client: client, namespace: namespace, ttl: .seconds(600))],
-                codec: StringCodec(), options: options, loader: database.loader)
-            try await cache.start()
-            caches.append(cache)
-        }
+        let caches = try await startCaches(clients, coherence: coherence, namespace: namespace, database: database)
         // Instance 1 holds the key locally.
         #expect(try await caches[1].get(key) == "v1")
         #expect(
@@ -270,18 +280,7 @@ struct TieredCacheClusterTests {
         let namespace = "w\(String(describing: coherence).hashValue & 0xFFFF):"
         let keys = try primaries.map { try key(ownedBy: $0, prefix: namespace, name: "shared") }
         for key in keys { database[key] = "v1" }
-        var caches: [TieredCache<String>] = []
-        for client in clients {
-            var options = TieredCacheOptions()
-            options.coherence = coherence
-            options.jitter = 0
-            let cache = TieredCache(
-                local: .lru(capacity: 100, ttl: .seconds(300)),
-                redis: [RedisTierOptions(name: "cluster", client: client, namespace: namespace, ttl: .seconds(600))],
-                codec: StringCodec(), options: options, loader: database.loader)
-            try await cache.start()
-            caches.append(cache)
-        }
+        let caches = try await startCaches(clients, coherence: coherence, namespace: namespace, database: database)
         for key in keys {
             #expect(try await caches[1].get(key) == "v1")
             #expect(
