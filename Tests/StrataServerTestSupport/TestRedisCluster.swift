@@ -185,6 +185,20 @@ public final class TestRedisCluster: Sendable {
         throw TestSupportError("the replicas did not sync within \(timeout): \(last)")
     }
 
+    /// The primaries that have a replica, each with its first replica: those a failover can
+    /// replace. With `sparingTheSeed`, not `ports[0]`, the node tests make their clients with.
+    public func primariesWithReplicas(sparingTheSeed: Bool = false) throws(TestSupportError)
+        -> [(primary: Int, replica: Int)]
+    {
+        let roles = try roles()
+        return roles.primaries.compactMap { primary in
+            guard !(sparingTheSeed && primary == ports[0]), let replica = roles.replicasOf[primary]?.first else {
+                return nil
+            }
+            return (primary, replica)
+        }
+    }
+
     /// Waits until every replica of the primary on `port` has the primary's replication offset:
     /// what the primary acknowledged so far survives its death (replication is asynchronous, so a
     /// primary killed right after a write may take the write with it).

@@ -81,11 +81,7 @@ struct TieredCacheClusterTests {
     ])
     func aWriteDuringAFailoverReachesTheOtherInstance(_ coherence: TieredCacheOptions.Coherence) async throws {
         try cluster.waitUntilHealthy()
-        let roles = try cluster.roles()
-        let seedPort = Int(cluster.urls[0].split(separator: ":").last ?? "")
-        let victim = try #require(
-            roles.primaries.first { $0 != seedPort && !(roles.replicasOf[$0] ?? []).isEmpty }, "\(roles)")
-        let heir = try #require(roles.replicasOf[victim]?.first)
+        let (victim, heir) = try #require(try cluster.primariesWithReplicas(sparingTheSeed: true).first)
         var configuration = try RedisClusterConfiguration(urls: [cluster.urls[0]])
         configuration.node.connectTimeout = .seconds(20)
         configuration.periodicRefreshInterval = .seconds(1)

@@ -50,9 +50,7 @@ struct RedisClusterFailoverTests {
         }
         // Let the load reach every node, then crash a primary.
         while successes.value < 500 { try await Task.sleep(for: .milliseconds(10)) }
-        let roles = try cluster.roles()
-        let victim = try #require(roles.primaries.first { !(roles.replicasOf[$0] ?? []).isEmpty })
-        let heir = try #require(roles.replicasOf[victim]?.first)
+        let (victim, heir) = try #require(try cluster.primariesWithReplicas().first)
         let killedAt = ContinuousClock.now
         cluster.kill(port: victim)
         defer { restore(victim) }
@@ -116,9 +114,7 @@ struct RedisClusterFailoverTests {
     /// the sequence (messages published in between are missed: at most once).
     @Test func shardedSubscriptionFollowsAPromotedReplica() async throws {
         try cluster.waitUntilHealthy()
-        let roles = try cluster.roles()
-        let victim = try #require(roles.primaries.first { !(roles.replicasOf[$0] ?? []).isEmpty })
-        let heir = try #require(roles.replicasOf[victim]?.first)
+        let (victim, heir) = try #require(try cluster.primariesWithReplicas().first)
         var configuration = try RedisClusterConfiguration(urls: cluster.urls)
         configuration.node.commandTimeout = .seconds(15)
         configuration.periodicRefreshInterval = .seconds(1)
@@ -158,9 +154,7 @@ struct RedisClusterFailoverTests {
     /// Client tracking through a failover: the dead primary's loss is reported, tracking resumes
     /// only once the promoted replica tracks too, and a write there then reaches the stream.
     @Test func trackingFollowsAPromotedReplica() async throws {
-        let roles = try cluster.roles()
-        let victim = try #require(roles.primaries.first { !(roles.replicasOf[$0] ?? []).isEmpty })
-        let heir = try #require(roles.replicasOf[victim]?.first)
+        let (victim, heir) = try #require(try cluster.primariesWithReplicas().first)
         // Seeded with the replica alone: the client reads the topology there first.
         var configuration = try RedisClusterConfiguration(urls: ["redis://127.0.0.1:\(heir)"])
         configuration.node.commandTimeout = .seconds(15)

@@ -365,17 +365,14 @@ struct CoherenceRun {
     static func failOver(
         _ cluster: TestRedisCluster, keys: [String], history: CoherenceHistory, record: FailoverRecord
     ) async throws {
-        let seedPort = Int(cluster.urls[0].split(separator: ":").last ?? "")
-        let roles = try cluster.roles()
         var owned: [Int: Int] = [:]
         for key in keys { owned[try cluster.owner(ofSlot: RedisClusterSlot(key: "c:" + key).value), default: 0] += 1 }
-        let candidates = roles.primaries.filter { $0 != seedPort && !(roles.replicasOf[$0] ?? []).isEmpty }
+        let candidates = try cluster.primariesWithReplicas(sparingTheSeed: true)
         guard
-            let victim = candidates.max(by: { owned[$0, default: 0] < owned[$1, default: 0] }),
-            owned[victim, default: 0] > 0,
-            let heir = roles.replicasOf[victim]?.first
+            let (victim, heir) = candidates.max(by: { owned[$0.primary, default: 0] < owned[$1.primary, default: 0] }),
+            owned[victim, default: 0] > 0
         else {
-            record.fail("no primary with a replica owns a key in use: \(roles), keys per primary \(owned)")
+            record.fail("no primary with a replica owns a key in use: \(candidates), keys per primary \(owned)")
             return
         }
         history.record(
