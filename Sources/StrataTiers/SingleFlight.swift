@@ -12,6 +12,10 @@ import Synchronization
 /// ``detach(_:)`` ends a key's generation: callers that joined keep waiting for the running
 /// operation, but later callers start a new one. A cache calls it when the key is invalidated, so
 /// a read that begins after the invalidation never gets a value loaded before it.
+///
+/// A result can outlive its operation (`lingering`): the operation hands its value back before
+/// its side effects are done (a cache's write to Redis), and until they are, later callers get
+/// that value at once instead of starting the operation again.
 final class SingleFlight<Value: Sendable>: Sendable {
     /// What a caller is told when it arrives: lead the operation, or here is the leader's value.
     private enum Arrival: Sendable {
@@ -21,12 +25,22 @@ final class SingleFlight<Value: Sendable>: Sendable {
 
     private typealias Waiter = CheckedContinuation<Arrival, any Error>
 
+    /// What an arriving caller found.
+    private enum Joining {
+        case lead
+        case settled(Value)
+        case wait(UInt64)
+    }
+
     /// Tells a waiter to try again: the leader was cancelled.
     private struct Retry: Error {}
 
     private struct Flight {
         var id: UInt64
         var waiters: [UInt64: Waiter] = [:]
+        /// The operation's value, handed to every caller who arrives until its lingering work
+        /// ends (or the generation does).
+        var settled: Value?
     }
 
     private struct Flights {
@@ -51,8 +65,15 @@ final class SingleFlight<Value: Sendable>: Sendable {
 
     /// The result of `operation` for `key`, shared with every concurrent caller for the same key.
     /// `isLeader` tells whether this caller ran the operation.
+    ///
+    /// `lingering` is asked about a successful value: if it returns work still to finish (the
+    /// value's write to Redis, say), the flight stays open until that work ends, and callers who
+    /// arrive meanwhile get the value at once, as long as `accepts` it (still fresh, say); one it
+    /// refuses starts a new operation.
     func run(
         _ key: String,
+        lingering: (@Sendable (Value) -> (@Sendable () async -> Void)?)? = nil,
+        accepts: (Value) -> Bool = { _ in true },
         _ operation: @Sendable () async throws -> Value
     ) async throws -> (value: Value, isLeader: Bool) {
         while true {
@@ -65,15 +86,22 @@ final class SingleFlight<Value: Sendable>: Sendable {
                     try await withCheckedThrowingContinuation { (continuation: Waiter) in
                         // Joining and waiting are one step: a leader that finishes a moment later
                         // finds this caller among its waiters, so nobody loads twice.
-                        let flight = flights.withLock { flights -> UInt64? in
-                            if let flight = flights.current[key] {
-                                flights.current[key]!.waiters[id] = continuation
-                                return flight.id
+                        let joining = flights.withLock { flights -> Joining in
+                            guard let flight = flights.current[key], flight.settled.map(accepts) ?? true else {
+                                // No flight, or a settled one whose value is no longer good.
+                                flights.current[key] = Flight(id: id)
+                                return .lead
                             }
-                            flights.current[key] = Flight(id: id)
-                            return nil
+                            if let settled = flight.settled { return .settled(settled) }
+                            flights.current[key]!.waiters[id] = continuation
+                            return .wait(flight.id)
                         }
-                        guard let flight else { return continuation.resume(returning: .lead) }
+                        let flight: UInt64
+                        switch joining {
+                        case .lead: return continuation.resume(returning: .lead)
+                        case .settled(let value): return continuation.resume(returning: .value(value))
+                        case .wait(let joined): flight = joined
+                        }
                         joined.store(flight, ordering: .relaxed)
                         if Task.isCancelled { cancel(id, flight: flight, key: key) }
                     }
@@ -87,7 +115,17 @@ final class SingleFlight<Value: Sendable>: Sendable {
             if case .value(let value) = arrival { return (value, false) }
             let result: Result<Value, any Error>
             do { result = .success(try await operation()) } catch { result = .failure(error) }
-            complete(id, key: key, with: result.map(Arrival.value), retryOnFailure: Task.isCancelled)
+            let value = try? result.get()
+            let remaining = value.flatMap { value in lingering?(value) }
+            complete(
+                id, key: key, with: result.map(Arrival.value), retryOnFailure: Task.isCancelled,
+                settling: remaining == nil ? nil : value)
+            if let remaining {
+                Task {
+                    await remaining()
+                    _ = self.flights.withLock { $0.removeWaiters(of: id, key: key) }
+                }
+            }
             return (try result.get(), true)
         }
     }
@@ -112,9 +150,17 @@ final class SingleFlight<Value: Sendable>: Sendable {
     }
 
     /// Ends flight `id` and hands its outcome to the callers that joined it; a failure of a
-    /// cancelled leader tells them to try again (one of them then leads).
-    private func complete(_ id: UInt64, key: String, with outcome: Result<Arrival, any Error>, retryOnFailure: Bool) {
-        let waiters = flights.withLock { $0.removeWaiters(of: id, key: key) }
+    /// cancelled leader tells them to try again (one of them then leads). With `settling`, the
+    /// flight stays (if it is still the key's current one) and hands that value to later callers.
+    private func complete(
+        _ id: UInt64, key: String, with outcome: Result<Arrival, any Error>, retryOnFailure: Bool,
+        settling: Value? = nil
+    ) {
+        let waiters = flights.withLock { flights in
+            guard let settling, flights.current[key]?.id == id else { return flights.removeWaiters(of: id, key: key) }
+            defer { flights.current[key] = Flight(id: id, settled: settling) }
+            return flights.current[key]!.waiters
+        }
         let shared = retryOnFailure ? outcome.mapError { _ in Retry() as any Error } : outcome
         for waiter in waiters.values { waiter.resume(with: shared) }
     }
@@ -133,7 +179,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
     /// next caller starts a new one.
     func detach(_ key: String) {
         flights.withLock { flights in
-            guard let flight = flights.current.removeValue(forKey: key) else { return }
+            guard let flight = flights.current.removeValue(forKey: key), flight.settled == nil else { return }
             flights.detached[flight.id] = flight.waiters
         }
     }
@@ -141,7 +187,9 @@ final class SingleFlight<Value: Sendable>: Sendable {
     /// Ends every key's generation.
     func detachAll() {
         flights.withLock { flights in
-            for flight in flights.current.values { flights.detached[flight.id] = flight.waiters }
+            for flight in flights.current.values where flight.settled == nil {
+                flights.detached[flight.id] = flight.waiters
+            }
             flights.current.removeAll()
         }
     }

@@ -71,9 +71,10 @@ extension TieredCache {
         coherence.withLock { $0.tasks.append(retries) }
     }
 
-    /// Stops the coherence links and background work. The Redis clients stay open (they are the
-    /// caller's). After this the local tier is no longer kept coherent and is not filled.
+    /// Stops the coherence links and background work, once loaded values still being written to
+    /// Redis are there. The Redis clients stay open (they are the caller's). After this the local tier is no longer kept coherent and is not filled.
     public func shutdown() async {
+        await waitForBackgroundFills()
         coherent.store(redisTiers.isEmpty, ordering: .relaxed)
         await flushOutbox()
         let (tracking, tasks) = coherence.withLock { state -> (RedisTracking?, [Task<Void, Never>]) in

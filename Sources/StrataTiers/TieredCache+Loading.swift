@@ -25,16 +25,23 @@ extension TieredCache {
                 break
             }
         }
-        defer {
+        do {
+            let fetched = try await loadFromSource(
+                key, failSafe: failSafe, fillsInBackground: !refreshing, loader: loader ?? self.loader)
+            // Other processes wait on the lock until the value is in Redis, not just loaded.
+            if let lock { release(lock, key: key, after: fetched.fill) }
+            return fetched
+        } catch {
             if let lock { release(lock, key: key) }
+            throw error
         }
-        return try await loadFromSource(key, failSafe: failSafe, loader: loader ?? self.loader)
     }
 
     /// Calls the loader (within the configured timeouts) and writes its result through every
-    /// Redis tier.
+    /// Redis tier: in the background with `fillsInBackground` (the caller gets the value as soon
+    /// as it is loaded, and `Fetched.fill` is the write), else before returning.
     private func loadFromSource(
-        _ key: String, failSafe: TierEntry<Value>?, loader: @escaping AdaptiveLoader
+        _ key: String, failSafe: TierEntry<Value>?, fillsInBackground: Bool, loader: @escaping AdaptiveLoader
     ) async throws -> Fetched {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entry's version.
@@ -54,14 +61,16 @@ extension TieredCache {
                     observer?.observe(.loaderTimedOut(key: key, duration: started.duration(to: clock.now)))
                     Task {
                         guard let late = try? await load.value else { return }
-                        _ = await self.finishLoad(key, late, started: started, version: version, epoch: epoch)
+                        _ = await self.finishLoad(
+                            key, late, started: started, version: version, epoch: epoch, fillsInBackground: false)
                     }
                     loaderCounters.staleServed.increment()
                     observer?.observe(.staleServed(tier: "loader"))
                     return Fetched(entry: usableFailSafe!, isFailSafe: true, cacheable: false, source: .failSafe)
                 }
             }
-            return await finishLoad(key, value, started: started, version: version, epoch: epoch)
+            return await finishLoad(
+                key, value, started: started, version: version, epoch: epoch, fillsInBackground: fillsInBackground)
         } catch {
             loaderCounters.loadErrors.increment()
             observer?.observe(.loaderFailed(key: key, duration: started.duration(to: clock.now), error: error))
@@ -75,9 +84,10 @@ extension TieredCache {
     }
 
     /// Counts a loaded value and writes it through the Redis tiers (unless the coherence link was
-    /// lost since the load began).
+    /// lost since the load began); with `fillsInBackground`, in a task returned as `Fetched.fill`.
     private func finishLoad(
-        _ key: String, _ loaded: TieredCacheLoad<Value>, started: CacheInstant, version: Int64, epoch: UInt64
+        _ key: String, _ loaded: TieredCacheLoad<Value>, started: CacheInstant, version: Int64, epoch: UInt64,
+        fillsInBackground: Bool
     ) async -> Fetched {
         let value = loaded.value
         let elapsed = started.duration(to: clock.now)
@@ -99,8 +109,12 @@ extension TieredCache {
         guard linkEpoch.load(ordering: .relaxed) == epoch else {
             return Fetched(entry: entry, isFailSafe: false, cacheable: false, source: .loader)
         }
-        let accepted = await writeThrough(key, entry, mode: .ifNewer)
-        return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
+        guard fillsInBackground, !redisTiers.isEmpty else {
+            let accepted = await writeThrough(key, entry, mode: .ifNewer)
+            return Fetched(entry: entry, isFailSafe: false, cacheable: accepted, source: .loader)
+        }
+        let fill = Task { await self.writeThrough(key, entry, mode: .ifNewer) }
+        return Fetched(entry: entry, isFailSafe: false, cacheable: false, source: .loader, fill: fill)
     }
 
     /// How a load within timeouts ended for the caller.
@@ -222,16 +236,18 @@ extension TieredCache {
         return nil
     }
 
-    /// Releases the load lock in the background, so callers get their value without waiting
-    /// for it. A load of the same key in this process waits for the release (see `acquireLock`)
-    /// rather than for the lease to run out.
-    func release(_ lock: DistributedLockHandle, key: String) {
+    /// Releases the load lock in the background (once `fill`, the loaded value's write to Redis,
+    /// is done), so callers get their value without waiting for it. A load of the same key in
+    /// this process waits for the release (see `acquireLock`) rather than for the lease to run
+    /// out.
+    func release(_ lock: DistributedLockHandle, key: String, after fill: Task<Bool, Never>? = nil) {
         // Started under the table's lock, so its own removal cannot come before its insertion.
         lockReleases.withLock { releases in
             let id = lock.token
             releases[key] = LockRelease(
                 id: id,
                 task: Task {
+                    _ = await fill?.value
                     await self.releaseLock(lock)
                     self.lockReleases.withLock { releases in
                         if releases[key]?.id == id { releases[key] = nil }

@@ -124,10 +124,24 @@ extension TieredCache {
             }
         }
         do {
-            let (fetched, isLeader) = try await flights.run(key) { [failSafe] in
+            // A loaded value reaches its caller before Redis has it: until the write lands (and
+            // the value is kept locally, if the nearest tier took it), the flight stays open, so
+            // other reads of the key get the value instead of loading it again.
+            let leaderTicket = ticket
+            let keep = { @Sendable (fetched: Fetched) -> (@Sendable () async -> Void)? in
+                guard let fill = fetched.fill else { return nil }
+                let work = self.inBackground {
+                    await self.keepLocally(key, fetched.entry, ticket: leaderTicket, after: fill)
+                }
+                return { await work.value }
+            }
+            let (fetched, isLeader) = try await flights.run(
+                key, lingering: keep, accepts: { self.clock.unixMilliseconds < $0.entry.freshUntil }
+            ) { [failSafe] in
                 try await self.fetch(key, failSafe: failSafe, refreshing: false, loader: loader)
             }
-            if let local, let ticket {
+            // With a fill under way, `keep` settles the leader's ticket.
+            if fetched.fill == nil, let local, let ticket {
                 if isLeader && fetched.cacheable && !fetched.isFailSafe && coherent.load(ordering: .relaxed) {
                     local.store(key, bounded(fetched.entry, ttl: localTTL), ticket: ticket)
                 } else if isLeader {
@@ -139,6 +153,48 @@ extension TieredCache {
         } catch {
             if let local, let ticket { local.release(key, ticket: ticket) }
             throw error
+        }
+    }
+
+    /// Waits until the loaded values this cache handed out before Redis had them are written
+    /// through the Redis tiers (and kept locally where the nearest tier took them).
+    ///
+    /// A read that calls the loader returns as soon as the value is loaded; its write to Redis
+    /// goes on in the background, and other reads of the key meanwhile get the same value. Call
+    /// this where the next step must find the value in Redis: a test that reads Redis directly,
+    /// or a job that hands over to another process. ``shutdown()`` waits for them too.
+    public func waitForBackgroundFills() async {
+        while true {
+            let pending = backgroundFills.withLock { Array($0.values) }
+            guard !pending.isEmpty else { return }
+            for task in pending { await task.value }
+        }
+    }
+
+    /// Runs `work` in a task that ``waitForBackgroundFills()`` waits for.
+    func inBackground(_ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        let id = backgroundFillIDs.add(1, ordering: .relaxed).newValue
+        // Started under the table's lock, so its own removal cannot come before its insertion.
+        return backgroundFills.withLock { fills in
+            let task = Task {
+                await work()
+                _ = self.backgroundFills.withLock { $0.removeValue(forKey: id) }
+            }
+            fills[id] = task
+            return task
+        }
+    }
+
+    /// Waits for a loaded value's write to Redis, then keeps it locally if the nearest tier took
+    /// it (a tier that refused it holds something newer) and no invalidation revoked `ticket`.
+    func keepLocally(_ key: String, _ entry: TierEntry<Value>, ticket: FillTicket?, after fill: Task<Bool, Never>) async
+    {
+        let accepted = await fill.value
+        guard let local, let ticket else { return }
+        if accepted && coherent.load(ordering: .relaxed) {
+            local.store(key, bounded(entry, ttl: localTTL), ticket: ticket)
+        } else {
+            local.release(key, ticket: ticket)
         }
     }
 

@@ -74,6 +74,10 @@ public final class TieredCache<Value: Sendable>: Sendable {
     /// Load locks this process is releasing, by key: a new load of the key waits for the release
     /// instead of for the lease to run out.
     let lockReleases = StrataMutex<[String: LockRelease]>([:])
+    /// Loaded values still being written through the Redis tiers (and then kept locally), after
+    /// their callers got them: awaited by ``waitForBackgroundFills()`` and ``shutdown()``.
+    let backgroundFills = StrataMutex<[UInt64: Task<Void, Never>]>([:])
+    let backgroundFillIDs = Atomic<UInt64>(0)
 
     /// An invalidation (or a failed `set`) that some Redis tiers did not take: retried on those
     /// tiers only, and never over a newer value.
@@ -101,6 +105,10 @@ public final class TieredCache<Value: Sendable>: Sendable {
         var cacheable: Bool
         /// Where it came from.
         var source: TierSource
+        /// A loaded value's write through the Redis tiers, still running: the caller has its value
+        /// before Redis does. It returns whether the nearest tier took the value (and so whether
+        /// the value may be kept locally).
+        var fill: Task<Bool, Never>? = nil
     }
 
     /// Creates a tiered cache.

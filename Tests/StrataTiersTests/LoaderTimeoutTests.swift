@@ -55,6 +55,7 @@ struct LoaderTimeoutTests {
             }
             try await cache.start()
             #expect(try await cache.get("k") == "v1")
+            await cache.waitForBackgroundFills()
             database["k"] = "v2"
             database.gate.close()
             clock.advance(by: .seconds(5))  // past every TTL, within the fail-safe window
@@ -78,6 +79,7 @@ struct LoaderTimeoutTests {
             }
             try await cache.start()
             #expect(try await cache.get("k") == "v1")
+            await cache.waitForBackgroundFills()
             database["k"] = "v2"
             database.gate.close()
             clock.advance(by: .seconds(5))

@@ -30,6 +30,7 @@ struct PerCallLoaderTests {
                 }
             }
             #expect(try await cache.get("k", loader: loader(tenant: "acme")) == "k for acme")
+            await cache.waitForBackgroundFills()
             // Cached: the next reads, with any loader or none, are served without loading.
             #expect(try await cache.get("k", loader: loader(tenant: "other")) == "k for acme")
             #expect(try await cache.get("k") == "k for acme")

@@ -54,6 +54,7 @@ struct PrometheusExportTests {
                 codec: StringCodec(), options: options, loader: TestDatabase(["k": "v"]).loader)
             try await cache.start()
             #expect(try await cache.get("k") == "v")
+            await cache.waitForBackgroundFills()  // kept locally once Redis has it
             #expect(try await cache.get("k") == "v")
             let text = try #require(cache.metrics).prometheusText()
             await cache.shutdown()

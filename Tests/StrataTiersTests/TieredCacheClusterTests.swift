@@ -233,6 +233,7 @@ struct TieredCacheClusterTests {
         #expect(cache.statistics.isCoherent)
         for key in [name, stays] {
             #expect(try await cache.get(key) == database[key])
+            await cache.waitForBackgroundFills()
             #expect(await eventually { (try? await cache.get(key)) == database[key] && cache.localCount >= 1 })
         }
         let localBefore = cache.localCount

@@ -49,6 +49,7 @@ struct TieredCacheFindingsTests {
             }
             try await cache.start()
             #expect(try await cache.get("k") == "v0")
+            await cache.waitForBackgroundFills()  // in Redis and local before the clock moves
             for round in 1...5 {
                 database["k"] = "v\(round)"
                 clock.advance(by: .milliseconds(1500))  // past the local and the Redis TTL
@@ -370,6 +371,7 @@ struct TieredCacheFindingsTests {
             #expect(try await early.value == "v1")  // began before the invalidation: allowed
             #expect(try await late.value == "v2")
             #expect(try await cache.get("k") == "v2")
+            await cache.waitForBackgroundFills()
             #expect(try await Self.storedValue(client, "gen:k") == "v2")
             await cache.shutdown()
             await client.shutdown()
@@ -392,8 +394,10 @@ struct TieredCacheFindingsTests {
             cache.handleTracking(.trackingResumed, namespace: "ep:")
             database.gate.open()
             #expect(try await read.value == "v1")
+            await cache.waitForBackgroundFills()
             #expect(cache.localCount == 0)
             #expect(try await cache.get("k") == "v1")  // a read after the resume is kept
+            await cache.waitForBackgroundFills()
             #expect(cache.localCount == 1)
             await cache.shutdown()
             await client.shutdown()
@@ -619,6 +623,7 @@ struct PubSubFindingsTests {
             let (writer, reader) = (caches[0], caches[1])
             for cache in caches { try await cache.start() }
             #expect(try await reader.get("k") == "v1")
+            await reader.waitForBackgroundFills()  // v1 is in Redis before Redis refuses writes
             server.fake!.inject(.errorReply("ERR injected", commands: ["SET", "EXEC", "EVAL", "EVALSHA"]))
             database["k"] = "v2"
             await writer.set("k", "v2")  // Redis refuses it; the change is announced

@@ -71,6 +71,7 @@ struct TieredCacheObserverTests {
             let first = makeCache(database, client: client, observer: nil)
             try await first.start()
             #expect(try await first.get("k") == "v")  // loaded and written to Redis
+            await first.waitForBackgroundFills()
             let observer = RecordingObserver()
             let second = makeCache(database, client: client, observer: observer)
             try await second.start()

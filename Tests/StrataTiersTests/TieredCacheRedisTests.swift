@@ -43,6 +43,7 @@ struct TieredCacheRedisTests {
             let first = makeCache(database, client: client)
             try await first.start()
             #expect(try await first.get("k") == "v")  // loader, written through
+            await first.waitForBackgroundFills()
             #expect(try await client.get("t:k") != nil)
             // A second instance with an empty local tier finds it in Redis, not the database.
             let second = makeCache(database, client: client)
@@ -200,6 +201,7 @@ struct TieredCacheRedisTests {
         let cache = makeCache(database, client: client, localTTL: nil)  // every read reaches Redis
         try await cache.start()
         #expect(try await cache.get("k") == "v")
+        await cache.waitForBackgroundFills()
         server.kill()
         // Redis down is not an outage: reads keep being served, from the loader.
         for _ in 0..<20 { #expect(try await cache.get("k") == "v") }
