@@ -1,4 +1,3 @@
-import Glibc
 import StrataCache
 import StrataLRU
 import StrataRESP
