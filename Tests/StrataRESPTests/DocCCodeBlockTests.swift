@@ -46,8 +46,7 @@ struct DocCCodeBlockTests {
             let isCompiled = compiled.contains(block.code)  // (a Bool, so a failure does not print the set)
             #expect(
                 isCompiled,
-                "\(block.file) shows code that no test compiles (mark it `// DocC: begin NAME` in a test):"
-                    + "\n\(block.code)"
+                "\(block.file) shows code no test compiles (mark it `// DocC: begin NAME` in a test):\n\(block.code)"
             )
         }
         let shown = Set(blocks.map(\.code))
