@@ -1,6 +1,7 @@
 import StrataCache
 
-/// A colder tier (Redis, or any ``CacheTier``) fronted by a ``HotSet`` of its hottest keys.
+/// A colder tier (Redis, or any `CacheTier` from StrataCache) fronted by a ``HotSet`` of its
+/// hottest keys.
 ///
 /// Reads are served from the hot set when it has a live copy; otherwise the colder tier is
 /// read and the value offered for promotion. Writes and removals go to the colder tier and

@@ -11,7 +11,7 @@ import StrataSync
 /// proportional to the difference, so recency-heavy workloads get a large window and
 /// frequency-heavy ones a small one.
 ///
-/// Not thread-safe: ``HotSet`` keeps it inside a ``StrataCache/StrataMutex``.
+/// Not thread-safe: ``HotSet`` keeps it inside a `StrataMutex` (StrataSync).
 @usableFromInline
 struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline

@@ -14,8 +14,8 @@ import StrataSync
 /// cache.get("user:1")  // the bytes, now most recently used
 /// ```
 ///
-/// One lock (a ``StrataSync/StrataMutex``) guards the whole cache; under heavy contention from many threads use
-/// ``StripedLRUCache``.
+/// One lock (a `StrataMutex`, from the internal StrataSync module) guards the whole cache; under
+/// heavy contention from many threads use ``StripedLRUCache``.
 ///
 /// - Complexity: `get`, `peek`, `set` and `remove` are O(1) (a `set` that grows the storage
 ///   amortized). A hit does not allocate, nor does a set once the cache is full.

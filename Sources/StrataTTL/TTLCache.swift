@@ -2,7 +2,7 @@ import StrataCache
 import StrataSync
 import Synchronization
 
-/// Per-entry time-to-live as a layer over any ``LocalStore``.
+/// Per-entry time-to-live as a layer over any `LocalStore` (StrataCache).
 ///
 /// Each entry gets a deadline: the default TTL, or one passed to ``set(_:_:ttl:)``, shortened
 /// by a random jitter if configured, so keys written together do not all expire together.

@@ -8,8 +8,8 @@ import Synchronization
 public struct RedisTierOptions: Sendable {
     /// A name for statistics, such as `regional` or `global`.
     public var name: String
-    /// The client the tier talks through: a ``RedisClient`` or a ``RedisClusterClient``. The tier
-    /// does not shut it down.
+    /// The client the tier talks through: a `RedisClient` or a `RedisClusterClient` (StrataRedis).
+    /// The tier does not shut it down.
     public var client: any RedisCachingClient
     /// Prefixed to every key (`"users:"` stores `42` as `users:42`). Also the prefix watched in
     /// broadcast client tracking.

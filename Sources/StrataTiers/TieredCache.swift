@@ -1,4 +1,3 @@
-import Glibc
 import StrataCache
 import StrataLRU
 import StrataRESP
@@ -25,8 +24,8 @@ import Synchronization
 ///   the process however many callers wait (single-flight), optionally once across processes
 ///   (``TieredCacheOptions/distributedLock``). "Not found" is cached for
 ///   ``TieredCacheOptions/negativeTTL``.
-/// - Writes: ``set(_:_:ttl:)`` writes through every tier; ``invalidate(_:)`` removes from every
-///   tier. A Redis write that fails drops the local copy, which Redis might now contradict.
+/// - Writes: ``set(_:_:ttl:)`` writes through every tier; ``invalidate(_:)-(String)`` removes from
+///   every tier. A Redis write that fails drops the local copy, which Redis might now contradict.
 /// - Coherence: local copies are invalidated by RESP3 client tracking (any writer of the key) or
 ///   a pub/sub channel; if that link is lost or goes silent, the local tier is flushed and not
 ///   filled until it is back. An invalidation that arrives while a fetch of the key is in flight
@@ -182,8 +181,8 @@ public final class TieredCache<Value: Sendable>: Sendable {
         { key in TieredCacheLoad(value: try await loader(key)) }
     }
 
-    /// The ``StrataRedis/MetricsObserver`` among ``TieredCacheOptions/observer`` (set directly, or
-    /// inside a ``StrataRedis/FanOutObserver``), if there is one:
+    /// The `MetricsObserver` (StrataRedis) among ``TieredCacheOptions/observer`` (set directly, or
+    /// inside a `FanOutObserver`), if there is one:
     /// `cache.metrics?.prometheusText()`.
     public var metrics: MetricsObserver? {
         if let metrics = observer as? MetricsObserver { return metrics }

@@ -73,7 +73,7 @@ public struct TieredCacheOptions: Sendable {
     /// on the last (global) tier delete from other regions' tiers. Defaults to the first Redis
     /// tier's name.
     public var region: String?
-    /// Gives up on a loader call that takes longer: the read fails with ``StrataRedis/RedisClientError``
+    /// Gives up on a loader call that takes longer: the read fails with `RedisClientError` (StrataRedis)
     /// code `timeout` (or, when a fail-safe value is at hand, serves it). The call itself is
     /// cancelled. `nil` (the default) waits as long as the loader takes.
     public var loaderTimeout: Duration?
@@ -85,12 +85,12 @@ public struct TieredCacheOptions: Sendable {
     /// Receives the cache's events (tier hits and misses, stale values served, the loader, circuit
     /// breakers, local flushes, invalidations); `nil`: none, at the cost of one branch where an
     /// event could happen. The Redis clients' events go to their own
-    /// ``StrataRedis/RedisConfiguration/observer`` (the same object may be set on both).
+    /// `RedisConfiguration.observer` (the same object may be set on both).
     public var observer: (any StrataObserver)?
     /// Called with the keys whose local copies another writer's change (another instance's, or
     /// another region's on the regional bus) has just dropped, as they are dropped. For measuring
     /// how long an invalidation takes to arrive (`strata demo --regions`, tests): the observer's
-    /// ``StrataRedis/StrataEvent/invalidationReceived(keys:)`` carries a count, not the keys.
+    /// `StrataEvent.invalidationReceived(keys:)` carries a count, not the keys.
     /// `nil` (the default) costs one branch per invalidation.
     package var invalidationHook: (@Sendable (_ keys: [String]) -> Void)?
 

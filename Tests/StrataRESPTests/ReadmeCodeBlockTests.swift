@@ -10,8 +10,11 @@ struct ReadmeCodeBlockTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Region name -> its code, from every Swift file under Tests/.
-    static func regions() throws -> [String: String] {
+    /// Region name -> its code, from every Swift file under Tests/: the regions between
+    /// `// MARKER: begin NAME` and `// MARKER: end NAME` (`README`, or `DocC` for the articles).
+    static func regions(marker: String = "README") throws -> [String: String] {
+        let begin = "// \(marker): begin "
+        let end = "// \(marker): end "
         var found: [String: [String]] = [:]
         let tests = root.appendingPathComponent("Tests")
         let files =
@@ -23,9 +26,9 @@ struct ReadmeCodeBlockTests {
             var current: (name: String, lines: [Substring])?
             for line in lines {
                 let trimmed = line.drop { $0 == " " }
-                if trimmed.hasPrefix("// README: begin ") {
-                    current = (String(trimmed.dropFirst("// README: begin ".count)), [])
-                } else if trimmed.hasPrefix("// README: end "), let region = current {
+                if trimmed.hasPrefix(begin) {
+                    current = (String(trimmed.dropFirst(begin.count)), [])
+                } else if trimmed.hasPrefix(end), let region = current {
                     found[region.name, default: []].append(dedent(region.lines))
                     current = nil
                 } else if current != nil {
@@ -36,7 +39,11 @@ struct ReadmeCodeBlockTests {
         return found.mapValues { $0.joined(separator: "\n\n") }
     }
 
+    /// The region's lines without their common indentation and trailing blank lines (the
+    /// formatter puts one after a region of imports).
     static func dedent(_ lines: [Substring]) -> String {
+        var lines = lines
+        while lines.last?.allSatisfy({ $0 == " " }) == true { lines.removeLast() }
         let indent = lines.filter { !$0.isEmpty }.map { $0.prefix { $0 == " " }.count }.min() ?? 0
         return lines.map { $0.isEmpty ? "" : String($0.dropFirst(indent)) }.joined(separator: "\n")
             .replacingOccurrences(of: "url: url", with: "url: \"redis://127.0.0.1:6379\"")

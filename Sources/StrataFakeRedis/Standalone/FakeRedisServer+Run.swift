@@ -44,7 +44,9 @@ extension FakeRedisServer {
     /// SIGTERM; then stops it (closing every connection) and returns. Only one `run` may be
     /// active in a process.
     ///
-    /// - Parameter log: where the status lines go; standard output by default.
+    /// - Parameters:
+    ///   - options: where to listen and how to behave, as parsed from the command line.
+    ///   - log: where the status lines go; standard output by default.
     /// - Throws: ``FakeRedisServerError`` when the server cannot start.
     public static func run(
         _ options: FakeRedisServerOptions,

@@ -110,7 +110,7 @@ extension RedisClusterClient {
     /// A transaction answered `MOVED` (nothing ran: every command was refused while queuing) is
     /// sent again to the new owner; one refused by `ASK`, `TRYAGAIN` or `CLUSTERDOWN` (a slot being
     /// migrated, a failover) is retried with backoff within the command timeout. To `WATCH`, use
-    /// ``withConnection(forKey:_:)``.
+    /// ``withConnection(forKey:_:)-(Key,_)``.
     ///
     /// - Throws: ``RedisClientError`` with code `crossSlot` before sending when the keys span
     ///   slots; ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.

@@ -30,7 +30,7 @@ import StrataSync
 /// ``RedisClientError/Code/crossSlot``; give related keys one hash tag (`{user:42}:...`). Pipelines
 /// are split by node, sent to all nodes at once, and their replies put back in command order.
 /// Transactions need every key in one slot and run on the node that owns it; `WATCH` runs inside
-/// ``withConnection(forKey:_:)``, a lease on that node.
+/// ``withConnection(forKey:_:)-(Key,_)``, a lease on that node.
 ///
 /// **Replicas.** With ``RedisClusterConfiguration/readFromReplicas``, read-only commands go to a
 /// replica of the slot's shard (connections there send `READONLY`). When a primary fails and its

@@ -4,8 +4,9 @@ import StrataRESP
 /// touches, and where it may run.
 ///
 /// Every typed helper (`client.get(_:)`, `lease.watch(_:)`, ...) builds one of these and hands it
-/// to ``RedisCommandRunner/execute(_:)``, so a command is encoded in exactly one place, and the
-/// same value runs on the client, a leased connection, a pipeline or a transaction:
+/// to ``RedisCommandRunner/execute(_:)->Command.Response``, so a command is encoded in exactly
+/// one place, and the same value runs on the client, a leased connection, a pipeline or a
+/// transaction:
 ///
 /// ```swift
 /// let name = try await client.execute(GET("user:1:name"))          // [UInt8]?

@@ -35,8 +35,12 @@ extension RedisClient {
     /// any of its pooled connections; in ``RedisTrackingMode/broadcast(prefixes:)`` mode, every
     /// change under the prefixes. `noLoop` leaves out changes made by this client itself.
     ///
-    /// - Parameter healthCheckInterval: how often the tracking connection is pinged; a silent link is
-    ///   reported as ``RedisInvalidation/trackingLost(_:)`` within two intervals.
+    /// - Parameters:
+    ///   - mode: which keys the server reports: those read here, or every key under some prefixes.
+    ///   - noLoop: leave out changes made by this client itself (`NOLOOP`).
+    ///   - healthCheckInterval: how often the tracking connection is pinged; a silent link is
+    ///     reported as ``RedisInvalidation/trackingLost(_:)`` within two intervals.
+    ///   - handler: called with every invalidation, on the client's I/O thread.
     public func startTracking(
         mode: RedisTrackingMode = .default,
         noLoop: Bool = false,
