@@ -33,8 +33,8 @@ extension RedisCommandRunner {
     /// let user = try await client.get("user:42", as: User.self)  // User(name: "Ada")
     /// ```
     ///
-    /// `String` and `[UInt8]` are read as they are stored, not as JSON: see
-    /// ``get(_:as:)-(_,String.Type)`` and ``get(_:as:)-(_,[UInt8].Type)``.
+    /// `String` and `[UInt8]` are read as they are stored, not as JSON (`get(key, as: String.self)`,
+    /// `get(key, as: [UInt8].self)`); for a JSON string, pass `codec: JSONCodec<String>()`.
     ///
     /// - Throws: ``RedisClientError`` with code `decodingFailed` when the stored bytes are not
     ///   JSON for `Value`; the value is left as it is.
@@ -83,7 +83,7 @@ extension RedisCommandRunner {
 
     /// `SET key value [EX|PX|EXAT|PXAT|KEEPTTL] [NX|XX]` with `value` encoded as JSON. Returns
     /// whether the value was written (`false` when the condition prevented it). Read it back with
-    /// ``get(_:as:)-(_,Value.Type)``.
+    /// `get(key, as: Value.self)`.
     ///
     /// - Throws: ``RedisClientError`` with code `encodingFailed`, before anything is sent, when
     ///   `value` cannot be encoded as JSON (a `Double.nan`, for example).
