@@ -1,4 +1,5 @@
 import StrataCache
+import StrataFakeRedis
 import StrataRedis
 import StrataServerTestSupport
 import StrataSync
@@ -159,5 +160,31 @@ struct InterceptorTests {
             #expect(redisHit.filter { !$0.path.isEmpty }.allSatisfy { $0.path == ["cache.get"] })
             #expect(database.calls("k") == 1)
         }
+    }
+
+    @Test func aClusterClientRunsItOnceAroundACommandOrAPipelineAcrossNodes() async throws {
+        let fake = try FakeRedisCluster(primaries: 3)
+        defer { fake.shutdown() }
+        let recorder = NestingRecorder()
+        var configuration = try RedisClusterConfiguration(urls: fake.urls)
+        configuration.periodicRefreshInterval = nil
+        configuration.node.interceptor = recorder
+        let client = try RedisClusterClient(configuration: configuration)
+        defer { Task { await client.shutdown() } }
+        let onFirst = "t:" + TieredCacheFakeClusterTests.key("a", ownedBy: 0, in: fake)
+        let onSecond = "t:" + TieredCacheFakeClusterTests.key("b", ownedBy: 1, in: fake)
+        let caller = try await RequestContext.$requestID.withValue("cluster") {
+            try await client.set(onFirst, "1")
+            var pipeline = RedisPipeline()
+            pipeline.add(GET(onFirst))
+            pipeline.add(GET(onSecond))
+            _ = try await client.execute(pipeline)  // split across two nodes
+            _ = try await client.withConnection(forKey: onSecond) { try await $0.getString(onSecond) }
+            _ = try await client.blpop([onSecond], timeout: .milliseconds(10))
+            return currentTaskIdentity()
+        }
+        let seen = recorder.interceptions(of: "cluster")
+        #expect(seen.map(\.description) == ["SET", "PIPELINE", "GET", "BLPOP"])
+        #expect(seen.allSatisfy { $0.task == caller && caller != nil })
     }
 }

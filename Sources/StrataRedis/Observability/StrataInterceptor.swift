@@ -22,14 +22,16 @@
 ///   shared connections, blocking commands on the lease the client takes for them, and each
 ///   command on a connection leased with ``RedisClient/withConnection(_:)``. A pipeline or a
 ///   transaction is one call around the whole batch (``StrataOperation/Kind-swift.struct/pipeline``,
-///   ``StrataOperation/Kind-swift.struct/transaction``, with the batch's size). A cluster
-///   client's node clients each run the interceptor of their configuration, so a command
-///   redirected or retried on another node, or a pipeline split across nodes, is one call per
-///   node.
+///   ``StrataOperation/Kind-swift.struct/transaction``, with the batch's size). A
+///   ``RedisClusterClient`` runs the interceptor of its ``RedisClusterConfiguration/node``
+///   configuration the same way: once around a command with its redirections and retries, once
+///   around a pipeline however many nodes it is split across.
 /// - **Cache reads.** Once around each `TieredCache` read (`get`, `fetch`), local hits included;
 ///   the commands its Redis tiers run for that read are intercepted inside it when they run in
-///   the reading task, so a tracer nests them. Background work (refreshes, repairs) runs in
-///   tasks of the cache's own and is not inside any read.
+///   the reading task, so a tracer nests them. Background work a read starts (a refresh, a
+///   load that outlives its timeout) runs in unstructured tasks, which inherit the reading
+///   task's task-local values: its commands are intercepted with the read's context (a tracer
+///   may show them under the read's span, after it ended).
 /// - **Not intercepted:** the client's own background traffic (health checks, client tracking's
 ///   pings) except through the commands it runs, pub/sub messages, connection setup.
 ///
