@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Strata: a zero-dependency caching toolkit for Swift on the server.
 // The module graph is documented in DESIGN.md; arrows only point down:
-// StrataRESP <- StrataRedis <- StrataTiers, StrataCache <- local layers.
+// StrataRESP, StrataCache <- StrataRedis <- StrataTiers, and StrataCache <- local layers (the client
+// takes StrataCache's `CacheCodec` for `get(_:as:)`; StrataCache depends on StrataSync only).
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -34,8 +35,12 @@ let package = Package(
         .testTarget(
             name: "StrataRESPTests", dependencies: ["StrataRESP", "StrataTestSupport"], swiftSettings: strictSettings),
 
-        // The Redis client: sockets, connections, pool, commands. Depends on the protocol only.
-        .target(name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync"], swiftSettings: strictSettings),
+        // The Redis client: sockets, connections, pool, commands. Depends on the protocol, and on
+        // StrataCache for its codecs (`get(_:as:)`, `set(_:json:)`).
+        .target(
+            name: "StrataRedis", dependencies: ["StrataRESP", "StrataSync", "StrataCache"],
+            swiftSettings: strictSettings
+        ),
         // Shared by the Redis, tier and fake-server tests: the fake or a real redis-server on a
         // free port behind one handle (TestRedisServer), child processes, and a raw RESP client
         // (RESPTestConnection).
@@ -47,7 +52,9 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataRedisTests",
-            dependencies: ["StrataRedis", "StrataRESP", "StrataSync", "StrataFakeRedis", "StrataServerTestSupport"],
+            dependencies: [
+                "StrataRedis", "StrataRESP", "StrataSync", "StrataCache", "StrataFakeRedis", "StrataServerTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
 

@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Strata's adapters to the Swift server ecosystem: a package of its own, so the root package keeps
-// zero dependencies (the core offers the hook, `StrataObserver`; these feed it to the libraries).
+// zero dependencies (the core offers the hooks, `StrataObserver` and `StrataInterceptor`; these feed
+// them to the libraries).
 //
 //   cd Integrations && swift build && swift test
 import PackageDescription
@@ -13,7 +14,8 @@ let package = Package(
         .library(name: "StrataLogging", targets: ["StrataLogging"]),
         // Strata's events as swift-metrics counters, timers and gauges.
         .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
-        // A span per Redis command (and per loader call) through swift-distributed-tracing.
+        // Spans through swift-distributed-tracing: around each Redis command and cache read
+        // (TracingInterceptor), or a span per command and loader call after the fact (TracingObserver).
         .library(name: "StrataTracing", targets: ["StrataTracing"]),
         // `RedisClient` and `TieredCache` as swift-service-lifecycle services.
         .library(name: "StrataServiceLifecycle", targets: ["StrataServiceLifecycle"]),

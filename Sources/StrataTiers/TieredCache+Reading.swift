@@ -13,6 +13,7 @@ extension TieredCache {
     /// the main actor costs no hop to another thread.
     @inlinable
     nonisolated(nonsending) public func get(_ key: String) async throws -> Value? {
+        if let interceptor = options.interceptor { return try await intercepted(key, interceptor) }
         // A fresh local copy is served synchronously: no task frame, no lock beyond the LRU's.
         if let hit = localHit(key) { return hit }
         return try await fetchValue(key)
@@ -32,6 +33,7 @@ extension TieredCache {
     nonisolated(nonsending) public func get(_ key: String, adaptiveLoader loader: @escaping AdaptiveLoader)
         async throws -> Value?
     {
+        if let interceptor = options.interceptor { return try await intercepted(key, loader, interceptor) }
         if let hit = localHit(key, loader: loader) { return hit }
         return try await entry(for: key, loader: loader).0.value
     }
@@ -47,6 +49,7 @@ extension TieredCache {
     nonisolated(nonsending) public func fetch(_ key: String, adaptiveLoader loader: @escaping AdaptiveLoader)
         async throws -> TieredCacheResult<Value>
     {
+        if let interceptor = options.interceptor { return try await interceptedFetch(key, loader, interceptor) }
         let (entry, source) = try await entry(for: key, loader: loader)
         let remaining = entry.freshUntil - clock.unixMilliseconds
         return TieredCacheResult(
@@ -86,6 +89,7 @@ extension TieredCache {
 
     /// The value for `key` with how long it stays fresh, for HTTP caching headers.
     nonisolated(nonsending) public func fetch(_ key: String) async throws -> TieredCacheResult<Value> {
+        if let interceptor = options.interceptor { return try await interceptedFetch(key, nil, interceptor) }
         let (entry, source) = try await entry(for: key)
         let remaining = entry.freshUntil - clock.unixMilliseconds
         return TieredCacheResult(

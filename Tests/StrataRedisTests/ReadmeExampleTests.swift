@@ -1,3 +1,4 @@
+import StrataCache
 import StrataRESP
 import StrataRedis
 import StrataServerTestSupport
@@ -10,6 +11,12 @@ struct RedisReadmeExampleTests {
     @Test func clientExample() async throws {
         try await withTestRedisServer(.fake) { server in
             try await readmeClientExample(url: server.url)
+        }
+    }
+
+    @Test func codableExample() async throws {
+        try await withTestRedisServer(.fake) { server in
+            try await readmeCodableExample(url: server.url)
         }
     }
 }
@@ -84,4 +91,37 @@ func readmeClientExample(url: String) async throws {
         Issue.record("the watched transaction should commit")
         return
     }
+}
+
+func readmeCodableExample(url: String) async throws {
+    let client = try RedisClient(url: url)
+    // README: begin codable
+    struct User: Codable, Equatable {
+        var name: String
+        var visits: Int
+    }
+
+    // Codable values as JSON: nil when the key is missing.
+    try await client.set("user:42", json: User(name: "Ada", visits: 1), expiration: .seconds(60))
+    let user = try await client.get("user:42", as: User.self)  // User(name: "Ada", visits: 1)
+
+    // Any CacheCodec (import StrataCache: JSONCodec, StringCodec, BytesCodec, or your own).
+    try await client.set("user:43", User(name: "Grace", visits: 0), codec: JSONCodec(), condition: .ifNotExists)
+    let grace = try await client.get("user:43", as: User.self, codec: JSONCodec())
+
+    // Text is read as stored, not as JSON; invalid UTF-8 is an error here, not a repair.
+    try await client.set("greeting", "hello")
+    let greeting = try await client.get("greeting", as: String.self)  // "hello"
+
+    // A value that is not what you asked for is a RedisClientError, not a crash.
+    do {
+        _ = try await client.get("greeting", as: User.self)
+    } catch let error as RedisClientError where error.code == .decodingFailed {
+        print(error.message)  // "GET: the stored value (5 bytes) is not a valid encoding of User ..."
+    }
+    // README: end codable
+    #expect(user == User(name: "Ada", visits: 1))
+    #expect(grace == User(name: "Grace", visits: 0))
+    #expect(greeting == "hello")
+    await client.shutdown()
 }

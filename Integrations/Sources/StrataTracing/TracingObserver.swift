@@ -26,7 +26,7 @@ import Tracing
 /// **Tiers.** On a `TieredCache` (`TieredCacheOptions.observer`), each loader call becomes an
 /// internal span `cache.load` (`error` status when the loader threw). It is made when the loader
 /// returns, so spans the loader itself starts are its siblings, not its children: wrap the loader
-/// in `withSpan` for nesting. Tier hits, misses, stale values, tier failures and loader timeouts
+/// in `withSpan` for nesting, or use ``TracingInterceptor``, whose spans are around the work. Tier hits, misses, stale values, tier failures and loader timeouts
 /// become span events on the caller's active span, when the tracer can find it
 /// (`Tracer.activeSpan(identifiedBy:)`).
 ///
@@ -64,6 +64,12 @@ public final class TracingObserver: StrataObserver {
         self.tracer = tracer
         self.rootSpans = rootSpans
         self.recordKeys = recordKeys
+        self.commandAttributes = Self.commandAttributes(server: server, database: database)
+    }
+
+    /// The attributes of every command span (``TracingInterceptor``'s too): the database system,
+    /// namespace, and the server's address, port and transport when `server` is given.
+    static func commandAttributes(server: RedisConfiguration.Endpoint?, database: Int) -> SpanAttributes {
         var attributes = SpanAttributes()
         attributes["db.system"] = "redis"
         attributes["db.system.name"] = "redis"
@@ -79,7 +85,7 @@ public final class TracingObserver: StrataObserver {
         case nil:
             break
         }
-        self.commandAttributes = attributes
+        return attributes
     }
 
     /// Records `event`: a span for a finished command or loader call, a span event otherwise

@@ -50,6 +50,8 @@ public final class RedisClient: RedisCommandRunner {
     let background: BackgroundWork
     /// Hears of every command (``RedisConfiguration/observer``); checked once per command.
     @usableFromInline let observer: (any StrataObserver)?
+    /// Runs around every command (``RedisConfiguration/interceptor``); checked once per command.
+    @usableFromInline let interceptor: (any StrataInterceptor)?
 
     /// Creates a client. Connections open lazily, on the first command (or `pool.minimumConnections`
     /// right away).
@@ -59,6 +61,7 @@ public final class RedisClient: RedisCommandRunner {
         let configuration = try configuration.validated()
         self.configuration = configuration
         self.observer = configuration.observer
+        self.interceptor = configuration.interceptor
         let router = PushRouter()
         self.pushRouter = router
         // The client's own loop: idle health checks. It holds the pool and the hub weakly, so a
@@ -172,10 +175,23 @@ public final class RedisClient: RedisCommandRunner {
     /// indirection on the hot path.
     @inlinable
     public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
+        if let interceptor { return try await intercepted(command, interceptor) }
         if let observer {
             return try await observed(command.name, observer) { try await self.executeUnobserved(command) }
         }
         return try await executeUnobserved(command)
+    }
+
+    /// ``execute(_:)`` inside `interceptor` (then told to the observer, if any).
+    @usableFromInline
+    func intercepted<Command: RedisCommand>(
+        _ command: Command,
+        _ interceptor: any StrataInterceptor
+    ) async throws -> Command.Response {
+        try await interceptor.intercept(.command(command.name)) {
+            guard let observer else { return try await executeUnobserved(command) }
+            return try await observed(command.name, observer) { try await executeUnobserved(command) }
+        }
     }
 
     /// ``execute(_:)`` without telling the observer.
@@ -212,7 +228,8 @@ public final class RedisClient: RedisCommandRunner {
     func executeElsewhere<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
         let placement = command.placement
         guard placement.kind == .exclusive else { throw placement.refusal(command.name, onLease: false) }
-        return try await withConnection { try await $0.execute(command) }
+        // Already inside the interceptor (if any): the lease runs it without a second call.
+        return try await withConnection { try await $0.executeUnintercepted(command) }
     }
 
     /// Sends any command; when `idempotent` is true and the connection fails before the reply
@@ -224,6 +241,11 @@ public final class RedisClient: RedisCommandRunner {
     ) async throws -> RESPValue {
         let command = RedisRawCommand(repeat each arguments)
         guard idempotent, command.placement.kind == .shared else { return try await execute(command) }
+        guard let interceptor else { return try await sendIdempotentObserved(command) }
+        return try await interceptor.intercept(.command(command.name)) { try await sendIdempotentObserved(command) }
+    }
+
+    private func sendIdempotentObserved(_ command: RedisRawCommand) async throws -> RESPValue {
         guard let observer else { return try await sendIdempotent(command) }
         return try await observed(command.name, observer) { try await sendIdempotent(command) }
     }
@@ -267,6 +289,11 @@ public final class RedisClient: RedisCommandRunner {
     /// - Throws: ``RedisClientError`` with code `unsupported`, before sending anything, when the
     ///   pipeline holds a command that may not run on a shared connection.
     public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
+        guard let interceptor else { return try await executeObserved(pipeline) }
+        return try await interceptor.intercept(.pipeline(count: pipeline.count)) { try await executeObserved(pipeline) }
+    }
+
+    private func executeObserved(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
         guard let observer else { return try await executeUnobserved(pipeline) }
         return try await observed("PIPELINE", observer) { try await executeUnobserved(pipeline) }
     }
@@ -295,6 +322,13 @@ public final class RedisClient: RedisCommandRunner {
     ///
     /// - Throws: ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
+        guard let interceptor else { return try await transactionObserved(pipeline) }
+        return try await interceptor.intercept(.transaction(count: pipeline.count)) {
+            try await transactionObserved(pipeline)
+        }
+    }
+
+    private func transactionObserved(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         guard let observer else { return try await transactionUnobserved(pipeline) }
         return try await observed("MULTI", observer) { try await transactionUnobserved(pipeline) }
     }

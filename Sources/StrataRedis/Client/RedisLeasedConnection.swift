@@ -115,6 +115,13 @@ public final class RedisLeasedConnection: RedisCommandRunner {
 
     /// Runs one command on this connection and decodes its reply.
     public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
+        guard let interceptor = configuration.interceptor else { return try await executeUnintercepted(command) }
+        return try await interceptor.intercept(.command(command.name)) { try await executeUnintercepted(command) }
+    }
+
+    /// ``execute(_:)`` without the configuration's interceptor: for the client's blocking
+    /// commands, already intercepted when the client leased a connection for them.
+    func executeUnintercepted<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
         try checkOpen()
         let placement = command.placement
         if placement.kind == .subscription || placement.kind == .nowhere {
@@ -146,6 +153,13 @@ public final class RedisLeasedConnection: RedisCommandRunner {
 
     /// Sends every command of `pipeline` on this connection in one write.
     public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
+        guard let interceptor = configuration.interceptor else { return try await executeUnintercepted(pipeline) }
+        return try await interceptor.intercept(.pipeline(count: pipeline.count)) {
+            try await executeUnintercepted(pipeline)
+        }
+    }
+
+    private func executeUnintercepted(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
         try checkOpen()
         guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
         if let refused = pipeline.refusedOnLease { throw refused.placement.refusal(refused.name, onLease: true) }
@@ -168,6 +182,13 @@ public final class RedisLeasedConnection: RedisCommandRunner {
     /// Runs `pipeline` as `MULTI`/commands/`EXEC` on this connection: `.aborted` when a key
     /// watched with ``RedisCommandRunner/watch(_:)`` changed.
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
+        guard let interceptor = configuration.interceptor else { return try await transactionUnintercepted(pipeline) }
+        return try await interceptor.intercept(.transaction(count: pipeline.count)) {
+            try await transactionUnintercepted(pipeline)
+        }
+    }
+
+    private func transactionUnintercepted(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         try checkOpen()
         if let refused = pipeline.refusedOnLease { throw refused.placement.refusal(refused.name, onLease: true) }
         let replies = try await send {

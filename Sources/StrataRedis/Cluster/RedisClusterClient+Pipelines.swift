@@ -12,6 +12,14 @@ extension RedisClusterClient {
     ///   command's keys span slots, or `unsupported` for a command that may not run on a shared
     ///   connection; otherwise only when the pipeline as a whole failed (a node's connection lost).
     public func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
+        guard let interceptor = configuration.node.interceptor else { return try await executeUnintercepted(pipeline) }
+        // Once around the whole pipeline, however many nodes it is split across.
+        return try await interceptor.intercept(.pipeline(count: pipeline.count)) {
+            try await executeUnintercepted(pipeline)
+        }
+    }
+
+    private func executeUnintercepted(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
         guard pipeline.count > 0 else { return RedisPipelineReplies(replies: []) }
         if let restricted = pipeline.restriction {
             throw restricted.placement.refusal(restricted.name + " (in a pipeline)", onLease: false)
@@ -115,6 +123,15 @@ extension RedisClusterClient {
     /// - Throws: ``RedisClientError`` with code `crossSlot` before sending when the keys span
     ///   slots; ``RedisServerError`` (`EXECABORT`) when a command was rejected while queuing.
     public func transaction(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
+        guard let interceptor = configuration.node.interceptor else {
+            return try await transactionUnintercepted(pipeline)
+        }
+        return try await interceptor.intercept(.transaction(count: pipeline.count)) {
+            try await transactionUnintercepted(pipeline)
+        }
+    }
+
+    private func transactionUnintercepted(_ pipeline: RedisPipeline) async throws -> RedisTransactionResult {
         if let restricted = pipeline.restriction {
             throw restricted.placement.refusal(restricted.name + " (in a transaction)", onLease: false)
         }

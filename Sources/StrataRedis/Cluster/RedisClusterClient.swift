@@ -406,6 +406,13 @@ public final class RedisClusterClient: RedisCommandRunner {
     ///   slots; `unsupported` for a command that may not run on a shared connection;
     ///   ``RedisServerError`` for an error reply.
     public func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
+        guard let interceptor = configuration.node.interceptor else { return try await executeUnintercepted(command) }
+        // Once around the command, redirections and retries included.
+        return try await interceptor.intercept(.command(command.name)) { try await executeUnintercepted(command) }
+    }
+
+    /// ``execute(_:)`` without the interceptor.
+    func executeUnintercepted<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
         var keys = command.keys
         if keys.isEmpty, let raw = command as? RedisRawCommand {
             keys = ClusterCommandKeys.keys(of: raw.bytes[...])
@@ -414,7 +421,7 @@ public final class RedisClusterClient: RedisCommandRunner {
         let placement = command.placement
         guard placement.isShared else {
             guard placement.kind == .exclusive else { throw placement.refusal(command.name, onLease: false) }
-            return try await onLease(slot: slot, retryOnMove: true) { try await $0.execute(command) }
+            return try await onLease(slot: slot, retryOnMove: true) { try await $0.executeUnintercepted(command) }
         }
         if slot == nil, ClusterCommandKeys.wholeKeyspace.contains(command.name) {
             throw RedisClientError(

@@ -131,6 +131,14 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         set { observerSlot = ObserverSlot(observer: newValue) }
     }
     var observerSlot = ObserverSlot(observer: nil)
+    /// Runs around each command, in the caller's task (``StrataInterceptor``: spans, task-local
+    /// context); `nil`: none, at the cost of one branch per command. Configurations compare equal
+    /// when they hold the same interceptor object.
+    public var interceptor: (any StrataInterceptor)? {
+        get { interceptorSlot.interceptor }
+        set { interceptorSlot = InterceptorSlot(interceptor: newValue) }
+    }
+    var interceptorSlot = InterceptorSlot(interceptor: nil)
 
     /// A TCP server at `host:port`.
     public init(host: String = "127.0.0.1", port: Int = 6379) {
@@ -221,6 +229,7 @@ extension RedisConfiguration: CustomReflectable {
                 "connectTimeout": connectTimeout, "commandTimeout": commandTimeout as Any,
                 "stallTimeout": stallTimeout as Any, "maximumAbandonedReplies": maximumAbandonedReplies, "pool": pool,
                 "reconnectBackoff": reconnectBackoff, "observer": observer as Any,
+                "interceptor": interceptor as Any,
             ])
     }
 }

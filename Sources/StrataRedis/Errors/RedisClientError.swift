@@ -27,6 +27,8 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
             case shutdown = "client shut down"
             case subscriptionLost = "subscription lost"
             case crossSlot = "cross slot"
+            case decodingFailed = "decoding failed"
+            case encodingFailed = "encoding failed"
         }
         fileprivate let base: Base
         fileprivate init(_ base: Base) { self.base = base }
@@ -60,6 +62,12 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
         /// single node can run it; nothing was sent. Put the keys in one slot with a hash tag
         /// (`{user:42}:name`, `{user:42}:visits`) or send one command per slot.
         public static let crossSlot = Code(.crossSlot)
+        /// The value stored at a key is not an encoding of the requested type (for example not
+        /// valid JSON for it, or not valid UTF-8 text); the message names the type and what the
+        /// codec found. The connection is fine and the value is left as it is.
+        public static let decodingFailed = Code(.decodingFailed)
+        /// A value could not be encoded by its codec; nothing was sent.
+        public static let encodingFailed = Code(.encodingFailed)
 
         public var description: String { base.rawValue }
     }
