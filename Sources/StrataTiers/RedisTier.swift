@@ -85,6 +85,29 @@ final class RedisTier: Sendable {
         }
     }
 
+    /// Reads the envelopes of `keys` in one round trip (a pipeline of `GET`s; a cluster client
+    /// sends each node its share). Throws when the tier failed or was skipped, as ``get(_:)``.
+    func getMany(_ keys: [String]) async throws -> [CacheEnvelope?] {
+        guard breaker.allow() else {
+            counters.errors.increment()
+            throw RedisClientError(.connectionFailed, "\(options.name) is skipped while its circuit breaker is open")
+        }
+        do {
+            var pipeline = RedisPipeline()
+            let handles = keys.map { pipeline.get(self.key($0)) }
+            let replies = try await RedisClient.withCommandTimeout(options.timeout) {
+                try await client.execute(pipeline)
+            }
+            let envelopes = try handles.map { handle in try replies[handle].flatMap { CacheEnvelope(consuming: $0) } }
+            breaker.recordSuccess()
+            return envelopes
+        } catch {
+            breaker.recordFailure()
+            counters.errors.increment()
+            throw error
+        }
+    }
+
     /// How a write treats what the tier already holds.
     enum WriteMode {
         /// A change by the application (`set`, `invalidate`): replaces anything (`SET`).

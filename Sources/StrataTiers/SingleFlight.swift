@@ -115,18 +115,47 @@ final class SingleFlight<Value: Sendable>: Sendable {
             if case .value(let value) = arrival { return (value, false) }
             let result: Result<Value, any Error>
             do { result = .success(try await operation()) } catch { result = .failure(error) }
-            let value = try? result.get()
-            let remaining = value.flatMap { value in lingering?(value) }
-            complete(
-                id, key: key, with: result.map(Arrival.value), retryOnFailure: Task.isCancelled,
-                settling: remaining == nil ? nil : value)
-            if let remaining {
-                Task {
-                    await remaining()
-                    _ = self.flights.withLock { $0.removeWaiters(of: id, key: key) }
-                }
-            }
+            finish(Claim(key: key, id: id), with: result, lingering: lingering)
             return (try result.get(), true)
+        }
+    }
+
+    /// A flight a batch leads without running an operation per key (see ``claim(_:accepts:)``).
+    struct Claim: Sendable {
+        var key: String
+        var id: UInt64
+    }
+
+    /// Claims the flights of `keys` that nobody runs (or whose settled value `accepts` refuses):
+    /// the caller leads them, and must ``finish(_:with:lingering:)`` each. Keys already in flight
+    /// are left out: reading them with ``run(_:lingering:accepts:_:)`` joins their flights.
+    func claim(_ keys: [String], accepts: (Value) -> Bool) -> [Claim] {
+        flights.withLock { flights in
+            keys.compactMap { key in
+                if let flight = flights.current[key], flight.settled.map(accepts) ?? true { return nil }
+                let id = ids.add(1, ordering: .relaxed).newValue
+                flights.current[key] = Flight(id: id)
+                return Claim(key: key, id: id)
+            }
+        }
+    }
+
+    /// Ends a claimed flight with `result`, as ``run(_:lingering:accepts:_:)`` ends the flights it
+    /// leads (`lingering` included).
+    func finish(
+        _ claim: Claim, with result: Result<Value, any Error>,
+        lingering: (@Sendable (Value) -> (@Sendable () async -> Void)?)? = nil
+    ) {
+        let value = try? result.get()
+        let remaining = value.flatMap { value in lingering?(value) }
+        complete(
+            claim.id, key: claim.key, with: result.map(Arrival.value), retryOnFailure: Task.isCancelled,
+            settling: remaining == nil ? nil : value)
+        if let remaining {
+            Task {
+                await remaining()
+                _ = self.flights.withLock { $0.removeWaiters(of: claim.id, key: claim.key) }
+            }
         }
     }
 

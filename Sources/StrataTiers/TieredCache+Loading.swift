@@ -85,7 +85,7 @@ extension TieredCache {
 
     /// Counts a loaded value and writes it through the Redis tiers (unless the coherence link was
     /// lost since the load began); with `fillsInBackground`, in a task returned as `Fetched.fill`.
-    private func finishLoad(
+    func finishLoad(
         _ key: String, _ loaded: TieredCacheLoad<Value>, started: CacheInstant, version: Int64, epoch: UInt64,
         fillsInBackground: Bool
     ) async -> Fetched {

@@ -98,65 +98,99 @@ extension TieredCache {
 
     func entry(for key: String, loader: AdaptiveLoader? = nil) async throws -> (TierEntry<Value>, TierSource) {
         let started = clock.now
-        var ticket: FillTicket?
-        var failSafe: TierEntry<Value>?
-        if let local {
-            let now = clock.unixMilliseconds
-            switch local.lookup(key) {
-            case .hit(let entry) where now < entry.freshUntil:
-                localCounters.hits.increment()
-                observer?.observe(.tierHit(tier: "local", duration: .zero))
-                if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
-                    refreshInBackground(key, loader: loader)
-                }
-                return (entry, .local)
-            case .hit(let entry) where now < entry.usableUntil:
-                localCounters.hits.increment()
-                localCounters.staleServed.increment()
-                if let observer { Self.reportStaleLocalHit(observer) }
-                refreshInBackground(key, loader: loader)
-                return (entry, .local)
-            case .hit(let entry):
-                if now < entry.keptUntil { failSafe = entry }
-                localCounters.misses.increment()
-                observer?.observe(.tierMiss(tier: "local", duration: .zero))
-                ticket = local.ticket(for: key)
-            case .miss(let fill):
-                localCounters.misses.increment()
-                observer?.observe(.tierMiss(tier: "local", duration: .zero))
-                ticket = fill
-            }
+        let (ticket, failSafe): (FillTicket?, TierEntry<Value>?)
+        switch readLocal(key, loader: loader) {
+        case .served(let entry): return (entry, .local)
+        case .missed(let missTicket, let missFailSafe): (ticket, failSafe) = (missTicket, missFailSafe)
         }
+        let fetched = try await readBelowLocal(key, ticket: ticket, failSafe: failSafe, loader: loader)
+        endToEnd.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
+        return (fetched.entry, fetched.source)
+    }
+
+    /// The Redis tiers and the loader, for a read the local tier could not serve: one flight per
+    /// key, whose leader stores the result locally under `ticket`.
+    func readBelowLocal(
+        _ key: String, ticket: FillTicket?, failSafe: TierEntry<Value>?, loader: AdaptiveLoader?
+    ) async throws -> Fetched {
         do {
-            // A loaded value reaches its caller before Redis has it: until the write lands (and
-            // the value is kept locally, if the nearest tier took it), the flight stays open, so
-            // other reads of the key get the value instead of loading it again.
-            let leaderTicket = ticket
-            let keep = { @Sendable (fetched: Fetched) -> (@Sendable () async -> Void)? in
-                guard let fill = fetched.fill else { return nil }
-                let work = self.inBackground {
-                    await self.keepLocally(key, fetched.entry, ticket: leaderTicket, after: fill)
-                }
-                return { await work.value }
-            }
             let (fetched, isLeader) = try await flights.run(
-                key, lingering: keep, accepts: { self.clock.unixMilliseconds < $0.entry.freshUntil }
-            ) { [failSafe] in
+                key, lingering: keepAfterFill(key, ticket: ticket), accepts: isFreshEnough
+            ) {
                 try await self.fetch(key, failSafe: failSafe, refreshing: false, loader: loader)
             }
-            // With a fill under way, `keep` settles the leader's ticket.
-            if fetched.fill == nil, let local, let ticket {
-                if isLeader && fetched.cacheable && !fetched.isFailSafe && coherent.load(ordering: .relaxed) {
-                    local.store(key, bounded(fetched.entry, ttl: localTTL), ticket: ticket)
-                } else if isLeader {
-                    local.release(key, ticket: ticket)
-                }
-            }
-            endToEnd.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
-            return (fetched.entry, fetched.source)
+            settleLocal(key, fetched, isLeader: isLeader, ticket: ticket)
+            return fetched
         } catch {
             if let local, let ticket { local.release(key, ticket: ticket) }
             throw error
+        }
+    }
+
+    /// What the local tier had for a read that went past the inlined hit path.
+    enum LocalRead {
+        /// A usable copy, counted and reported (a refresh started if it is stale or due).
+        case served(TierEntry<Value>)
+        /// None: the right to store what the read fetches, and an expired copy still within its
+        /// fail-safe time.
+        case missed(ticket: FillTicket?, failSafe: TierEntry<Value>?)
+    }
+
+    /// Looks `key` up in the local tier, counting a hit or a miss.
+    func readLocal(_ key: String, loader: AdaptiveLoader?) -> LocalRead {
+        guard let local else { return .missed(ticket: nil, failSafe: nil) }
+        let now = clock.unixMilliseconds
+        switch local.lookup(key) {
+        case .hit(let entry) where now < entry.freshUntil:
+            localCounters.hits.increment()
+            observer?.observe(.tierHit(tier: "local", duration: .zero))
+            if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
+                refreshInBackground(key, loader: loader)
+            }
+            return .served(entry)
+        case .hit(let entry) where now < entry.usableUntil:
+            localCounters.hits.increment()
+            localCounters.staleServed.increment()
+            if let observer { Self.reportStaleLocalHit(observer) }
+            refreshInBackground(key, loader: loader)
+            return .served(entry)
+        case .hit(let entry):
+            localCounters.misses.increment()
+            observer?.observe(.tierMiss(tier: "local", duration: .zero))
+            return .missed(ticket: local.ticket(for: key), failSafe: now < entry.keptUntil ? entry : nil)
+        case .miss(let fill):
+            localCounters.misses.increment()
+            observer?.observe(.tierMiss(tier: "local", duration: .zero))
+            return .missed(ticket: fill, failSafe: nil)
+        }
+    }
+
+    /// Whether a flight's value, handed out while its write to Redis is pending, may still be
+    /// given to a read that arrives now.
+    @Sendable
+    func isFreshEnough(_ fetched: Fetched) -> Bool {
+        clock.unixMilliseconds < fetched.entry.freshUntil
+    }
+
+    /// What a flight whose value was loaded waits for before it ends: the value's write through
+    /// Redis, then its local copy (if the nearest tier took it). Meanwhile other reads of the key
+    /// get the value instead of loading it again.
+    func keepAfterFill(_ key: String, ticket: FillTicket?) -> @Sendable (Fetched) -> (@Sendable () async -> Void)? {
+        { fetched in
+            guard let fill = fetched.fill else { return nil }
+            let work = self.inBackground { await self.keepLocally(key, fetched.entry, ticket: ticket, after: fill) }
+            return { await work.value }
+        }
+    }
+
+    /// Stores what a read fetched in the local tier, or gives its ticket back. With a fill under
+    /// way, ``keepAfterFill(_:ticket:)`` does it; a follower's ticket is not its to settle.
+    func settleLocal(_ key: String, _ fetched: Fetched, isLeader: Bool, ticket: FillTicket?) {
+        guard isLeader, fetched.fill == nil, let local, let ticket else { return }
+        if fetched.cacheable && !fetched.isFailSafe && coherent.load(ordering: .relaxed) {
+            local.store(key, bounded(fetched.entry, ttl: localTTL), ticket: ticket)
+        } else {
+            local.release(key, ticket: ticket)
         }
     }
 
@@ -226,30 +260,47 @@ extension TieredCache {
                 continue  // the tier counted the failure; skip it
             }
             let elapsed = started.duration(to: clock.now)
-            tier.counters.latency.record(nanoseconds: elapsed.tierNanoseconds)
-            guard let envelope, let found = entry(from: envelope, tier: tier) else {
-                tier.counters.misses.increment()
-                observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
-                continue
+            if let fetched = judge(
+                envelope, of: key, from: index, elapsed: elapsed, refreshing: refreshing, failSafe: &failSafe,
+                loader: loader)
+            {
+                return fetched
             }
-            let now = clock.unixMilliseconds
-            if now < found.freshUntil || (!refreshing && now < found.usableUntil) {
-                tier.counters.hits.increment()
-                observer?.observe(.tierHit(tier: tier.options.name, duration: elapsed))
-                if now >= found.freshUntil {
-                    tier.counters.staleServed.increment()
-                    observer?.observe(.staleServed(tier: tier.options.name))
-                    refreshInBackground(key, loader: loader)
-                }
-                backfill(key, found, above: index)
-                return Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(tier.options.name))
-            }
-            let keptLonger = found.keptUntil > (failSafe?.keptUntil ?? Int64.min)
-            if now < found.keptUntil && keptLonger { failSafe = found }
-            tier.counters.misses.increment()
-            observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
         }
         return try await load(key, failSafe: refreshing ? nil : failSafe, refreshing: refreshing, loader: loader)
+    }
+
+    /// What tier `index` answered for `key`: a usable entry (a fresh one for a refresh), backfilled
+    /// into the tiers above, or `nil` (a miss; an entry still within its fail-safe time becomes
+    /// `failSafe` if it is kept longer than the one before). Counts and reports either way.
+    func judge(
+        _ envelope: CacheEnvelope?, of key: String, from index: Int, elapsed: Duration, refreshing: Bool,
+        failSafe: inout TierEntry<Value>?, loader: AdaptiveLoader?
+    ) -> Fetched? {
+        let tier = redisTiers[index]
+        tier.counters.latency.record(nanoseconds: elapsed.tierNanoseconds)
+        guard let envelope, let found = entry(from: envelope, tier: tier) else {
+            tier.counters.misses.increment()
+            observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
+            return nil
+        }
+        let now = clock.unixMilliseconds
+        if now < found.freshUntil || (!refreshing && now < found.usableUntil) {
+            tier.counters.hits.increment()
+            observer?.observe(.tierHit(tier: tier.options.name, duration: elapsed))
+            if now >= found.freshUntil {
+                tier.counters.staleServed.increment()
+                observer?.observe(.staleServed(tier: tier.options.name))
+                refreshInBackground(key, loader: loader)
+            }
+            backfill(key, found, above: index)
+            return Fetched(entry: found, isFailSafe: false, cacheable: true, source: .redis(tier.options.name))
+        }
+        let keptLonger = found.keptUntil > (failSafe?.keptUntil ?? Int64.min)
+        if now < found.keptUntil && keptLonger { failSafe = found }
+        tier.counters.misses.increment()
+        observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
+        return nil
     }
 
     /// Refreshes `key` in the background (stale-while-revalidate, early refresh), once at a time:

@@ -160,11 +160,17 @@ struct BackgroundFillTests {
 }
 
 /// A Redis client whose next pipeline (a tier's write: a fill, a `set`, a tombstone) waits
-/// until ``release()``; single commands (reads, the load lock) pass.
+/// until ``release()``; single commands (reads, the load lock) pass. It records what it sends.
 final class HeldPipelineClient: RedisCachingClient {
     private let client: RedisClient
     private let armed = Atomic<Bool>(false)
     private let gate = Gate()
+    private let sent = StrataMutex<[String]>([])
+
+    /// What went through it, in order: a command's name, or `PIPELINE n`.
+    var log: [String] { sent.withLock { $0 } }
+
+    func clearLog() { sent.withLock { $0 = [] } }
 
     init(_ client: RedisClient) { self.client = client }
 
@@ -181,10 +187,12 @@ final class HeldPipelineClient: RedisCachingClient {
     var held: Int { gate.waiting }
 
     func execute<Command: RedisCommand>(_ command: Command) async throws -> Command.Response {
-        try await client.execute(command)
+        sent.withLock { $0.append("\(Command.self)".prefix { $0 != "<" }.uppercased()) }
+        return try await client.execute(command)
     }
 
     func execute(_ pipeline: RedisPipeline) async throws -> RedisPipelineReplies {
+        sent.withLock { $0.append("PIPELINE \(pipeline.count)") }
         if armed.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged {
             await gate.pass()
         }
