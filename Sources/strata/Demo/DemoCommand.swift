@@ -61,6 +61,10 @@ struct DemoCommand: Subcommand {
           --no-lock              no cross-process load lock (stampede: one load per instance)
           --seed N               random seed (default 42)
           --json                 print the report as JSON
+          --html PATH            also write the report as one self-contained HTML page: the
+                                 settings and headline numbers, a latency histogram per tier
+                                 (local, Redis tiers, database) and each tier's hit ratio over
+                                 the run (also with --cluster; not with --regions)
           -h, --help             show this help
 
         """
@@ -90,6 +94,8 @@ struct DemoCommand: Subcommand {
         var lock = true
         var seed: UInt64 = 42
         var json = false
+        /// Where to write the HTML report, if anywhere.
+        var html: String?
     }
 
     let options: Options
@@ -103,6 +109,7 @@ struct DemoCommand: Subcommand {
                 "--zipf",
                 "--write-percent", "--concurrency",
                 "--db-latency", "--local-capacity", "--local-ttl", "--redis-ttl", "--stale-window", "--seed",
+                "--html",
             ])
         guard parsed.positionals.isEmpty else {
             throw UsageError(message: "unexpected argument '\(parsed.positionals[0])'")
@@ -173,6 +180,16 @@ struct DemoCommand: Subcommand {
         }
         options.lock = !parsed.flags.contains("--no-lock")
         options.json = parsed.flags.contains("--json")
+        if let path = parsed.options["--html"] {
+            guard !path.isEmpty else { throw UsageError(message: "--html needs a file path") }
+            guard !options.regions else {
+                throw UsageError(
+                    message:
+                        "--html is for the single-region demo (with or without --cluster); --regions has no HTML report"
+                )
+            }
+            options.html = path
+        }
         self.options = options
     }
 
@@ -182,6 +199,11 @@ struct DemoCommand: Subcommand {
                 let report = try await RegionsDemo(options: options).run()
                 print(options.json ? report.json : report.text)
                 return 0
+            }
+            // Fail before the run, not after it, when the page cannot be written.
+            if let path = options.html, let problem = Self.unwritable(path) {
+                printError("strata demo: cannot write \(path): \(problem)")
+                return 1
             }
             let cluster = try options.cluster.map(DemoCluster.start)
             defer { cluster?.stop() }
@@ -202,11 +224,29 @@ struct DemoCommand: Subcommand {
                 globalURL: global?.url
             ).run()
             print(options.json ? report.json : report.text)
+            if let path = options.html {
+                do {
+                    try SimulateCommand.write(report.html, to: path)
+                } catch {
+                    printError("strata demo: \(error.message)")
+                    return 1
+                }
+                if !options.json { print("HTML report:      \(path)") }
+            }
             return 0
         } catch {
             printError("strata demo: \(error)")
             return 1
         }
+    }
+}
+
+extension DemoCommand {
+    /// Why a file at `path` could not be written (its directory missing or read-only), or nil.
+    static func unwritable(_ path: String) -> String? {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        guard access(directory.isEmpty ? "/" : directory, W_OK) == 0 else { return String(cString: strerror(errno)) }
+        return nil
     }
 }
 
@@ -313,6 +353,9 @@ struct DemoRun {
         let origin = clock.now
         let started = clock.now
         let workers = options.instances * options.concurrency
+        let timeline = DemoTimeline(requests: options.requests)
+        let caches = instances.map(\.cache)
+        timeline.record(requests: 0, seconds: 0, caches: caches)
         let ticker = Task {
             while !Task.isCancelled {
                 progress.update(completed.current, elapsed: clock.now - started)
@@ -332,7 +375,10 @@ struct DemoRun {
                         return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds
                             / 1_000_000_000
                     }
-                    while completed.increment() <= options.requests {
+                    while true {
+                        let request = completed.increment()
+                        guard request <= options.requests else { break }
+                        timeline.requestStarted(request, seconds: (clock.now - started).seconds, caches: caches)
                         let key = sampler.sample(Double(random.next() >> 11) / Double(1 << 53))
                         let isWrite = Double(random.next() % 1_000_000) / 10_000 < options.writePercent
                         if isWrite {
@@ -407,6 +453,6 @@ struct DemoRun {
             options: options, serverDescription: serverDescription, tally: tally, statistics: statistics,
             databaseLoads: database.totalLoads - stampedeLoads, stampedeGets: stampedeGets,
             stampedeLoads: stampedeLoads, cluster: clusterReport,
-            elapsed: elapsed)
+            elapsed: elapsed, timeline: timeline.all)
     }
 }
