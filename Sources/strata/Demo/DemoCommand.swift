@@ -96,9 +96,16 @@ struct DemoCommand: Subcommand {
         var json = false
         /// Where to write the HTML report, if anywhere.
         var html: String?
+        /// Whether to draw the progress bar on standard error (tests turn it off).
+        var progress = true
     }
 
     let options: Options
+
+    /// A demo with `options` as they are (tests start one this way).
+    init(options: Options) {
+        self.options = options
+    }
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(
@@ -205,24 +212,7 @@ struct DemoCommand: Subcommand {
                 printError("strata demo: cannot write \(path): \(problem)")
                 return 1
             }
-            let cluster = try options.cluster.map(DemoCluster.start)
-            defer { cluster?.stop() }
-            let regional = cluster == nil ? try await EmbeddedRedis.start(url: options.url, role: "regional") : nil
-            defer { regional?.stop() }
-            var global: EmbeddedRedis?
-            if options.twoTiers {
-                // With --url alone, the global tier shares that server (another key prefix).
-                global = try await EmbeddedRedis.start(
-                    url: options.globalURL ?? (options.url == nil ? nil : options.url), role: "global")
-            }
-            defer { global?.stop() }
-            let description =
-                "regional: \(cluster?.description ?? regional?.description ?? "")"
-                + (global.map { "\nglobal:   \($0.description)" } ?? "")
-            let report = try await DemoRun(
-                options: options, serverDescription: description, url: regional?.url, cluster: cluster,
-                globalURL: global?.url
-            ).run()
+            let report = try await singleRegionReport()
             print(options.json ? report.json : report.text)
             if let path = options.html {
                 do {
@@ -242,6 +232,29 @@ struct DemoCommand: Subcommand {
 }
 
 extension DemoCommand {
+    /// Runs the single-region demo (on a cluster with `--cluster`): starts the servers it
+    /// embeds, runs, stops them.
+    func singleRegionReport() async throws -> DemoReport {
+        let cluster = try options.cluster.map(DemoCluster.start)
+        defer { cluster?.stop() }
+        let regional = cluster == nil ? try await EmbeddedRedis.start(url: options.url, role: "regional") : nil
+        defer { regional?.stop() }
+        var global: EmbeddedRedis?
+        if options.twoTiers {
+            // With --url alone, the global tier shares that server (another key prefix).
+            global = try await EmbeddedRedis.start(
+                url: options.globalURL ?? (options.url == nil ? nil : options.url), role: "global")
+        }
+        defer { global?.stop() }
+        let description =
+            "regional: \(cluster?.description ?? regional?.description ?? "")"
+            + (global.map { "\nglobal:   \($0.description)" } ?? "")
+        return try await DemoRun(
+            options: options, serverDescription: description, url: regional?.url, cluster: cluster,
+            globalURL: global?.url
+        ).run()
+    }
+
     /// Why a file at `path` could not be written (its directory missing or read-only), or nil.
     static func unwritable(_ path: String) -> String? {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
@@ -347,7 +360,7 @@ struct DemoRun {
 
         let completed = SharedCounter()
         let writeLocks = KeyWriteLocks()
-        let progress = ProgressBar(total: options.requests, enabled: true)
+        let progress = ProgressBar(total: options.requests, enabled: options.progress)
         let sampler = ZipfSampler(count: options.keys, exponent: options.zipf)
         let clock = ContinuousClock()
         let origin = clock.now
