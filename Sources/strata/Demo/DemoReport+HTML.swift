@@ -16,6 +16,7 @@ import StrataTiers
 /// the hover readout on the hit-ratio charts. It marks `<html data-strata-script="ready">` when
 /// it has wired every chart, and any script error lands in `data-script-errors`.
 extension DemoReport {
+    /// The whole page.
     var html: String {
         var body = ""
         body += "<header>\n<h1>Strata demo</h1>\n<p class=\"subtitle\">" + HTML.escaped(summaryLine) + "</p>\n"
@@ -133,7 +134,7 @@ extension DemoReport {
         var range = 0...4
         if let lowest = occupied.map(\.lowest).min(), let highest = occupied.map(\.highest).max() {
             // From the power of ten below the fastest read, so the axis starts at a labelled tick.
-            let decade = pow(10, log10(LatencyBuckets.lowerBound(lowest)).rounded(.down))
+            let decade = max(1, pow(10, log10(LatencyBuckets.lowerBound(lowest)).rounded(.down)))
             range = min(lowest, Int(LatencyBuckets.position(micros: decade).rounded(.down)))...(highest + 1)
         }
         var out = "<section id=\"histograms\">\n<h2>Read latency by the tier that answered</h2>\n"

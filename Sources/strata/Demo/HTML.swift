@@ -99,8 +99,9 @@ enum HTML {
                 "<text class=\"tick\" x=\"\(number(left - 6))\" y=\"\(number(y(share) + 4))\" text-anchor=\"end\">"
                 + shareLabel(share) + "</text>\n"
         }
-        // The latency axis: a tick at each power of ten in range.
-        var decade = 0.1
+        // The latency axis: a tick at each power of ten in range, from 1 µs (the buckets below it
+        // go down to 0.25 µs only).
+        var decade = 1.0
         while decade <= 1e8 {
             let position = LatencyBuckets.position(micros: decade)
             if position >= low && position <= low + span {
