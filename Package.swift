@@ -143,6 +143,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The tool's own code (the demo's HTML report), through `@testable import strata`.
+        .testTarget(
+            name: "StrataToolTests",
+            dependencies: ["strata", "StrataServerTestSupport"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -61,6 +61,10 @@ struct DemoCommand: Subcommand {
           --no-lock              no cross-process load lock (stampede: one load per instance)
           --seed N               random seed (default 42)
           --json                 print the report as JSON
+          --html PATH            also write the report as one self-contained HTML page: the
+                                 settings and headline numbers, a latency histogram per tier
+                                 (local, Redis tiers, database) and each tier's hit ratio over
+                                 the run (also with --cluster; not with --regions)
           -h, --help             show this help
 
         """
@@ -90,9 +94,18 @@ struct DemoCommand: Subcommand {
         var lock = true
         var seed: UInt64 = 42
         var json = false
+        /// Where to write the HTML report, if anywhere.
+        var html: String?
+        /// Whether to draw the progress bar on standard error (tests turn it off).
+        var progress = true
     }
 
     let options: Options
+
+    /// A demo with `options` as they are (tests start one this way).
+    init(options: Options) {
+        self.options = options
+    }
 
     init(arguments: [String]) throws(UsageError) {
         let parsed = try Arguments(
@@ -103,6 +116,7 @@ struct DemoCommand: Subcommand {
                 "--zipf",
                 "--write-percent", "--concurrency",
                 "--db-latency", "--local-capacity", "--local-ttl", "--redis-ttl", "--stale-window", "--seed",
+                "--html",
             ])
         guard parsed.positionals.isEmpty else {
             throw UsageError(message: "unexpected argument '\(parsed.positionals[0])'")
@@ -173,6 +187,16 @@ struct DemoCommand: Subcommand {
         }
         options.lock = !parsed.flags.contains("--no-lock")
         options.json = parsed.flags.contains("--json")
+        if let path = parsed.options["--html"] {
+            guard !path.isEmpty else { throw UsageError(message: "--html needs a file path") }
+            guard !options.regions else {
+                throw UsageError(
+                    message:
+                        "--html is for the single-region demo (with or without --cluster); --regions has no HTML report"
+                )
+            }
+            options.html = path
+        }
         self.options = options
     }
 
@@ -183,30 +207,59 @@ struct DemoCommand: Subcommand {
                 print(options.json ? report.json : report.text)
                 return 0
             }
-            let cluster = try options.cluster.map(DemoCluster.start)
-            defer { cluster?.stop() }
-            let regional = cluster == nil ? try await EmbeddedRedis.start(url: options.url, role: "regional") : nil
-            defer { regional?.stop() }
-            var global: EmbeddedRedis?
-            if options.twoTiers {
-                // With --url alone, the global tier shares that server (another key prefix).
-                global = try await EmbeddedRedis.start(
-                    url: options.globalURL ?? (options.url == nil ? nil : options.url), role: "global")
+            // Fail before the run, not after it, when the page cannot be written.
+            if let path = options.html, let problem = Self.unwritable(path) {
+                printError("strata demo: cannot write \(path): \(problem)")
+                return 1
             }
-            defer { global?.stop() }
-            let description =
-                "regional: \(cluster?.description ?? regional?.description ?? "")"
-                + (global.map { "\nglobal:   \($0.description)" } ?? "")
-            let report = try await DemoRun(
-                options: options, serverDescription: description, url: regional?.url, cluster: cluster,
-                globalURL: global?.url
-            ).run()
+            let report = try await singleRegionReport()
             print(options.json ? report.json : report.text)
+            if let path = options.html {
+                do {
+                    try SimulateCommand.write(report.html, to: path)
+                } catch {
+                    printError("strata demo: \(error.message)")
+                    return 1
+                }
+                if !options.json { print("HTML report:      \(path)") }
+            }
             return 0
         } catch {
             printError("strata demo: \(error)")
             return 1
         }
+    }
+}
+
+extension DemoCommand {
+    /// Runs the single-region demo (on a cluster with `--cluster`): starts the servers it
+    /// embeds, runs, stops them.
+    func singleRegionReport() async throws -> DemoReport {
+        let cluster = try options.cluster.map(DemoCluster.start)
+        defer { cluster?.stop() }
+        let regional = cluster == nil ? try await EmbeddedRedis.start(url: options.url, role: "regional") : nil
+        defer { regional?.stop() }
+        var global: EmbeddedRedis?
+        if options.twoTiers {
+            // With --url alone, the global tier shares that server (another key prefix).
+            global = try await EmbeddedRedis.start(
+                url: options.globalURL ?? (options.url == nil ? nil : options.url), role: "global")
+        }
+        defer { global?.stop() }
+        let description =
+            "regional: \(cluster?.description ?? regional?.description ?? "")"
+            + (global.map { "\nglobal:   \($0.description)" } ?? "")
+        return try await DemoRun(
+            options: options, serverDescription: description, url: regional?.url, cluster: cluster,
+            globalURL: global?.url
+        ).run()
+    }
+
+    /// Why a file at `path` could not be written (its directory missing or read-only), or nil.
+    static func unwritable(_ path: String) -> String? {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        guard access(directory.isEmpty ? "/" : directory, W_OK) == 0 else { return String(cString: strerror(errno)) }
+        return nil
     }
 }
 
@@ -307,12 +360,15 @@ struct DemoRun {
 
         let completed = SharedCounter()
         let writeLocks = KeyWriteLocks()
-        let progress = ProgressBar(total: options.requests, enabled: true)
+        let progress = ProgressBar(total: options.requests, enabled: options.progress)
         let sampler = ZipfSampler(count: options.keys, exponent: options.zipf)
         let clock = ContinuousClock()
         let origin = clock.now
         let started = clock.now
         let workers = options.instances * options.concurrency
+        let timeline = DemoTimeline(requests: options.requests)
+        let caches = instances.map(\.cache)
+        timeline.record(requests: 0, seconds: 0, caches: caches)
         let ticker = Task {
             while !Task.isCancelled {
                 progress.update(completed.current, elapsed: clock.now - started)
@@ -332,7 +388,10 @@ struct DemoRun {
                         return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds
                             / 1_000_000_000
                     }
-                    while completed.increment() <= options.requests {
+                    while true {
+                        let request = completed.increment()
+                        guard request <= options.requests else { break }
+                        timeline.requestStarted(request, seconds: (clock.now - started).seconds, caches: caches)
                         let key = sampler.sample(Double(random.next() >> 11) / Double(1 << 53))
                         let isWrite = Double(random.next() % 1_000_000) / 10_000 < options.writePercent
                         if isWrite {
@@ -407,6 +466,6 @@ struct DemoRun {
             options: options, serverDescription: serverDescription, tally: tally, statistics: statistics,
             databaseLoads: database.totalLoads - stampedeLoads, stampedeGets: stampedeGets,
             stampedeLoads: stampedeLoads, cluster: clusterReport,
-            elapsed: elapsed)
+            elapsed: elapsed, timeline: timeline.all)
     }
 }

@@ -12,27 +12,11 @@ struct DemoReport {
     /// Each primary's traffic, when the regional tier is on a cluster.
     var cluster: ClusterReport? = nil
     let elapsed: Duration
+    /// The tiers' counters sampled during the workload (for the HTML report), first at 0 requests.
+    var timeline: [DemoSample] = []
 
     /// The tiers' counters summed over the instances, nearest first.
-    var tiers: [TierStatistics] {
-        guard let first = statistics.first else { return [] }
-        return first.tiers.indices.map { index in
-            var sum = TierStatistics(name: first.tiers[index].name)
-            for instance in statistics {
-                let tier = instance.tiers[index]
-                sum.hits += tier.hits
-                sum.misses += tier.misses
-                sum.loads += tier.loads
-                sum.loadErrors += tier.loadErrors
-                sum.staleServed += tier.staleServed
-                sum.backfills += tier.backfills
-                sum.invalidationsReceived += tier.invalidationsReceived
-                sum.errors += tier.errors
-                sum.failedWrites += tier.failedWrites
-            }
-            return sum
-        }
-    }
+    var tiers: [TierStatistics] { DemoTimeline.sum(statistics) }
 
     /// Latency percentile (µs) of reads answered by `source`.
     func percentile(_ p: Double, of source: TierSource) -> Double? {
