@@ -87,9 +87,9 @@ public struct TieredCacheOptions: Sendable {
     /// event could happen. The Redis clients' events go to their own
     /// `RedisConfiguration.observer` (the same object may be set on both).
     public var observer: (any StrataObserver)?
-    /// Runs around each read (`get`, `fetch`), in the caller's task (``StrataRedis/StrataInterceptor``);
+    /// Runs around each read (`get`, `fetch`, `getMany`), in the caller's task (`StrataInterceptor`);
     /// `nil`: none, at the cost of one branch per read. The Redis clients' commands go to their
-    /// own ``StrataRedis/RedisConfiguration/interceptor`` (the same object may be set on both,
+    /// own `RedisConfiguration.interceptor` (the same object may be set on both,
     /// and then a read's commands run inside the read's interception).
     public var interceptor: (any StrataInterceptor)?
     /// Called with the keys whose local copies another writer's change (another instance's, or

@@ -54,8 +54,8 @@ struct ReadmeCodeBlockTests {
         let regions = try Self.regions()
         #expect(
             Set(regions.keys) == [
-                "resp", "client", "codable", "cluster", "cluster tier", "tiers", "local", "fake", "fake cluster",
-                "observe",
+                "resp", "client", "codable", "cluster", "cluster tier", "tiers", "batch", "local", "fake",
+                "fake cluster", "observe",
             ])
         for (name, code) in regions.sorted(by: { $0.key < $1.key }) {
             #expect(

@@ -19,7 +19,8 @@ func gettingStartedExample(url: String) async throws -> (greeting: String?, agai
     )
     try await greetings.start()  // connects client tracking, which keeps local copies coherent
 
-    let greeting = try await greetings.get("Ada")  // "Hello, Ada!": loaded, stored in Redis and memory
+    let greeting = try await greetings.get("Ada")  // "Hello, Ada!": loaded, then stored in Redis and memory
+    await greetings.waitForBackgroundFills()  // the caller did not wait for that; this does
     let again = try await greetings.fetch("Ada")  // served from memory this time
     print(again.source, again.remainingTTL)  // local, at most 30 seconds
 
