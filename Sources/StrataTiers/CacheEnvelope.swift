@@ -3,11 +3,12 @@
 /// version that orders it against other writes of the key.
 ///
 /// Layout (big-endian): `0x53 0x02` magic and layout version, 1 flag byte (bit 0: not found;
-/// bit 1: tombstone, an invalidation that keeps older loads out), the entry's version (8 bytes:
+/// bit 1: tombstone, an invalidation that keeps older loads out; bit 2: tagged), the entry's version (8 bytes:
 /// the Unix time in microseconds its data is as new as), a random stamp (4 bytes, told apart
 /// from another write of the same version), three Unix times in milliseconds (8 bytes each):
 /// fresh until, usable until (stale while revalidating), kept until (fail-safe); the load time in
-/// microseconds (4 bytes, for early refresh); then the payload.
+/// microseconds (4 bytes, for early refresh); when tagged, the tags (a 2-byte count, then each
+/// as a 2-byte length and its UTF-8 bytes); then the payload.
 ///
 /// The version is what makes refreshes safe: a load that began at `t` replaces an entry only if
 /// the entry's version is older than `t`, so it never overwrites a newer `set` or an invalidation
@@ -33,6 +34,8 @@ struct CacheEnvelope: Sendable, Equatable {
     var keptUntil: Int64
     /// How long the load that produced it took, in microseconds.
     var loadMicroseconds: UInt32
+    /// The tags it was written with (see `TieredCache.invalidate(tag:)`).
+    var tags: [String] = []
 
     init(
         payload: [UInt8], isNegative: Bool, version: Int64, stamp: UInt32 = .random(in: 0...UInt32.max),
@@ -53,11 +56,18 @@ struct CacheEnvelope: Sendable, Equatable {
         bytes.reserveCapacity(Self.headerSize + payload.count)
         bytes.append(Self.magic.0)
         bytes.append(Self.magic.1)
-        bytes.append((isNegative ? 1 : 0) | (isTombstone ? 2 : 0))
+        bytes.append((isNegative ? 1 : 0) | (isTombstone ? 2 : 0) | (tags.isEmpty ? 0 : 4))
         Self.append(UInt64(bitPattern: version), bytes: 8, to: &bytes)
         Self.append(UInt64(stamp), bytes: 4, to: &bytes)
         for time in [freshUntil, usableUntil, keptUntil] { Self.append(UInt64(bitPattern: time), bytes: 8, to: &bytes) }
         Self.append(UInt64(loadMicroseconds), bytes: 4, to: &bytes)
+        if !tags.isEmpty {
+            Self.append(UInt64(tags.count), bytes: 2, to: &bytes)
+            for tag in tags {
+                Self.append(UInt64(tag.utf8.count), bytes: 2, to: &bytes)
+                bytes.append(contentsOf: tag.utf8)
+            }
+        }
         bytes.append(contentsOf: payload)
         return bytes
     }
@@ -92,7 +102,13 @@ struct CacheEnvelope: Sendable, Equatable {
         usableUntil = Int64(bitPattern: Self.read(bytes, at: 23, count: 8))
         keptUntil = Int64(bitPattern: Self.read(bytes, at: 31, count: 8))
         loadMicroseconds = UInt32(truncatingIfNeeded: Self.read(bytes, at: 39, count: 4))
-        bytes.removeSubrange(0..<Self.headerSize)
+        var start = Self.headerSize
+        if bytes[2] & 4 != 0 {
+            guard let (tags, end) = Self.readTags(bytes, at: start) else { return nil }
+            self.tags = tags
+            start = end
+        }
+        bytes.removeSubrange(0..<start)
         payload = bytes
     }
 
@@ -115,6 +131,24 @@ struct CacheEnvelope: Sendable, Equatable {
         for shift in stride(from: (count - 1) * 8, through: 0, by: -8) {
             bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
         }
+    }
+
+    /// The tags block at `offset`, and where it ends; `nil` if it runs past the bytes.
+    private static func readTags(_ bytes: [UInt8], at offset: Int) -> ([String], Int)? {
+        guard offset + 2 <= bytes.count else { return nil }
+        let count = Int(read(bytes, at: offset, count: 2))
+        var tags: [String] = []
+        tags.reserveCapacity(count)
+        var position = offset + 2
+        for _ in 0..<count {
+            guard position + 2 <= bytes.count else { return nil }
+            let length = Int(read(bytes, at: position, count: 2))
+            position += 2
+            guard position + length <= bytes.count else { return nil }
+            tags.append(String(decoding: bytes[position..<position + length], as: UTF8.self))
+            position += length
+        }
+        return (tags, position)
     }
 
     private static func read(_ bytes: [UInt8], at offset: Int, count: Int) -> UInt64 {

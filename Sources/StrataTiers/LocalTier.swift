@@ -51,6 +51,8 @@ struct TierEntry<Value: Sendable>: Sendable {
     @usableFromInline var loadMicroseconds: UInt32
     /// The Unix microseconds its data is as new as (see ``CacheEnvelope/version``).
     @usableFromInline var version: Int64
+    /// Its tags: it is void once any of them is invalidated after `version`.
+    @usableFromInline var tags: [String] = []
 
     @usableFromInline
     init(

@@ -141,7 +141,7 @@ final class RedisTier: Sendable {
             end
           end
           if order == 0 then
-            if string.byte(current, 3) >= 2 then return 0 end
+            if math.floor(string.byte(current, 3) / 2) % 2 == 1 then return 0 end
             for i = 16, 23 do
               local a, b = string.byte(current, i), string.byte(new, i)
               if a ~= b then

@@ -138,6 +138,8 @@ extension TieredCache {
                 continue  // the tier counted the failure; skip it
             }
             let elapsed = started.duration(to: clock.now)
+            let tags = envelopes.flatMap { $0?.tags ?? [] }
+            if !tags.isEmpty { await learnTagTimes(tags) }
             for (key, envelope) in zip(asked, envelopes) {
                 var failSafe = failSafes[key] ?? nil
                 if let found = judge(

@@ -66,6 +66,7 @@ extension TieredCache {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await self?.retryFailedInvalidations()
+                await self?.retryFailedTagWrites()
             }
         }
         coherence.withLock { $0.tasks.append(retries) }
@@ -206,8 +207,15 @@ extension TieredCache {
         let isRegionalBus = index == redisTiers.count - 1 && redisTiers.count > 1
         if isRegionalBus {
             // Another region changed these keys: drop them from our region's tiers too.
-            guard region != self.region else { return }
+            guard region != self.region else {
+                // Our region's own changes reach us through its tier, except tags: their times
+                // live in the global tier, and only this announcement tells us of a new one.
+                for key in keys where key.hasPrefix(Self.tagKeyPrefix) { forgetTagTime(key) }
+                return
+            }
             let nearer = Array(redisTiers.dropLast())
+            // A tag's time lives in the global tier only; its announcement drops our copy of it.
+            let keys = keys.filter { !$0.hasPrefix(Self.tagKeyPrefix) }
             Task {
                 let version = self.clock.unixMicroseconds
                 for (index, tier) in nearer.enumerated()

@@ -1,7 +1,9 @@
 import StrataCache
 
 extension TieredCache {
-    func makeEntry(_ value: Value?, ttl: Duration, loadMicroseconds: UInt32, version: Int64) -> TierEntry<Value> {
+    func makeEntry(
+        _ value: Value?, ttl: Duration, loadMicroseconds: UInt32, version: Int64, tags: [String] = []
+    ) -> TierEntry<Value> {
         let now = clock.unixMilliseconds
         var milliseconds = max(0, ttl.tierMilliseconds)
         if options.jitter > 0 && milliseconds > 1 {
@@ -10,9 +12,11 @@ extension TieredCache {
         let fresh = now + milliseconds
         let usable = fresh + (options.staleWhileRevalidate?.tierMilliseconds ?? 0)
         let kept = usable + (options.failSafeMaxStaleness?.tierMilliseconds ?? 0)
-        return TierEntry(
+        var entry = TierEntry(
             value: value, freshUntil: fresh, usableUntil: usable, keptUntil: kept, loadMicroseconds: loadMicroseconds,
             version: version)
+        entry.tags = tags
+        return entry
     }
 
     /// `entry` limited to `ttl` from now: never longer than the entry has left, in each phase.
@@ -34,7 +38,9 @@ extension TieredCache {
             payload: payload, isNegative: entry.value == nil, version: entry.version, stamp: stamp,
             freshUntil: limited.freshUntil, usableUntil: limited.usableUntil, keptUntil: limited.keptUntil,
             loadMicroseconds: entry.loadMicroseconds)
-        return (envelope, limited.keptUntil - clock.unixMilliseconds)
+        var tagged = envelope
+        tagged.tags = entry.tags
+        return (tagged, limited.keptUntil - clock.unixMilliseconds)
     }
 
     func entry(from envelope: CacheEnvelope, tier: RedisTier) -> TierEntry<Value>? {
@@ -48,8 +54,10 @@ extension TieredCache {
                 return nil
             }
         }
-        return TierEntry(
+        var entry = TierEntry(
             value: value, freshUntil: envelope.freshUntil, usableUntil: envelope.usableUntil,
             keptUntil: envelope.keptUntil, loadMicroseconds: envelope.loadMicroseconds, version: envelope.version)
+        entry.tags = envelope.tags
+        return entry
     }
 }

@@ -101,7 +101,7 @@ extension TieredCache {
                 cacheable: false, source: .loader)
         }
         let ttl = loaded.ttl ?? (value == nil ? options.negativeTTL! : baseTTL)
-        let entry = makeEntry(value, ttl: ttl, loadMicroseconds: micros, version: version)
+        let entry = makeEntry(value, ttl: ttl, loadMicroseconds: micros, version: version, tags: loaded.tags)
         // Refused by a tier that holds a newer write or an invalidation made while the loader
         // ran, in which case the value may be outdated already and is not kept locally either.
         // A load that began before the coherence link was lost (a Redis restart, say, which
@@ -225,8 +225,9 @@ extension TieredCache {
     private func usableEntry(_ key: String, refreshing: Bool) async -> Fetched? {
         let suspect = tiersPendingInvalidation(of: key)
         for (index, candidate) in redisTiers.enumerated() where !suspect.contains(index) {
-            guard let envelope = try? await candidate.get(key), let found = entry(from: envelope, tier: candidate)
-            else { continue }
+            guard let envelope = try? await candidate.get(key) else { continue }
+            if !envelope.tags.isEmpty { await learnTagTimes(envelope.tags) }
+            guard let found = entry(from: envelope, tier: candidate), tagsAllow(found) == true else { continue }
             let now = clock.unixMilliseconds
             guard now < (refreshing ? found.freshUntil : found.usableUntil) else { continue }
             candidate.counters.hits.increment()

@@ -67,7 +67,8 @@ extension TieredCache {
     /// "not found".
     @inlinable
     func localHit(_ key: String, loader: AdaptiveLoader? = nil) -> Value?? {
-        guard let lruLocal, let entry = lruLocal.cache.get(key) else { return nil }
+        // A tagged copy is checked against its tags' times on the full path.
+        guard let lruLocal, let entry = lruLocal.cache.get(key), entry.tags.isEmpty else { return nil }
         let now = clock.unixMilliseconds
         if now < entry.freshUntil {
             localCounters.hits.increment()
@@ -114,13 +115,20 @@ extension TieredCache {
         _ key: String, ticket: FillTicket?, failSafe: TierEntry<Value>?, loader: AdaptiveLoader?
     ) async throws -> Fetched {
         do {
-            let (fetched, isLeader) = try await flights.run(
-                key, lingering: keepAfterFill(key, ticket: ticket), accepts: isFreshEnough
-            ) {
-                try await self.fetch(key, failSafe: failSafe, refreshing: false, loader: loader)
+            var attempts = 0
+            while true {
+                attempts += 1
+                let (fetched, isLeader) = try await flights.run(
+                    key, lingering: keepAfterFill(key, ticket: ticket), accepts: isFreshEnough
+                ) {
+                    try await self.fetch(key, failSafe: failSafe, refreshing: false, loader: loader)
+                }
+                settleLocal(key, fetched, isLeader: isLeader, ticket: ticket)
+                // A tag of the value was invalidated while it loaded: load it again (a new load
+                // is newer than the invalidation).
+                if tagsAllow(fetched.entry) == false && attempts < 3 { continue }
+                return fetched
             }
-            settleLocal(key, fetched, isLeader: isLeader, ticket: ticket)
-            return fetched
         } catch {
             if let local, let ticket { local.release(key, ticket: ticket) }
             throw error
@@ -141,6 +149,11 @@ extension TieredCache {
         guard let local else { return .missed(ticket: nil, failSafe: nil) }
         let now = clock.unixMilliseconds
         switch local.lookup(key) {
+        case .hit(let entry) where tagsAllow(entry) != true:
+            // Void (a tag was invalidated after it), or a tag's time is not known here yet.
+            localCounters.misses.increment()
+            observer?.observe(.tierMiss(tier: "local", duration: .zero))
+            return .missed(ticket: local.ticket(for: key), failSafe: nil)
         case .hit(let entry) where now < entry.freshUntil:
             localCounters.hits.increment()
             observer?.observe(.tierHit(tier: "local", duration: .zero))
@@ -169,7 +182,7 @@ extension TieredCache {
     /// given to a read that arrives now.
     @Sendable
     func isFreshEnough(_ fetched: Fetched) -> Bool {
-        clock.unixMilliseconds < fetched.entry.freshUntil
+        clock.unixMilliseconds < fetched.entry.freshUntil && tagsAllow(fetched.entry) != false
     }
 
     /// What a flight whose value was loaded waits for before it ends: the value's write through
@@ -260,6 +273,7 @@ extension TieredCache {
                 continue  // the tier counted the failure; skip it
             }
             let elapsed = started.duration(to: clock.now)
+            if let tags = envelope?.tags, !tags.isEmpty { await learnTagTimes(tags) }
             if let fetched = judge(
                 envelope, of: key, from: index, elapsed: elapsed, refreshing: refreshing, failSafe: &failSafe,
                 loader: loader)
@@ -279,7 +293,8 @@ extension TieredCache {
     ) -> Fetched? {
         let tier = redisTiers[index]
         tier.counters.latency.record(nanoseconds: elapsed.tierNanoseconds)
-        guard let envelope, let found = entry(from: envelope, tier: tier) else {
+        // An entry one of whose tags was invalidated after it (or unknown: unreadable) is a miss.
+        guard let envelope, let found = entry(from: envelope, tier: tier), tagsAllow(found) == true else {
             tier.counters.misses.increment()
             observer?.observe(.tierMiss(tier: tier.options.name, duration: elapsed))
             return nil

@@ -4,12 +4,16 @@ extension TieredCache {
     /// Writes `value` through every tier (Redis tiers from the farthest in, then local), and tells
     /// other instances. A Redis write that fails is counted and drops the local copy, since Redis
     /// may still hold the old value; the failed tier gets a tombstone when it answers again.
-    public func set(_ key: String, _ value: Value, ttl: Duration? = nil) async {
+    ///
+    /// `tags` group entries for ``invalidate(tag:)``: the entry is void once any of them is
+    /// invalidated after this write.
+    public func set(_ key: String, _ value: Value, ttl: Duration? = nil, tags: [String] = []) async {
         // Reads that begin from now on must not join a load that began before this write.
         flights.detach(key)
         refreshes.detach(key)
         let ticket = local?.beginWrite(key)
-        let entry = makeEntry(value, ttl: ttl ?? baseTTL, loadMicroseconds: 0, version: clock.unixMicroseconds)
+        let entry = makeEntry(
+            value, ttl: ttl ?? baseTTL, loadMicroseconds: 0, version: clock.unixMicroseconds, tags: tags)
         let written = await writeThrough(key, entry, mode: .overwrite)
         if let local, let ticket {
             let keep = written && coherent.load(ordering: .relaxed)
@@ -43,6 +47,7 @@ extension TieredCache {
     /// Drops the local copy of `key`, revokes its pending fills, and ends its load generation, so
     /// later reads start their own load.
     func forgetLocally(_ key: String) {
+        if key.hasPrefix(Self.tagKeyPrefix) { forgetTagTime(key) }
         flights.detach(key)
         refreshes.detach(key)
         local?.invalidate(key)

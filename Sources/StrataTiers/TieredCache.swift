@@ -77,6 +77,10 @@ public final class TieredCache<Value: Sendable>: Sendable {
     /// their callers got them: awaited by ``waitForBackgroundFills()`` and ``shutdown()``.
     let backgroundFills = StrataMutex<[UInt64: Task<Void, Never>]>([:])
     let backgroundFillIDs = Atomic<UInt64>(0)
+    /// The invalidation times of the tags this instance has seen, by tag (see `invalidate(tag:)`).
+    let tagTimes = StrataMutex(TagTable())
+    /// Tag invalidations whose write to Redis failed, by tag: retried with failed invalidations.
+    let pendingTagWrites = StrataMutex<[String: Int64]>([:])
 
     /// An invalidation (or a failed `set`) that some Redis tiers did not take: retried on those
     /// tiers only, and never over a newer value.
@@ -217,16 +221,21 @@ public struct TieredCacheLoad<Value: Sendable>: Sendable {
     public var ttl: Duration?
     /// Whether to cache it at all (`false`: the caller gets it, no tier keeps it).
     public var isCached: Bool
+    /// Tags to cache it with (see ``TieredCache/invalidate(tag:)``).
+    public var tags: [String]
 
-    /// A loaded value, cached with the cache's TTLs, or for `ttl`.
-    public init(value: Value?, ttl: Duration? = nil, isCached: Bool = true) {
+    /// A loaded value, cached with the cache's TTLs, or for `ttl`, with `tags`.
+    public init(value: Value?, ttl: Duration? = nil, isCached: Bool = true, tags: [String] = []) {
         self.value = value
         self.ttl = ttl
         self.isCached = isCached
+        self.tags = tags
     }
 
-    /// `value`, cached for `ttl` (`nil`: the cache's TTLs).
-    public static func cache(_ value: Value?, ttl: Duration? = nil) -> Self { Self(value: value, ttl: ttl) }
+    /// `value`, cached for `ttl` (`nil`: the cache's TTLs), with `tags`.
+    public static func cache(_ value: Value?, ttl: Duration? = nil, tags: [String] = []) -> Self {
+        Self(value: value, ttl: ttl, tags: tags)
+    }
 
     /// `value` for this caller only: no tier keeps it.
     public static func doNotCache(_ value: Value?) -> Self { Self(value: value, isCached: false) }

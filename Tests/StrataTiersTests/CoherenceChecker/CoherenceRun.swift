@@ -81,9 +81,14 @@ struct CoherenceRun {
             if scenario.distributedLock {
                 options.distributedLock = .init(lease: .seconds(2), wait: .seconds(2), pollInterval: .milliseconds(5))
             }
+            let load = database.loader(instance: index)
+            let tagged = scenario.tags
             let cache = TieredCache<String>(
                 local: .lru(capacity: 1000, ttl: scenario.localTTL), redis: tiers, codec: StringCodec(),
-                options: options, loader: database.loader(instance: index))
+                options: options,
+                adaptiveLoader: { key in
+                    TieredCacheLoad(value: try await load(key), tags: tagged ? [Self.group(of: key)] : [])
+                })
             try await cache.start()
             instances.append(Instance(cache: cache, clients: clients))
         }
@@ -122,9 +127,30 @@ struct CoherenceRun {
                                 let n = database.sequence.add(1, ordering: .relaxed).newValue
                                 let value = "\(key)#\(n)"
                                 let write = history.beginWrite(key, value, how: "set via instance \(index)")
-                                await instance.cache.set(key, value)
+                                await instance.cache.set(
+                                    key, value, tags: scenario.tags ? [Self.group(of: key)] : [])
                                 history.endWrite(key, write)
                                 await locks.unlock(key)
+                            } else if scenario.tags && roll < 86 {
+                                // The database changes every key of a group; one tag invalidation.
+                                let group = Self.group(of: key)
+                                let members = keys.filter { Self.group(of: $0) == group }
+                                for member in members { await locks.lock(member) }
+                                var writes: [(String, Int)] = []
+                                for member in members {
+                                    let n = database.sequence.add(1, ordering: .relaxed).newValue
+                                    let value: String? =
+                                        scenario.negativeCaching && n % 3 == 0 ? nil : "\(member)#\(n)"
+                                    writes.append(
+                                        (
+                                            member,
+                                            history.beginWrite(
+                                                member, value, how: "invalidate(tag: \(group)) via instance \(index)")
+                                        ))
+                                }
+                                await instance.cache.invalidate(tag: group)
+                                for (member, write) in writes { history.endWrite(member, write) }
+                                for member in members { await locks.unlock(member) }
                             } else if roll < 92 {
                                 await locks.lock(key)
                                 let n = database.sequence.add(1, ordering: .relaxed).newValue
@@ -193,7 +219,10 @@ struct CoherenceRun {
         // the failed invalidations to be retried (every second) before judging the tiers.
         let settled = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < settled,
-            instances.contains(where: { !$0.cache.pendingInvalidations.withLock { $0.isEmpty } })
+            instances.contains(where: {
+                !$0.cache.pendingInvalidations.withLock { $0.isEmpty }
+                    || !$0.cache.pendingTagWrites.withLock { $0.isEmpty }
+            })
         {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -228,12 +257,25 @@ struct CoherenceRun {
             }
         }
         // No tier keeps a value older than the database's: loads never overwrote a newer write.
-        // (Keys a plain client deleted are left out: see `recordDeletion`.)
+        // (Keys a plain client deleted are left out: see `recordDeletion`. An entry void by a tag
+        // invalidated after it is not a value any more: reads check it.)
+        var tagTimes: [String: Int64] = [:]
+        for client in plainClients {
+            for group in ["group0", "group1"] {
+                for namespace in ["c:", "g:"] {
+                    guard let reply = try? await client.send("ZSCORE", namespace + "__tag:" + group, "t"),
+                        let time = try? reply.asDouble()
+                    else { continue }
+                    tagTimes[group] = max(tagTimes[group] ?? 0, Int64(time))
+                }
+            }
+        }
         for (index, client) in plainClients.enumerated() {
             for key in keys where !history.wasDeleted(key) {
                 for namespace in ["c:", "g:"] {
                     guard let bytes = try? await client.get(namespace + key),
-                        let envelope = CacheEnvelope(decoding: bytes), !envelope.isTombstone
+                        let envelope = CacheEnvelope(decoding: bytes), !envelope.isTombstone,
+                        !envelope.tags.contains(where: { (tagTimes[$0] ?? 0) >= envelope.version })
                     else { continue }
                     let stored: String? = envelope.isNegative ? nil : String(decoding: envelope.payload, as: UTF8.self)
                     if stored != history.current(key) && clockTime() < envelope.keptUntil {
@@ -297,6 +339,11 @@ struct CoherenceRun {
     }
 
     func clockTime() -> Int64 { SystemTierClock().unixMilliseconds }
+
+    /// The tag of `key` in a scenario with tags: `group0` for even keys, `group1` for odd ones.
+    static func group(of key: String) -> String {
+        "group\((Int(key.dropFirst()) ?? 0) % 2)"
+    }
 
     static func writeOutOfBand(
         _ key: String, _ value: String, plain: [any RedisCachingClient], scenario: CoherenceScenario

@@ -37,6 +37,9 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
     /// Only instance 0 changes keys; the others only read, so a local copy they miss an
     /// invalidation for stays (it is not refreshed by their own writes) until the oracle sees it.
     var singleWriter = false
+    /// Keys carry a tag by group (`group0`, `group1`: even and odd keys), from `set` and from the
+    /// loader, and some invalidations are of a whole group (`invalidate(tag:)`).
+    var tags = false
 
     init(seed: UInt64, kind: TestRedisServer.Kind) {
         var random = SplitMix64(seed: SplitMix64.mix(seed))
@@ -55,6 +58,7 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
         outOfBandWrites = Bool.random(using: &random)
         keys = Int.random(in: 3...8, using: &random)
         duration = .milliseconds(Int.random(in: 1200...2000, using: &random))
+        tags = Bool.random(using: &random)
     }
 
     /// A scenario over `cluster`: one tier (the cluster), one region, no expiry; odd seeds move
@@ -127,6 +131,6 @@ struct CoherenceScenario: CustomStringConvertible, Sendable {
             + "\(coherenceName), profile \(profile.rawValue), lock \(distributedLock), "
             + "negative \(negativeCaching), faults \(faults), out-of-band \(outOfBandWrites), \(keys) keys, "
             + "\(duration), allowed staleness \(allowedStaleness)"
-            + (singleWriter ? ", one writer" : "")
+            + (singleWriter ? ", one writer" : "") + (tags ? ", tags" : "")
     }
 }
