@@ -82,10 +82,15 @@ extension TieredCache {
         }
         do {
             var pipeline = RedisPipeline()
+            var readBacks: [RedisPipeline.Handle<RedisRawCommand>] = []
             for (tag, microseconds) in times {
                 let key = tier.key(Self.tagKeyPrefix + tag)
                 pipeline.send("ZADD", key, "GT", String(microseconds), "t")
                 pipeline.send("PEXPIRE", key, String(tagHold.tierMilliseconds))
+                // A write ends this client's tracking of the key (NOLOOP spares it the notice,
+                // not the loss): reading it back tracks it again, so another instance's later
+                // invalidation of the tag still reaches this one.
+                readBacks.append(pipeline.send("ZSCORE", key, "t"))
             }
             let replies = try await RedisClient.withCommandTimeout(tier.options.timeout) {
                 try await tier.client.execute(pipeline)
@@ -94,6 +99,16 @@ extension TieredCache {
                 throw RedisServerError(message: reply.errorMessage ?? "")
             }
             tier.breaker.recordSuccess()
+            // What Redis holds may be newer still (another instance's invalidation).
+            let epoch = linkEpoch.load(ordering: .relaxed)
+            let learnedAt = clock.unixMilliseconds
+            let stored = try readBacks.map { handle in Int64(try replies[handle].asDouble()) }
+            tagTimes.withLock { known in
+                for ((tag, _), microseconds) in zip(times, stored) where (known[tag]?.microseconds ?? 0) < microseconds
+                {
+                    known[tag] = TagTime(microseconds: microseconds, epoch: epoch, learnedAt: learnedAt)
+                }
+            }
             return true
         } catch {
             tier.breaker.recordFailure()
