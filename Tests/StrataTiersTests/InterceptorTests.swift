@@ -120,12 +120,14 @@ struct InterceptorTests {
             try await cache.start()
             defer { Task { await cache.shutdown() } }
 
-            // A miss everywhere: the read's Redis commands (the tier's read, the fill) run inside it.
+            // A miss everywhere: the read's Redis commands (the tier's read, and the fill, which
+            // finishes in a task that inherits the read's context) run inside it.
             let caller = try await RequestContext.$requestID.withValue("miss") {
                 let value = try await cache.get("k")
                 #expect(value == "v")
                 return currentTaskIdentity()
             }
+            await cache.waitForBackgroundFills()
             let miss = recorder.interceptions(of: "miss")
             #expect(miss.first?.description == "cache.get")
             #expect(miss.first?.task == caller)

@@ -355,10 +355,13 @@ struct CoherenceRun {
     ) async {
         let now = SystemTierClock().unixMilliseconds
         let ttl = scenario.redisTTL.tierMilliseconds
-        let envelope = CacheEnvelope(
+        var envelope = CacheEnvelope(
             payload: Array(value.utf8), isNegative: false, version: SystemTierClock().unixMicroseconds,
             freshUntil: now + ttl, usableUntil: now + ttl,
             keptUntil: now + ttl, loadMicroseconds: 0)
+        // It tags what it writes as the application does: a tag invalidation voids only entries
+        // that carry the tag.
+        if scenario.tags { envelope.tags = [group(of: key)] }
         for (index, client) in plain.enumerated().reversed() {
             let namespace = scenario.tierCount == 2 && index == plain.count - 1 ? "g:" : "c:"
             // Like a service that must update the cache, it retries until the server takes it (a
