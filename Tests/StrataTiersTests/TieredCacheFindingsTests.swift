@@ -263,6 +263,7 @@ struct TieredCacheFindingsTests {
                     let west = [try instance("west", westServer), try instance("west", westServer)]
                     for cache in east + west { try await cache.start() }
                     #expect(try await east[0].get("k") == "v1")  // the database, written to both tiers
+                    await east[0].waitForBackgroundFills()
                     #expect(try await east[1].get("k") == "v1")  // east's own tier
                     #expect(east[1].statistics["regional"]?.hits == 1)
                     #expect(east[1].statistics["global"]?.hits ?? 0 == 0)

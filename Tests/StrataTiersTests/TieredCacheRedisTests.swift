@@ -171,6 +171,7 @@ struct TieredCacheRedisTests {
             try await writer.start()
             try await cache.start()
             #expect(try await writer.get("k") == "v1")  // now in Redis; the cache's local tier is empty
+            await writer.waitForBackgroundFills()
 
             server.fake!.inject(.replyLatency(.milliseconds(500), commands: ["GET"]))
             let read = Task { try await cache.get("k") }
