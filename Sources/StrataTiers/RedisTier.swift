@@ -85,20 +85,23 @@ final class RedisTier: Sendable {
         }
     }
 
-    /// Reads the envelopes of `keys` in one round trip (a pipeline of `GET`s; a cluster client
-    /// sends each node its share). Throws when the tier failed or was skipped, as ``get(_:)``.
+    /// Reads the envelopes of `keys` in one round trip: one `MGET` (a cluster client sends one per
+    /// slot, pipelined per node). Throws when the tier failed or was skipped, as ``get(_:)``.
     func getMany(_ keys: [String]) async throws -> [CacheEnvelope?] {
         guard breaker.allow() else {
             counters.errors.increment()
             throw RedisClientError(.connectionFailed, "\(options.name) is skipped while its circuit breaker is open")
         }
         do {
-            var pipeline = RedisPipeline()
-            let handles = keys.map { pipeline.get(self.key($0)) }
-            let replies = try await RedisClient.withCommandTimeout(options.timeout) {
-                try await client.execute(pipeline)
+            let stored = keys.map { self.key($0) }
+            let values = try await RedisClient.withCommandTimeout(options.timeout) { () async throws -> [[UInt8]?] in
+                if let cluster = client as? RedisClusterClient { return try await cluster.mgetAcrossSlots(stored) }
+                return try await client.execute(MGET(stored))
             }
-            let envelopes = try handles.map { handle in try replies[handle].flatMap { CacheEnvelope(consuming: $0) } }
+            guard values.count == keys.count else {
+                throw RedisClientError(.protocolError, "MGET of \(keys.count) keys answered \(values.count) values")
+            }
+            let envelopes = values.map { value in value.flatMap { CacheEnvelope(consuming: $0) } }
             breaker.recordSuccess()
             return envelopes
         } catch {

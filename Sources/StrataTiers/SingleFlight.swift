@@ -159,6 +159,19 @@ final class SingleFlight<Value: Sendable>: Sendable {
         }
     }
 
+    /// Ends claimed flights with their values, under one lock (a batch's keys that need no
+    /// lingering): the same as ``finish(_:with:lingering:)`` for each, at a fraction of the cost.
+    func finish(_ claims: [Claim], with values: [Value]) {
+        let waiters = flights.withLock { flights in
+            zip(claims, values).map { claim, value in
+                (flights.removeWaiters(of: claim.id, key: claim.key), value)
+            }
+        }
+        for (waiting, value) in waiters {
+            for waiter in waiting.values { waiter.resume(returning: .value(value)) }
+        }
+    }
+
     /// Starts `operation` for `key` in a background task unless one is already running; returns at once.
     ///
     /// The flight is claimed before this returns, so callers that arrive meanwhile (a read, or

@@ -75,7 +75,7 @@ extension TieredCache {
         let led = misses.filter { claimed.contains($0.key) }
         // Keys another read is fetching already: join those flights, alongside the batch.
         async let joined = join(misses.filter { !claimed.contains($0.key) }, loader: single)
-        let fetched: [String: Fetched]
+        let fetched: [Fetched]
         do {
             fetched = try await fetchMany(led, batch: batch)
         } catch {
@@ -86,12 +86,23 @@ extension TieredCache {
             _ = try? await joined
             throw error
         }
-        for (claim, miss) in zip(claims, led) {
-            let result = fetched[claim.key]!
-            flights.finish(claim, with: .success(result), lingering: keepAfterFill(claim.key, ticket: miss.ticket))
+        // Values that came from a tier end their flights together; loaded ones one by one, as
+        // each may stay open until its write to Redis lands.
+        var settled: (claims: [SingleFlight<Fetched>.Claim], results: [Fetched]) = ([], [])
+        settled.claims.reserveCapacity(claims.count)
+        settled.results.reserveCapacity(claims.count)
+        for ((claim, miss), result) in zip(zip(claims, led), fetched) {
+            if result.fill == nil {
+                settled.claims.append(claim)
+                settled.results.append(result)
+            } else {
+                flights.finish(
+                    claim, with: .success(result), lingering: keepAfterFill(claim.key, ticket: miss.ticket))
+            }
             settleLocal(claim.key, result, isLeader: true, ticket: miss.ticket)
             if let value = result.entry.value { values[claim.key] = value }
         }
+        flights.finish(settled.claims, with: settled.results)
         for (key, value) in try await joined { values[key] = value }
         endToEnd.record(nanoseconds: started.duration(to: clock.now).tierNanoseconds)
         return values
@@ -116,23 +127,28 @@ extension TieredCache {
     }
 
     /// Each Redis tier in order with one round trip for the keys still missing, then the loader
-    /// for the rest: the batch loader once, or the cache's loader per key.
-    private func fetchMany(_ misses: [BatchMiss], batch: BatchLoader?) async throws -> [String: Fetched] {
-        guard !misses.isEmpty else { return [:] }
-        var failSafes = Dictionary(uniqueKeysWithValues: misses.map { ($0.key, $0.failSafe) })
-        var remaining = misses.map(\.key)
-        var fetched: [String: Fetched] = [:]
+    /// for the rest: the batch loader once, or the cache's loader per key. The results are in the
+    /// order of `misses` (arrays by position: dictionaries of a generic value cost a runtime
+    /// metadata lookup per operation).
+    private func fetchMany(_ misses: [BatchMiss], batch: BatchLoader?) async throws -> [Fetched] {
+        guard !misses.isEmpty else { return [] }
+        var failSafes = misses.map(\.failSafe)
+        var fetched = [Fetched?](repeating: nil, count: misses.count)
+        var remaining = Array(misses.indices)
         let single = batch.map(Self.singleKey)
         let skipNearer = skipsNearerTiers
+        let anyPending = pendingInvalidations.withLock { !$0.isEmpty }
         for (index, tier) in redisTiers.enumerated() where !remaining.isEmpty {
             if skipNearer && index < redisTiers.count - 1 { continue }
             // A tier whose invalidation of a key failed may still hold what this instance replaced.
-            let asked = remaining.filter { !tiersPendingInvalidation(of: $0).contains(index) }
+            let asked =
+                anyPending
+                ? remaining.filter { !tiersPendingInvalidation(of: misses[$0].key).contains(index) } : remaining
             guard !asked.isEmpty else { continue }
             let started = clock.now
             let envelopes: [CacheEnvelope?]
             do {
-                envelopes = try await tier.getMany(asked)
+                envelopes = try await tier.getMany(asked.map { misses[$0].key })
             } catch {
                 observer?.observe(.tierFailed(tier: tier.options.name, reason: error))
                 continue  // the tier counted the failure; skip it
@@ -140,42 +156,37 @@ extension TieredCache {
             let elapsed = started.duration(to: clock.now)
             let tags = envelopes.flatMap { $0?.tags ?? [] }
             if !tags.isEmpty { await learnTagTimes(tags) }
-            for (key, envelope) in zip(asked, envelopes) {
-                var failSafe = failSafes[key] ?? nil
-                if let found = judge(
-                    envelope, of: key, from: index, elapsed: elapsed, refreshing: false, failSafe: &failSafe,
-                    loader: single)
-                {
-                    fetched[key] = found
-                }
-                failSafes[key] = failSafe
+            for (position, envelope) in zip(asked, envelopes) {
+                fetched[position] = judge(
+                    envelope, of: misses[position].key, from: index, elapsed: elapsed, refreshing: false,
+                    failSafe: &failSafes[position], loader: single)
             }
             remaining.removeAll { fetched[$0] != nil }
         }
-        guard !remaining.isEmpty else { return fetched }
-        guard let batch else {
-            // No batch loader: the cache's own, per key, concurrently (each under the load lock
-            // when one is configured).
-            return try await withThrowingTaskGroup(of: (String, Fetched).self) { group in
-                for key in remaining {
-                    let failSafe = failSafes[key] ?? nil
-                    group.addTask { (key, try await self.load(key, failSafe: failSafe, refreshing: false)) }
-                }
-                for try await (key, result) in group { fetched[key] = result }
-                return fetched
+        guard !remaining.isEmpty else { return fetched.map { $0! } }
+        if let batch {
+            let loaded = try await loadBatch(
+                remaining.map { misses[$0].key }, failSafes: remaining.map { failSafes[$0] }, loader: batch)
+            for (position, result) in zip(remaining, loaded) { fetched[position] = result }
+            return fetched.map { $0! }
+        }
+        // No batch loader: the cache's own, per key, concurrently (each under the load lock when
+        // one is configured).
+        return try await withThrowingTaskGroup(of: (Int, Fetched).self) { group in
+            for position in remaining {
+                let (key, failSafe) = (misses[position].key, failSafes[position])
+                group.addTask { (position, try await self.load(key, failSafe: failSafe, refreshing: false)) }
             }
+            for try await (position, result) in group { fetched[position] = result }
+            return fetched.map { $0! }
         }
-        for (key, result) in try await loadBatch(remaining, failSafes: failSafes, loader: batch) {
-            fetched[key] = result
-        }
-        return fetched
     }
 
     /// Calls the batch loader once for `keys` and writes each value through the Redis tiers in
     /// the background (as a single load does).
     private func loadBatch(
-        _ keys: [String], failSafes: [String: TierEntry<Value>?], loader: BatchLoader
-    ) async throws -> [String: Fetched] {
+        _ keys: [String], failSafes: [TierEntry<Value>?], loader: BatchLoader
+    ) async throws -> [Fetched] {
         let started = clock.now
         // The data the loader returns is at least as new as this moment: the entries' version.
         let version = clock.unixMicroseconds
@@ -192,21 +203,21 @@ extension TieredCache {
             // Fail-safe for the batch only if it covers every key: a partial answer would hide
             // the error from the keys without one.
             let now = clock.unixMilliseconds
-            let kept = keys.compactMap { key in (failSafes[key] ?? nil).flatMap { now < $0.keptUntil ? $0 : nil } }
+            let kept = failSafes.compactMap { $0.flatMap { now < $0.keptUntil ? $0 : nil } }
             guard kept.count == keys.count else { throw error }
-            var fetched: [String: Fetched] = [:]
-            for (key, entry) in zip(keys, kept) {
+            return kept.map { entry in
                 loaderCounters.staleServed.increment()
                 observer?.observe(.staleServed(tier: "loader"))
-                fetched[key] = Fetched(entry: entry, isFailSafe: true, cacheable: false, source: .failSafe)
+                return Fetched(entry: entry, isFailSafe: true, cacheable: false, source: .failSafe)
             }
-            return fetched
         }
-        var fetched: [String: Fetched] = [:]
+        var fetched: [Fetched] = []
+        fetched.reserveCapacity(keys.count)
         for key in keys {
-            fetched[key] = await finishLoad(
-                key, TieredCacheLoad(value: loaded[key]), started: started, version: version, epoch: epoch,
-                fillsInBackground: true)
+            fetched.append(
+                await finishLoad(
+                    key, TieredCacheLoad(value: loaded[key]), started: started, version: version, epoch: epoch,
+                    fillsInBackground: true))
         }
         return fetched
     }

@@ -50,7 +50,7 @@ struct GetManyTests {
             loader: (database ?? TestDatabase([:])).loader)
     }
 
-    /// Local hits, then one pipeline of GETs for the rest, then one batch for what Redis lacked
+    /// Local hits, then one MGET for the rest, then one batch for what Redis lacked
     /// (red when the tier is read key by key).
     @Test(arguments: TestRedisServer.kindsToTest)
     func oneRoundTripPerTierAndOneBatch(_ kind: TestRedisServer.Kind) async throws {
@@ -70,8 +70,8 @@ struct GetManyTests {
             let values = try await cache.getMany(keys, loader: database.loader)
             #expect(values == rows)
             #expect(database.batches.withLock { $0 } == [["absent"] + (4..<10).map { "k\($0)" }])
-            // The reads: one pipeline of the 10 keys the local tier lacked; then the fills.
-            #expect(client.log.first == "PIPELINE 10", "\(client.log)")
+            // The reads: one MGET of the 10 keys the local tier lacked; then the fills.
+            #expect(client.log.first == "MGET", "\(client.log)")
             #expect(!client.log.contains("GET"), "\(client.log)")
             await cache.waitForBackgroundFills()
             // Everything is cached now, "absent" as not found.

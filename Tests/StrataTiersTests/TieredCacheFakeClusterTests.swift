@@ -2,6 +2,7 @@ import StrataCache
 import StrataFakeRedis
 import StrataRedis
 import StrataServerTestSupport
+import StrataSync
 import Testing
 
 @testable import StrataTiers
@@ -15,6 +16,44 @@ struct TieredCacheFakeClusterTests {
         var index = 0
         while fake.owner(ofSlot: FakeRedisCluster.slot(forKey: "t:\(name)\(index)")) != node { index += 1 }
         return "\(name)\(index)"
+    }
+
+    /// A batch read over keys of every node: one `MGET` per slot, and tags across nodes.
+    @Test func batchesAndTagsAcrossNodes() async throws {
+        let fake = try FakeRedisCluster(primaries: 3)
+        defer { fake.shutdown() }
+        let client = try RedisClusterClient(urls: fake.urls)
+        let keys = (0..<3).map { Self.key("batch", ownedBy: $0, in: fake) } + ["x", "y", "z"]
+        let rows = Dictionary(uniqueKeysWithValues: keys.map { ($0, "\($0) v1") })
+        let database = TestDatabase(rows)
+        // Another process: its own client (NOLOOP hides a client's own writes from its tracking).
+        let writerClient = try RedisClusterClient(urls: fake.urls)
+        let writer = TieredCache<String>(
+            local: nil,
+            redis: [RedisTierOptions(name: "cluster", client: writerClient, namespace: "t:", ttl: .seconds(600))],
+            codec: StringCodec(), loader: database.loader)
+        for key in keys.prefix(3) { await writer.set(key, "\(key) v1", tags: ["all"]) }
+        let cache = TieredCache<String>(
+            local: .lru(capacity: 100, ttl: .seconds(300)),
+            redis: [RedisTierOptions(name: "cluster", client: client, namespace: "t:", ttl: .seconds(600))],
+            codec: StringCodec(), loader: database.loader)
+        try await cache.start()
+        let batches = StrataMutex<[[String]]>([])
+        let values = try await cache.getMany(keys) { missing in
+            batches.withLock { $0.append(missing.sorted()) }
+            return rows.filter { missing.contains($0.key) }
+        }
+        #expect(values == rows)
+        #expect(batches.withLock { $0 } == [["x", "y", "z"]])  // the others came from the cluster
+        #expect(cache.statistics["cluster"]?.hits == 3)
+        for key in keys.prefix(3) { database[key] = "\(key) v2" }
+        await writer.invalidate(tag: "all")
+        for key in keys.prefix(3) {
+            #expect(await eventually { (try? await cache.get(key)) == "\(key) v2" }, "\(key)")
+        }
+        await cache.shutdown()
+        await client.shutdown()
+        await writerClient.shutdown()
     }
 
     /// A slot moves while one of its keys is cached locally: the client learns of it from a

@@ -7,8 +7,9 @@ import StrataRedis
 import StrataTiers
 
 // same machine: a Redis-tier hit against a bare RedisClient GET of the same keys (goal: within
-// 1.2x), and a local-tier hit against a bare LRUCache hit (goal: within 3x). Prints the best
-// round of each side and the ratios; with --json, one JSON object.
+// 1.2x), a local-tier hit against a bare LRUCache hit (goal: within 3x), and a batch read
+// (`getMany` of 100 keys from the Redis tier) against one `MGET` of the same keys, per key.
+// Prints the best round of each side and the ratios; with --json, one JSON object.
 //
 //   swift run -c release TierCompare [ROUNDS] [--json]
 
@@ -43,6 +44,14 @@ for key in keys {
     lru.set(key, value)
 }
 
+if arguments.contains("--batch-only") {
+    // For profilers: only batch reads.
+    let batch = Array(keys.prefix(100))
+    for _ in 0..<(rounds * 100) { _ = try await remote.getMany(batch) }
+    await client.shutdown()
+    exit(0)
+}
+
 // Measured from an ordinary task (not the main actor), as a server's request handlers run.
 let best = try await Task.detached {
     let clock = ContinuousClock()
@@ -54,7 +63,11 @@ let best = try await Task.detached {
             / Double(operations)
     }
 
-    var best = (get: Double.infinity, tier: Double.infinity, lru: Double.infinity, local: Double.infinity)
+    var best = (
+        get: Double.infinity, tier: Double.infinity, lru: Double.infinity, local: Double.infinity,
+        mget: Double.infinity, many: Double.infinity
+    )
+    let batches = stride(from: 0, to: keyCount, by: 100).map { Array(keys[$0..<$0 + 100]) }
     var sink = 0
     for _ in 0..<rounds {
         best.get = min(
@@ -73,12 +86,22 @@ let best = try await Task.detached {
             try await perOperation(keyCount * 100) {
                 for _ in 0..<100 { for key in keys { sink &+= try await local.get(key)?.count ?? 0 } }
             })
+        best.mget = min(
+            best.mget,
+            try await perOperation(keyCount) {
+                for batch in batches { sink &+= try await client.mget(batch).count }
+            })
+        best.many = min(
+            best.many,
+            try await perOperation(keyCount) {
+                for batch in batches { sink &+= try await remote.getMany(batch).count }
+            })
     }
     precondition(sink != -1)
     return best
 }.value
 let redisStatistics = remote.statistics["redis"]!
-precondition(redisStatistics.hits >= rounds * keyCount, "the Redis tier must answer every read")
+precondition(redisStatistics.hits >= 2 * rounds * keyCount, "the Redis tier must answer every read")
 /// `x` rounded to two decimals, for the report.
 func twoDecimals(_ x: Double) -> String {
     let hundredths = Int((x * 100).rounded())
@@ -90,7 +113,9 @@ if json {
     print(
         "{\"getNanoseconds\": \(Int(best.get)), \"redisTierHitNanoseconds\": \(Int(best.tier)), "
             + "\"redisTierRatio\": \(best.tier / best.get), \"lruHitNanoseconds\": \(Int(best.lru)), "
-            + "\"localTierHitNanoseconds\": \(Int(best.local)), \"localTierRatio\": \(best.local / best.lru)}")
+            + "\"localTierHitNanoseconds\": \(Int(best.local)), \"localTierRatio\": \(best.local / best.lru), "
+            + "\"mgetPerKeyNanoseconds\": \(Int(best.mget)), \"getManyPerKeyNanoseconds\": \(Int(best.many)), "
+            + "\"getManyRatio\": \(best.many / best.mget)}")
 } else {
     print("best of \(rounds) alternating rounds, per operation:")
     print("  RedisClient GET           \(Int(best.get)) ns")
@@ -99,6 +124,9 @@ if json {
     print("  LRUCache get hit          \(Int(best.lru)) ns")
     let localRatio = twoDecimals(best.local / best.lru)
     print("  TieredCache local hit     \(Int(best.local)) ns   ratio \(localRatio)  (goal <= 3)")
+    print("  MGET of 100, per key      \(Int(best.mget)) ns")
+    let batchRatio = twoDecimals(best.many / best.mget)
+    print("  getMany of 100, per key   \(Int(best.many)) ns   ratio \(batchRatio)")
 }
 await client.shutdown()
 if arguments.contains("--debug") { print(local.statistics) }
