@@ -254,6 +254,8 @@ struct ConfigStore {
     private(set) var streamNodeMaxEntries = 100
     private(set) var hllSparseMaxBytes = 3000
     private(set) var maxmemory = 0
+    /// `tracking-table-max-keys`: the most keys the tracking table holds (0: no limit).
+    private(set) var trackingTableMaxKeys = 1_000_000
     private(set) var maxmemoryPolicy = "noeviction"
     private(set) var lfuLogFactor = 10
     private(set) var lfuDecayTime = 1
@@ -313,6 +315,7 @@ struct ConfigStore {
         streamNodeMaxEntries = int("stream-node-max-entries", 100)
         hllSparseMaxBytes = int("hll-sparse-max-bytes", 3000)
         maxmemory = int("maxmemory", 0)
+        trackingTableMaxKeys = int("tracking-table-max-keys", 1_000_000)
         maxmemoryPolicy = values["maxmemory-policy"] ?? "noeviction"
         usesLFU = maxmemoryPolicy.hasSuffix("-lfu")
         lfuLogFactor = int("lfu-log-factor", 10)

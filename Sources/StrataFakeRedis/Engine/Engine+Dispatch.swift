@@ -58,6 +58,8 @@ extension Engine {
         }
         // Cluster mode (or a cluster fault): MOVED, ASK, CROSSSLOT... instead of running here.
         if routesByKey && routeByKeys(c, spec, args) { return }
+        // Keeps the tracking table under tracking-table-max-keys, where Redis does.
+        if trackingClientCount > 0 { trackingLimitUsedSlots(current: c) }
         if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {
             reject(c, spec, "ERR Replica can't interact with the keyspace")
             return

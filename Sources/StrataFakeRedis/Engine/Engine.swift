@@ -43,6 +43,8 @@ final class Engine {
     /// BCAST prefixes: clients and keys changed since the last broadcast, with who changed them.
     var broadcastPrefixes: [Bytes: BroadcastPrefix] = [:]
     var trackingClientCount = 0
+    /// Runs of ``trackingLimitUsedSlots(current:)`` in a row that ended over the limit.
+    var trackingLimitRuns = 0
     /// Invalidations for the running client, sent after its reply (nil: a flush).
     @exclusivity(unchecked) var pendingSelfInvalidations: [Bytes?] = []
 
