@@ -300,7 +300,13 @@ struct ConfigStore {
 
     /// Stores already validated values.
     mutating func store(_ name: String, _ value: String) {
-        values[name] = value
+        if name == "notify-keyspace-events" {
+            // What CONFIG GET shows may hide a class (`A` hides `n`): keep the flags themselves.
+            keyspaceEvents = KeyspaceEvents(parsing: value) ?? []
+            values[name] = keyspaceEvents.description
+        } else {
+            values[name] = value
+        }
         refresh()
     }
 
@@ -320,7 +326,6 @@ struct ConfigStore {
         usesLFU = maxmemoryPolicy.hasSuffix("-lfu")
         lfuLogFactor = int("lfu-log-factor", 10)
         lfuDecayTime = int("lfu-decay-time", 1)
-        keyspaceEvents = KeyspaceEvents(parsing: values["notify-keyspace-events"] ?? "") ?? []
         slowlogLogSlowerThan = int("slowlog-log-slower-than", 10000)
         slowlogMaxLen = int("slowlog-max-len", 128)
         latencyTracking = values["latency-tracking"] != "no"
@@ -402,7 +407,8 @@ struct ConfigStore {
             guard let flags = KeyspaceEvents(parsing: text) else {
                 return .failure(ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
             }
-            return .success(flags.description)
+            // Stored as given: ``store(_:_:)`` keeps the flags and shows them as Redis does.
+            return .success(flags == [] ? "" : text)
         case "save":
             guard words.count % 2 == 0, words.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
                 return .failure(ConfigError("Invalid save parameters"))

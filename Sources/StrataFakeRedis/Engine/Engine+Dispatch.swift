@@ -90,6 +90,8 @@ extension Engine {
         currentClient = c
         executionDepth += 1
         c.lastCommand = spec.fullName
+        let outerReadLookups = readLookups
+        readLookups = spec.flags.contains(.readonly)
         if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
         if !c.errorCodes.isEmpty { countErrors(c) }
         let started = Clock.monotonicNanoseconds()
@@ -109,6 +111,7 @@ extension Engine {
             trackingRememberKeys(c, spec, args)
         }
         executionDepth -= 1
+        readLookups = outerReadLookups
         currentClient = previous
         if executionDepth == 0 {
             if !pendingSelfInvalidations.isEmpty { flushSelfInvalidations(c) }
