@@ -77,7 +77,11 @@ extension FakeRedisTestSuites {
                 strlen nope5
                 lrange nope6 0 -1
                 B: 2|<recv>
-                # The same lookups count keyspace hits and misses.
+                # The same lookups count keyspace hits and misses; OBJECT counts them without
+                # an event.
+                @keyspace_hits,keyspace_misses info stats
+                object encoding nope7
+                object encoding k
                 @keyspace_hits,keyspace_misses info stats
                 config set notify-keyspace-events ""
                 """)
