@@ -259,6 +259,7 @@ extension Engine {
                     sub("pubsub", "numpat", 2, [], { $0.pubsubNumpatCommand($1, $2) }),
                     sub("pubsub", "shardchannels", -2, [], { $0.pubsubShardchannelsCommand($1, $2) }),
                     sub("pubsub", "shardnumsub", -2, [], { $0.pubsubShardnumsubCommand($1, $2) }),
+                    sub("pubsub", "help", 2, [], { $0.pubsubHelpCommand($1, $2) }),
                 ]),
             // Transactions
             plain("multi", 1, [.noQueue, .fast], { $0.multiCommand($1, $2) }),

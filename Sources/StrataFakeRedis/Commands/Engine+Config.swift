@@ -67,6 +67,7 @@ extension Engine {
                 config.store(name, value)
             }
         }
+        updateNewKeyEvents()
         c.addOK()
     }
 

@@ -5,7 +5,8 @@
 // the events at its signalModifiedKey instead, from the running command, its arguments, which
 // signal of the command this is (LMOVE and RENAME change two keys) and whether the key still
 // exists (a list emptied by LPOP adds `del`). Expired keys say `expired`; blocked pops that are
-// served say `lpop`/`rpop`. Not modelled: the `n` (new key) and `m` (key miss) classes, and
+// served say `lpop`/`rpop`. A key added to a database says `new` at once (the databases'
+// keyAdded hook, set only while the `n` class is on), as Redis' dbAdd does. Not modelled:
 // `evicted` (the fake never evicts).
 
 /// What the keyspace notifications need to know about the running command.
@@ -22,6 +23,15 @@ extension Engine {
     func beginNotifications(_ args: Arguments) {
         notification.arguments = args
         notification.signals = 0
+    }
+
+    /// Turns the `new` events on or off with the configured classes (after CONFIG SET).
+    func updateNewKeyEvents() {
+        let flags = config.keyspaceEvents
+        let on = flags.contains(.new) && !flags.isDisjoint(with: [.keyspace, .keyevent])
+        for db in databases {
+            db.keyAdded = on ? { [unowned self] id, key in self.notifyKeyspaceEvent(.new, "new", key, db: id) } : nil
+        }
     }
 
     /// Publishes one event for a key to the channels the configured classes ask for.

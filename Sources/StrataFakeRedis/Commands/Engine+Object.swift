@@ -114,13 +114,16 @@ extension Engine {
 
     // MARK: OBJECT
 
-    /// The entry for OBJECT's key, without touching it; a null reply and nil when missing.
+    /// The entry for OBJECT's key, without touching it; a null reply and nil when missing. The
+    /// lookup counts a keyspace hit or miss but publishes no `keymiss` (Redis' LOOKUP_NONOTIFY).
     private func objectEntry(_ c: Client, _ args: Arguments) -> (value: StoredValue, kept: Database.Bookkeeping)? {
         let db = database(c)
         guard let slot = lookupWithoutTouching(db, args[2]) else {
+            statistics.keyspaceMisses += 1
             c.addNull()
             return nil
         }
+        statistics.keyspaceHits += 1
         return (db.value(at: slot), db.bookkeeping(at: slot))
     }
 

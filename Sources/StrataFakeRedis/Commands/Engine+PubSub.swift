@@ -146,4 +146,22 @@ extension Engine {
         for (pattern, _) in patternSubscribers { distinct.insert(pattern) }
         c.addInteger(distinct.count)
     }
+
+    func pubsubHelpCommand(_ c: Client, _ args: Arguments) {
+        addHelp(
+            c, "PUBSUB",
+            [
+                "CHANNELS [<pattern>]",
+                "    Return the currently active channels matching a <pattern> (default: '*').",
+                "NUMPAT",
+                "    Return number of subscriptions to patterns.",
+                "NUMSUB [<channel> ...]",
+                "    Return the number of subscribers for the specified channels, excluding",
+                "    pattern subscriptions(default: no channels).",
+                "SHARDCHANNELS [<pattern>]",
+                "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+                "SHARDNUMSUB [<shardchannel> ...]",
+                "    Return the number of subscribers for the specified shard level channel(s)",
+            ])
+    }
 }

@@ -158,12 +158,13 @@ extension Engine {
         if source === destination { return c.addInteger(source.contains(member) ? 1 : 0) }
         guard source.remove(member) else { return c.addInteger(0) }
         deleteIfEmpty(db, args[1], source)
+        // The source's events (srem, del) come before the destination is created (new).
+        signalModifiedKey(db.id, args[1])
         if destination == nil {
             let set = SetValue()
             db.add(args[2], .set(set))
             destination = set
         }
-        signalModifiedKey(db.id, args[1])
         if destination!.add(member) { signalModifiedKey(db.id, args[2]) }
         noteSetWrite(destination!, CollectionOfOne(member))
         c.addInteger(1)

@@ -130,7 +130,6 @@ extension Engine {
     func getCommand(_ c: Client, _ args: Arguments) {
         let db = database(c)
         guard let slot = lookup(db, args[1]) else {
-            statistics.keyspaceMisses += 1
             c.addNull()
             return
         }
@@ -138,7 +137,6 @@ extension Engine {
             c.addWrongType()
             return
         }
-        statistics.keyspaceHits += 1
         c.addBulk(value)
     }
 

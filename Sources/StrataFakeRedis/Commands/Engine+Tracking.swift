@@ -2,7 +2,9 @@
 // (remember the keys a client read, invalidate them once when they change) and BCAST mode
 // (invalidate every key under a prefix, batched before the loop sleeps), with REDIRECT,
 // NOLOOP, OPTIN and OPTOUT. Invalidations are `invalidate` push messages in RESP3; in RESP2
-// they go to a redirect client subscribed to `__redis__:invalidate`.
+// they go to a redirect client subscribed to `__redis__:invalidate`. `tracking-table-max-keys`
+// bounds the table: random keys past it are forgotten and invalidated, before the next
+// command and in the cron.
 
 extension Engine {
     static let trackingChannel: Bytes = Array("__redis__:invalidate".utf8)
@@ -135,6 +137,12 @@ extension Engine {
                 if entry.keys[key] == nil { entry.keys[key] = currentClient?.id ?? 0 }
             }
         }
+        invalidateTrackedKey(key)
+    }
+
+    /// Sends the clients that read `key` an invalidation and forgets the key (the table part of
+    /// Redis' trackingInvalidateKey).
+    private func invalidateTrackedKey(_ key: Bytes) {
         guard let ids = trackingTable.removeValue(forKey: key) else { return }
         for id in ids.sorted() {
             guard let target = clientsByID[id], let state = target.tracking, !state.bcast else { continue }
@@ -145,6 +153,37 @@ extension Engine {
                 sendTrackingMessage(target, keys: [key])
             }
         }
+    }
+
+    /// Redis' trackingLimitUsedSlots, run before each command (from processCommand, whose client
+    /// is the current one for NOLOOP) and by the cron: while the table holds more keys than
+    /// `tracking-table-max-keys` (0: no limit), forget random keys, sending their invalidations
+    /// as if they had changed. A run evicts at most 100 keys for each run in a row (this one
+    /// included) that ended over the limit, as Redis' effort does.
+    func trackingLimitUsedSlots(current: Client?) {
+        let maxKeys = config.trackingTableMaxKeys
+        guard maxKeys > 0, trackingTable.count > maxKeys else {
+            trackingLimitRuns = 0
+            return
+        }
+        let effort = 100 * (trackingLimitRuns + 1)
+        let previous = currentClient
+        currentClient = current
+        defer { currentClient = previous }
+        var evicted = 0
+        while evicted < effort && !trackingTable.isEmpty {
+            // A random key among the first few in the table's (hash-seeded) order: random
+            // enough, and without walking or copying a table of a million keys per command.
+            let offset = Int.random(in: 0..<min(trackingTable.count, 64), using: &rng)
+            let key = trackingTable.keys[trackingTable.index(trackingTable.startIndex, offsetBy: offset)]
+            invalidateTrackedKey(key)
+            evicted += 1
+            if trackingTable.count <= maxKeys {
+                trackingLimitRuns = 0
+                return
+            }
+        }
+        trackingLimitRuns += 1
     }
 
     /// FLUSHDB/FLUSHALL: every tracking client is told to drop everything (a null).

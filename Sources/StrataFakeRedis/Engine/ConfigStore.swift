@@ -254,6 +254,8 @@ struct ConfigStore {
     private(set) var streamNodeMaxEntries = 100
     private(set) var hllSparseMaxBytes = 3000
     private(set) var maxmemory = 0
+    /// `tracking-table-max-keys`: the most keys the tracking table holds (0: no limit).
+    private(set) var trackingTableMaxKeys = 1_000_000
     private(set) var maxmemoryPolicy = "noeviction"
     private(set) var lfuLogFactor = 10
     private(set) var lfuDecayTime = 1
@@ -298,7 +300,13 @@ struct ConfigStore {
 
     /// Stores already validated values.
     mutating func store(_ name: String, _ value: String) {
-        values[name] = value
+        if name == "notify-keyspace-events" {
+            // What CONFIG GET shows may hide a class (`A` hides `n`): keep the flags themselves.
+            keyspaceEvents = KeyspaceEvents(parsing: value) ?? []
+            values[name] = keyspaceEvents.description
+        } else {
+            values[name] = value
+        }
         refresh()
     }
 
@@ -313,11 +321,11 @@ struct ConfigStore {
         streamNodeMaxEntries = int("stream-node-max-entries", 100)
         hllSparseMaxBytes = int("hll-sparse-max-bytes", 3000)
         maxmemory = int("maxmemory", 0)
+        trackingTableMaxKeys = int("tracking-table-max-keys", 1_000_000)
         maxmemoryPolicy = values["maxmemory-policy"] ?? "noeviction"
         usesLFU = maxmemoryPolicy.hasSuffix("-lfu")
         lfuLogFactor = int("lfu-log-factor", 10)
         lfuDecayTime = int("lfu-decay-time", 1)
-        keyspaceEvents = KeyspaceEvents(parsing: values["notify-keyspace-events"] ?? "") ?? []
         slowlogLogSlowerThan = int("slowlog-log-slower-than", 10000)
         slowlogMaxLen = int("slowlog-max-len", 128)
         latencyTracking = values["latency-tracking"] != "no"
@@ -399,7 +407,8 @@ struct ConfigStore {
             guard let flags = KeyspaceEvents(parsing: text) else {
                 return .failure(ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
             }
-            return .success(flags.description)
+            // Stored as given: ``store(_:_:)`` keeps the flags and shows them as Redis does.
+            return .success(flags == [] ? "" : text)
         case "save":
             guard words.count % 2 == 0, words.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
                 return .failure(ConfigError("Invalid save parameters"))

@@ -38,6 +38,13 @@ final class Database {
     /// The slots of the keys that have an expiry.
     private(set) var expiring: [Int] = []
 
+    /// Called with each key ``add(_:_:)`` creates, when set: the `new` keyspace event, which
+    /// Redis' dbAdd publishes before the command's own event.
+    @exclusivity(unchecked) var keyAdded: ((Int, Bytes) -> Void)?
+    /// Deletes the expired key in a slot, with its `expired` event, before ``set(_:_:keepExpiry:)``
+    /// writes over it (set by the engine).
+    @exclusivity(unchecked) var expiredOnWrite: ((Database, Int) -> Void)?
+
     init(id: Int) { self.id = id }
 
     var count: Int { table.count }
@@ -69,6 +76,7 @@ final class Database {
             while bookkeeping.count < slot { bookkeeping.append(fresh) }
             bookkeeping.append(fresh)
         }
+        if let keyAdded { keyAdded(id, key) }
         return slot
     }
 
@@ -103,6 +111,12 @@ final class Database {
     @discardableResult
     func set(_ key: Bytes, _ value: StoredValue, keepExpiry: Bool = false) -> Int {
         if let slot = table.find(key) {
+            let expireAt = table.value(at: slot).expireAt
+            if expireAt != 0 && expireAt <= now, let expiredOnWrite {
+                // Expired: deleted (with its events), then added anew.
+                expiredOnWrite(self, slot)
+                return add(key, value)
+            }
             replace(at: slot, with: value, keepExpiry: keepExpiry)
             return slot
         }

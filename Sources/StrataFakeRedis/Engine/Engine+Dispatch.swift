@@ -58,6 +58,8 @@ extension Engine {
         }
         // Cluster mode (or a cluster fault): MOVED, ASK, CROSSSLOT... instead of running here.
         if routesByKey && routeByKeys(c, spec, args) { return }
+        // Keeps the tracking table under tracking-table-max-keys, where Redis does.
+        if trackingClientCount > 0 { trackingLimitUsedSlots(current: c) }
         if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {
             reject(c, spec, "ERR Replica can't interact with the keyspace")
             return
@@ -88,6 +90,8 @@ extension Engine {
         currentClient = c
         executionDepth += 1
         c.lastCommand = spec.fullName
+        let outerReadLookups = readLookups
+        readLookups = spec.flags.contains(.readonly)
         if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
         if !c.errorCodes.isEmpty { countErrors(c) }
         let started = Clock.monotonicNanoseconds()
@@ -107,6 +111,7 @@ extension Engine {
             trackingRememberKeys(c, spec, args)
         }
         executionDepth -= 1
+        readLookups = outerReadLookups
         currentClient = previous
         if executionDepth == 0 {
             if !pendingSelfInvalidations.isEmpty { flushSelfInvalidations(c) }

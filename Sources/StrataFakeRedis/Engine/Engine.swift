@@ -21,6 +21,9 @@ final class Engine {
     var nextClientID = 1
     /// The client whose command is running, and how deeply calls are nested (EXEC).
     @exclusivity(unchecked) var currentClient: Client?
+    /// Whether the running command is read-only, so its lookups count keyspace hits and misses
+    /// and publish `keymiss` (Redis' lookupKeyRead; write commands look keys up for writing).
+    @exclusivity(unchecked) var readLookups = false
     var executionDepth = 0
     /// Clients to close before the loop sleeps.
     var closeQueue: [Client] = []
@@ -43,6 +46,8 @@ final class Engine {
     /// BCAST prefixes: clients and keys changed since the last broadcast, with who changed them.
     var broadcastPrefixes: [Bytes: BroadcastPrefix] = [:]
     var trackingClientCount = 0
+    /// Runs of ``trackingLimitUsedSlots(current:)`` in a row that ended over the limit.
+    var trackingLimitRuns = 0
     /// Invalidations for the running client, sent after its reply (nil: a flush).
     @exclusivity(unchecked) var pendingSelfInvalidations: [Bytes?] = []
 
@@ -123,6 +128,7 @@ final class Engine {
             "dir": getcwd(&cwd, cwd.count) != nil
                 ? String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "",
         ])
+        installDatabaseHooks()
     }
 
     deinit {
@@ -170,9 +176,20 @@ final class Engine {
     /// OBJECT IDLETIME and FREQ, as Redis' lookupKey does.
     @inline(__always)
     func lookup(_ db: Database, _ key: Bytes) -> Int? {
-        guard let slot = lookupWithoutTouching(db, key) else { return nil }
+        guard let slot = lookupWithoutTouching(db, key) else {
+            if readLookups { readMiss(db, key) }
+            return nil
+        }
+        if readLookups { statistics.keyspaceHits += 1 }
         touch(db, slot)
         return slot
+    }
+
+    /// A read-only command found no key: Redis' lookupKeyRead counts a miss and publishes
+    /// `keymiss`.
+    func readMiss(_ db: Database, _ key: Bytes) {
+        statistics.keyspaceMisses += 1
+        if config.keyspaceEvents.contains(.keyMiss) { notifyKeyspaceEvent(.keyMiss, "keymiss", key, db: db.id) }
     }
 
     /// The slot of a live key, leaving its access time alone (Redis' LOOKUP_NOTOUCH).
@@ -185,6 +202,14 @@ final class Engine {
             return nil
         }
         return slot
+    }
+
+    /// A write over a key that has expired (Database.set): deleted as expired first, as Redis'
+    /// lookupKeyWrite in setKey does.
+    func installDatabaseHooks() {
+        for db in databases {
+            db.expiredOnWrite = { [unowned self] db, slot in self.deleteExpired(db, slot) }
+        }
     }
 
     /// Deletes an expired key and tells watchers and tracking clients, as Redis does.

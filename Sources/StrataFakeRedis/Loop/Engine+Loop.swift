@@ -347,6 +347,9 @@ extension Engine {
                 if pause?.generation == generation { endPause() }
             case .activeExpire:
                 if activeExpireEnabled { activeExpireCycle() }
+                // Redis' serverCron limits the tracking table too, so a CONFIG SET takes effect
+                // on an idle server.
+                if trackingClientCount > 0 { trackingLimitUsedSlots(current: nil) }
                 timers.schedule(at: now + 100_000_000, .activeExpire)
             case .rebindListener:
                 reopenListener()

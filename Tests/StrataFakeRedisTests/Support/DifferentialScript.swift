@@ -13,7 +13,8 @@ import Testing
 /// - `N|` is how many replies to read (default 1; `0|` for a command that blocks).
 /// - `mode`: `~` compares aggregates as unordered, `?` compares only the shape (type and
 ///   size, for random replies), `%` masks IDs (CLIENT ID, HELLO's `id`, `id=` in CLIENT
-///   LIST), `*` only checks that a reply came (INFO, TIME).
+///   LIST), `*` only checks that a reply came (INFO, TIME), `@f1,f2` keeps only the lines
+///   `f1:...` and `f2:...` of a text reply (INFO fields that both servers fill alike).
 /// - `body`: a command with shell-like quoting (`set k "a b"`), `>text` sent as an inline
 ///   line, `!bytes` sent raw with `\r \n \t \xHH \\` escapes, `<recv>` to read without
 ///   sending, `<eof>` to expect the server to close the connection. `$B` in a command is
@@ -22,12 +23,13 @@ import Testing
 /// Lines starting with `#` are comments. After the last line every open connection sends a
 /// PING, which catches stray or missing bytes.
 struct DifferentialScript {
-    enum Mode {
+    enum Mode: Equatable {
         case exact
         case unordered
         case shape
         case maskIDs
         case anyReply
+        case fields([String])
     }
 
     enum Body {
@@ -84,6 +86,10 @@ struct DifferentialScript {
             default: break
             }
             if mode != .exact { line = line.dropFirst().drop { $0 == " " } }
+            if line.first == "@", let space = line.firstIndex(of: " ") {
+                mode = .fields(line.dropFirst().prefix { $0 != " " }.split(separator: ",").map(String.init))
+                line = line[space...].drop { $0 == " " }
+            }
             let body: Body
             if line == "<recv>" {
                 body = .receive
@@ -166,6 +172,14 @@ struct DifferentialScript {
             }
         }
         return out
+    }
+}
+
+extension RESPValue {
+    /// A verbatim string as a bulk string (INFO replies in RESP3), anything else unchanged.
+    fileprivate var replacingVerbatim: RESPValue {
+        if case .verbatimString(_, let bytes) = self { return .bulkString(bytes) }
+        return self
     }
 }
 
@@ -288,6 +302,12 @@ final class ScriptRunner {
             var encoder = RESPEncoder()
             encoder.write(maskIDs(reply.value), version: .resp3)
             return encoder.buffer
+        case .fields(let names):
+            guard case .bulkString(let bytes) = reply.value.replacingVerbatim else { return reply.bytes }
+            let kept = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n").filter { line in
+                names.contains { line.hasPrefix($0 + ":") }
+            }
+            return Array(kept.joined(separator: "\n").utf8)
         }
     }
 
