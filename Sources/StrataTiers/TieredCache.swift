@@ -24,7 +24,7 @@ import Synchronization
 ///   the process however many callers wait (single-flight), optionally once across processes
 ///   (``TieredCacheOptions/distributedLock``). "Not found" is cached for
 ///   ``TieredCacheOptions/negativeTTL``.
-/// - Writes: ``set(_:_:ttl:)`` writes through every tier; ``invalidate(_:)-(String)`` removes from
+/// - Writes: ``set(_:_:ttl:tags:)`` writes through every tier; ``invalidate(_:)-(String)`` removes from
 ///   every tier. A Redis write that fails drops the local copy, which Redis might now contradict.
 /// - Coherence: local copies are invalidated by RESP3 client tracking (any writer of the key) or
 ///   a pub/sub channel; if that link is lost or goes silent, the local tier is flushed and not
