@@ -13,7 +13,7 @@ extension TieredCache {
     /// already loading is not loaded again), freshness, coherence, fail-safe.
     public func getMany(_ keys: [String]) async throws -> [String: Value] {
         guard let interceptor = options.interceptor else { return try await readMany(keys, batch: nil) }
-        return try await interceptor.intercept(Self.batchRead(keys)) { try await readMany(keys, batch: nil) }
+        return try await interceptor.intercept(Self.batchRead) { try await readMany(keys, batch: nil) }
     }
 
     /// The values of `keys` that exist: the local tier first, then each Redis tier with one round
@@ -34,11 +34,11 @@ extension TieredCache {
     /// to single-key loads.
     public func getMany(_ keys: [String], loader: @escaping BatchLoader) async throws -> [String: Value] {
         guard let interceptor = options.interceptor else { return try await readMany(keys, batch: loader) }
-        return try await interceptor.intercept(Self.batchRead(keys)) { try await readMany(keys, batch: loader) }
+        return try await interceptor.intercept(Self.batchRead) { try await readMany(keys, batch: loader) }
     }
 
     /// What an interceptor is told of a batch read.
-    static func batchRead(_ keys: [String]) -> StrataOperation {
+    static var batchRead: StrataOperation {
         StrataOperation(kind: .cacheRead, name: "cache.getMany", commandCount: 0)
     }
 
