@@ -226,6 +226,10 @@ struct CoherenceRun {
         {
             try await Task.sleep(for: .milliseconds(50))
         }
+        // A retry that landed just now announces its keys and tags: let the announcement arrive
+        // before the instances are read (seed 39: the first instances read were checked before
+        // it reached them, the later ones after).
+        try await Task.sleep(for: .milliseconds(300))
 
         // Across a failover: plus the time the promotion took and a retry of failed invalidations.
         let allowed = scenario.allowedStaleness + (failover.promotion.map { $0 + .seconds(1) } ?? .zero)
