@@ -152,15 +152,18 @@ public enum MissRatioChart {
         return out
     }
 
-    /// `text` safe inside an XML element or a double-quoted attribute.
-    static func escaped(_ text: String) -> String {
+    /// `text` safe as an XML or HTML element's text or a quoted attribute's value (also the
+    /// demo's HTML report's escaping).
+    package static func escaped(_ text: String) -> String {
         var out = ""
+        out.reserveCapacity(text.utf8.count)
         for character in text {
             switch character {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
+            case "'": out += "&#39;"
             default: out.append(character)
             }
         }

@@ -29,10 +29,7 @@ struct BackgroundFillTests {
     }
 
     static func stored(_ client: RedisClient, _ key: String) async throws -> String? {
-        guard let bytes = try await client.get("bf:" + key), let envelope = CacheEnvelope(decoding: bytes) else {
-            return nil
-        }
-        return envelope.isTombstone ? "(tombstone)" : String(decoding: envelope.payload, as: UTF8.self)
+        try await TieredCacheFindingsTests.storedValue(client, "bf:" + key)
     }
 
     /// The caller gets the loaded value while its write to Redis is held; every read meanwhile

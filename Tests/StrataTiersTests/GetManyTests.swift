@@ -35,19 +35,12 @@ struct GetManyTests {
 
     struct TestLoaderError: Error {}
 
+    /// The fill tests' cache (one Redis tier with a 5 s timeout), loading from `database`.
     static func cache(
         client: any RedisCachingClient, clock: any TierClock = SystemTierClock(), database: TestDatabase? = nil,
         configure: (inout TieredCacheOptions) -> Void = { _ in }
     ) -> TieredCache<String> {
-        var options = TieredCacheOptions()
-        options.jitter = 0
-        options.coherenceHealthCheckInterval = .seconds(1)
-        configure(&options)
-        return TieredCache(
-            local: .lru(capacity: 100, ttl: .seconds(30)),
-            redis: [RedisTierOptions(client: client, namespace: "gm:", ttl: .seconds(60), timeout: .seconds(5))],
-            codec: StringCodec(), options: options, clock: clock,
-            loader: (database ?? TestDatabase([:])).loader)
+        BackgroundFillTests.cache(database ?? TestDatabase([:]), client: client, clock: clock, configure: configure)
     }
 
     /// Local hits, then one MGET for the rest, then one batch for what Redis lacked

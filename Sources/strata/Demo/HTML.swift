@@ -1,22 +1,10 @@
+import StrataSimulator
+
 /// The pieces of the demo's HTML report: escaping, the two kinds of chart (inline SVG), and the
 /// page's style and script.
 enum HTML {
     /// `text` safe as an element's text or a quoted attribute's value.
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escaped(_ text: String) -> String { MissRatioChart.escaped(text) }
 
     /// `text` as a JSON string literal that is also safe inside a `<script>` element (no `<`,
     /// `>` or `&` to end it early or start a comment).
