@@ -3,8 +3,9 @@ import StrataRESP
 import StrataRedis
 import StrataServerTestSupport
 import StrataSync
-import StrataTiers
 import Testing
+
+@testable import StrataTiers
 
 /// TieredCache over a real redis-server: backfill, write-through, coherence across instances,
 /// Redis failures.
@@ -203,6 +204,8 @@ struct TieredCacheRedisTests {
         try await cache.start()
         #expect(try await cache.get("k") == "v")
         await cache.waitForBackgroundFills()
+        // The key's flight closes just after its fill (until then it serves the loaded value).
+        #expect(await eventually { !cache.flights.isRunning("k") })
         server.kill()
         // Redis down is not an outage: reads keep being served, from the loader.
         for _ in 0..<20 { #expect(try await cache.get("k") == "v") }
