@@ -67,13 +67,19 @@ extension TieredCache {
     /// "not found".
     @inlinable
     func localHit(_ key: String, loader: AdaptiveLoader? = nil) -> Value?? {
-        // A tagged copy is checked against its tags' times on the full path.
-        guard let lruLocal, let entry = lruLocal.cache.get(key), entry.tags.isEmpty else { return nil }
+        // A tagged copy is checked against its tags' times on the full path. Only the fields
+        // read here leave the LRU: copying a whole entry costs a generic value-witness call.
+        guard let lruLocal,
+            let entry = lruLocal.cache.get(key, reading: { LocalHit(entry: $0) }) ?? nil
+        else { return nil }
         let now = clock.unixMilliseconds
         if now < entry.freshUntil {
             localCounters.hits.increment()
             if let observer { Self.reportLocalHit(observer) }
-            if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
+            if let beta = options.earlyRefreshBeta,
+                Self.refreshesEarly(
+                    loadMicroseconds: entry.loadMicroseconds, freshUntil: entry.freshUntil, now: now, beta: beta)
+            {
                 refreshInBackground(key, loader: loader)
             }
             return .some(entry.value)
@@ -359,9 +365,15 @@ extension TieredCache {
     /// XFetch: refresh with probability growing as expiry nears: `now - delta * beta * ln(u) >= expiry`.
     @usableFromInline
     static func refreshesEarly(_ entry: TierEntry<Value>, now: Int64, beta: Double) -> Bool {
-        let deltaMilliseconds = Double(entry.loadMicroseconds) / 1000
+        refreshesEarly(loadMicroseconds: entry.loadMicroseconds, freshUntil: entry.freshUntil, now: now, beta: beta)
+    }
+
+    /// XFetch for an entry that took `loadMicroseconds` to load and is fresh until `freshUntil`.
+    @usableFromInline
+    static func refreshesEarly(loadMicroseconds: UInt32, freshUntil: Int64, now: Int64, beta: Double) -> Bool {
+        let deltaMilliseconds = Double(loadMicroseconds) / 1000
         guard deltaMilliseconds > 0 else { return false }
         let u = Double.random(in: Double.leastNonzeroMagnitude...1)
-        return Double(now) - deltaMilliseconds * beta * log(u) >= Double(entry.freshUntil)
+        return Double(now) - deltaMilliseconds * beta * log(u) >= Double(freshUntil)
     }
 }
