@@ -193,12 +193,17 @@ extension TieredCache {
 
     /// What a flight whose value was loaded waits for before it ends: the value's write through
     /// Redis, then its local copy (if the nearest tier took it). Meanwhile other reads of the key
-    /// get the value instead of loading it again.
-    func keepAfterFill(_ key: String, ticket: FillTicket?) -> @Sendable (Fetched) -> (@Sendable () async -> Void)? {
+    /// get the value instead of loading it again. The flight ends inside the background work, so
+    /// ``waitForBackgroundFills()`` returns only after it has.
+    func keepAfterFill(_ key: String, ticket: FillTicket?) -> SingleFlight<Fetched>.Lingering {
         { fetched in
             guard let fill = fetched.fill else { return nil }
-            let work = self.inBackground { await self.keepLocally(key, fetched.entry, ticket: ticket, after: fill) }
-            return { await work.value }
+            return { end in
+                _ = self.inBackground {
+                    await self.keepLocally(key, fetched.entry, ticket: ticket, after: fill)
+                    end()
+                }
+            }
         }
     }
 
