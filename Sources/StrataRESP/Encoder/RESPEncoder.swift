@@ -69,9 +69,9 @@ public struct RESPEncoder: Sendable {
         writeSmallBulkString(bytes)
     }
 
-    /// Bulk strings up to this size are written in one step: the buffer grows once, then the
-    /// header, bytes and CRLF are stored in place (each `append` checks uniqueness and capacity,
-    /// and a command of short arguments made seven of them per argument).
+    /// Bulk strings up to this size are written in one step: header, bytes and CRLF are put
+    /// together on the stack and appended at once (each `append` checks uniqueness and
+    /// capacity, and a command of short arguments made seven of them per argument).
     @inlinable static var oneStepLimit: Int { 1024 }
 
     /// ``writeBulkString(_:)-(UnsafeRawBufferPointer)`` for at most ``oneStepLimit`` bytes.
@@ -80,18 +80,15 @@ public struct RESPEncoder: Sendable {
     mutating func writeSmallBulkString(_ bytes: UnsafeRawBufferPointer) {
         let length = bytes.count
         let digits = length < 10 ? 1 : length < 100 ? 2 : length < 1000 ? 3 : 4
-        let start = buffer.count
         let total = 1 + digits + 2 + length + 2
-        buffer.append(contentsOf: repeatElement(0, count: total))
-        buffer.withUnsafeMutableBytes { raw in
-            var position = start
-            raw[position] = RESPTypeIdentifier.bulkString.rawValue
+        withUnsafeTemporaryAllocation(byteCount: total, alignment: 1) { raw in
+            raw[0] = RESPTypeIdentifier.bulkString.rawValue
             var rest = length
             for offset in stride(from: digits, to: 0, by: -1) {
-                raw[position + offset] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                raw[offset] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
                 rest /= 10
             }
-            position += 1 + digits
+            var position = 1 + digits
             raw[position] = 0x0D
             raw[position + 1] = 0x0A
             position += 2
@@ -101,6 +98,7 @@ public struct RESPEncoder: Sendable {
             position += length
             raw[position] = 0x0D
             raw[position + 1] = 0x0A
+            buffer.append(contentsOf: UnsafeRawBufferPointer(raw))
         }
     }
 
