@@ -26,6 +26,9 @@ for ((start = first; start <= last; start += batch)); do
     else
         failed+=($(grep -oE "seed [0-9]+ on [a-z]+" "$log" | sort -u | awk '{print $2 "(" $4 ")"}'))
         grep -E "^↳ seed|^  (after|instance [0-9]+ (read|loaded)|.* was loaded)" "$log" | head -20 || true
+        kept="/tmp/strata-coherence-seeds-$start-$end.log"
+        cp "$log" "$kept"
+        echo "  (the whole log: $kept)"
     fi
     ran=$((ran + end - start + 1))
     echo "seeds $start-$end done; $ran run, ${#failed[@]} failing so far"

@@ -71,6 +71,14 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
         shard.get(key)
     }
 
+    /// What `body` reads from the value for `key`, marked most recently used; counts a hit or
+    /// a miss. `body` runs under the cache's lock and borrows the value in place, so reading a
+    /// few fields of a large value copies only those.
+    @inlinable
+    package func get<Result: Sendable>(_ key: Key, reading body: @Sendable (borrowing Value) -> Result) -> Result? {
+        shard.get(key, reading: body)
+    }
+
     /// The value for `key`, without changing its recency or the statistics.
     @inlinable
     public func peek(_ key: Key) -> Value? {

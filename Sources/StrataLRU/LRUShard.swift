@@ -19,6 +19,11 @@ struct LRUShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, Sendable 
     }
 
     @inlinable
+    func get<Result: Sendable>(_ key: Key, reading body: @Sendable (borrowing Value) -> Result) -> Result? {
+        lock.withLock { $0.get(key, reading: body) }
+    }
+
+    @inlinable
     func peek(_ key: Key) -> Value? {
         lock.withLock { $0.peek(key) }
     }

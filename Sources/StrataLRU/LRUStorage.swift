@@ -105,6 +105,20 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         return nodes[Int(slot)].value
     }
 
+    /// What `body` reads from the value for `key`, which it borrows in place, marked most
+    /// recently used; counts a hit or a miss. `nil` when absent.
+    @inlinable
+    mutating func get<Result: Sendable>(_ key: Key, reading body: @Sendable (borrowing Value) -> Result) -> Result? {
+        let slot = find(key, hash: Self.hash(key))
+        guard slot >= 0 else {
+            misses &+= 1
+            return nil
+        }
+        hits &+= 1
+        moveToFront(slot)
+        return body(nodes[Int(slot)].value)
+    }
+
     /// The value for `key`, without side effects.
     @inlinable
     func peek(_ key: Key) -> Value? {

@@ -68,6 +68,26 @@ struct TierEntry<Value: Sendable>: Sendable {
     }
 }
 
+/// What the local fast path reads of an untagged ``TierEntry``: its value and times, without
+/// the tags.
+@usableFromInline
+struct LocalHit<Value: Sendable>: Sendable {
+    @usableFromInline let value: Value?
+    @usableFromInline let freshUntil: Int64
+    @usableFromInline let usableUntil: Int64
+    @usableFromInline let loadMicroseconds: UInt32
+
+    /// The fields of `entry`, or `nil` when it is tagged (tags are checked on the full path).
+    @inlinable
+    init?(entry: borrowing TierEntry<Value>) {
+        guard entry.tags.isEmpty else { return nil }
+        value = entry.value
+        freshUntil = entry.freshUntil
+        usableUntil = entry.usableUntil
+        loadMicroseconds = entry.loadMicroseconds
+    }
+}
+
 /// A local miss's right to store the value it goes to fetch. An invalidation of the key (or of
 /// everything) while the fetch is in flight revokes it, so a reply that was already stale when
 /// it arrived is never kept.

@@ -60,19 +60,25 @@ final class SingleFlight<Value: Sendable>: Sendable {
         }
     }
 
+    /// Asked about an operation's value: `nil` when nothing is left to do; otherwise a function
+    /// that starts the work still to finish and calls the `end` it is given once that work is
+    /// done, which ends the flight. Until then the flight hands out the value.
+    typealias Lingering = @Sendable (Value) -> (@Sendable (_ end: @escaping @Sendable () -> Void) -> Void)?
+
     private let flights = StrataMutex(Flights())
     private let ids = Atomic<UInt64>(0)
 
     /// The result of `operation` for `key`, shared with every concurrent caller for the same key.
     /// `isLeader` tells whether this caller ran the operation.
     ///
-    /// `lingering` is asked about a successful value: if it returns work still to finish (the
-    /// value's write to Redis, say), the flight stays open until that work ends, and callers who
-    /// arrive meanwhile get the value at once, as long as `accepts` it (still fresh, say); one it
-    /// refuses starts a new operation.
+    /// `lingering` is asked about a successful value: if it starts work still to finish (the
+    /// value's write to Redis, say), the flight stays open until that work calls its `end`, and
+    /// callers who arrive meanwhile get the value at once, as long as `accepts` it (still fresh,
+    /// say); one it refuses starts a new operation. The work ends the flight itself, so whoever
+    /// waits for that work knows the flight has ended too.
     func run(
         _ key: String,
-        lingering: (@Sendable (Value) -> (@Sendable () async -> Void)?)? = nil,
+        lingering: Lingering? = nil,
         accepts: (Value) -> Bool = { _ in true },
         _ operation: @Sendable () async throws -> Value
     ) async throws -> (value: Value, isLeader: Bool) {
@@ -142,21 +148,14 @@ final class SingleFlight<Value: Sendable>: Sendable {
 
     /// Ends a claimed flight with `result`, as ``run(_:lingering:accepts:_:)`` ends the flights it
     /// leads (`lingering` included).
-    func finish(
-        _ claim: Claim, with result: Result<Value, any Error>,
-        lingering: (@Sendable (Value) -> (@Sendable () async -> Void)?)? = nil
-    ) {
+    func finish(_ claim: Claim, with result: Result<Value, any Error>, lingering: Lingering? = nil) {
         let value = try? result.get()
-        let remaining = value.flatMap { value in lingering?(value) }
+        let start = value.flatMap { value in lingering?(value) }
         complete(
             claim.id, key: claim.key, with: result.map(Arrival.value), retryOnFailure: Task.isCancelled,
-            settling: remaining == nil ? nil : value)
-        if let remaining {
-            Task {
-                await remaining()
-                _ = self.flights.withLock { $0.removeWaiters(of: claim.id, key: claim.key) }
-            }
-        }
+            settling: start == nil ? nil : value)
+        // Started once the flight is settled, so its `end` cannot come first.
+        start? { _ = self.flights.withLock { $0.removeWaiters(of: claim.id, key: claim.key) } }
     }
 
     /// Ends claimed flights with their values, under one lock (a batch's keys that need no

@@ -67,13 +67,19 @@ extension TieredCache {
     /// "not found".
     @inlinable
     func localHit(_ key: String, loader: AdaptiveLoader? = nil) -> Value?? {
-        // A tagged copy is checked against its tags' times on the full path.
-        guard let lruLocal, let entry = lruLocal.cache.get(key), entry.tags.isEmpty else { return nil }
+        // A tagged copy is checked against its tags' times on the full path. Only the fields
+        // read here leave the LRU: copying a whole entry costs a generic value-witness call.
+        guard let lruLocal,
+            let entry = lruLocal.cache.get(key, reading: { LocalHit(entry: $0) }) ?? nil
+        else { return nil }
         let now = clock.unixMilliseconds
         if now < entry.freshUntil {
             localCounters.hits.increment()
             if let observer { Self.reportLocalHit(observer) }
-            if let beta = options.earlyRefreshBeta, Self.refreshesEarly(entry, now: now, beta: beta) {
+            if let beta = options.earlyRefreshBeta,
+                Self.refreshesEarly(
+                    loadMicroseconds: entry.loadMicroseconds, freshUntil: entry.freshUntil, now: now, beta: beta)
+            {
                 refreshInBackground(key, loader: loader)
             }
             return .some(entry.value)
@@ -187,12 +193,17 @@ extension TieredCache {
 
     /// What a flight whose value was loaded waits for before it ends: the value's write through
     /// Redis, then its local copy (if the nearest tier took it). Meanwhile other reads of the key
-    /// get the value instead of loading it again.
-    func keepAfterFill(_ key: String, ticket: FillTicket?) -> @Sendable (Fetched) -> (@Sendable () async -> Void)? {
+    /// get the value instead of loading it again. The flight ends inside the background work, so
+    /// ``waitForBackgroundFills()`` returns only after it has.
+    func keepAfterFill(_ key: String, ticket: FillTicket?) -> SingleFlight<Fetched>.Lingering {
         { fetched in
             guard let fill = fetched.fill else { return nil }
-            let work = self.inBackground { await self.keepLocally(key, fetched.entry, ticket: ticket, after: fill) }
-            return { await work.value }
+            return { end in
+                _ = self.inBackground {
+                    await self.keepLocally(key, fetched.entry, ticket: ticket, after: fill)
+                    end()
+                }
+            }
         }
     }
 
@@ -359,9 +370,15 @@ extension TieredCache {
     /// XFetch: refresh with probability growing as expiry nears: `now - delta * beta * ln(u) >= expiry`.
     @usableFromInline
     static func refreshesEarly(_ entry: TierEntry<Value>, now: Int64, beta: Double) -> Bool {
-        let deltaMilliseconds = Double(entry.loadMicroseconds) / 1000
+        refreshesEarly(loadMicroseconds: entry.loadMicroseconds, freshUntil: entry.freshUntil, now: now, beta: beta)
+    }
+
+    /// XFetch for an entry that took `loadMicroseconds` to load and is fresh until `freshUntil`.
+    @usableFromInline
+    static func refreshesEarly(loadMicroseconds: UInt32, freshUntil: Int64, now: Int64, beta: Double) -> Bool {
+        let deltaMilliseconds = Double(loadMicroseconds) / 1000
         guard deltaMilliseconds > 0 else { return false }
         let u = Double.random(in: Double.leastNonzeroMagnitude...1)
-        return Double(now) - deltaMilliseconds * beta * log(u) >= Double(entry.freshUntil)
+        return Double(now) - deltaMilliseconds * beta * log(u) >= Double(freshUntil)
     }
 }

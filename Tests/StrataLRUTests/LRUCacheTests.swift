@@ -32,6 +32,17 @@ struct LRUCacheTests {
         #expect(cache.statistics.evictions == 2)
     }
 
+    @Test func aReadingGetIsAGet() {
+        let cache = LRUCache<String, [Int]>(capacity: 2)
+        #expect(cache.get("a", reading: { $0.count }) == nil)
+        cache.set("a", [1, 2, 3])
+        cache.set("b", [4])
+        #expect(cache.get("a", reading: { $0.count }) == 3)  // order now a, b
+        cache.set("c", [5])  // evicts b, not a
+        #expect(cache.keysByRecency() == ["c", "a"])
+        #expect(cache.statistics == CacheStatistics(hits: 1, misses: 1, evictions: 1))
+    }
+
     @Test func replacingAValueDoesNotEvict() {
         let cache = LRUCache<Int, Int>(capacity: 2)
         cache.set(1, 1)

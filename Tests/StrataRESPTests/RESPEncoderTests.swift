@@ -95,6 +95,21 @@ struct RESPEncoderTests {
         #expect(encoder.buffer == "*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nb\r\n*2\r\n$2\r\nyz\r\n$5\r\nworld\r\n".bytes)
     }
 
+    /// Every length around the one-step writer's digit counts and limit, against the header
+    /// spelled out (red when a digit, the CRLF or the copy is misplaced).
+    @Test func bulkStringsOfEveryLengthClass() {
+        let lengths = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 1023, 1024, 1025, 4096]
+        for length in lengths {
+            let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var encoder = RESPEncoder()
+            encoder.writeArrayHeader(count: 2)
+            encoder.writeArgument(payload)
+            encoder.writeArgument("k")
+            let expected = "*2\r\n$\(length)\r\n".bytes + payload + "\r\n$1\r\nk\r\n".bytes
+            #expect(encoder.buffer == expected, "length \(length)")
+        }
+    }
+
     @Test func resetKeepsCapacity() {
         var encoder = RESPEncoder(reservingCapacity: 1024)
         encoder.writeCommand("GET", "key")

@@ -154,6 +154,26 @@ struct BackgroundFillTests {
             for raw in raws { await raw.shutdown() }
         }
     }
+
+    /// Once `waitForBackgroundFills()` returns, the flights those fills kept open have ended
+    /// too, so the next read of a key invalidated out of band reaches Redis (red when the flight
+    /// ends in a task of its own after the fill: it is still open for some of the keys).
+    @Test func waitingForTheFillsWaitsForTheirFlights() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let client = try makeClient(server)
+            let keys = (0..<50).map { "k\($0)" }
+            let database = TestDatabase(Dictionary(uniqueKeysWithValues: keys.map { ($0, "v") }))
+            let cache = Self.cache(database, client: client)
+            try await cache.start()
+            for key in keys {
+                #expect(try await cache.get(key) == "v")
+                await cache.waitForBackgroundFills()
+                #expect(!cache.flights.isRunning(key), "the flight of \(key) outlived its fill")
+            }
+            await cache.shutdown()
+            await client.shutdown()
+        }
+    }
 }
 
 /// A Redis client whose next pipeline (a tier's write: a fill, a `set`, a tombstone) waits

@@ -60,9 +60,46 @@ public struct RESPEncoder: Sendable {
     /// Writes `$length\r\n` + bytes + `\r\n`.
     @inlinable
     public mutating func writeBulkString(_ bytes: UnsafeRawBufferPointer) {
-        writeHeader(RESPTypeIdentifier.bulkString.rawValue, bytes.count)
-        buffer.append(contentsOf: bytes)
-        writeCRLF()
+        guard bytes.count <= Self.oneStepLimit else {
+            writeHeader(RESPTypeIdentifier.bulkString.rawValue, bytes.count)
+            buffer.append(contentsOf: bytes)
+            writeCRLF()
+            return
+        }
+        writeSmallBulkString(bytes)
+    }
+
+    /// Bulk strings up to this size are written in one step: header, bytes and CRLF are put
+    /// together on the stack and appended at once (each `append` checks uniqueness and
+    /// capacity, and a command of short arguments made seven of them per argument).
+    @inlinable static var oneStepLimit: Int { 1024 }
+
+    /// ``writeBulkString(_:)-(UnsafeRawBufferPointer)`` for at most ``oneStepLimit`` bytes.
+    /// Never inlined, for the reason ``writeDecimal(_:)`` gives.
+    @inlinable @inline(never)
+    mutating func writeSmallBulkString(_ bytes: UnsafeRawBufferPointer) {
+        let length = bytes.count
+        let digits = length < 10 ? 1 : length < 100 ? 2 : length < 1000 ? 3 : 4
+        let total = 1 + digits + 2 + length + 2
+        withUnsafeTemporaryAllocation(byteCount: total, alignment: 1) { raw in
+            raw[0] = RESPTypeIdentifier.bulkString.rawValue
+            var rest = length
+            for offset in stride(from: digits, to: 0, by: -1) {
+                raw[offset] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                rest /= 10
+            }
+            var position = 1 + digits
+            raw[position] = 0x0D
+            raw[position + 1] = 0x0A
+            position += 2
+            if length > 0 {
+                (raw.baseAddress! + position).copyMemory(from: bytes.baseAddress!, byteCount: length)
+            }
+            position += length
+            raw[position] = 0x0D
+            raw[position + 1] = 0x0A
+            buffer.append(contentsOf: UnsafeRawBufferPointer(raw))
+        }
     }
 
     /// Writes `$length\r\n` + the string's UTF-8 bytes + `\r\n`.

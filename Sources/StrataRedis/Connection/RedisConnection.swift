@@ -75,12 +75,13 @@ package final class RedisConnection: RedisEventHandler, Sendable {
         var abandoned = 0
     }
 
-    /// State touched only by the event loop thread.
+    /// State touched only by the event loop thread, one access at a time (so without the
+    /// runtime's exclusivity bookkeeping, which cost more per reply than parsing a small one).
     private final class ReaderState: @unchecked Sendable {
-        var parser: RESPParser
+        @exclusivity(unchecked) var parser: RESPParser
         let buffer: UnsafeMutableRawBufferPointer
-        var replies: [RESPValue] = []
-        var resumptions: [(Waiter, RESPValue)] = []
+        @exclusivity(unchecked) var replies: [RESPValue] = []
+        @exclusivity(unchecked) var resumptions: [(Waiter, RESPValue)] = []
 
         init(limits: RESPParser.Limits) {
             parser = RESPParser(mode: .values, limits: limits)

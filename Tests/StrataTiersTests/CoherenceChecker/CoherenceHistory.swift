@@ -41,6 +41,8 @@ final class CoherenceHistory: Sendable {
         var reads: [Read] = []
         var events: [Event] = []
         var loads: [Load: Int] = [:]
+        /// When each load began, for the story of a load repeated too often.
+        var loadTimes: [Load: [Duration]] = [:]
         var failedReads = 0
         /// When a plain client deleted each key's cached copy.
         var deletions: [String: [Duration]] = [:]
@@ -103,7 +105,37 @@ final class CoherenceHistory: Sendable {
 
     func recordRead(_ read: Read) { state.withLock { $0.reads.append(read) } }
     func recordFailedRead() { state.withLock { $0.failedReads += 1 } }
-    func recordLoad(_ load: Load) { state.withLock { $0.loads[load, default: 0] += 1 } }
+    func recordLoad(_ load: Load) {
+        let at = now
+        state.withLock {
+            $0.loads[load, default: 0] += 1
+            $0.loadTimes[load, default: []].append(at)
+        }
+    }
+
+    /// When `load` ran, with the versions of its key and the instance's reads of it meanwhile.
+    func story(of load: Load) -> String {
+        let s = state.withLock { $0 }
+        let times = s.loadTimes[load] ?? []
+        guard let first = times.first, let last = times.last else { return "" }
+        let window = (first - .milliseconds(50))...(last + .milliseconds(50))
+        var lines = times.map { "  at \(Self.ms($0)): instance \(load.instance) loads \(load.key)" }
+        for version in s.versions[load.key]!.dropFirst(max(0, load.version - 1)).prefix(3) {
+            lines.append(
+                "  \(load.key) := \(version.value ?? "nil") by \(version.how) during "
+                    + "[\(Self.ms(version.start)), \(Self.ms(version.end))]")
+        }
+        for read in s.reads
+        where read.instance == load.instance && read.key == load.key && window.contains(read.start) {
+            lines.append(
+                "  instance \(read.instance) read \(read.key) = \(read.value ?? "nil") during "
+                    + "[\(Self.ms(read.start)), \(Self.ms(read.end))]")
+        }
+        for event in s.events where window.contains(event.at) {
+            lines.append("  at \(Self.ms(event.at)): \(event.text)")
+        }
+        return lines.joined(separator: "\n")
+    }
     func record(_ text: String) {
         let at = now
         state.withLock { $0.events.append(Event(at: at, text: text)) }

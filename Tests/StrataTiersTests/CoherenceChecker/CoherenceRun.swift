@@ -312,7 +312,7 @@ struct CoherenceRun {
                 if count > loadsAllowed {
                     problems.append(
                         "instance \(load.instance) loaded \(load.key) = \(load.value ?? "nil") "
-                            + "(version \(load.version)) \(count) times")
+                            + "(version \(load.version)) \(count) times\n" + history.story(of: load))
                 }
                 perValue["\(load.key) = \(load.value ?? "nil") (version \(load.version))", default: 0] += count
             }
