@@ -13,29 +13,32 @@ struct LRUShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, Sendable 
         lock = StrataMutex(LRUStorage(capacity: capacity, maxCost: maxCost))
     }
 
-    @inlinable
-    func get(_ key: Key) -> Value? {
-        lock.withLock { $0.get(key) }
+    // Each operation takes the key's hash (`LRUStorage.hash(_:)`) from the caller, computed
+    // before the lock is taken: a striped cache has it already, from picking the stripe.
+
+    @inlinable @inline(__always)
+    func get(_ key: Key, hash: UInt32) -> Value? {
+        lock.withLock { $0.get(key, hash: hash) }
     }
 
     @inlinable
-    func peek(_ key: Key) -> Value? {
-        lock.withLock { $0.peek(key) }
+    func peek(_ key: Key, hash: UInt32) -> Value? {
+        lock.withLock { $0.peek(key, hash: hash) }
     }
 
     /// Stores the entry; returns what it evicted, for delivery after the lock is released.
-    @inlinable
-    func set(_ key: Key, _ value: Value, cost: Int) -> Evicted<Key, Value> {
+    @inlinable @inline(__always)
+    func set(_ key: Key, _ value: Value, hash: UInt32, cost: Int) -> Evicted<Key, Value> {
         lock.withLock { state in
             var evicted = Evicted<Key, Value>()
-            state.set(key, value, cost: cost, evicted: &evicted)
+            state.set(key, value, hash: hash, cost: cost, evicted: &evicted)
             return evicted
         }
     }
 
     @inlinable
-    func remove(_ key: Key) -> Value? {
-        lock.withLock { $0.remove(key) }
+    func remove(_ key: Key, hash: UInt32) -> Value? {
+        lock.withLock { $0.remove(key, hash: hash) }
     }
 
     @usableFromInline

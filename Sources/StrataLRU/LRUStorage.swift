@@ -95,7 +95,13 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// The value for `key`, moved to the front; counts a hit or a miss.
     @inlinable
     mutating func get(_ key: Key) -> Value? {
-        let slot = find(key, hash: Self.hash(key))
+        get(key, hash: Self.hash(key))
+    }
+
+    /// The value for `key`, whose hash (`Self.hash(key)`) the caller computed.
+    @inlinable
+    mutating func get(_ key: Key, hash: UInt32) -> Value? {
+        let slot = find(key, hash: hash)
         guard slot >= 0 else {
             misses &+= 1
             return nil
@@ -108,7 +114,12 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// The value for `key`, without side effects.
     @inlinable
     func peek(_ key: Key) -> Value? {
-        let slot = find(key, hash: Self.hash(key))
+        peek(key, hash: Self.hash(key))
+    }
+
+    @inlinable
+    func peek(_ key: Key, hash: UInt32) -> Value? {
+        let slot = find(key, hash: hash)
         guard slot >= 0 else { return nil }
         return nodes[Int(slot)].value
     }
@@ -116,7 +127,31 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// Inserts or replaces; appends the entries it evicts to `evicted`.
     @inlinable
     mutating func set(_ key: Key, _ value: Value, cost: Int, evicted: inout Evicted<Key, Value>) {
-        let hash = Self.hash(key)
+        set(key, value, hash: Self.hash(key), cost: cost, evicted: &evicted)
+    }
+
+    @inlinable @inline(__always)
+    mutating func set(_ key: Key, _ value: Value, hash: UInt32, cost: Int, evicted: inout Evicted<Key, Value>) {
+        place(key, value, hash: hash, cost: cost, evicted: &evicted)
+        // Over the cost bound: evict from the cold end, but never the entry just written.
+        while totalCost > maxCost && count > 1 {
+            let entry = removeSlot(tail, at: tablePosition(of: tail, hash: hashes[Int(tail)]))
+            evictions &+= 1
+            evicted.append(entry.key, entry.value)
+        }
+    }
+
+    /// Inserts or replaces `key` as the most recently used entry, recycling the least recently
+    /// used node when the storage is full (appended to `evicted`); returns the entry's node
+    /// index. The caller enforces the cost bound.
+    @inlinable @discardableResult
+    mutating func place(
+        _ key: Key,
+        _ value: Value,
+        hash: UInt32,
+        cost: Int,
+        evicted: inout Evicted<Key, Value>
+    ) -> Int32 {
         let (position, slot) = probe(key, hash: hash)
         if slot >= 0 {
             // Already present (the rarer case for a cache).
@@ -126,6 +161,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
                 costs[Int(slot)] = cost
             }
             moveToFront(slot)
+            return slot
         } else if count == capacity {
             // Recycle the least recently used node, in place, for the new entry.
             let victim = tail
@@ -146,6 +182,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
             pushFront(victim)
             evictions &+= 1
             evicted.append(old.key, old.value)
+            return victim
         } else {
             var position = position
             if count == nodeCapacity { growNodes() }
@@ -163,19 +200,19 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
                 totalCost += cost
             }
             pushFront(slot)
-        }
-        // Over the cost bound: evict from the cold end, but never the entry just written.
-        while totalCost > maxCost && count > 1 {
-            let entry = removeSlot(tail, at: tablePosition(of: tail, hash: hashes[Int(tail)]))
-            evictions &+= 1
-            evicted.append(entry.key, entry.value)
+            return slot
         }
     }
 
     /// Removes `key`; returns its value.
     @inlinable
     mutating func remove(_ key: Key) -> Value? {
-        let (position, slot) = probe(key, hash: Self.hash(key))
+        remove(key, hash: Self.hash(key))
+    }
+
+    @inlinable
+    mutating func remove(_ key: Key, hash: UInt32) -> Value? {
+        let (position, slot) = probe(key, hash: hash)
         guard slot >= 0 else { return nil }
         return removeSlot(slot, at: position).value
     }
@@ -282,7 +319,7 @@ struct Evicted<Key, Value> {
     @inlinable
     init() {}
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func append(_ key: Key, _ value: Value) {
         if first == nil {
             first = (key, value)
@@ -296,7 +333,7 @@ struct Evicted<Key, Value> {
     @inlinable var isEmpty: Bool { first == nil }
 
     /// Hands each entry to the caller's closure, then to the cache's listener, if any.
-    @inlinable
+    @inlinable @inline(__always)
     func deliver(to caller: (Key, Value) -> Void, listener: ((Key, Value) -> Void)?) {
         guard let first else { return }
         caller(first.0, first.1)

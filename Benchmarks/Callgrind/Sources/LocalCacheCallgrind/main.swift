@@ -10,7 +10,9 @@ func sink<T>(_ value: T) { withExtendedLifetime(value) {} }
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let operations = Int(arguments[2]) else {
-    fatalError("usage: LocalCacheCallgrind dict|lru-hit|striped-hit|ttl-hit|dict-insert|lru-set|striped-set|ttl-set|ttl-reset <count>")
+    fatalError(
+        "usage: LocalCacheCallgrind dict|lru-hit|striped-hit|ttl-hit|dict-insert|lru-set|striped-set|ttl-set|ttl-reset <count>"
+    )
 }
 let operation = arguments[1]
 let size = 10_000
