@@ -58,7 +58,9 @@ struct LRUShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, Sendable 
 
     @usableFromInline
     var statistics: CacheStatistics {
-        lock.withLock { CacheStatistics(hits: $0.hits, misses: $0.misses, evictions: $0.evictions) }
+        lock.withLock {
+            CacheStatistics(hits: $0.hits, misses: $0.misses, evictions: $0.evictions, expirations: $0.expirations)
+        }
     }
 
     @usableFromInline

@@ -1,3 +1,5 @@
+import StrataCache
+
 /// The single-threaded engine of ``LRUCache``: contiguous nodes linked by `Int32` indices, and
 /// an open-addressing hash table from key to node index.
 ///
@@ -65,6 +67,13 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     @usableFromInline var hits = 0
     @usableFromInline var misses = 0
     @usableFromInline var evictions = 0
+    @usableFromInline var expirations = 0
+
+    /// The deadlines of expiring values, by node index (see `LRUStorage+Expiry.swift`); empty
+    /// unless a TTL layer keeps its expiry here.
+    @usableFromInline var schedule = ExpiryHeap<Int32>()
+    /// One bit per node, for compacting `schedule`: allocated at the first compaction.
+    @usableFromInline var scheduleMarks: [UInt64] = []
 
     @usableFromInline
     init(capacity: Int, maxCost: Int?) {
@@ -226,6 +235,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         head = -1
         tail = -1
         totalCost = 0
+        schedule.removeAll()
     }
 
     /// Keys from most to least recently used (for tests and debugging).
