@@ -1,14 +1,89 @@
-// `LocalCacheCallgrind <operation> <count>`: builds 10,000-entry structures, then performs
-// `count` operations. callgrind.sh runs it with 0 and with N operations and divides the
-// difference by N: the instructions of one operation, setup excluded.
+import Dispatch
 import StrataCache
 import StrataLRU
 import StrataTTL
 
+// `LocalCacheCallgrind <operation> <count>`: builds 10,000-entry structures, then performs
+// `count` operations. callgrind.sh runs it with 0 and with N operations and divides the
+// difference by N: the instructions of one operation, setup excluded.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @inline(never)
 func sink<T>(_ value: T) { withExtendedLifetime(value) {} }
 
+/// This thread's CPU time, in seconds.
+func threadSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
 let arguments = CommandLine.arguments
+
+// `LocalCacheCallgrind scaling <rounds>`: wall time, not instructions. 200,000 get hits on a
+// 100,000-entry StripedLRUCache (and an LRUCache, one lock) on one thread, then shared by two,
+// alternating for `rounds` rounds; prints the best wall time of each (the round the machine's
+// other work disturbed least), two threads' speedup, and the median CPU time per hit.
+if arguments.count == 3, arguments[1] == "scaling", let rounds = Int(arguments[2]) {
+    let entries = 100_000
+    var random = SplitMix64(seed: 11)
+    let order = Array(0..<entries).shuffled(using: &random)
+    let striped = StripedLRUCache<Int, Int>(capacity: entries, stripes: 16)
+    let single = LRUCache<Int, Int>(capacity: entries)
+    for key in 0..<entries {
+        striped.set(key, key)
+        single.set(key, key)
+    }
+    /// The wall time of the 200,000 hits, and the CPU time the threads spent on them.
+    func hits<Cache: LocalStore<Int, Int>>(_ cache: Cache, threads: Int) -> (wall: Double, cpu: Double) {
+        nonisolated(unsafe) let cpu = UnsafeMutablePointer<Double>.allocate(capacity: threads)
+        defer { cpu.deallocate() }
+        let clock = ContinuousClock()
+        let wall = clock.measure {
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                let start = threadSeconds()
+                var position = thread * entries / threads
+                var total = 0
+                for _ in 0..<(200_000 / threads) {
+                    total &+= cache.get(order[position]) ?? 0
+                    position = position + 1 == entries ? 0 : position + 1
+                }
+                sink(total)
+                cpu[thread] = threadSeconds() - start
+            }
+        }
+        return (
+            Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
+            (0..<threads).reduce(0) { $0 + cpu[$1] }
+        )
+    }
+    func report<Cache: LocalStore<Int, Int>>(_ name: String, _ cache: Cache) {
+        var wall: [[Double]] = [[], []]
+        var cpu: [[Double]] = [[], []]
+        for _ in 0..<rounds {
+            for threads in [1, 2] {
+                let (w, c) = hits(cache, threads: threads)
+                wall[threads - 1].append(w)
+                cpu[threads - 1].append(c)
+            }
+        }
+        func ns(_ seconds: Double) -> Int { Int(seconds * 1e9 / 200_000) }
+        let best = wall.map { $0.min()! }
+        let median = cpu.map { $0.sorted()[$0.count / 2] }
+        // CPU per hit that grows with two threads means contention; equal means the threads did
+        // not slow each other (or did not overlap, on a machine without a free core).
+        print(
+            "\(name): best wall \(ns(best[0])) / \(ns(best[1])) ns per hit (1 / 2 threads), "
+                + "speedup \((best[0] / best[1] * 100).rounded() / 100)x; "
+                + "median CPU \(ns(median[0])) / \(ns(median[1])) ns per hit"
+        )
+    }
+    report("StripedLRUCache", striped)
+    report("LRUCache (one lock)", single)
+    exit(0)
+}
 guard arguments.count == 3, let operations = Int(arguments[2]) else {
     fatalError(
         "usage: LocalCacheCallgrind dict|lru-hit|striped-hit|ttl-hit|dict-insert|lru-set|striped-set|ttl-set|ttl-reset <count>"
