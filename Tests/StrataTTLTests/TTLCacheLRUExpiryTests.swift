@@ -124,6 +124,24 @@ struct TTLCacheLRUExpiryTests {
         #expect(base.keysByRecency() == [5, 4])
     }
 
+    @Test func aCostBoundBaseEvictsAndKeepsTheSchedule() {
+        // Cost-bound evictions remove nodes from the cold end and move others into their places.
+        let clock = ManualClock()
+        let base = LRUCache<Int, Expiring<Int>>(capacity: 100, maxCost: 10) { _, entry in entry.value }
+        let cache = TTLCache(base: base, defaultTTL: .seconds(1), clock: clock)
+        var evicted: [Int] = []
+        for key in 1...4 { cache.set(key, key, ttl: .seconds(Int64(key))) { key, _ in evicted.append(key) } }
+        #expect(evicted == [])
+        cache.set(5, 5, ttl: .seconds(10)) { key, _ in evicted.append(key) }  // costs 15: drops 1, 2, 3
+        #expect(evicted == [1, 2, 3])
+        #expect(base.keysByRecency() == [5, 4])
+        #expect(base._scheduleViolations() == [])
+        clock.advance(by: .seconds(4))
+        #expect(cache.purgeExpired() == 1)
+        #expect(base.keysByRecency() == [5])
+        #expect(cache.statistics.evictions == 3)
+    }
+
     @Test func removeAllEmptiesTheSchedule() {
         let clock = ManualClock()
         let (cache, _) = makeCache(capacity: 100, clock: clock)
