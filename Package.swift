@@ -58,10 +58,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Local cache layers: the shared vocabulary, then one module per layer (no sibling imports).
+        // Local cache layers: the shared vocabulary, then one module per layer (no sibling imports but
+        // StrataTTL's, below).
         .target(name: "StrataCache", dependencies: ["StrataSync"], swiftSettings: strictSettings),
         .target(name: "StrataLRU", dependencies: ["StrataCache"], swiftSettings: strictSettings),
-        .target(name: "StrataTTL", dependencies: ["StrataCache"], swiftSettings: strictSettings),
+        // StrataTTL keeps expiry inside an LRUCache base (through StrataLRU's package hooks), so a
+        // TTL operation over an LRU takes one lock and touches one node: the one sibling import.
+        .target(name: "StrataTTL", dependencies: ["StrataCache", "StrataLRU"], swiftSettings: strictSettings),
         .target(name: "StrataHotCold", dependencies: ["StrataCache"], swiftSettings: strictSettings),
         // Trace replay for `strata simulate`: LRU, hot/cold and Belady side by side.
         .target(

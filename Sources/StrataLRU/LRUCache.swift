@@ -68,7 +68,7 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
     /// The value for `key`, marked most recently used; counts a hit or a miss.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        shard.get(key)
+        shard.get(key, hash: LRUStorage<Key, Value>.hash(key))
     }
 
     /// What `body` reads from the value for `key`, marked most recently used; counts a hit or
@@ -76,13 +76,13 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
     /// few fields of a large value copies only those.
     @inlinable
     package func get<Result: Sendable>(_ key: Key, reading body: @Sendable (borrowing Value) -> Result) -> Result? {
-        shard.get(key, reading: body)
+        shard.get(key, hash: LRUStorage<Key, Value>.hash(key), reading: body)
     }
 
     /// The value for `key`, without changing its recency or the statistics.
     @inlinable
     public func peek(_ key: Key) -> Value? {
-        shard.peek(key)
+        shard.peek(key, hash: LRUStorage<Key, Value>.hash(key))
     }
 
     /// Stores `value` for `key` as the most recently used entry, evicting what no longer fits.
@@ -90,14 +90,14 @@ public final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalSto
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
         let cost = weigher.map { $0(key, value) } ?? 0
         precondition(cost >= 0, "a weigher must not return a negative cost")
-        let dropped = shard.set(key, value, cost: cost)
+        let dropped = shard.set(key, value, hash: LRUStorage<Key, Value>.hash(key), cost: cost)
         dropped.deliver(to: evicted, listener: onEvict)
     }
 
     /// Removes the entry for `key` and returns its value (the listener is not called).
     @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
-        shard.remove(key)
+        shard.remove(key, hash: LRUStorage<Key, Value>.hash(key))
     }
 
     /// Removes every entry (the listener is not called); statistics are kept.

@@ -13,34 +13,39 @@ struct LRUShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, Sendable 
         lock = StrataMutex(LRUStorage(capacity: capacity, maxCost: maxCost))
     }
 
-    @inlinable
-    func get(_ key: Key) -> Value? {
-        lock.withLock { $0.get(key) }
+    // Each operation takes the key's hash (`LRUStorage.hash(_:)`) from the caller, computed
+    // before the lock is taken: a striped cache has it already, from picking the stripe.
+
+    @inlinable @inline(__always)
+    func get(_ key: Key, hash: UInt32) -> Value? {
+        lock.withLock { $0.get(key, hash: hash) }
     }
 
     @inlinable
-    func get<Result: Sendable>(_ key: Key, reading body: @Sendable (borrowing Value) -> Result) -> Result? {
-        lock.withLock { $0.get(key, reading: body) }
+    func get<Result: Sendable>(
+        _ key: Key, hash: UInt32, reading body: @Sendable (borrowing Value) -> Result
+    ) -> Result? {
+        lock.withLock { $0.get(key, hash: hash, reading: body) }
     }
 
     @inlinable
-    func peek(_ key: Key) -> Value? {
-        lock.withLock { $0.peek(key) }
+    func peek(_ key: Key, hash: UInt32) -> Value? {
+        lock.withLock { $0.peek(key, hash: hash) }
     }
 
     /// Stores the entry; returns what it evicted, for delivery after the lock is released.
-    @inlinable
-    func set(_ key: Key, _ value: Value, cost: Int) -> Evicted<Key, Value> {
+    @inlinable @inline(__always)
+    func set(_ key: Key, _ value: Value, hash: UInt32, cost: Int) -> Evicted<Key, Value> {
         lock.withLock { state in
             var evicted = Evicted<Key, Value>()
-            state.set(key, value, cost: cost, evicted: &evicted)
+            state.set(key, value, hash: hash, cost: cost, evicted: &evicted)
             return evicted
         }
     }
 
     @inlinable
-    func remove(_ key: Key) -> Value? {
-        lock.withLock { $0.remove(key) }
+    func remove(_ key: Key, hash: UInt32) -> Value? {
+        lock.withLock { $0.remove(key, hash: hash) }
     }
 
     @usableFromInline
@@ -60,7 +65,9 @@ struct LRUShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, Sendable 
 
     @usableFromInline
     var statistics: CacheStatistics {
-        lock.withLock { CacheStatistics(hits: $0.hits, misses: $0.misses, evictions: $0.evictions) }
+        lock.withLock {
+            CacheStatistics(hits: $0.hits, misses: $0.misses, evictions: $0.evictions, expirations: $0.expirations)
+        }
     }
 
     @usableFromInline

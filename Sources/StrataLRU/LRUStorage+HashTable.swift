@@ -77,7 +77,7 @@ extension LRUStorage {
 
     /// The table position holding `key` and its node index, or the empty position that ends
     /// its probe run (where it would be inserted) and -1.
-    @inlinable
+    @inlinable @inline(__always)
     func probe(_ key: Key, hash: UInt32) -> (position: Int, slot: Int32) {
         var position = Int(hash) & tableMask
         while true {

@@ -1,3 +1,5 @@
+import StrataCache
+
 extension LRUStorage {
     /// Every broken invariant of the nodes, the recency list and the hash table, described;
     /// empty when the storage is consistent. O(capacity); for tests.
@@ -60,5 +62,25 @@ extension LRUStorage {
             if costs.reduce(0, +) != totalCost { problems.append("the costs do not sum to totalCost") }
         }
         return Array(problems.prefix(20))  // a broken table breaks everything: the first few tell
+    }
+}
+
+extension LRUStorage where Value: DeadlineCarrying {
+    /// Every node with a finite deadline that has no live pair in the expiry schedule, and a
+    /// schedule larger than its compaction threshold, described; empty when consistent. For
+    /// tests.
+    func scheduleViolations() -> [String] {
+        var problems: [String] = []
+        var scheduled = Set<Int32>()
+        for pair in schedule.entries where Int(pair.key) < count && deadline(of: pair.key) == pair.deadline {
+            scheduled.insert(pair.key)
+        }
+        for slot in 0..<Int32(count) where deadline(of: slot) != .max && !scheduled.contains(slot) {
+            problems.append("slot \(slot) (deadline \(deadline(of: slot))) has no pair in the schedule")
+        }
+        if schedule.count > schedule.compactionThreshold {
+            problems.append("the schedule holds \(schedule.count) pairs, past \(schedule.compactionThreshold)")
+        }
+        return Array(problems.prefix(20))
     }
 }

@@ -1,3 +1,5 @@
+import StrataCache
+
 /// The single-threaded engine of ``LRUCache``: contiguous nodes linked by `Int32` indices, and
 /// an open-addressing hash table from key to node index.
 ///
@@ -65,6 +67,13 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     @usableFromInline var hits = 0
     @usableFromInline var misses = 0
     @usableFromInline var evictions = 0
+    @usableFromInline var expirations = 0
+
+    /// The deadlines of expiring values, by node index (see `LRUStorage+Expiry.swift`); empty
+    /// unless a TTL layer keeps its expiry here.
+    @usableFromInline var schedule = ExpiryHeap<Int32>()
+    /// One bit per node, for compacting `schedule`: allocated at the first compaction.
+    @usableFromInline var scheduleMarks: [UInt64] = []
 
     @usableFromInline
     init(capacity: Int, maxCost: Int?) {
@@ -95,7 +104,13 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// The value for `key`, moved to the front; counts a hit or a miss.
     @inlinable
     mutating func get(_ key: Key) -> Value? {
-        let slot = find(key, hash: Self.hash(key))
+        get(key, hash: Self.hash(key))
+    }
+
+    /// The value for `key`, whose hash (`Self.hash(key)`) the caller computed.
+    @inlinable
+    mutating func get(_ key: Key, hash: UInt32) -> Value? {
+        let slot = find(key, hash: hash)
         guard slot >= 0 else {
             misses &+= 1
             return nil
@@ -108,8 +123,10 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// What `body` reads from the value for `key`, which it borrows in place, marked most
     /// recently used; counts a hit or a miss. `nil` when absent.
     @inlinable
-    mutating func get<Result: Sendable>(_ key: Key, reading body: @Sendable (borrowing Value) -> Result) -> Result? {
-        let slot = find(key, hash: Self.hash(key))
+    mutating func get<Result: Sendable>(
+        _ key: Key, hash: UInt32, reading body: @Sendable (borrowing Value) -> Result
+    ) -> Result? {
+        let slot = find(key, hash: hash)
         guard slot >= 0 else {
             misses &+= 1
             return nil
@@ -122,7 +139,12 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// The value for `key`, without side effects.
     @inlinable
     func peek(_ key: Key) -> Value? {
-        let slot = find(key, hash: Self.hash(key))
+        peek(key, hash: Self.hash(key))
+    }
+
+    @inlinable
+    func peek(_ key: Key, hash: UInt32) -> Value? {
+        let slot = find(key, hash: hash)
         guard slot >= 0 else { return nil }
         return nodes[Int(slot)].value
     }
@@ -130,7 +152,31 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// Inserts or replaces; appends the entries it evicts to `evicted`.
     @inlinable
     mutating func set(_ key: Key, _ value: Value, cost: Int, evicted: inout Evicted<Key, Value>) {
-        let hash = Self.hash(key)
+        set(key, value, hash: Self.hash(key), cost: cost, evicted: &evicted)
+    }
+
+    @inlinable @inline(__always)
+    mutating func set(_ key: Key, _ value: Value, hash: UInt32, cost: Int, evicted: inout Evicted<Key, Value>) {
+        place(key, value, hash: hash, cost: cost, evicted: &evicted)
+        // Over the cost bound: evict from the cold end, but never the entry just written.
+        while totalCost > maxCost && count > 1 {
+            let entry = removeSlot(tail, at: tablePosition(of: tail, hash: hashes[Int(tail)]))
+            evictions &+= 1
+            evicted.append(entry.key, entry.value)
+        }
+    }
+
+    /// Inserts or replaces `key` as the most recently used entry, recycling the least recently
+    /// used node when the storage is full (appended to `evicted`); returns the entry's node
+    /// index. The caller enforces the cost bound.
+    @inlinable @discardableResult
+    mutating func place(
+        _ key: Key,
+        _ value: Value,
+        hash: UInt32,
+        cost: Int,
+        evicted: inout Evicted<Key, Value>
+    ) -> Int32 {
         let (position, slot) = probe(key, hash: hash)
         if slot >= 0 {
             // Already present (the rarer case for a cache).
@@ -140,6 +186,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
                 costs[Int(slot)] = cost
             }
             moveToFront(slot)
+            return slot
         } else if count == capacity {
             // Recycle the least recently used node, in place, for the new entry.
             let victim = tail
@@ -160,6 +207,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
             pushFront(victim)
             evictions &+= 1
             evicted.append(old.key, old.value)
+            return victim
         } else {
             var position = position
             if count == nodeCapacity { growNodes() }
@@ -177,19 +225,19 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
                 totalCost += cost
             }
             pushFront(slot)
-        }
-        // Over the cost bound: evict from the cold end, but never the entry just written.
-        while totalCost > maxCost && count > 1 {
-            let entry = removeSlot(tail, at: tablePosition(of: tail, hash: hashes[Int(tail)]))
-            evictions &+= 1
-            evicted.append(entry.key, entry.value)
+            return slot
         }
     }
 
     /// Removes `key`; returns its value.
     @inlinable
     mutating func remove(_ key: Key) -> Value? {
-        let (position, slot) = probe(key, hash: Self.hash(key))
+        remove(key, hash: Self.hash(key))
+    }
+
+    @inlinable
+    mutating func remove(_ key: Key, hash: UInt32) -> Value? {
+        let (position, slot) = probe(key, hash: hash)
         guard slot >= 0 else { return nil }
         return removeSlot(slot, at: position).value
     }
@@ -203,6 +251,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         head = -1
         tail = -1
         totalCost = 0
+        schedule.removeAll()
     }
 
     /// Keys from most to least recently used (for tests and debugging).
@@ -296,7 +345,7 @@ struct Evicted<Key, Value> {
     @inlinable
     init() {}
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func append(_ key: Key, _ value: Value) {
         if first == nil {
             first = (key, value)
@@ -310,7 +359,7 @@ struct Evicted<Key, Value> {
     @inlinable var isEmpty: Bool { first == nil }
 
     /// Hands each entry to the caller's closure, then to the cache's listener, if any.
-    @inlinable
+    @inlinable @inline(__always)
     func deliver(to caller: (Key, Value) -> Void, listener: ((Key, Value) -> Void)?) {
         guard let first else { return }
         caller(first.0, first.1)

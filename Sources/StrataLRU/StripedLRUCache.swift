@@ -14,7 +14,7 @@ import StrataCache
 /// cache.set(1, "one")
 /// ```
 ///
-/// - Complexity: O(1) per operation, plus hashing the key once more to pick the stripe.
+/// - Complexity: O(1) per operation; the key is hashed once, for both the stripe and its table.
 public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: LocalStore, @unchecked Sendable {
     // @unchecked: the stripes are reached through a pointer that never changes after init,
     // and each stripe's state is only touched under its own lock.
@@ -72,36 +72,42 @@ public final class StripedLRUCache<Key: Hashable & Sendable, Value: Sendable>: L
         (base + index &* stride).assumingMemoryBound(to: LRUShard<Key, Value>.self)
     }
 
+    /// The stripe of `key` and the hash its stripe's table uses, from one `hashValue`: the high
+    /// bits (mixed) pick the stripe, the low 32 bits are the table's hash.
     @inlinable
-    func shard(for key: Key) -> UnsafeMutablePointer<LRUShard<Key, Value>> {
-        // The high bits pick the stripe; the hash table inside uses the low ones.
+    func shard(for key: Key) -> (shard: UnsafeMutablePointer<LRUShard<Key, Value>>, hash: UInt32) {
         let hash = UInt(bitPattern: key.hashValue)
-        return shard(at: Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask)
+        let index = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        return (shard(at: index), UInt32(truncatingIfNeeded: hash))
     }
 
     /// The value for `key`, marked most recently used in its stripe.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        shard(for: key).pointee.get(key)
+        let (shard, hash) = shard(for: key)
+        return shard.pointee.get(key, hash: hash)
     }
 
     /// The value for `key`, without side effects.
     @inlinable
     public func peek(_ key: Key) -> Value? {
-        shard(for: key).pointee.peek(key)
+        let (shard, hash) = shard(for: key)
+        return shard.pointee.peek(key, hash: hash)
     }
 
     /// Stores `value` for `key`, evicting from the key's stripe if it is full.
     @inlinable
     public func set(_ key: Key, _ value: Value, evicted: (Key, Value) -> Void) {
-        let dropped = shard(for: key).pointee.set(key, value, cost: 0)
+        let (shard, hash) = shard(for: key)
+        let dropped = shard.pointee.set(key, value, hash: hash, cost: 0)
         dropped.deliver(to: evicted, listener: onEvict)
     }
 
     /// Removes the entry for `key` and returns its value.
     @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
-        shard(for: key).pointee.remove(key)
+        let (shard, hash) = shard(for: key)
+        return shard.pointee.remove(key, hash: hash)
     }
 
     /// Removes every entry, stripe by stripe (not atomically across stripes).

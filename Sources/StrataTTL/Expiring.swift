@@ -13,3 +13,9 @@ public struct Expiring<Value: Sendable>: Sendable {
         self.deadline = deadline
     }
 }
+
+extension Expiring: DeadlineCarrying {
+    /// ``deadline`` in nanoseconds: what an `LRUCache` base reads to keep the expiry itself.
+    @inlinable
+    package var deadlineNanoseconds: Int64 { deadline.nanoseconds }
+}

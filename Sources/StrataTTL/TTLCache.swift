@@ -1,4 +1,5 @@
 import StrataCache
+import StrataLRU
 import StrataSync
 import Synchronization
 
@@ -13,8 +14,11 @@ import Synchronization
 ///
 /// The base store holds ``Expiring`` values and belongs to this layer: change it only through
 /// the layer. The deadline lives in the base's entry, so a hit costs the base's hit, one clock
-/// read and one comparison: it takes no lock of the layer's own unless an entry is due. The
-/// expiry heap is swept lazily (see `ExpiryHeap`): a set pushes one pair, and pairs of keys
+/// read and one comparison. When the base is an `LRUCache`, the expiry heap lives in the LRU's
+/// own storage, keyed by node index: every operation takes the LRU's lock alone, and an
+/// eviction or a set costs the heap one push. Over any other store the layer keeps the heap
+/// itself, keyed by key, behind a lock of its own that a hit takes only when an entry is due.
+/// Either heap is swept lazily (see `ExpiryHeap`): a set pushes one pair, and pairs of keys
 /// the base evicted or that were set again are dropped when reached, or by a compaction that
 /// keeps the heap within twice the number of live entries (plus a small constant), so its
 /// bookkeeping never outgrows the base.
@@ -32,21 +36,24 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// The key type: the base store's.
     public typealias Key = Base.Key
 
+    /// The layer's own expiry bookkeeping, over a base that is not an `LRUCache`.
     @usableFromInline
     struct State: ~Copyable {
         @usableFromInline var deadlines = ExpiryHeap<Key>()
-        @usableFromInline var random: SplitMix64
         /// Reads the base counted as hits that found an expired entry (misses of this layer).
         @usableFromInline var expiredReads = 0
         @usableFromInline var expirations = 0
 
         @usableFromInline
-        init(random: SplitMix64) {
-            self.random = random
-        }
+        init() {}
     }
 
     @usableFromInline let state: StrataMutex<State>
+    /// Whether the base is an `LRUCache`: then it keeps the expiry itself (see ``lru``) and
+    /// `state` is unused.
+    @usableFromInline let baseIsLRU: Bool
+    /// The jitter's SplitMix64 state, advanced atomically (no lock for a jittered set).
+    @usableFromInline let randomState: Atomic<UInt64>
     /// The earliest deadline in the heap (`Int64.max` if none), published under the lock so a
     /// read can tell without the lock whether there is anything to sweep.
     @usableFromInline let nextDeadline: Atomic<Int64>
@@ -92,13 +99,25 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         self.clock = clock
         baseline = base.statistics
         nextDeadline = Atomic(.max)
-        state = StrataMutex(State(random: seed.map { SplitMix64(seed: $0) } ?? SplitMix64()))
+        var system = SystemRandomNumberGenerator()
+        randomState = Atomic(seed ?? system.next())
+        state = StrataMutex(State())
+        let lru = base as? LRUCache<Key, Expiring<Value>>
+        baseIsLRU = lru != nil
+        lru?.adoptExpiry()
     }
 
     /// The live value for `key`; an expired entry is removed and counts as a miss.
     @inlinable
     public func get(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
+        if baseIsLRU { return lru.getLive(key, now: now, sweepBudget: sweepBudget)?.value }
+        return get(key, now: now)
+    }
+
+    /// `get` over a base other than an `LRUCache`: kept out of line, so the LRU path inlines.
+    @inlinable @inline(never)
+    func get(_ key: Key, now: Int64) -> Value? {
         if now >= nextDeadline.load(ordering: .relaxed) {
             _ = state.withLock { sweep(&$0, now: now) }
         }
@@ -108,6 +127,13 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
             return nil
         }
         return entry.value
+    }
+
+    /// The base as the `LRUCache` it is; only when ``baseIsLRU``. Specialized for an
+    /// `LRUCache` base, the cast is the identity and costs nothing.
+    @inlinable @inline(__always)
+    var lru: LRUCache<Key, Expiring<Value>> {
+        base as! LRUCache<Key, Expiring<Value>>
     }
 
     /// Removes `key`, which a read found expired, unless it was set again since.
@@ -152,11 +178,22 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     @inlinable
     func set(_ key: Key, _ value: Value, ttlNanoseconds ttl: Int64?, evicted: (Key, Value) -> Void) {
         let now = clock.now.nanoseconds
+        let deadline = ttl.map { Self.deadline(now: now, ttl: jittered($0)) } ?? .max
+        if baseIsLRU {
+            let entry = Expiring(value, deadline: CacheInstant(nanoseconds: deadline))
+            lru.setExpiring(key, entry, now: now, sweepBudget: sweepBudget) { evicted($0, $1.value) }
+        } else {
+            set(key, value, deadline: deadline, now: now, evicted: evicted)
+        }
+    }
+
+    /// `set` over a base other than an `LRUCache`: kept out of line, so the LRU path inlines.
+    @inlinable @inline(never)
+    func set(_ key: Key, _ value: Value, deadline: Int64, now: Int64, evicted: (Key, Value) -> Void) {
         // What the base evicts is collected under the lock and reported after it; the first
         // entry is held inline so the usual single eviction does not allocate.
         let (first, more) = state.withLock { state -> ((Key, Value)?, [(Key, Value)]) in
             if now >= state.deadlines.earliestDeadline { sweep(&state, now: now) }
-            let deadline = ttl.map { Self.deadline(now: now, ttl: jittered($0, &state.random)) } ?? .max
             var first: (Key, Value)?
             var more: [(Key, Value)] = []
             base.set(key, Expiring(value, deadline: CacheInstant(nanoseconds: deadline))) { key, entry in
@@ -180,7 +217,9 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     public func remove(_ key: Key) -> Value? {
         let now = clock.now.nanoseconds
         // Its heap pair, if any, is now stale.
-        guard let entry = base.remove(key), entry.deadline.nanoseconds > now else { return nil }
+        guard let entry = baseIsLRU ? lru.removeExpiring(key) : base.remove(key),
+            entry.deadline.nanoseconds > now
+        else { return nil }
         return entry.value
     }
 
@@ -203,6 +242,8 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// A read goes to the base, which counts it; a read the base counted as a hit but that
     /// found an expired entry is a miss of this layer.
     public var statistics: CacheStatistics {
+        // An `LRUCache` base counts expired reads as misses, and expirations, itself.
+        if baseIsLRU { return base.statistics.subtracting(baseline) }
         let (expiredReads, expirations) = state.withLock { ($0.expiredReads, $0.expirations) }
         let counted = base.statistics.subtracting(baseline)
         return CacheStatistics(
@@ -227,6 +268,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     @discardableResult
     public func purgeExpired() -> Int {
         let now = clock.now.nanoseconds
+        if baseIsLRU { return lru.purgeExpired(now: now) }
         return state.withLock { state in
             sweep(&state, now: now, budget: .max)
         }
@@ -234,17 +276,19 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
 
     /// The number of pairs in the expiry heap, stale ones included (tests).
     package var scheduledCount: Int {
-        state.withLock { $0.deadlines.count }
+        baseIsLRU ? lru.scheduledCount : state.withLock { $0.deadlines.count }
     }
 
-    /// Pops up to `budget` due pairs (`sweepBudget` by default), earliest first, removing the
-    /// entries they still describe; returns how many entries it removed.
+    /// Removes up to `budget` (`sweepBudget` by default) entries whose deadline has passed,
+    /// earliest first, popping at most four times as many pairs (stale ones are dropped on the
+    /// way); returns how many entries it removed.
     @inlinable @discardableResult
     func sweep(_ state: inout State, now: Int64, budget: Int? = nil) -> Int {
         var removed = 0
         var popped = 0
         let limit = budget ?? sweepBudget
-        while popped < limit, let due = state.deadlines.popDue(now: now) {
+        let popLimit = limit > Int.max / 4 ? Int.max : limit &* 4
+        while removed < limit, popped < popLimit, let due = state.deadlines.popDue(now: now) {
             popped += 1
             // Only if the base still holds this key with this deadline: otherwise the pair is
             // stale (the key was evicted, removed, or set again).
@@ -290,9 +334,11 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
 
     /// `ttl` nanoseconds, shortened at random by up to `jitter` of it.
     @inlinable
-    func jittered(_ ttl: Int64, _ random: inout SplitMix64) -> Int64 {
+    func jittered(_ ttl: Int64) -> Int64 {
         guard jitter > 0, ttl > 0 else { return ttl }
-        let unit = Double(random.next() >> 11) / Double(1 << 53)
+        // SplitMix64's step, on shared state: the seeded sequence of `SplitMix64(seed:)`.
+        let random = SplitMix64.mix(randomState.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue)
+        let unit = Double(random >> 11) / Double(1 << 53)
         let scaled = Double(ttl) * (1 - jitter * unit)
         // Never longer than the TTL given (a large TTL rounds in Double).
         return scaled >= Double(ttl) ? ttl : Int64(scaled)

@@ -67,11 +67,28 @@ struct TTLCacheHeapTests {
 
     /// Random sets, gets, removes and clock moves on a cache that never evicts, checked after
     /// every step against a dictionary of values and deadlines.
-    @Test(arguments: [1, 2, 3, 4])
-    func randomOperationsMatchAModel(seed: UInt64) {
+    /// Over an `LRUCache` base (which keeps the expiry itself) and over a `StripedLRUCache` (a
+    /// store the layer keeps the expiry for, keyed by key).
+    @Test(arguments: [1, 2, 3, 4], [false, true])
+    func randomOperationsMatchAModel(seed: UInt64, striped: Bool) {
         let clock = ManualClock()
         let keys = 64
-        let cache = makeCache(capacity: keys, ttl: .milliseconds(40), clock: clock)
+        if striped {
+            let base = StripedLRUCache<Int, Expiring<Int>>(capacity: 4 * keys, stripes: 4)
+            let cache = TTLCache(base: base, defaultTTL: .milliseconds(40), clock: clock, seed: 7)
+            randomOperationsMatchAModel(cache, keys: keys, seed: seed, clock: clock)
+        } else {
+            let cache = makeCache(capacity: keys, ttl: .milliseconds(40), clock: clock)
+            randomOperationsMatchAModel(cache, keys: keys, seed: seed, clock: clock)
+        }
+    }
+
+    func randomOperationsMatchAModel<Base: LocalStore<Int, Expiring<Int>>>(
+        _ cache: TTLCache<Int, Base>,
+        keys: Int,
+        seed: UInt64,
+        clock: ManualClock
+    ) {
         var model: [Int: (value: Int, deadline: Int64)] = [:]
         var random = SplitMix64(seed: seed)
         var hits = 0

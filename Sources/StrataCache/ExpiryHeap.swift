@@ -1,11 +1,13 @@
-/// The deadlines of a ``TTLCache``'s entries: a binary min-heap of `(deadline, key)` pairs,
-/// swept lazily.
+/// Deadlines of cache entries: a binary min-heap of `(deadline, key)` pairs, swept lazily.
+/// Shared by the cache layers (package-level): `TTLCache` (StrataTTL) keys it by the entries'
+/// keys over any store, and `LRUCache`'s storage (StrataLRU) by node index when it carries
+/// expiring values.
 ///
 /// There is no index from key to heap position. Setting a key pushes a new pair and leaves
-/// any older pair for that key in place; an entry the base store evicts keeps its pair too.
-/// Such pairs are *stale*: the base no longer holds that key with that deadline. The sweep
+/// any older pair for that key in place; an entry the store evicts keeps its pair too.
+/// Such pairs are *stale*: the store no longer holds that key with that deadline. The owner
 /// recognizes them when they reach the top (it compares the pair's deadline with the one the
-/// base holds) and drops them. So a set costs one push (O(1) when deadlines arrive in order,
+/// store holds) and drops them. So a set costs one push (O(1) when deadlines arrive in order,
 /// as they do with one TTL and a monotonic clock) instead of index updates and a sift in the
 /// middle of the heap on every set and eviction.
 ///
@@ -16,40 +18,44 @@
 /// previous one: O(1) amortized per set, and the heap never holds more than
 /// `2 * max(liveKeys, minimumCompactionThreshold / 2)` pairs.
 @usableFromInline
-struct ExpiryHeap<Key: Hashable> {
+package struct ExpiryHeap<Key: Hashable> {
     @usableFromInline
-    struct Entry {
-        @usableFromInline var deadline: Int64
-        @usableFromInline var key: Key
+    package struct Entry {
+        @usableFromInline package var deadline: Int64
+        @usableFromInline package var key: Key
 
         @inlinable
-        init(deadline: Int64, key: Key) {
+        package init(deadline: Int64, key: Key) {
             self.deadline = deadline
             self.key = key
         }
     }
 
     /// The pairs, in heap order: each deadline is at most its children's.
-    @usableFromInline var entries: ContiguousArray<Entry> = []
+    @usableFromInline package var entries: ContiguousArray<Entry> = []
     /// The size at which the heap must be compacted.
-    @usableFromInline var compactionThreshold = Self.minimumCompactionThreshold
+    @usableFromInline package var compactionThreshold = Self.minimumCompactionThreshold
+
+    /// An empty heap.
+    @inlinable
+    package init() {}
 
     /// The smallest heap that is ever compacted: below it, stale pairs cost less than a scan.
-    @inlinable static var minimumCompactionThreshold: Int { 64 }
+    @inlinable package static var minimumCompactionThreshold: Int { 64 }
 
-    @inlinable var count: Int { entries.count }
+    @inlinable package var count: Int { entries.count }
 
     /// The earliest deadline, or `Int64.max` when the heap is empty.
-    @inlinable var earliestDeadline: Int64 {
+    @inlinable package var earliestDeadline: Int64 {
         entries.first?.deadline ?? .max
     }
 
     /// Whether the heap has grown enough since the last compaction to compact it now.
-    @inlinable var needsCompaction: Bool { entries.count >= compactionThreshold }
+    @inlinable package var needsCompaction: Bool { entries.count >= compactionThreshold }
 
     /// Adds a pair.
     @inlinable
-    mutating func push(_ key: Key, deadline: Int64) {
+    package mutating func push(_ key: Key, deadline: Int64) {
         entries.append(Entry(deadline: deadline, key: key))
         let last = entries.count - 1
         // The usual case, a deadline no earlier than its parent's, needs no sift.
@@ -58,7 +64,7 @@ struct ExpiryHeap<Key: Hashable> {
 
     /// Removes and returns the earliest pair, if its deadline is at or before `now`.
     @inlinable
-    mutating func popDue(now: Int64) -> Entry? {
+    package mutating func popDue(now: Int64) -> Entry? {
         guard let first = entries.first, first.deadline <= now else { return nil }
         let last = entries.removeLast()
         guard !entries.isEmpty else { return last }
@@ -73,7 +79,7 @@ struct ExpiryHeap<Key: Hashable> {
     /// kept pairs than that means duplicates (one key set twice at the same instant), which are
     /// then removed, so the heap stays bounded even on a clock that does not move.
     @inlinable
-    mutating func compact(keeping isLive: (Entry) -> Bool, liveLimit: Int) {
+    package mutating func compact(keeping isLive: (Entry) -> Bool, liveLimit: Int) {
         var kept = 0
         entries.withUnsafeMutableBufferPointer { buffer in
             for index in buffer.indices where isLive(buffer[index]) {
@@ -91,14 +97,14 @@ struct ExpiryHeap<Key: Hashable> {
     }
 
     @inlinable
-    mutating func removeAll() {
+    package mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)
         compactionThreshold = Self.minimumCompactionThreshold
     }
 
     /// Restores heap order over the whole array, bottom up: O(n).
     @inlinable
-    mutating func heapify() {
+    package mutating func heapify() {
         var index = entries.count / 2
         while index > 0 {
             index -= 1
@@ -107,7 +113,7 @@ struct ExpiryHeap<Key: Hashable> {
     }
 
     @inlinable
-    mutating func siftUp(_ start: Int) {
+    package mutating func siftUp(_ start: Int) {
         entries.withUnsafeMutableBufferPointer { buffer in
             let moving = (buffer.baseAddress! + start).move()
             var child = start
@@ -122,7 +128,7 @@ struct ExpiryHeap<Key: Hashable> {
     }
 
     @inlinable
-    mutating func siftDown(_ start: Int) {
+    package mutating func siftDown(_ start: Int) {
         entries.withUnsafeMutableBufferPointer { buffer in
             let count = buffer.count
             let base = buffer.baseAddress!
