@@ -21,9 +21,7 @@ extension RESPParser {
         guard start < end else { return nil }
         switch buf[start] {
         case RESPTypeIdentifier.bulkString.rawValue:
-            guard let (length, payload) = fastDecimal(buf, from: start + 1), length <= limits.maxBulkLength,
-                end - payload >= length + 2, buf[payload + length] == 0x0D, buf[payload + length + 1] == 0x0A
-            else { return nil }
+            guard let (length, payload) = fastBulk(buf, at: start, limits: limits) else { return nil }
             let bytes = Array(UnsafeBufferPointer(rebasing: buf[payload..<(payload + length)]))
             return (.bulkString(bytes), payload + length + 2)
         case RESPTypeIdentifier.integer.rawValue where !bulkOnly:
@@ -69,7 +67,7 @@ extension RESPParser {
         return (value, i + 2)
     }
 
-    /// Fills the open array, set or push message with the complete scalars that follow.
+    /// Fills the open array, set, push message or map with the complete scalars that follow.
     /// Returns whether that completed it.
     @inline(__always)
     mutating func fillScalars(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -79,14 +77,27 @@ extension RESPParser {
             stack[top].attribute == nil
         else { return false }
         let bulkOnly = mode == .commands
+        let limits = self.limits
         var remaining = stack[top].remaining
         var i = readIndex
         var values: [RESPValue] = []
         swap(&values, &stack[top].values)
-        while remaining > 0, let (value, next) = Self.fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
-            values.append(value)
-            i = next
-            remaining -= 1
+        while remaining > 0, i < buf.count {
+            let first = buf[i]
+            guard
+                first == RESPTypeIdentifier.bulkString.rawValue || first == RESPTypeIdentifier.integer.rawValue
+                    || first == RESPTypeIdentifier.simpleString.rawValue
+            else { break }
+            // The shortest scalar, `+\r\n`, is 3 bytes: no more than this many can be here.
+            let most = min(remaining, (buf.count - i) / 3, Self.maxEagerElements)
+            guard most > 0 else { break }
+            let taken = [RESPValue](unsafeUninitializedCapacity: most) { slots, initialized in
+                initialized = Self.fastScalars(
+                    buf, at: &i, into: slots.baseAddress!, upTo: most, limits: limits, bulkOnly: bulkOnly)
+            }
+            values.append(contentsOf: taken)
+            remaining -= taken.count
+            if taken.count < most { break }
         }
         swap(&values, &stack[top].values)
         stack[top].remaining = remaining
@@ -201,8 +212,114 @@ extension RESPParser {
 
     /// Initializes `slots` with the complete scalars from `i` on, at most `limit` of them, and
     /// moves `i` past them. Returns how many it took.
+    ///
+    /// In ``Mode/values`` the bulk strings among them share one array (see ``RESPBytes``): a first
+    /// walk takes the other scalars and sums the payloads, a second copies the payloads into one
+    /// array of that size, a third makes each bulk string a view of its part. (In
+    /// ``Mode/commands`` each argument keeps an array of its own: the fake server stores them.)
     @inline(__always)
     static func fastScalars(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at i: inout Int,
+        into slots: UnsafeMutablePointer<RESPValue>,
+        upTo limit: Int,
+        limits: Limits,
+        bulkOnly: Bool
+    ) -> Int {
+        if bulkOnly {
+            return fastSeparateScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, bulkOnly: true)
+        }
+        // Walk 1: bulk strings are only measured; the other scalars are done.
+        let first = i
+        var j = i
+        var n = 0
+        var bulks = 0
+        var total = 0
+        while n < limit, j < buf.count {
+            if buf[j] == RESPTypeIdentifier.bulkString.rawValue {
+                guard let (length, payload) = fastBulk(buf, at: j, limits: limits) else { break }
+                bulks += 1
+                total += length
+                j = payload + length + 2
+            } else {
+                guard let (value, next) = fastScalar(buf, at: j, limits: limits, bulkOnly: false) else { break }
+                (slots + n).initialize(to: value)
+                j = next
+            }
+            n += 1
+        }
+        i = j
+        guard bulks > 0 else { return n }
+        if bulks == 1 || total > RESPBytes.maxSharedCount {
+            // Nothing to share (or too much for a view to address): an array each.
+            fillBulks(buf, from: first, count: n, into: slots) { payload, length, _ in
+                .bulkString(RESPBytes(Array(UnsafeBufferPointer(rebasing: buf[payload..<(payload + length)]))))
+            }
+            return n
+        }
+        // Walk 2: the payloads, back to back, in one array.
+        let storage = [UInt8](unsafeUninitializedCapacity: total) { bytes, initialized in
+            var at = bytes.baseAddress!
+            fillBulks(buf, from: first, count: n, into: nil) { payload, length, _ in
+                at.initialize(from: buf.baseAddress! + payload, count: length)
+                at += length
+                return nil
+            }
+            initialized = total
+        }
+        // Walk 3: a view of its part for each bulk string.
+        fillBulks(buf, from: first, count: n, into: slots) { _, length, offset in
+            .bulkString(RESPBytes(shared: storage, start: offset, count: length))
+        }
+        return n
+    }
+
+    /// Calls `make` for each bulk string among the `count` validated scalars from `first` with its
+    /// payload's index, its length and the sum of the lengths before it, and initializes its slot
+    /// with the value returned.
+    @inline(__always)
+    private static func fillBulks(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        from first: Int,
+        count: Int,
+        into slots: UnsafeMutablePointer<RESPValue>?,
+        _ make: (_ payload: Int, _ length: Int, _ offset: Int) -> RESPValue?
+    ) {
+        var j = first
+        var offset = 0
+        for k in 0..<count {
+            if buf[j] == RESPTypeIdentifier.bulkString.rawValue {
+                // Validated by walk 1: digits, CRLF, payload, CRLF.
+                var length = 0
+                j += 1
+                while buf[j] != 0x0D {
+                    length = length &* 10 &+ Int(buf[j] &- UInt8(ascii: "0"))
+                    j += 1
+                }
+                if let value = make(j + 2, length, offset) { (slots! + k).initialize(to: value) }
+                offset += length
+                j += 2 + length + 2
+            } else {
+                // A one-line scalar: `+` or `:`.
+                while buf[j] != 0x0D { j += 1 }
+                j += 2
+            }
+        }
+    }
+
+    /// A complete `$` header and payload at `start`, as ``fastScalar(_:at:limits:bulkOnly:)`` takes
+    /// it: the length and the payload's index.
+    @inline(__always)
+    static func fastBulk(_ buf: UnsafeBufferPointer<UInt8>, at start: Int, limits: Limits) -> (Int, Int)? {
+        guard let (length, payload) = fastDecimal(buf, from: start + 1), length <= limits.maxBulkLength,
+            buf.count - payload >= length + 2, buf[payload + length] == 0x0D, buf[payload + length + 1] == 0x0A
+        else { return nil }
+        return (length, payload)
+    }
+
+    /// ``fastScalars(_:at:into:upTo:limits:bulkOnly:)`` with an array for each bulk string.
+    @inline(__always)
+    static func fastSeparateScalars(
         _ buf: UnsafeBufferPointer<UInt8>,
         at i: inout Int,
         into slots: UnsafeMutablePointer<RESPValue>,
