@@ -220,7 +220,24 @@ extension RESPParser {
         if bulkOnly {
             return fastSeparateScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, bulkOnly: true)
         }
-        // Walk 1: bulk strings are only measured; the other scalars are done.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: limit) { spans in
+            sharedScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, spans: spans.baseAddress!)
+        }
+    }
+
+    /// ``fastScalars(_:at:into:upTo:limits:bulkOnly:)`` in ``Mode/values``, with room in `spans` for
+    /// where each bulk string's payload is.
+    @inline(__always)
+    private static func sharedScalars(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at i: inout Int,
+        into slots: UnsafeMutablePointer<RESPValue>,
+        upTo limit: Int,
+        limits: Limits,
+        spans: UnsafeMutablePointer<UInt64>
+    ) -> Int {
+        // Walk 1: bulk strings are only measured, each as `payload - first << 32 | length` in
+        // `spans`; the other scalars are done.
         let first = i
         var j = i
         var n = 0
@@ -228,7 +245,10 @@ extension RESPParser {
         var total = 0
         while n < limit, j < buf.count {
             if buf[j] == RESPTypeIdentifier.bulkString.rawValue {
-                guard let (length, payload) = fastBulk(buf, at: j, limits: limits) else { break }
+                guard let (length, payload) = fastBulk(buf, at: j, limits: limits),
+                    payload - first <= RESPBytes.maxSharedCount, length <= RESPBytes.maxSharedCount
+                else { break }
+                spans[bulks] = UInt64(truncatingIfNeeded: payload - first) << 32 | UInt64(truncatingIfNeeded: length)
                 bulks += 1
                 total += length
                 j = payload + length + 2
@@ -249,18 +269,29 @@ extension RESPParser {
             return n
         }
         // Walk 2: the payloads, back to back, in one array.
+        let from = buf.baseAddress! + first
         let storage = [UInt8](unsafeUninitializedCapacity: total) { bytes, initialized in
             var at = bytes.baseAddress!
-            fillBulks(buf, from: first, count: n, into: nil) { payload, length, _ in
-                at.initialize(from: buf.baseAddress! + payload, count: length)
+            for b in 0..<bulks {
+                let length = Int(truncatingIfNeeded: spans[b] & 0xFFFF_FFFF)
+                at.initialize(from: from + Int(truncatingIfNeeded: spans[b] >> 32), count: length)
                 at += length
-                return nil
             }
             initialized = total
         }
         // Walk 3: a view of its part for each bulk string.
-        fillBulks(buf, from: first, count: n, into: slots) { _, length, offset in
-            .bulkString(RESPBytes(shared: storage, start: offset, count: length))
+        if bulks == n {
+            var offset = 0
+            for k in 0..<n {
+                let length = Int(truncatingIfNeeded: spans[k] & 0xFFFF_FFFF)
+                (slots + k).initialize(to: .bulkString(RESPBytes(shared: storage, start: offset, count: length)))
+                offset += length
+            }
+        } else {
+            // Mixed with other scalars: find the bulk strings' slots again.
+            fillBulks(buf, from: first, count: n, into: slots) { _, length, offset in
+                .bulkString(RESPBytes(shared: storage, start: offset, count: length))
+            }
         }
         return n
     }
@@ -273,8 +304,8 @@ extension RESPParser {
         _ buf: UnsafeBufferPointer<UInt8>,
         from first: Int,
         count: Int,
-        into slots: UnsafeMutablePointer<RESPValue>?,
-        _ make: (_ payload: Int, _ length: Int, _ offset: Int) -> RESPValue?
+        into slots: UnsafeMutablePointer<RESPValue>,
+        _ make: (_ payload: Int, _ length: Int, _ offset: Int) -> RESPValue
     ) {
         var j = first
         var offset = 0
@@ -287,7 +318,7 @@ extension RESPParser {
                     length = length &* 10 &+ Int(buf[j] &- UInt8(ascii: "0"))
                     j += 1
                 }
-                if let value = make(j + 2, length, offset) { (slots! + k).initialize(to: value) }
+                (slots + k).initialize(to: make(j + 2, length, offset))
                 offset += length
                 j += 2 + length + 2
             } else {
