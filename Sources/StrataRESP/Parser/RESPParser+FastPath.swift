@@ -205,8 +205,8 @@ extension RESPParser {
     /// moves `i` past them. Returns how many it took.
     ///
     /// In ``Mode/values`` the bulk strings among them share one array (see ``RESPBytes``): a first
-    /// walk takes the other scalars and sums the payloads, a second copies the payloads into one
-    /// array of that size, a third makes each bulk string a view of its part. (In
+    /// walk takes the other scalars and notes where each payload is, a second copies the payloads
+    /// into one array of their total size, a third makes each bulk string a view of its part. (In
     /// ``Mode/commands`` each argument keeps an array of its own: the fake server stores them.)
     @inline(__always)
     static func fastScalars(
@@ -217,9 +217,11 @@ extension RESPParser {
         limits: Limits,
         bulkOnly: Bool
     ) -> Int {
+        guard limit > 0 else { return 0 }
         if bulkOnly {
             return fastSeparateScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, bulkOnly: true)
         }
+        // At most `maxEagerElements` spans (8 KiB): the stack holds them when it has room.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: limit) { spans in
             sharedScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, spans: spans.baseAddress!)
         }

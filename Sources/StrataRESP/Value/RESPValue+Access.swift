@@ -10,7 +10,7 @@ extension RESPValue {
         switch self {
         case .simpleString(let s), .bigNumber(let s): return s
         case .bulkString(let bytes), .verbatimString(_, let bytes):
-            guard let s = String(validating: bytes, as: UTF8.self) else {
+            guard let s = bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
                 throw RESPDecodingError(expected: "UTF-8 text", actual: self)
             }
             return s
