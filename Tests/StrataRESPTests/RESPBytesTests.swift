@@ -56,6 +56,32 @@ struct RESPBytesTests {
         }
     }
 
+    /// An MGET reply with missing keys (`$-1` in RESP2, `_` in RESP3): the nulls do not split the
+    /// bulk strings into several arrays, however the reply is cut into reads.
+    @Test(arguments: [RESPValue.nullBulkString, .null])
+    func nullsAmongBulkStringsKeepOneStorage(null: RESPValue) throws {
+        let strings = Self.payloads(60, seed: 6)
+        let elements: [RESPValue] = strings.enumerated().map { $0.offset % 3 == 1 ? null : .bulkString($0.element) }
+        var bytes = "*60\r\n".bytes
+        for element in elements {
+            if case .nullBulkString = element {
+                bytes += "$-1\r\n".bytes
+            } else {
+                bytes += Self.wire(element)
+            }
+        }
+        let values = try RESPParser.parseAll(bytes)
+        #expect(values == [.array(elements)])
+        #expect(Set(Self.views(values[0]).compactMap(\.self._storageAddress)).count == 1)
+        for cut in 0...bytes.count {
+            let split = try parseInChunks(bytes, sizes: [max(1, cut), bytes.count])
+            #expect(split == [.array(elements)], "cut at \(cut)")
+        }
+        // What the fast path does not take still gets the general path's errors.
+        #expect(parseError("*3\r\n$1\r\na\r\n_x\r\n$1\r\nb\r\n".bytes)?.code == .invalidNull)
+        #expect(parseError("*3\r\n$1\r\na\r\n$-2\r\n$1\r\nb\r\n".bytes)?.code == .negativeLength)
+    }
+
     @Test func aLoneBulkStringOwnsItsArrayAndAsBytesDoesNotCopy() throws {
         let values = try RESPParser.parseAll("$5\r\nhello\r\n".bytes)
         guard case .bulkString(let bytes) = values[0] else {

@@ -86,7 +86,7 @@ extension RESPParser {
             let first = buf[i]
             guard
                 first == RESPTypeIdentifier.bulkString.rawValue || first == RESPTypeIdentifier.integer.rawValue
-                    || first == RESPTypeIdentifier.simpleString.rawValue
+                    || first == RESPTypeIdentifier.simpleString.rawValue || first == RESPTypeIdentifier.null.rawValue
             else { break }
             // The shortest scalar, `+\r\n`, is 3 bytes: no more than this many can be here.
             let most = min(remaining, (buf.count - i) / 3, Self.maxEagerElements)
@@ -206,7 +206,9 @@ extension RESPParser {
     ///
     /// In ``Mode/values`` the bulk strings among them share one array (see ``RESPBytes``): a first
     /// walk takes the other scalars and notes where each payload is, a second copies the payloads
-    /// into one array of their total size, a third makes each bulk string a view of its part. (In
+    /// into one array of their total size, a third makes each bulk string a view of its part. Nulls
+    /// (`$-1`, `_`) are taken here too, so the missing keys of an `MGET` do not split its bulk
+    /// strings into several arrays. (In
     /// ``Mode/commands`` each argument keeps an array of its own: the fake server stores them.)
     @inline(__always)
     static func fastScalars(
@@ -221,14 +223,15 @@ extension RESPParser {
         if bulkOnly {
             return fastSeparateScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, bulkOnly: true)
         }
-        // At most `maxEagerElements` spans (8 KiB): the stack holds them when it has room.
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: limit) { spans in
+        // Two words for each of at most `maxEagerElements` slots (16 KiB): the stack holds them
+        // when it has room.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * limit) { spans in
             sharedScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, spans: spans.baseAddress!)
         }
     }
 
     /// ``fastScalars(_:at:into:upTo:limits:bulkOnly:)`` in ``Mode/values``, with room in `spans` for
-    /// where each bulk string's payload is.
+    /// `2 * limit` words: where each bulk string's payload is, and its slot.
     @inline(__always)
     private static func sharedScalars(
         _ buf: UnsafeBufferPointer<UInt8>,
@@ -238,22 +241,38 @@ extension RESPParser {
         limits: Limits,
         spans: UnsafeMutablePointer<UInt64>
     ) -> Int {
-        // Walk 1: bulk strings are only measured, each as `payload - first << 32 | length` in
-        // `spans`; the other scalars are done.
+        // Walk 1: bulk string `b` is only measured: `spans[b]` is `payload - first << 32 | length`
+        // and `spans[limit + b]` its slot. The other scalars, nulls included, are done.
         let first = i
         var j = i
         var n = 0
         var bulks = 0
         var total = 0
         while n < limit, j < buf.count {
-            if buf[j] == RESPTypeIdentifier.bulkString.rawValue {
-                guard let (length, payload) = fastBulk(buf, at: j, limits: limits),
+            let type = buf[j]
+            if type == RESPTypeIdentifier.bulkString.rawValue {
+                if let (length, payload) = fastBulk(buf, at: j, limits: limits),
                     payload - first <= RESPBytes.maxSharedCount, length <= RESPBytes.maxSharedCount
-                else { break }
-                spans[bulks] = UInt64(truncatingIfNeeded: payload - first) << 32 | UInt64(truncatingIfNeeded: length)
-                bulks += 1
-                total += length
-                j = payload + length + 2
+                {
+                    spans[bulks] =
+                        UInt64(truncatingIfNeeded: payload - first) << 32 | UInt64(truncatingIfNeeded: length)
+                    spans[limit + bulks] = UInt64(truncatingIfNeeded: n)
+                    bulks += 1
+                    total += length
+                    j = payload + length + 2
+                } else if buf.count - j >= 5, buf[j + 1] == UInt8(ascii: "-"), buf[j + 2] == UInt8(ascii: "1"),
+                    buf[j + 3] == 0x0D, buf[j + 4] == 0x0A
+                {
+                    // `$-1`: a missing key in an MGET reply, say.
+                    (slots + n).initialize(to: .nullBulkString)
+                    j += 5
+                } else {
+                    break
+                }
+            } else if type == RESPTypeIdentifier.null.rawValue {
+                guard buf.count - j >= 3, buf[j + 1] == 0x0D, buf[j + 2] == 0x0A else { break }
+                (slots + n).initialize(to: .null)
+                j += 3
             } else {
                 guard let (value, next) = fastScalar(buf, at: j, limits: limits, bulkOnly: false) else { break }
                 (slots + n).initialize(to: value)
@@ -263,15 +282,18 @@ extension RESPParser {
         }
         i = j
         guard bulks > 0 else { return n }
+        let from = buf.baseAddress! + first
         if bulks == 1 || total > RESPBytes.maxSharedCount {
             // Nothing to share (or too much for a view to address): an array each.
-            fillBulks(buf, from: first, count: n, into: slots) { payload, length, _ in
-                .bulkString(RESPBytes(Array(UnsafeBufferPointer(rebasing: buf[payload..<(payload + length)]))))
+            for b in 0..<bulks {
+                let bytes = UnsafeBufferPointer(
+                    start: from + Int(truncatingIfNeeded: spans[b] >> 32),
+                    count: Int(truncatingIfNeeded: spans[b] & 0xFFFF_FFFF))
+                (slots + Int(truncatingIfNeeded: spans[limit + b])).initialize(to: .bulkString(RESPBytes(Array(bytes))))
             }
             return n
         }
         // Walk 2: the payloads, back to back, in one array.
-        let from = buf.baseAddress! + first
         let storage = [UInt8](unsafeUninitializedCapacity: total) { bytes, initialized in
             var at = bytes.baseAddress!
             for b in 0..<bulks {
@@ -282,53 +304,14 @@ extension RESPParser {
             initialized = total
         }
         // Walk 3: a view of its part for each bulk string.
-        if bulks == n {
-            var offset = 0
-            for k in 0..<n {
-                let length = Int(truncatingIfNeeded: spans[k] & 0xFFFF_FFFF)
-                (slots + k).initialize(to: .bulkString(RESPBytes(shared: storage, start: offset, count: length)))
-                offset += length
-            }
-        } else {
-            // Mixed with other scalars: find the bulk strings' slots again.
-            fillBulks(buf, from: first, count: n, into: slots) { _, length, offset in
-                .bulkString(RESPBytes(shared: storage, start: offset, count: length))
-            }
+        var offset = 0
+        for b in 0..<bulks {
+            let length = Int(truncatingIfNeeded: spans[b] & 0xFFFF_FFFF)
+            let view = RESPBytes(shared: storage, start: offset, count: length)
+            (slots + Int(truncatingIfNeeded: spans[limit + b])).initialize(to: .bulkString(view))
+            offset += length
         }
         return n
-    }
-
-    /// Calls `make` for each bulk string among the `count` validated scalars from `first` with its
-    /// payload's index, its length and the sum of the lengths before it, and initializes its slot
-    /// with the value returned.
-    @inline(__always)
-    private static func fillBulks(
-        _ buf: UnsafeBufferPointer<UInt8>,
-        from first: Int,
-        count: Int,
-        into slots: UnsafeMutablePointer<RESPValue>,
-        _ make: (_ payload: Int, _ length: Int, _ offset: Int) -> RESPValue
-    ) {
-        var j = first
-        var offset = 0
-        for k in 0..<count {
-            if buf[j] == RESPTypeIdentifier.bulkString.rawValue {
-                // Validated by walk 1: digits, CRLF, payload, CRLF.
-                var length = 0
-                j += 1
-                while buf[j] != 0x0D {
-                    length = length &* 10 &+ Int(buf[j] &- UInt8(ascii: "0"))
-                    j += 1
-                }
-                (slots + k).initialize(to: make(j + 2, length, offset))
-                offset += length
-                j += 2 + length + 2
-            } else {
-                // A one-line scalar: `+` or `:`.
-                while buf[j] != 0x0D { j += 1 }
-                j += 2
-            }
-        }
     }
 
     /// A complete `$` header and payload at `start`, as ``fastScalar(_:at:limits:bulkOnly:)`` takes
