@@ -211,7 +211,7 @@ struct Arguments {
 
     @inline(__always)
     subscript(i: Int) -> Bytes {
-        if case .bulkString(let bytes) = values[i] { return bytes }
+        if case .bulkString(let bytes) = values[i] { return bytes.array }
         return []
     }
 
@@ -222,7 +222,7 @@ struct Arguments {
     @inline(__always)
     func `is`(_ i: Int, _ word: StaticString) -> Bool {
         guard i < values.count, case .bulkString(let bytes) = values[i] else { return false }
-        return ASCII.equalsLowercase(bytes, word)
+        return ASCII.equalsLowercase(bytes.array, word)
     }
 }
 

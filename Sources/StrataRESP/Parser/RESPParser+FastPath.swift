@@ -21,9 +21,7 @@ extension RESPParser {
         guard start < end else { return nil }
         switch buf[start] {
         case RESPTypeIdentifier.bulkString.rawValue:
-            guard let (length, payload) = fastDecimal(buf, from: start + 1), length <= limits.maxBulkLength,
-                end - payload >= length + 2, buf[payload + length] == 0x0D, buf[payload + length + 1] == 0x0A
-            else { return nil }
+            guard let (length, payload) = fastBulk(buf, at: start, limits: limits) else { return nil }
             let bytes = Array(UnsafeBufferPointer(rebasing: buf[payload..<(payload + length)]))
             return (.bulkString(bytes), payload + length + 2)
         case RESPTypeIdentifier.integer.rawValue where !bulkOnly:
@@ -69,7 +67,7 @@ extension RESPParser {
         return (value, i + 2)
     }
 
-    /// Fills the open array, set or push message with the complete scalars that follow.
+    /// Fills the open array, set, push message or map with the complete scalars that follow.
     /// Returns whether that completed it.
     @inline(__always)
     mutating func fillScalars(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -79,14 +77,27 @@ extension RESPParser {
             stack[top].attribute == nil
         else { return false }
         let bulkOnly = mode == .commands
+        let limits = self.limits
         var remaining = stack[top].remaining
         var i = readIndex
         var values: [RESPValue] = []
         swap(&values, &stack[top].values)
-        while remaining > 0, let (value, next) = Self.fastScalar(buf, at: i, limits: limits, bulkOnly: bulkOnly) {
-            values.append(value)
-            i = next
-            remaining -= 1
+        while remaining > 0, i < buf.count {
+            let first = buf[i]
+            guard
+                first == RESPTypeIdentifier.bulkString.rawValue || first == RESPTypeIdentifier.integer.rawValue
+                    || first == RESPTypeIdentifier.simpleString.rawValue || first == RESPTypeIdentifier.null.rawValue
+            else { break }
+            // The shortest scalar, `+\r\n`, is 3 bytes: no more than this many can be here.
+            let most = min(remaining, (buf.count - i) / 3, Self.maxEagerElements)
+            guard most > 0 else { break }
+            let taken = [RESPValue](unsafeUninitializedCapacity: most) { slots, initialized in
+                initialized = Self.fastScalars(
+                    buf, at: &i, into: slots.baseAddress!, upTo: most, limits: limits, bulkOnly: bulkOnly)
+            }
+            values.append(contentsOf: taken)
+            remaining -= taken.count
+            if taken.count < most { break }
         }
         swap(&values, &stack[top].values)
         stack[top].remaining = remaining
@@ -101,11 +112,14 @@ extension RESPParser {
     /// aggregate comes out at once; otherwise a frame holding them is pushed and the general path
     /// goes on from there.
     ///
-    /// The elements are collected in `scratch` and moved into an exact-size array afterwards, so the
-    /// aggregate's storage is allocated after its elements. In the other order, glibc serves the
-    /// storage (over 1 KiB, a "large" request) only after merging every small chunk the previous
-    /// reply freed (`malloc_consolidate`), and then carves each element from the merged chunk
-    /// instead of taking it from its per-size cache: that made arrays slower than hiredis.
+    /// The elements of an array, set or push message are parsed straight into an array of `count`
+    /// slots. A map's keys and values are collected in `scratch` first, then paired up.
+    ///
+    /// (Arrays went through `scratch` too while each bulk string had an allocation of its own:
+    /// allocated first, an array's storage of over 1 KiB made glibc merge every small chunk the
+    /// previous reply freed (`malloc_consolidate`) and carve the elements from the merged chunk.
+    /// Now that the bulk strings of an aggregate share one allocation, the order no longer matters,
+    /// and the detour cost 900 instructions per array of 100.)
     mutating func parseScalarAggregate(
         _ buf: UnsafeBufferPointer<UInt8>,
         type: RESPTypeIdentifier,
@@ -116,10 +130,10 @@ extension RESPParser {
             throw RESPProtocolError(
                 code: .nestingTooDeep, offset: base + start, detail: "more than \(limits.maxDepth) levels")
         }
-        let wanted = type == .map ? count * 2 : count
-        if type != .map && wanted <= Self.maxDirectElements {
-            return try parseSmallScalarAggregate(buf, type: type, count: count, start: start)
+        if type != .map {
+            return try parseScalarList(buf, type: type, count: count, start: start)
         }
+        let wanted = count * 2
         if scratch.count < wanted {
             scratch.append(contentsOf: repeatElement(RESPValue.null, count: wanted - scratch.count))
         }
@@ -131,7 +145,7 @@ extension RESPParser {
             Self.fastScalars(buf, at: &i, into: slots.baseAddress!, upTo: wanted, limits: limits, bulkOnly: bulkOnly)
         }
         readIndex = i
-        if type == .map && filled == wanted {
+        if filled == wanted {
             let pairs = [(key: RESPValue, value: RESPValue)](unsafeUninitializedCapacity: count) { pairs, initialized in
                 scratch.withUnsafeMutableBufferPointer { slots in
                     guard let from = slots.baseAddress, let to = pairs.baseAddress else { return }
@@ -152,27 +166,15 @@ extension RESPParser {
             }
             initialized = filled
         }
-        if filled == wanted {
-            switch type {
-            case .set: return .value(.set(elements))
-            case .push: return .value(.push(elements))
-            default: return .value(.array(elements))
-            }
-        }
+        // Part of the map is here: a frame holds the keys and values so far.
         var frame = Frame(kind: type, remaining: wanted - filled, offset: base + start)
         frame.values = elements
         stack.append(frame)
         return .proceed
     }
 
-    /// Aggregates up to this many elements are parsed straight into their own storage: it is small
-    /// enough (under 1 KiB) for glibc to serve from its per-size caches in any order, so the detour
-    /// through `scratch` would only cost a move.
-    static let maxDirectElements = 32
-
-    /// ``parseScalarAggregate(_:type:count:start:)`` for an array, set or push message of at most
-    /// ``maxDirectElements`` elements.
-    private mutating func parseSmallScalarAggregate(
+    /// ``parseScalarAggregate(_:type:count:start:)`` for an array, set or push message.
+    private mutating func parseScalarList(
         _ buf: UnsafeBufferPointer<UInt8>,
         type: RESPTypeIdentifier,
         count: Int,
@@ -201,8 +203,130 @@ extension RESPParser {
 
     /// Initializes `slots` with the complete scalars from `i` on, at most `limit` of them, and
     /// moves `i` past them. Returns how many it took.
+    ///
+    /// In ``Mode/values`` the bulk strings among them share one array (see ``RESPBytes``): a first
+    /// walk takes the other scalars and notes where each payload is, a second copies the payloads
+    /// into one array of their total size, a third makes each bulk string a view of its part. Nulls
+    /// (`$-1`, `_`) are taken here too, so the missing keys of an `MGET` do not split its bulk
+    /// strings into several arrays. (In
+    /// ``Mode/commands`` each argument keeps an array of its own: the fake server stores them.)
     @inline(__always)
     static func fastScalars(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at i: inout Int,
+        into slots: UnsafeMutablePointer<RESPValue>,
+        upTo limit: Int,
+        limits: Limits,
+        bulkOnly: Bool
+    ) -> Int {
+        guard limit > 0 else { return 0 }
+        if bulkOnly {
+            return fastSeparateScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, bulkOnly: true)
+        }
+        // Two words for each of at most `maxEagerElements` slots (16 KiB): the stack holds them
+        // when it has room.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * limit) { spans in
+            sharedScalars(buf, at: &i, into: slots, upTo: limit, limits: limits, spans: spans.baseAddress!)
+        }
+    }
+
+    /// ``fastScalars(_:at:into:upTo:limits:bulkOnly:)`` in ``Mode/values``, with room in `spans` for
+    /// `2 * limit` words: where each bulk string's payload is, and its slot.
+    @inline(__always)
+    private static func sharedScalars(
+        _ buf: UnsafeBufferPointer<UInt8>,
+        at i: inout Int,
+        into slots: UnsafeMutablePointer<RESPValue>,
+        upTo limit: Int,
+        limits: Limits,
+        spans: UnsafeMutablePointer<UInt64>
+    ) -> Int {
+        // Walk 1: bulk string `b` is only measured: `spans[b]` is `payload - first << 32 | length`
+        // and `spans[limit + b]` its slot. The other scalars, nulls included, are done.
+        let first = i
+        var j = i
+        var n = 0
+        var bulks = 0
+        var total = 0
+        while n < limit, j < buf.count {
+            let type = buf[j]
+            if type == RESPTypeIdentifier.bulkString.rawValue {
+                if let (length, payload) = fastBulk(buf, at: j, limits: limits),
+                    payload - first <= RESPBytes.maxSharedCount, length <= RESPBytes.maxSharedCount
+                {
+                    spans[bulks] =
+                        UInt64(truncatingIfNeeded: payload - first) << 32 | UInt64(truncatingIfNeeded: length)
+                    spans[limit + bulks] = UInt64(truncatingIfNeeded: n)
+                    bulks += 1
+                    total += length
+                    j = payload + length + 2
+                } else if buf.count - j >= 5, buf[j + 1] == UInt8(ascii: "-"), buf[j + 2] == UInt8(ascii: "1"),
+                    buf[j + 3] == 0x0D, buf[j + 4] == 0x0A
+                {
+                    // `$-1`: a missing key in an MGET reply, say.
+                    (slots + n).initialize(to: .nullBulkString)
+                    j += 5
+                } else {
+                    break
+                }
+            } else if type == RESPTypeIdentifier.null.rawValue {
+                guard buf.count - j >= 3, buf[j + 1] == 0x0D, buf[j + 2] == 0x0A else { break }
+                (slots + n).initialize(to: .null)
+                j += 3
+            } else {
+                guard let (value, next) = fastScalar(buf, at: j, limits: limits, bulkOnly: false) else { break }
+                (slots + n).initialize(to: value)
+                j = next
+            }
+            n += 1
+        }
+        i = j
+        guard bulks > 0 else { return n }
+        let from = buf.baseAddress! + first
+        if bulks == 1 || total > RESPBytes.maxSharedCount {
+            // Nothing to share (or too much for a view to address): an array each.
+            for b in 0..<bulks {
+                let bytes = UnsafeBufferPointer(
+                    start: from + Int(truncatingIfNeeded: spans[b] >> 32),
+                    count: Int(truncatingIfNeeded: spans[b] & 0xFFFF_FFFF))
+                (slots + Int(truncatingIfNeeded: spans[limit + b])).initialize(to: .bulkString(RESPBytes(Array(bytes))))
+            }
+            return n
+        }
+        // Walk 2: the payloads, back to back, in one array.
+        let storage = [UInt8](unsafeUninitializedCapacity: total) { bytes, initialized in
+            var at = bytes.baseAddress!
+            for b in 0..<bulks {
+                let length = Int(truncatingIfNeeded: spans[b] & 0xFFFF_FFFF)
+                at.initialize(from: from + Int(truncatingIfNeeded: spans[b] >> 32), count: length)
+                at += length
+            }
+            initialized = total
+        }
+        // Walk 3: a view of its part for each bulk string.
+        var offset = 0
+        for b in 0..<bulks {
+            let length = Int(truncatingIfNeeded: spans[b] & 0xFFFF_FFFF)
+            let view = RESPBytes(shared: storage, start: offset, count: length)
+            (slots + Int(truncatingIfNeeded: spans[limit + b])).initialize(to: .bulkString(view))
+            offset += length
+        }
+        return n
+    }
+
+    /// A complete `$` header and payload at `start`, as ``fastScalar(_:at:limits:bulkOnly:)`` takes
+    /// it: the length and the payload's index.
+    @inline(__always)
+    static func fastBulk(_ buf: UnsafeBufferPointer<UInt8>, at start: Int, limits: Limits) -> (Int, Int)? {
+        guard let (length, payload) = fastDecimal(buf, from: start + 1), length <= limits.maxBulkLength,
+            buf.count - payload >= length + 2, buf[payload + length] == 0x0D, buf[payload + length + 1] == 0x0A
+        else { return nil }
+        return (length, payload)
+    }
+
+    /// ``fastScalars(_:at:into:upTo:limits:bulkOnly:)`` with an array for each bulk string.
+    @inline(__always)
+    static func fastSeparateScalars(
         _ buf: UnsafeBufferPointer<UInt8>,
         at i: inout Int,
         into slots: UnsafeMutablePointer<RESPValue>,

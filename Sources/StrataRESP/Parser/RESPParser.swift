@@ -87,9 +87,9 @@ public struct RESPParser: Sendable {
     /// Pairs moved because the storage of an attribute list being merged was reallocated. Merging
     /// appends in place, so this stays within the number of pairs (see `_attributePairsMoved`).
     var attributePairsMoved = 0
-    /// Slots for the elements of an aggregate parsed whole (see `parseScalarAggregate`); every
-    /// slot holds `.null` between calls. Grows to the longest such aggregate, at most
-    /// ``maxEagerElements``.
+    /// Slots for the keys and values of a map parsed whole (see `parseScalarAggregate`); every
+    /// slot holds `.null` between calls. Grows to the longest such map, at most
+    /// ``maxEagerElements`` slots.
     var scratch: [RESPValue] = []
 
     /// Creates a parser.

@@ -10,7 +10,7 @@ extension RESPValue {
         switch self {
         case .simpleString(let s), .bigNumber(let s): return s
         case .bulkString(let bytes), .verbatimString(_, let bytes):
-            guard let s = String(validating: bytes, as: UTF8.self) else {
+            guard let s = bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
                 throw RESPDecodingError(expected: "UTF-8 text", actual: self)
             }
             return s
@@ -23,10 +23,13 @@ extension RESPValue {
 
     /// The value as bytes: bulk strings, verbatim text, simple strings, big numbers.
     ///
+    /// A bulk string that arrived alone is returned without a copy; one from an aggregate is copied
+    /// out of the storage it shares with its siblings (see ``RESPBytes``).
+    ///
     /// - Throws: ``RESPDecodingError`` for other types.
     public func asBytes() throws(RESPDecodingError) -> [UInt8] {
         switch self {
-        case .bulkString(let bytes), .verbatimString(_, let bytes): return bytes
+        case .bulkString(let bytes), .verbatimString(_, let bytes): return bytes.array
         case .simpleString(let s), .bigNumber(let s): return Array(s.utf8)
         case .integer(let i): return Array(String(i).utf8)
         case .attributed(let value, _): return try value.asBytes()
@@ -42,9 +45,9 @@ extension RESPValue {
         switch self {
         case .integer(let i): return i
         case .bulkString(let bytes):
-            if let i = Self.decimalInteger(bytes) { return i }
-        case .simpleString(let s), .bigNumber(let s):
-            if let i = Self.decimalInteger(Array(s.utf8)) { return i }
+            if let i = bytes.withUnsafeBufferPointer(Self.decimalInteger) { return i }
+        case .simpleString(var s), .bigNumber(var s):
+            if let i = s.withUTF8(Self.decimalInteger) { return i }
         case .attributed(let value, _): return try value.asInt()
         default: break
         }
@@ -135,7 +138,7 @@ extension RESPValue {
     }
 
     /// A decimal integer in ASCII, or `nil`: optional `-`, 1 to 19 digits, no overflow.
-    static func decimalInteger(_ bytes: [UInt8]) -> Int? {
+    static func decimalInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
         var i = 0
         let negative = bytes[0] == UInt8(ascii: "-")

@@ -70,7 +70,7 @@ extension RESPValue: CustomStringConvertible {
     }
 
     /// Bytes as a quoted string, escaping what is not printable ASCII.
-    private static func quoted(_ bytes: [UInt8], limit: Int) -> String {
+    private static func quoted(_ bytes: RESPBytes, limit: Int) -> String {
         var out = "\""
         for byte in bytes.prefix(min(limit, 4096)) {
             switch byte {

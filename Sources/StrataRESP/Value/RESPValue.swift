@@ -19,7 +19,9 @@ public enum RESPValue: Sendable {
     /// `:1000\r\n`: a signed 64-bit integer.
     case integer(Int)
     /// `$5\r\nhello\r\n`: binary-safe bytes. A RESP3 streamed string (`$?`) arrives as one of these.
-    case bulkString([UInt8])
+    /// The bulk strings of one parsed aggregate share one allocation (see ``RESPBytes``); build one
+    /// from a `[UInt8]` or a `String` as `.bulkString(bytes)`.
+    case bulkString(RESPBytes)
     /// `*2\r\n...`: an ordered list. A streamed array (`*?`) arrives as one of these.
     case array([RESPValue])
     /// `_\r\n`: the RESP3 null.
@@ -35,9 +37,9 @@ public enum RESPValue: Sendable {
     /// `(3492890328409238509324850943850943825024385\r\n`: the digits, with an optional leading `-`.
     case bigNumber(String)
     /// `!21\r\nSYNTAX invalid syntax\r\n`: a binary-safe error reply.
-    case bulkError([UInt8])
+    case bulkError(RESPBytes)
     /// `=15\r\ntxt:Some string\r\n`: text with a three-letter format such as `txt` or `mkd`.
-    indirect case verbatimString(format: String, [UInt8])
+    indirect case verbatimString(format: String, RESPBytes)
     /// `%2\r\n...`: key/value pairs in wire order. Keys may be any value.
     case map([(key: RESPValue, value: RESPValue)])
     /// `~3\r\n...`: an unordered collection, kept in wire order.
@@ -164,7 +166,7 @@ extension RESPValue: Hashable {
 extension RESPValue: ExpressibleByStringLiteral {
     /// A string literal is a bulk string holding its UTF-8 bytes.
     public init(stringLiteral value: String) {
-        self = .bulkString(Array(value.utf8))
+        self = .bulkString(RESPBytes(Array(value.utf8)))
     }
 }
 
@@ -207,6 +209,24 @@ extension RESPValue {
     /// A bulk string holding the UTF-8 bytes of `string`.
     @inlinable
     public static func bulkString(_ string: String) -> RESPValue {
-        .bulkString(Array(string.utf8))
+        .bulkString(RESPBytes(Array(string.utf8)))
+    }
+
+    /// A bulk string holding `bytes` (no copy).
+    @inlinable
+    public static func bulkString(_ bytes: [UInt8]) -> RESPValue {
+        .bulkString(RESPBytes(bytes))
+    }
+
+    /// A bulk error holding `bytes` (no copy).
+    @inlinable
+    public static func bulkError(_ bytes: [UInt8]) -> RESPValue {
+        .bulkError(RESPBytes(bytes))
+    }
+
+    /// A verbatim string of `format` holding `bytes` (no copy).
+    @inlinable
+    public static func verbatimString(format: String, _ bytes: [UInt8]) -> RESPValue {
+        .verbatimString(format: format, RESPBytes(bytes))
     }
 }

@@ -106,7 +106,7 @@ extension RESPValue {
     /// Bytes, or `nil` for a null reply.
     @inlinable
     func optionalBytes() throws(RESPDecodingError) -> [UInt8]? {
-        if case .bulkString(let bytes) = self { return bytes }
+        if case .bulkString(let bytes) = self { return bytes.array }
         if isNull { return nil }
         return try asBytes()
     }
