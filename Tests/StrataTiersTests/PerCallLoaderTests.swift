@@ -84,6 +84,7 @@ struct PerCallLoaderTests {
             // Not cached: loaded on every read, and never written to Redis.
             #expect(try await cache.get("private") == "private 1")
             #expect(try await cache.get("private") == "private 2")
+            await cache.waitForBackgroundFills()  // the fills of the cached ones land in Redis
             #expect(try await client.get("ad:private") == nil)
             #expect(try await client.get("ad:steady") != nil)
             // Per call too.
