@@ -45,13 +45,14 @@ struct RedisInjectedFaultTests {
                 server,
                 configure: {
                     $0.commandTimeout = .milliseconds(100)
-                    $0.stallTimeout = .milliseconds(600)
+                    $0.stallTimeout = .milliseconds(1500)
                 }
             ) { client in
                 try await client.set("k", "v")
                 let before = client._sharedConnectionIDs
                 // The fake reads the GETs and never answers: a dead server behind a live socket.
                 fake.inject(.stall(commands: ["GET"]))
+                let stalled = ContinuousClock.now
                 let errors = await withTaskGroup(of: RedisClientError?.self) { group in
                     for _ in 0..<20 {
                         group.addTask {
@@ -70,7 +71,10 @@ struct RedisInjectedFaultTests {
                 // Nobody hangs and nobody gets a wrong reply: each caller gave up at its own timeout.
                 #expect(errors.count == 20)
                 #expect(errors.allSatisfy { $0?.code == .timeout }, "\(errors)")
-                #expect(client._sharedConnectionIDs == before)
+                // Timeouts alone close nothing (unless a busy machine made the callers outlast the
+                // stall limit, which then closes the connection rightly).
+                let connection = client._sharedConnectionIDs
+                if ContinuousClock.now - stalled < .milliseconds(1200) { #expect(connection == before) }
                 // Silent past the stall limit with replies owed: the connection is given up on.
                 #expect(await eventually { client._sharedConnectionIDs.isEmpty })
                 fake.clearFaults()
