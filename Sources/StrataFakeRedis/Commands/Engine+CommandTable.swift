@@ -30,6 +30,9 @@ extension Engine {
         let rf: CommandFlags = [.readonly, .fast]
         let w: CommandFlags = [.write]
         let wf: CommandFlags = [.write, .fast]
+        /// Writes after reading source keys (see ``CommandFlags/readsSources``).
+        let ws: CommandFlags = [.write, .readsSources]
+        let wsf: CommandFlags = [.write, .readsSources, .fast]
         let all = (1, -1, 1)
         return [
             // Strings
@@ -38,9 +41,9 @@ extension Engine {
             cmd("setnx", 3, wf, { $0.setnxCommand($1, $2) }),
             cmd("setex", 4, w, { $0.setexCommand($1, $2) }),
             cmd("psetex", 4, w, { $0.psetexCommand($1, $2) }),
-            cmd("getset", 3, wf, { $0.getsetCommand($1, $2) }),
-            cmd("getdel", 2, wf, { $0.getdelCommand($1, $2) }),
-            cmd("getex", -2, wf, { $0.getexCommand($1, $2) }),
+            cmd("getset", 3, wsf, { $0.getsetCommand($1, $2) }),
+            cmd("getdel", 2, wsf, { $0.getdelCommand($1, $2) }),
+            cmd("getex", -2, wsf, { $0.getexCommand($1, $2) }),
             cmd("mget", -2, rf, keys: all, { $0.mgetCommand($1, $2) }),
             cmd("mset", -3, w, keys: (1, -1, 2), { $0.msetCommand($1, $2) }),
             cmd("msetnx", -3, w, keys: (1, -1, 2), { $0.msetnxCommand($1, $2) }),
@@ -59,7 +62,7 @@ extension Engine {
             cmd("getbit", 3, rf, { $0.getbitCommand($1, $2) }),
             cmd("bitcount", -2, r, { $0.bitcountCommand($1, $2) }),
             cmd("bitpos", -3, r, { $0.bitposCommand($1, $2) }),
-            cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
+            cmd("bitop", -4, ws, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
             cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
             cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
             // Geo
@@ -67,16 +70,16 @@ extension Engine {
             cmd("geopos", -2, r, { $0.geoposCommand($1, $2) }),
             cmd("geohash", -2, r, { $0.geohashCommand($1, $2) }),
             cmd("geodist", -4, r, { $0.geodistCommand($1, $2) }),
-            cmd("georadius", -6, w, { $0.georadiusCommand($1, $2) }),
+            cmd("georadius", -6, ws, { $0.georadiusCommand($1, $2) }),
             cmd("georadius_ro", -6, r, { $0.georadiusROCommand($1, $2) }),
-            cmd("georadiusbymember", -5, w, { $0.georadiusbymemberCommand($1, $2) }),
+            cmd("georadiusbymember", -5, ws, { $0.georadiusbymemberCommand($1, $2) }),
             cmd("georadiusbymember_ro", -5, r, { $0.georadiusbymemberROCommand($1, $2) }),
             cmd("geosearch", -7, r, { $0.geosearchCommand($1, $2) }),
-            cmd("geosearchstore", -8, w, keys: (1, 2, 1), { $0.geosearchstoreCommand($1, $2) }),
+            cmd("geosearchstore", -8, ws, keys: (1, 2, 1), { $0.geosearchstoreCommand($1, $2) }),
             // HyperLogLog
             cmd("pfadd", -2, wf, { $0.pfaddCommand($1, $2) }),
             cmd("pfcount", -2, r, keys: all, { $0.pfcountCommand($1, $2) }),
-            cmd("pfmerge", -2, w, keys: all, { $0.pfmergeCommand($1, $2) }),
+            cmd("pfmerge", -2, ws, keys: all, { $0.pfmergeCommand($1, $2) }),
             cmd("pfdebug", 3, [.write, .admin], keys: (2, 2, 1), { $0.pfdebugCommand($1, $2) }),
             plain("pfselftest", 1, [.admin], { $0.pfselftestCommand($1, $2) }),
             // Keys
@@ -104,8 +107,8 @@ extension Engine {
             plain("flushdb", -1, w, { $0.flushdbCommand($1, $2) }),
             plain("flushall", -1, w, { $0.flushallCommand($1, $2) }),
             plain("select", 2, [.fast], { $0.selectCommand($1, $2) }),
-            cmd("copy", -3, w, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
-            cmd("sort", -2, w, { $0.sortCommand($1, $2) }),
+            cmd("copy", -3, ws, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
+            cmd("sort", -2, ws, { $0.sortCommand($1, $2) }),
             cmd("sort_ro", -2, r, { $0.sortROCommand($1, $2) }),
             plain("swapdb", 3, wf, { $0.swapdbCommand($1, $2) }),
             CommandSpec(
@@ -170,9 +173,9 @@ extension Engine {
             cmd("sunion", -2, r, keys: all, { $0.sunionCommand($1, $2) }),
             cmd("sinter", -2, r, keys: all, { $0.sinterCommand($1, $2) }),
             cmd("sdiff", -2, r, keys: all, { $0.sdiffCommand($1, $2) }),
-            cmd("sunionstore", -3, w, keys: all, { $0.sunionstoreCommand($1, $2) }),
-            cmd("sinterstore", -3, w, keys: all, { $0.sinterstoreCommand($1, $2) }),
-            cmd("sdiffstore", -3, w, keys: all, { $0.sdiffstoreCommand($1, $2) }),
+            cmd("sunionstore", -3, ws, keys: all, { $0.sunionstoreCommand($1, $2) }),
+            cmd("sinterstore", -3, ws, keys: all, { $0.sinterstoreCommand($1, $2) }),
+            cmd("sdiffstore", -3, ws, keys: all, { $0.sdiffstoreCommand($1, $2) }),
             cmd("sscan", -3, r, { $0.sscanCommand($1, $2) }),
             plain("sintercard", -3, r, { $0.sintercardCommand($1, $2) }),
             // Sorted sets
@@ -186,7 +189,7 @@ extension Engine {
             cmd("zrevrank", 3, rf, { $0.zrevrankCommand($1, $2) }),
             cmd("zcount", 4, rf, { $0.zcountCommand($1, $2) }),
             cmd("zrange", -4, r, { $0.zrangeCommand($1, $2) }),
-            cmd("zrangestore", -5, w, keys: (1, 2, 1), { $0.zrangestoreCommand($1, $2) }),
+            cmd("zrangestore", -5, ws, keys: (1, 2, 1), { $0.zrangestoreCommand($1, $2) }),
             cmd("zrevrange", -4, r, { $0.zrevrangeCommand($1, $2) }),
             cmd("zrangebyscore", -4, r, { $0.zrangebyscoreCommand($1, $2) }),
             cmd("zrevrangebyscore", -4, r, { $0.zrevrangebyscoreCommand($1, $2) }),
@@ -197,9 +200,9 @@ extension Engine {
             cmd("zremrangebylex", 4, w, { $0.zremrangebylexCommand($1, $2) }),
             cmd("zpopmin", -2, wf, { $0.zpopminCommand($1, $2) }),
             cmd("zpopmax", -2, wf, { $0.zpopmaxCommand($1, $2) }),
-            cmd("zunionstore", -4, w, { $0.zunionstoreCommand($1, $2) }),
-            cmd("zinterstore", -4, w, { $0.zinterstoreCommand($1, $2) }),
-            cmd("zdiffstore", -4, w, { $0.zdiffstoreCommand($1, $2) }),
+            cmd("zunionstore", -4, ws, { $0.zunionstoreCommand($1, $2) }),
+            cmd("zinterstore", -4, ws, { $0.zinterstoreCommand($1, $2) }),
+            cmd("zdiffstore", -4, ws, { $0.zdiffstoreCommand($1, $2) }),
             plain("zunion", -3, r, { $0.zunionCommand($1, $2) }),
             plain("zinter", -3, r, { $0.zinterCommand($1, $2) }),
             plain("zdiff", -3, r, { $0.zdiffCommand($1, $2) }),
@@ -219,11 +222,11 @@ extension Engine {
             cmd("xtrim", -4, w, { $0.xtrimCommand($1, $2) }),
             cmd("xsetid", -3, wf, { $0.xsetidCommand($1, $2) }),
             plain("xread", -4, [.readonly, .blocking], { $0.xreadCommand($1, $2) }),
-            plain("xreadgroup", -7, [.write, .blocking], { $0.xreadgroupCommand($1, $2) }),
-            cmd("xack", -4, wf, { $0.xackCommand($1, $2) }),
+            plain("xreadgroup", -7, [.write, .readsSources, .blocking], { $0.xreadgroupCommand($1, $2) }),
+            cmd("xack", -4, wsf, { $0.xackCommand($1, $2) }),
             cmd("xpending", -3, r, { $0.xpendingCommand($1, $2) }),
-            cmd("xclaim", -6, wf, { $0.xclaimCommand($1, $2) }),
-            cmd("xautoclaim", -6, wf, { $0.xautoclaimCommand($1, $2) }),
+            cmd("xclaim", -6, wsf, { $0.xclaimCommand($1, $2) }),
+            cmd("xautoclaim", -6, wsf, { $0.xautoclaimCommand($1, $2) }),
             CommandSpec(
                 container: "xgroup",
                 subcommands: [

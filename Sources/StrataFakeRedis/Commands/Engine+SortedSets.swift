@@ -357,7 +357,7 @@ extension Engine {
             let result = SortedSetValue()
             for rank in ranks { result.set(zset[rank].member, score: zset[rank].score) }
             var deleted = false
-            if let slot = lookup(db, destination) {
+            if let slot = lookupForWrite(db, destination) {
                 db.delete(at: slot)
                 deleted = true
             }

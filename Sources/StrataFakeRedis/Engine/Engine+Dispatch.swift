@@ -91,7 +91,7 @@ extension Engine {
         executionDepth += 1
         c.lastCommand = spec.fullName
         let outerReadLookups = readLookups
-        readLookups = spec.flags.contains(.readonly)
+        readLookups = !spec.flags.isDisjoint(with: [.readonly, .readsSources])
         if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
         if !c.errorCodes.isEmpty { countErrors(c) }
         let started = Clock.monotonicNanoseconds()

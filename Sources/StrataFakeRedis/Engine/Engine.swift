@@ -192,6 +192,23 @@ final class Engine {
         if config.keyspaceEvents.contains(.keyMiss) { notifyKeyspaceEvent(.keyMiss, "keymiss", key, db: db.id) }
     }
 
+    /// Runs `body` with read lookups on or off (a write command's lookupKeyRead, or a
+    /// destination's lookupKeyWrite in a command flagged ``CommandFlags/readsSources``).
+    @inline(__always)
+    func withReadLookups<T>(_ on: Bool, _ body: () -> T) -> T {
+        let outer = readLookups
+        readLookups = on
+        defer { readLookups = outer }
+        return body()
+    }
+
+    /// A destination's lookup in a command that reads its sources (Redis' lookupKeyWrite): no
+    /// keyspace hit or miss, no `keymiss`.
+    @inline(__always)
+    func lookupForWrite(_ db: Database, _ key: Bytes) -> Int? {
+        withReadLookups(false) { lookup(db, key) }
+    }
+
     /// The slot of a live key, leaving its access time alone (Redis' LOOKUP_NOTOUCH).
     @inline(__always)
     func lookupWithoutTouching(_ db: Database, _ key: Bytes) -> Int? {
@@ -274,7 +291,7 @@ final class Engine {
     /// Deletes a key (if present) and signals the change. Returns whether it existed.
     @discardableResult
     func deleteKey(_ db: Database, _ key: Bytes) -> Bool {
-        guard let slot = lookup(db, key) else { return false }
+        guard let slot = lookupForWrite(db, key) else { return false }
         db.delete(at: slot)
         signalModifiedKey(db.id, key)
         return true
