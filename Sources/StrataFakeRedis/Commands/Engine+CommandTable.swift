@@ -2,12 +2,29 @@
 // in Redis 7.0's command table, and the handler.
 
 extension Engine {
+    /// The commands Redis 7.0 flags `denyoom` (those the fake serves): refused when maxmemory is
+    /// reached and nothing can be evicted.
+    static let denyOOMCommands: Set<String> = [
+        "append", "bitfield", "bitop", "blmove", "brpoplpush", "copy", "decr", "decrby", "geoadd", "georadius",
+        "georadiusbymember", "geosearchstore", "getset", "hincrby", "hincrbyfloat", "hmset", "hset", "hsetnx", "incr",
+        "incrby", "incrbyfloat", "linsert", "lmove", "lpush", "lpushx", "lset", "mset", "msetnx", "pfadd", "pfdebug",
+        "pfmerge", "psetex", "restore", "restore-asking", "rpoplpush", "rpush", "rpushx", "sadd", "sdiffstore", "set",
+        "setbit", "setex", "setnx", "setrange", "sinterstore", "sort", "sunionstore", "xadd", "xgroup|create",
+        "xgroup|createconsumer", "xsetid", "zadd", "zdiffstore", "zincrby", "zinterstore", "zrangestore",
+        "zunionstore",
+    ]
+
+    /// The flags given, plus `denyoom` where Redis has it.
+    private static func withDenyOOM(_ fullName: String, _ flags: CommandFlags) -> CommandFlags {
+        denyOOMCommands.contains(fullName) ? flags.union(.denyOOM) : flags
+    }
+
     /// A command with its key positions (first, last, step).
     private static func cmd(
         _ name: String, _ arity: Int, _ flags: CommandFlags = [], keys: (Int, Int, Int) = (1, 1, 1),
         _ handler: @escaping CommandSpec.Handler
     ) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags, keys: keys, handler)
+        CommandSpec(name, arity: arity, withDenyOOM(name, flags), keys: keys, handler)
     }
 
     /// A command without keys.
@@ -22,7 +39,9 @@ extension Engine {
         _ container: String, _ name: String, _ arity: Int, _ flags: CommandFlags = [],
         _ handler: @escaping CommandSpec.Handler
     ) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags, keys: (0, 0, 0), container: container, handler)
+        CommandSpec(
+            name, arity: arity, withDenyOOM("\(container)|\(name)", flags), keys: (0, 0, 0), container: container,
+            handler)
     }
 
     static var commandSpecs: [CommandSpec] {

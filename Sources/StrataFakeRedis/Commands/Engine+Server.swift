@@ -61,7 +61,7 @@ extension Engine {
                     ("tracking_clients", String(trackingClientCount)), ("clients_in_timeout_table", "0"),
                 ])
         case "memory":
-            let used = estimatedMemory()
+            let used = usedMemory()
             return render(
                 "Memory",
                 [
@@ -87,7 +87,7 @@ extension Engine {
                     ("total_net_input_bytes", String(statistics.bytesRead)),
                     ("total_net_output_bytes", String(statistics.bytesWritten)),
                     ("rejected_connections", String(statistics.rejectedConnections)),
-                    ("expired_keys", String(statistics.expiredKeys)), ("evicted_keys", "0"),
+                    ("expired_keys", String(statistics.expiredKeys)), ("evicted_keys", String(statistics.evictedKeys)),
                     ("keyspace_hits", String(statistics.keyspaceHits)),
                     ("keyspace_misses", String(statistics.keyspaceMisses)),
                     ("pubsub_channels", String(channelSubscribers.count)),
@@ -136,24 +136,6 @@ extension Engine {
     }
 
     /// A rough count of the bytes the keyspace holds.
-    private func estimatedMemory() -> Int {
-        var total = 1024 * 1024
-        for db in databases {
-            for slot in 0..<db.slotCount where db.isOccupied(slot) {
-                total += db.key(at: slot).count + 64
-                switch db.value(at: slot) {
-                case .string(let s): total += s.count
-                case .list(let l): total += l.count * 32
-                case .hash(let h): total += h.count * 64
-                case .set(let s): total += s.count * 48
-                case .sortedSet(let z): total += z.count * 64
-                case .stream(let x): total += x.length * 64
-                }
-            }
-        }
-        return total
-    }
-
     private func humanBytes(_ bytes: Int) -> String {
         let units = ["B", "K", "M", "G"]
         var value = Double(bytes)
@@ -198,6 +180,7 @@ extension Engine {
         var flags: [String] = []
         if spec.flags.contains(.write) { flags.append("write") }
         if spec.flags.contains(.readonly) { flags.append("readonly") }
+        if spec.flags.contains(.denyOOM) { flags.append("denyoom") }
         if spec.flags.contains(.admin) { flags.append("admin") }
         if spec.flags.contains(.pubsubContext) { flags.append("pubsub") }
         if spec.flags.contains(.noAuth) { flags.append("no_auth") }

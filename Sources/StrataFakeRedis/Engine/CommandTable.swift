@@ -20,6 +20,9 @@ struct CommandFlags: OptionSet {
     /// COPY, SORT, PFMERGE, the *STORE commands, BITOP, XREADGROUP...: a miss counts and says
     /// `keymiss`.
     static let readsSources = CommandFlags(rawValue: 1 << 8)
+    /// May grow memory: refused with the OOM error when maxmemory is reached and nothing can be
+    /// evicted (Redis' `denyoom`).
+    static let denyOOM = CommandFlags(rawValue: 1 << 9)
 }
 
 /// One command as the dispatcher sees it: name, arity (negative: at least), flags, where its

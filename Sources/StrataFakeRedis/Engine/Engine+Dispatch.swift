@@ -58,6 +58,11 @@ extension Engine {
         }
         // Cluster mode (or a cluster fault): MOVED, ASK, CROSSSLOT... instead of running here.
         if routesByKey && routeByKeys(c, spec, args) { return }
+        // maxmemory: evict, or refuse what would grow memory (Engine+Maxmemory).
+        if config.maxmemory > 0 && refusedForMemory(c, spec) {
+            reject(c, spec, Engine.outOfMemoryError)
+            return
+        }
         // Keeps the tracking table under tracking-table-max-keys, where Redis does.
         if trackingClientCount > 0 { trackingLimitUsedSlots(current: c) }
         if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {

@@ -91,6 +91,8 @@ final class Engine {
     var pausedClients: [Client] = []
     var pauseGeneration = 0
     var activeExpireEnabled = true
+    /// The database the random eviction policies take a key from next (Redis' next_db).
+    var evictionDatabase = 0
     /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
     /// the dynamic exclusivity check).
     @exclusivity(unchecked) var config: ConfigStore
@@ -338,6 +340,9 @@ final class Engine {
     /// What Redis' `signalModifiedKey` does: dirty the WATCHers, invalidate tracking clients.
     @inline(__always)
     func signalModifiedKey(_ db: Int, _ key: Bytes) {
+        // maxmemory: the key's size again (a collection may have changed in place).
+        let database = databases[db]
+        if database.measuring, let slot = database.slot(key) { database.measure(at: slot) }
         if !watchers.isEmpty { touchWatchedKey(db, key) }
         if trackingClientCount > 0 || !trackingTable.isEmpty { trackingInvalidateKey(key) }
         if !config.keyspaceEvents.isEmpty { notifyForSignal(db, key) }
@@ -419,6 +424,7 @@ struct EngineStatistics {
     var bytesRead = 0
     var bytesWritten = 0
     var expiredKeys = 0
+    var evictedKeys = 0
     var keyspaceHits = 0
     var keyspaceMisses = 0
     var errorReplies = 0
