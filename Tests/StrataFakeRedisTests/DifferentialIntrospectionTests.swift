@@ -405,5 +405,53 @@ extension FakeRedisTestSuites {
                 set k v
                 """)
         }
+
+        /// Commands redis-py's own suite calls that the fake lacked: SUBSTR, ZLEXCOUNT, ROLE,
+        /// LATENCY LATEST/HISTORY/RESET (no events at threshold 0), MODULE LIST, and MEMORY
+        /// USAGE's replies that do not depend on the allocator (a missing key, bad arguments).
+        @Test func commandsRedisPyCalls() throws {
+            try assertSameBehaviour(
+                """
+                set s "Hello World"
+                substr s 0 4
+                substr s -5 -1
+                substr s 5 1
+                substr missing 0 1
+                substr s 0
+                substr s a 1
+                rpush l x
+                substr l 0 1
+                zadd z 0 a 0 b 0 c 0 d 0 e
+                zlexcount z - +
+                zlexcount z [b [d
+                zlexcount z (b (d
+                zlexcount z (b [b
+                zlexcount z [d [b
+                zlexcount z + -
+                zlexcount z a b
+                zlexcount missing - +
+                zlexcount l - +
+                zadd mixed 1 a 2 b 1 c 3 d
+                zlexcount mixed [a [c
+                zlexcount mixed [b +
+                zlexcount z -
+                role
+                role x
+                latency latest
+                latency history command
+                latency reset
+                latency reset command fork
+                latency history
+                module list
+                module list x
+                memory usage missing
+                memory usage missing samples 5
+                memory usage s samples
+                memory usage s samples x
+                memory usage s samples -1
+                memory usage s foo 1
+                memory usage
+                """)
+        }
     }
 }

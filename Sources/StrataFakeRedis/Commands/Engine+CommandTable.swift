@@ -74,6 +74,7 @@ extension Engine {
             cmd("append", 3, wf, { $0.appendCommand($1, $2) }),
             cmd("strlen", 2, rf, { $0.strlenCommand($1, $2) }),
             cmd("getrange", 4, r, { $0.getrangeCommand($1, $2) }),
+            cmd("substr", 4, r, { $0.getrangeCommand($1, $2) }),
             cmd("setrange", 4, w, { $0.setrangeCommand($1, $2) }),
             cmd("lcs", -3, r, keys: (1, 2, 1), { $0.lcsCommand($1, $2) }),
             // Bitmaps
@@ -207,6 +208,7 @@ extension Engine {
             cmd("zrank", 3, rf, { $0.zrankCommand($1, $2) }),
             cmd("zrevrank", 3, rf, { $0.zrevrankCommand($1, $2) }),
             cmd("zcount", 4, rf, { $0.zcountCommand($1, $2) }),
+            cmd("zlexcount", 4, rf, { $0.zlexcountCommand($1, $2) }),
             cmd("zrange", -4, r, { $0.zrangeCommand($1, $2) }),
             cmd("zrangestore", -5, ws, keys: (1, 2, 1), { $0.zrangestoreCommand($1, $2) }),
             cmd("zrevrange", -4, r, { $0.zrevrangeCommand($1, $2) }),
@@ -342,6 +344,20 @@ extension Engine {
             plain("info", -1, [], { $0.infoCommand($1, $2) }),
             plain("time", 1, [.fast], { $0.timeCommand($1, $2) }),
             plain("lastsave", 1, [.fast], { $0.lastsaveCommand($1, $2) }),
+            plain("role", 1, [.fast], { $0.roleCommand($1, $2) }),
+            CommandSpec(
+                container: "latency",
+                subcommands: [
+                    sub("latency", "latest", 2, [.admin], { $0.latencyLatestCommand($1, $2) }),
+                    sub("latency", "history", 3, [.admin], { $0.latencyHistoryCommand($1, $2) }),
+                    sub("latency", "reset", -2, [.admin], { $0.latencyResetCommand($1, $2) }),
+                ]),
+            CommandSpec(
+                container: "module",
+                subcommands: [sub("module", "list", 2, [.admin], { $0.moduleListCommand($1, $2) })]),
+            CommandSpec(
+                container: "memory",
+                subcommands: [sub("memory", "usage", -3, [.readonly], { $0.memoryUsageCommand($1, $2) })]),
             plain("wait", 3, [], { $0.waitCommand($1, $2) }),
             plain("debug", -2, [.admin], { $0.debugCommand($1, $2) }),
             plain("monitor", 1, [.admin], { $0.monitorCommand($1, $2) }),

@@ -158,6 +158,39 @@ extension Engine {
 
     func lastsaveCommand(_ c: Client, _ args: Arguments) { c.addInteger(startedAt / 1000) }
 
+    /// ROLE: a primary without replicas.
+    func roleCommand(_ c: Client, _ args: Arguments) {
+        c.addArrayHeader(3)
+        c.addBulk("master")
+        c.addInteger(0)
+        c.addArrayHeader(0)
+    }
+
+    /// LATENCY LATEST and HISTORY: the fake records no latency events (as Redis with the default
+    /// `latency-monitor-threshold` 0), so both are empty and RESET clears none.
+    func latencyLatestCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
+    func latencyHistoryCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
+    func latencyResetCommand(_ c: Client, _ args: Arguments) { c.addInteger(0) }
+
+    /// MODULE LIST: no modules.
+    func moduleListCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
+
+    /// MEMORY USAGE key [SAMPLES count]: the key's approximate size (Engine+Maxmemory's measure,
+    /// not Redis' allocator figure), or nil. Like Redis, it finds the key without a lookup (no
+    /// expiry, no keyspace hit or miss).
+    func memoryUsageCommand(_ c: Client, _ args: Arguments) {
+        var j = 3
+        while j < args.count {
+            guard args.is(j, "samples"), j + 1 < args.count else { return c.addSyntaxError() }
+            guard let samples = Numbers.parseInteger(args[j + 1]) else { return c.addNotInteger() }
+            if samples < 0 { return c.addSyntaxError() }
+            j += 2
+        }
+        let db = database(c)
+        guard let slot = db.slot(args[2]) else { return c.addNull() }
+        c.addInteger(Database.approximateSize(args[2], db.value(at: slot)))
+    }
+
     /// WAIT: the fake has no replicas, so no write is ever acknowledged by one. Redis would wait
     /// out the timeout first when asked for replicas; the fake answers at once.
     func waitCommand(_ c: Client, _ args: Arguments) {
