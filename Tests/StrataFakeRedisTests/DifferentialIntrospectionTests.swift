@@ -453,5 +453,40 @@ extension FakeRedisTestSuites {
                 memory usage
                 """)
         }
+
+        /// CLIENT REPLY OFF drops every reply until ON (whose OK is sent); SKIP drops the next
+        /// command's reply only and is ignored while OFF. LOLWUT without a version, or with one
+        /// Redis has no art for, prints the server's version.
+        @Test func clientReplyAndLolwut() throws {
+            try assertSameBehaviour(
+                """
+                0|client reply off
+                0|set a 1
+                0|get a
+                0|nope
+                client reply on
+                get a
+                0|client reply skip
+                0|set b 2
+                get b
+                0|client reply skip
+                client reply on
+                client reply foo
+                client reply
+                0|client reply off
+                0|client reply skip
+                0|ping
+                client reply on
+                0|client reply skip
+                0|client reply skip
+                0|ping
+                ping
+                lolwut
+                lolwut version 7
+                lolwut version 1 x
+                lolwut version abc
+                lolwut x y
+                """)
+        }
     }
 }

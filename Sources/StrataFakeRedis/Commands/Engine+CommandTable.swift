@@ -312,6 +312,7 @@ extension Engine {
                     sub("client", "getredir", 2, [], { $0.clientGetredirCommand($1, $2) }),
                     sub("client", "trackinginfo", 2, [], { $0.clientTrackinginfoCommand($1, $2) }),
                     sub("client", "no-evict", 3, [], { $0.clientNoEvictCommand($1, $2) }),
+                    sub("client", "reply", 3, [], { $0.clientReplyCommand($1, $2) }),
                     sub("client", "unblock", -3, [], { $0.clientUnblockCommand($1, $2) }),
                     sub("client", "pause", -3, [.admin], { $0.clientPauseCommand($1, $2) }),
                     sub("client", "unpause", 2, [.admin], { $0.clientUnpauseCommand($1, $2) }),
@@ -345,6 +346,7 @@ extension Engine {
             plain("time", 1, [.fast], { $0.timeCommand($1, $2) }),
             plain("lastsave", 1, [.fast], { $0.lastsaveCommand($1, $2) }),
             plain("role", 1, [.fast], { $0.roleCommand($1, $2) }),
+            plain("lolwut", -1, [.readonly, .fast], { $0.lolwutCommand($1, $2) }),
             CommandSpec(
                 container: "latency",
                 subcommands: [

@@ -158,6 +158,15 @@ extension Engine {
 
     func lastsaveCommand(_ c: Client, _ args: Arguments) { c.addInteger(startedAt / 1000) }
 
+    /// LOLWUT [VERSION n]: Redis 7.0's text for its own version, whatever the version asked
+    /// (Redis draws generative art for 5 and 6; the fake does not).
+    func lolwutCommand(_ c: Client, _ args: Arguments) {
+        if args.count >= 3 && args.is(1, "version") {
+            guard Numbers.parseInteger(args[2]) != nil else { return c.addNotInteger() }
+        }
+        c.addVerbatim("Redis ver. \(settings.version)\n")
+    }
+
     /// ROLE: a primary without replicas.
     func roleCommand(_ c: Client, _ args: Arguments) {
         c.addArrayHeader(3)

@@ -18,6 +18,7 @@ extension Engine {
     func runCommand(_ c: Client, _ args: Arguments) {
         let start = c.out.buffer.count
         processCommand(c, args)
+        if c.replyMode != .on { applyReplyMode(c, replyStart: start) }
         if faults.hasReplyFaults { applyReplyFaults(c, replyStart: start) }
         // Replies that may grow past the limit check it as they are built (Engine+OutputLimits).
         if c.pendingOutput > outputLimit(c) { closeForOutputLimit(c, droppingFrom: start) }
@@ -87,6 +88,21 @@ extension Engine {
         }
         call(c, spec, args)
         if !readyKeys.isEmpty { handleClientsBlockedOnKeys() }
+    }
+
+    /// CLIENT REPLY OFF or SKIP: the command's reply (and anything else queued for the client
+    /// meanwhile) is dropped, as Redis' prepareClientToWrite refuses it; SKIP lasts one command
+    /// (Redis' resetClient).
+    func applyReplyMode(_ c: Client, replyStart: Int) {
+        switch c.replyMode {
+        case .on: return
+        case .off: break
+        case .skipNext:
+            c.replyMode = .skip
+            return
+        case .skip: c.replyMode = .on
+        }
+        if c.out.buffer.count > replyStart { c.out.buffer.removeSubrange(replyStart...) }
     }
 
     /// Runs a command that passed the checks (also EXEC's queued commands).
