@@ -488,5 +488,38 @@ extension FakeRedisTestSuites {
                 lolwut x y
                 """)
         }
+
+        /// ACL CAT (the categories; a category's list names commands the fake does not serve,
+        /// so only its errors are compared), GENPASS (random: the length), DRYRUN with Redis'
+        /// verbose texts, HELP.
+        @Test func aclCatGenpassDryrunHelp() throws {
+            try assertSameBehaviour(
+                """
+                acl cat
+                acl cat nope
+                ? acl genpass
+                ? acl genpass 5
+                ? acl genpass 4096
+                acl genpass 0
+                acl genpass 4097
+                acl genpass x
+                acl help
+                acl setuser u1 on nopass ~a* +set +get
+                acl dryrun u1 get b
+                acl dryrun u1 get a1
+                acl dryrun u1 GET a1
+                acl dryrun u1 del a
+                acl dryrun u1 client id
+                acl dryrun u1 client
+                acl dryrun u1 client foo
+                acl dryrun u1 set a
+                acl dryrun u1 mset a 1 b 2
+                acl dryrun nobody get k
+                acl dryrun default nope k
+                acl dryrun default get k
+                acl dryrun u1
+                acl deluser u1
+                """)
+        }
     }
 }

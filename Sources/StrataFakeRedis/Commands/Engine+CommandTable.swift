@@ -324,6 +324,10 @@ extension Engine {
                     sub("acl", "setuser", -3, [], { $0.aclSetuserCommand($1, $2) }),
                     sub("acl", "deluser", -3, [], { $0.aclDeluserCommand($1, $2) }),
                     sub("acl", "users", 2, [], { $0.aclUsersCommand($1, $2) }),
+                    sub("acl", "cat", -2, [], { $0.aclCatCommand($1, $2) }),
+                    sub("acl", "genpass", -2, [], { $0.aclGenpassCommand($1, $2) }),
+                    sub("acl", "dryrun", -4, [], { $0.aclDryrunCommand($1, $2) }),
+                    sub("acl", "help", 2, [], { $0.aclHelpCommand($1, $2) }),
                 ]),
             // Cluster
             CommandSpec(
