@@ -519,6 +519,9 @@ extension FakeRedisTestSuites {
                 acl dryrun default get k
                 acl dryrun u1
                 acl deluser u1
+                acl getuser u1
+                acl getuser default
+                acl getuser
                 """)
         }
     }

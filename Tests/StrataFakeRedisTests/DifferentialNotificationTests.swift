@@ -172,6 +172,28 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        /// XREAD looks every key up twice (once for its ID, once to serve it), so a missing
+        /// stream says `keymiss` twice, blocking or not; XINFO once.
+        @Test func keyMissEventsFromStreamReads() throws {
+            try assertSameBehaviour(
+                """
+                config set notify-keyspace-events Em
+                B: psubscribe __keyevent@0__:keymiss
+                xread streams m1 0
+                B: 2|<recv>
+                xread streams m2 m3 0 0
+                B: 4|<recv>
+                xread block 10 streams m4 $
+                B: 2|<recv>
+                xinfo stream m5
+                B: <recv>
+                xadd s 1-1 f v
+                xread streams s m6 0 0
+                B: 2|<recv>
+                config set notify-keyspace-events ""
+                """)
+        }
+
         /// `x`: an expired key says `expired` when a command finds it (lazy expiry) and when
         /// active expiry removes it, whoever asks.
         @Test func expiredEvents() throws {

@@ -191,6 +191,30 @@ extension Engine {
         c.addOK()
     }
 
+    /// ACL GETUSER: nil for an unknown user, Redis 7.0's description of the default user while it
+    /// needs no password. Other users' rules are not rendered (their passwords would need
+    /// SHA-256): an error says so.
+    func aclGetuserCommand(_ c: Client, _ args: Arguments) {
+        let name = args.string(2)
+        guard name == "default" || users[name] != nil else { return c.addNull() }
+        guard name == "default" && defaultPassword == nil else {
+            return c.addError("ERR the fake server describes only the default user without a password")
+        }
+        c.addMapHeader(6)
+        c.addBulk("flags")
+        c.addSetHeader(2)
+        c.addBulk("on")
+        c.addBulk("nopass")
+        c.addBulk("passwords")
+        c.addArrayHeader(0)
+        for (field, value) in [("commands", "+@all"), ("keys", "~*"), ("channels", "&*")] {
+            c.addBulk(field)
+            c.addBulk(value)
+        }
+        c.addBulk("selectors")
+        c.addArrayHeader(0)
+    }
+
     func aclHelpCommand(_ c: Client, _ args: Arguments) {
         addHelp(
             c, "ACL",

@@ -328,6 +328,7 @@ extension Engine {
                     sub("acl", "genpass", -2, [], { $0.aclGenpassCommand($1, $2) }),
                     sub("acl", "dryrun", -4, [], { $0.aclDryrunCommand($1, $2) }),
                     sub("acl", "help", 2, [], { $0.aclHelpCommand($1, $2) }),
+                    sub("acl", "getuser", 3, [], { $0.aclGetuserCommand($1, $2) }),
                 ]),
             // Cluster
             CommandSpec(
