@@ -451,6 +451,13 @@ extension FakeRedisTestSuites {
                 memory usage s samples -1
                 memory usage s foo 1
                 memory usage
+                ? memory stats
+                select 3
+                set k v ex 100
+                ? memory stats
+                flushall
+                ? memory stats
+                memory stats x
                 """)
         }
 
@@ -490,7 +497,7 @@ extension FakeRedisTestSuites {
         }
 
         /// ACL CAT (the categories; a category's list names commands the fake does not serve,
-        /// so only its errors are compared), GENPASS (random: the length), DRYRUN with Redis'
+        /// so only its errors are compared), GENPASS (random: only the reply's type), DRYRUN with Redis'
         /// verbose texts, HELP.
         @Test func aclCatGenpassDryrunHelp() throws {
             try assertSameBehaviour(

@@ -364,7 +364,11 @@ extension Engine {
                 subcommands: [sub("module", "list", 2, [.admin], { $0.moduleListCommand($1, $2) })]),
             CommandSpec(
                 container: "memory",
-                subcommands: [sub("memory", "usage", -3, [.readonly], { $0.memoryUsageCommand($1, $2) })]),
+                subcommands: [
+                    sub("memory", "usage", -3, [.readonly], { $0.memoryUsageCommand($1, $2) }),
+                    sub("memory", "stats", 2, [], { $0.memoryStatsCommand($1, $2) }),
+                    sub("memory", "malloc-stats", 2, [], { $0.memoryMallocStatsCommand($1, $2) }),
+                ]),
             plain("wait", 3, [], { $0.waitCommand($1, $2) }),
             plain("debug", -2, [.admin], { $0.debugCommand($1, $2) }),
             plain("monitor", 1, [.admin], { $0.monitorCommand($1, $2) }),

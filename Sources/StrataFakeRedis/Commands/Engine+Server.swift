@@ -184,6 +184,62 @@ extension Engine {
     /// MODULE LIST: no modules.
     func moduleListCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
 
+    /// MEMORY STATS: Redis 7.0's fields, filled from the approximate measure (Engine+Maxmemory):
+    /// startup is the baseline, the dataset the keys' sizes; there is no allocator, so its
+    /// ratios are 1 and its byte counts the total.
+    func memoryStatsCommand(_ c: Client, _ args: Arguments) {
+        let used = usedMemory()
+        let dataset = used - Engine.baselineMemory
+        let keys = databases.reduce(0) { $0 + $1.count }
+        let populated = databases.filter { $0.count > 0 }
+        c.addMapHeader(27 + populated.count)
+        func integer(_ name: String, _ value: Int) {
+            c.addBulk(name)
+            c.addInteger(value)
+        }
+        func double(_ name: String, _ value: Double) {
+            c.addBulk(name)
+            c.addDouble(value)
+        }
+        integer("peak.allocated", used)
+        integer("total.allocated", used)
+        integer("startup.allocated", Engine.baselineMemory)
+        for name in ["replication.backlog", "clients.slaves", "clients.normal", "cluster.links", "aof.buffer"] {
+            integer(name, 0)
+        }
+        integer("lua.caches", 0)
+        integer("functions.caches", 0)
+        for db in populated {
+            c.addBulk("db.\(db.id)")
+            c.addMapHeader(3)
+            integer("overhead.hashtable.main", db.count * 64)
+            integer("overhead.hashtable.expires", db.expiresCount * 32)
+            integer("overhead.hashtable.slot-to-keys", 0)
+        }
+        integer("overhead.total", Engine.baselineMemory)
+        integer("keys.count", keys)
+        integer("keys.bytes-per-key", keys == 0 ? 0 : dataset / keys)
+        integer("dataset.bytes", dataset)
+        double("dataset.percentage", used == 0 ? 0 : Double(dataset) * 100 / Double(used))
+        double("peak.percentage", 100)
+        integer("allocator.allocated", used)
+        integer("allocator.active", used)
+        integer("allocator.resident", used)
+        double("allocator-fragmentation.ratio", 1)
+        integer("allocator-fragmentation.bytes", 0)
+        double("allocator-rss.ratio", 1)
+        integer("allocator-rss.bytes", 0)
+        double("rss-overhead.ratio", 1)
+        integer("rss-overhead.bytes", 0)
+        double("fragmentation", 1)
+        integer("fragmentation.bytes", 0)
+    }
+
+    /// MEMORY MALLOC-STATS: what Redis answers when built without jemalloc.
+    func memoryMallocStatsCommand(_ c: Client, _ args: Arguments) {
+        c.addSimple("Stats not supported for the current allocator")
+    }
+
     /// MEMORY USAGE key [SAMPLES count]: the key's approximate size (Engine+Maxmemory's measure,
     /// not Redis' allocator figure), or nil. Like Redis, it finds the key without a lookup (no
     /// expiry, no keyspace hit or miss).
