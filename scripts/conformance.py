@@ -634,6 +634,17 @@ latency reset
 module list
 memory usage missing
 memory usage k samples -1
+?memory stats
+lolwut
+lolwut version abc
+acl cat
+acl cat nope
+?acl genpass
+acl genpass 0
+acl dryrun default get k
+acl dryrun nobody get k
+acl getuser nobody
+acl help
 """)
 
 # maxmemory where the outcome does not depend on how memory is counted: one byte is always
