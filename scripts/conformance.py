@@ -294,6 +294,10 @@ setex k -1 v
 psetex k 0 v
 lcs a b
 lcs s new idx withmatchlen
+substr s 0 4
+substr s -5 -1
+substr missing 0 1
+substr l 0 1
 """)
 
 family("counters", r"""
@@ -488,6 +492,12 @@ zadd z nan a
 zadd z incr 1 a
 zincrby z 2.5 b
 zscore z b
+zadd lex 0 a 0 b 0 c 0 d
+zlexcount lex - +
+zlexcount lex [b (d
+zlexcount lex [d [b
+zlexcount lex a b
+zlexcount missing - +
 zscore z missing
 zmscore z a missing
 zcard z
@@ -617,6 +627,59 @@ swapdb 0 0
 swapdb 0 abc
 flushdb async
 flushall sync
+role
+latency latest
+latency history command
+latency reset
+module list
+memory usage missing
+memory usage k samples -1
+?memory stats
+lolwut
+lolwut version abc
+acl cat
+acl cat nope
+?acl genpass
+acl genpass 0
+acl dryrun default get k
+acl dryrun nobody get k
+acl getuser nobody
+acl help
+""")
+
+# maxmemory where the outcome does not depend on how memory is counted: one byte is always
+# exceeded (the fake's memory is approximate).
+family("maxmemory", r"""
+set a 1
+rpush l x
+config set maxmemory-policy noeviction
+config set maxmemory 1
+set b 2
+incr a
+lpush l y
+sadd s m
+get a
+expire a 100
+multi
+get a
+exec
+del a
+config set maxmemory-policy volatile-ttl
+set v 1 ex 100
+config set maxmemory 0
+set v 1 ex 100
+set w 1 ex 50
+config set maxmemory 1
+keys *
+set x 1
+config set maxmemory-policy allkeys-lru
+config set maxmemory 0
+config set maxmemory 1
+dbsize
+set x 1
+config set maxmemory 0
+config set maxmemory-policy noeviction
+set x 1
 """)
 
 family("object", r"""

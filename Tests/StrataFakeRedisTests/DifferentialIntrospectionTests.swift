@@ -405,5 +405,131 @@ extension FakeRedisTestSuites {
                 set k v
                 """)
         }
+
+        /// Commands redis-py's own suite calls that the fake lacked: SUBSTR, ZLEXCOUNT, ROLE,
+        /// LATENCY LATEST/HISTORY/RESET (no events at threshold 0), MODULE LIST, and MEMORY
+        /// USAGE's replies that do not depend on the allocator (a missing key, bad arguments).
+        @Test func commandsRedisPyCalls() throws {
+            try assertSameBehaviour(
+                """
+                set s "Hello World"
+                substr s 0 4
+                substr s -5 -1
+                substr s 5 1
+                substr missing 0 1
+                substr s 0
+                substr s a 1
+                rpush l x
+                substr l 0 1
+                zadd z 0 a 0 b 0 c 0 d 0 e
+                zlexcount z - +
+                zlexcount z [b [d
+                zlexcount z (b (d
+                zlexcount z (b [b
+                zlexcount z [d [b
+                zlexcount z + -
+                zlexcount z a b
+                zlexcount missing - +
+                zlexcount l - +
+                zadd mixed 1 a 2 b 1 c 3 d
+                zlexcount mixed [a [c
+                zlexcount mixed [b +
+                zlexcount z -
+                role
+                role x
+                latency latest
+                latency history command
+                latency reset
+                latency reset command fork
+                latency history
+                module list
+                module list x
+                memory usage missing
+                memory usage missing samples 5
+                memory usage s samples
+                memory usage s samples x
+                memory usage s samples -1
+                memory usage s foo 1
+                memory usage
+                ? memory stats
+                select 3
+                set k v ex 100
+                ? memory stats
+                flushall
+                ? memory stats
+                memory stats x
+                """)
+        }
+
+        /// CLIENT REPLY OFF drops every reply until ON (whose OK is sent); SKIP drops the next
+        /// command's reply only and is ignored while OFF. LOLWUT without a version, or with one
+        /// Redis has no art for, prints the server's version.
+        @Test func clientReplyAndLolwut() throws {
+            try assertSameBehaviour(
+                """
+                0|client reply off
+                0|set a 1
+                0|get a
+                0|nope
+                client reply on
+                get a
+                0|client reply skip
+                0|set b 2
+                get b
+                0|client reply skip
+                client reply on
+                client reply foo
+                client reply
+                0|client reply off
+                0|client reply skip
+                0|ping
+                client reply on
+                0|client reply skip
+                0|client reply skip
+                0|ping
+                ping
+                lolwut
+                lolwut version 7
+                lolwut version 1 x
+                lolwut version abc
+                lolwut x y
+                """)
+        }
+
+        /// ACL CAT (the categories; a category's list names commands the fake does not serve,
+        /// so only its errors are compared), GENPASS (random: only the reply's type), DRYRUN with Redis'
+        /// verbose texts, HELP.
+        @Test func aclCatGenpassDryrunHelp() throws {
+            try assertSameBehaviour(
+                """
+                acl cat
+                acl cat nope
+                ? acl genpass
+                ? acl genpass 5
+                ? acl genpass 4096
+                acl genpass 0
+                acl genpass 4097
+                acl genpass x
+                acl help
+                acl setuser u1 on nopass ~a* +set +get
+                acl dryrun u1 get b
+                acl dryrun u1 get a1
+                acl dryrun u1 GET a1
+                acl dryrun u1 del a
+                acl dryrun u1 client id
+                acl dryrun u1 client
+                acl dryrun u1 client foo
+                acl dryrun u1 set a
+                acl dryrun u1 mset a 1 b 2
+                acl dryrun nobody get k
+                acl dryrun default nope k
+                acl dryrun default get k
+                acl dryrun u1
+                acl deluser u1
+                acl getuser u1
+                acl getuser default
+                acl getuser
+                """)
+        }
     }
 }

@@ -87,6 +87,113 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        /// `m` from write commands that read a source key as Redis 7.0 does (lookupKeyRead
+        /// rather than lookupKeyWrite): SET GET, GETSET, GETDEL, GETEX, COPY's source, SORT's key
+        /// and BY/GET patterns, PFCOUNT, PFMERGE, the set and sorted-set *STORE sources, BITOP,
+        /// a BITFIELD of GETs only, the geo STORE searches and XREADGROUP/XCLAIM/XAUTOCLAIM/XACK.
+        /// The write lookups of the others say nothing; a marker message proves it.
+        @Test func keyMissEventsFromWriteCommands() throws {
+            try assertSameBehaviour(
+                """
+                config set notify-keyspace-events Em
+                B: psubscribe __keyevent@0__:keymiss
+                set m1 v get
+                set m2 v nx get
+                set m3 v xx get
+                getset m4 v
+                getdel m5
+                getex m6
+                getex m7 persist
+                B: 7|<recv>
+                copy m8 dst
+                sort m9
+                sort m10 store out
+                sort_ro m11
+                B: 4|<recv>
+                rpush lst 2 1
+                sort lst by w_* get o_*
+                B: 4|<recv>
+                sort lst by w_* get o_* get # store out
+                B: 4|<recv>
+                pfcount m12
+                pfcount m13 m14
+                pfmerge m15 m16
+                B: 5|<recv>
+                sinterstore d m17 m18
+                sunionstore d m19
+                sdiffstore d m20
+                zunionstore d 1 m21
+                zinterstore d 1 m22
+                zdiffstore d 1 m23
+                zrangestore d m24 0 -1
+                B: 8|<recv>
+                bitop and d m25 m26
+                bitfield m27 get u8 0
+                geosearchstore d m28 fromlonlat 0 0 byradius 1 km
+                georadius m29 0 0 1 km store d
+                georadiusbymember m30 x 1 km store d
+                B: 6|<recv>
+                xreadgroup group g c streams m31 >
+                xclaim m32 g c 0 0-1
+                xautoclaim m33 g c 0 0
+                xack m34 g 0-1
+                B: 4|<recv>
+                # Write lookups: no event.
+                bitfield m35 set u8 0 1
+                incr m36
+                append m37 x
+                lmove m38 d left left
+                smove m39 d x
+                spop m40
+                hincrby m41 f 1
+                expire m42 10
+                rename m43 x
+                setrange m44 0 x
+                lmpop 1 m45 left
+                zmpop 1 m46 min
+                xsetid m47 1-1
+                del m48
+                msetnx m49 v
+                lset m50 0 x
+                publish __keyevent@0__:keymiss marker
+                B: <recv>
+                # Hits and misses are counted by the same lookups.
+                config resetstat
+                set k v
+                set k v2 get
+                getdel k
+                getex k
+                copy lst lst2
+                sort lst
+                pfmerge p1 p2
+                @keyspace_hits,keyspace_misses info stats
+                B: 3|<recv>
+                config set notify-keyspace-events ""
+                """)
+        }
+
+        /// XREAD looks every key up twice (once for its ID, once to serve it), so a missing
+        /// stream says `keymiss` twice, blocking or not; XINFO once.
+        @Test func keyMissEventsFromStreamReads() throws {
+            try assertSameBehaviour(
+                """
+                config set notify-keyspace-events Em
+                B: psubscribe __keyevent@0__:keymiss
+                xread streams m1 0
+                B: 2|<recv>
+                xread streams m2 m3 0 0
+                B: 4|<recv>
+                xread block 10 streams m4 $
+                B: 2|<recv>
+                xinfo stream m5
+                B: <recv>
+                xadd s 1-1 f v
+                xread streams s m6 0 0
+                B: 2|<recv>
+                config set notify-keyspace-events ""
+                """)
+        }
+
         /// `x`: an expired key says `expired` when a command finds it (lazy expiry) and when
         /// active expiry removes it, whoever asks.
         @Test func expiredEvents() throws {

@@ -138,4 +138,113 @@ extension Engine {
     func aclUsersCommand(_ c: Client, _ args: Arguments) {
         c.addBulkArray((["default"] + users.keys).sorted().map { Array($0.utf8) })
     }
+
+    /// ACL CAT [category]: Redis 7.0's categories, or the served commands of one
+    /// (Engine+ACLCategories).
+    func aclCatCommand(_ c: Client, _ args: Arguments) {
+        guard args.count > 2 else {
+            return c.addBulkArray(Self.aclCategories.map { Array($0.name.utf8) })
+        }
+        let name = ASCII.lowercased(args[2])
+        guard let category = Self.aclCategories.first(where: { $0.name == name }) else {
+            return c.addError("ERR Unknown category '\(args.string(2))'")
+        }
+        c.addBulkArray(category.commands.map { Array($0.utf8) })
+    }
+
+    /// ACL GENPASS [bits]: random hex digits, four bits each (256 bits by default).
+    func aclGenpassCommand(_ c: Client, _ args: Arguments) {
+        var bits = 256
+        if args.count > 2 {
+            guard let n = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
+            guard n > 0 && n <= 4096 else {
+                return c.addError(
+                    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+                )
+            }
+            bits = n
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        c.addBulk((0..<(bits + 3) / 4).map { _ in digits[Int.random(in: 0..<16, using: &rng)] })
+    }
+
+    /// ACL DRYRUN user command [arg ...]: OK, or why the user may not run it (Redis' verbose
+    /// texts, as a bulk string).
+    func aclDryrunCommand(_ c: Client, _ args: Arguments) {
+        let name = args.string(2)
+        guard name == "default" || users[name] != nil else { return c.addError("ERR User '\(name)' not found") }
+        var spec = commands.lookup(args[3])
+        if let container = spec, container.isContainer && args.count > 4 { spec = container.subcommand(args[4]) }
+        guard let spec else { return c.addError("ERR Command '\(args.string(3))' not found") }
+        let argc = args.count - 3
+        guard spec.acceptsArgumentCount(argc) else {
+            return c.addError("ERR wrong number of arguments for '\(spec.fullName)' command")
+        }
+        if let user = users[name] {
+            guard user.mayRun(spec) else {
+                return c.addBulk("This user has no permissions to run the '\(spec.fullName)' command")
+            }
+            for i in spec.keyPositions(argc: argc) where !user.mayAccess(args[i + 3]) {
+                return c.addBulk("This user has no permissions to access the '\(args.string(i + 3))' key")
+            }
+        }
+        c.addOK()
+    }
+
+    /// ACL GETUSER: nil for an unknown user, Redis 7.0's description of the default user while it
+    /// needs no password. Other users' rules are not rendered (their passwords would need
+    /// SHA-256): an error says so.
+    func aclGetuserCommand(_ c: Client, _ args: Arguments) {
+        let name = args.string(2)
+        guard name == "default" || users[name] != nil else { return c.addNull() }
+        guard name == "default" && defaultPassword == nil else {
+            return c.addError("ERR the fake server describes only the default user without a password")
+        }
+        c.addMapHeader(6)
+        c.addBulk("flags")
+        c.addSetHeader(2)
+        c.addBulk("on")
+        c.addBulk("nopass")
+        c.addBulk("passwords")
+        c.addArrayHeader(0)
+        for (field, value) in [("commands", "+@all"), ("keys", "~*"), ("channels", "&*")] {
+            c.addBulk(field)
+            c.addBulk(value)
+        }
+        c.addBulk("selectors")
+        c.addArrayHeader(0)
+    }
+
+    func aclHelpCommand(_ c: Client, _ args: Arguments) {
+        addHelp(
+            c, "ACL",
+            [
+                "CAT [<category>]",
+                "    List all commands that belong to <category>, or all command categories",
+                "    when no category is specified.",
+                "DELUSER <username> [<username> ...]",
+                "    Delete a list of users.",
+                "DRYRUN <username> <command> [<arg> ...]",
+                "    Returns whether the user can execute the given command without executing the command.",
+                "GETUSER <username>",
+                "    Get the user's details.",
+                "GENPASS [<bits>]",
+                "    Generate a secure 256-bit user password. The optional `bits` argument can",
+                "    be used to specify a different size.",
+                "LIST",
+                "    Show users details in config file format.",
+                "LOAD",
+                "    Reload users from the ACL file.",
+                "LOG [<count> | RESET]",
+                "    Show the ACL log entries.",
+                "SAVE",
+                "    Save the current config to the ACL file.",
+                "SETUSER <username> <attribute> [<attribute> ...]",
+                "    Create or modify a user with the specified attributes.",
+                "USERS",
+                "    List all the registered usernames.",
+                "WHOAMI",
+                "    Return the current connection username.",
+            ])
+    }
 }

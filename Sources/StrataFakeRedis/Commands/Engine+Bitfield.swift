@@ -86,7 +86,8 @@ extension Engine {
         let db = database(c)
         var bytes: Bytes = []
         var slot: Int?
-        switch findString(db, args[1]) {
+        // Only GETs: Redis looks the key up for reading (a miss says `keymiss`), as BITFIELD_RO.
+        switch withReadLookups(highestWrite < 0, { findString(db, args[1]) }) {
         case .wrongType:
             return highestWrite >= 0 && readOnly
                 ? c.addError("ERR BITFIELD_RO only supports the GET subcommand") : c.addWrongType()

@@ -2,12 +2,29 @@
 // in Redis 7.0's command table, and the handler.
 
 extension Engine {
+    /// The commands Redis 7.0 flags `denyoom` (those the fake serves): refused when maxmemory is
+    /// reached and nothing can be evicted.
+    static let denyOOMCommands: Set<String> = [
+        "append", "bitfield", "bitop", "blmove", "brpoplpush", "copy", "decr", "decrby", "geoadd", "georadius",
+        "georadiusbymember", "geosearchstore", "getset", "hincrby", "hincrbyfloat", "hmset", "hset", "hsetnx", "incr",
+        "incrby", "incrbyfloat", "linsert", "lmove", "lpush", "lpushx", "lset", "mset", "msetnx", "pfadd", "pfdebug",
+        "pfmerge", "psetex", "restore", "restore-asking", "rpoplpush", "rpush", "rpushx", "sadd", "sdiffstore", "set",
+        "setbit", "setex", "setnx", "setrange", "sinterstore", "sort", "sunionstore", "xadd", "xgroup|create",
+        "xgroup|createconsumer", "xsetid", "zadd", "zdiffstore", "zincrby", "zinterstore", "zrangestore",
+        "zunionstore",
+    ]
+
+    /// The flags given, plus `denyoom` where Redis has it.
+    private static func withDenyOOM(_ fullName: String, _ flags: CommandFlags) -> CommandFlags {
+        denyOOMCommands.contains(fullName) ? flags.union(.denyOOM) : flags
+    }
+
     /// A command with its key positions (first, last, step).
     private static func cmd(
         _ name: String, _ arity: Int, _ flags: CommandFlags = [], keys: (Int, Int, Int) = (1, 1, 1),
         _ handler: @escaping CommandSpec.Handler
     ) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags, keys: keys, handler)
+        CommandSpec(name, arity: arity, withDenyOOM(name, flags), keys: keys, handler)
     }
 
     /// A command without keys.
@@ -22,7 +39,9 @@ extension Engine {
         _ container: String, _ name: String, _ arity: Int, _ flags: CommandFlags = [],
         _ handler: @escaping CommandSpec.Handler
     ) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags, keys: (0, 0, 0), container: container, handler)
+        CommandSpec(
+            name, arity: arity, withDenyOOM("\(container)|\(name)", flags), keys: (0, 0, 0), container: container,
+            handler)
     }
 
     static var commandSpecs: [CommandSpec] {
@@ -30,6 +49,9 @@ extension Engine {
         let rf: CommandFlags = [.readonly, .fast]
         let w: CommandFlags = [.write]
         let wf: CommandFlags = [.write, .fast]
+        /// Writes after reading source keys (see ``CommandFlags/readsSources``).
+        let ws: CommandFlags = [.write, .readsSources]
+        let wsf: CommandFlags = [.write, .readsSources, .fast]
         let all = (1, -1, 1)
         return [
             // Strings
@@ -38,9 +60,9 @@ extension Engine {
             cmd("setnx", 3, wf, { $0.setnxCommand($1, $2) }),
             cmd("setex", 4, w, { $0.setexCommand($1, $2) }),
             cmd("psetex", 4, w, { $0.psetexCommand($1, $2) }),
-            cmd("getset", 3, wf, { $0.getsetCommand($1, $2) }),
-            cmd("getdel", 2, wf, { $0.getdelCommand($1, $2) }),
-            cmd("getex", -2, wf, { $0.getexCommand($1, $2) }),
+            cmd("getset", 3, wsf, { $0.getsetCommand($1, $2) }),
+            cmd("getdel", 2, wsf, { $0.getdelCommand($1, $2) }),
+            cmd("getex", -2, wsf, { $0.getexCommand($1, $2) }),
             cmd("mget", -2, rf, keys: all, { $0.mgetCommand($1, $2) }),
             cmd("mset", -3, w, keys: (1, -1, 2), { $0.msetCommand($1, $2) }),
             cmd("msetnx", -3, w, keys: (1, -1, 2), { $0.msetnxCommand($1, $2) }),
@@ -52,6 +74,7 @@ extension Engine {
             cmd("append", 3, wf, { $0.appendCommand($1, $2) }),
             cmd("strlen", 2, rf, { $0.strlenCommand($1, $2) }),
             cmd("getrange", 4, r, { $0.getrangeCommand($1, $2) }),
+            cmd("substr", 4, r, { $0.getrangeCommand($1, $2) }),
             cmd("setrange", 4, w, { $0.setrangeCommand($1, $2) }),
             cmd("lcs", -3, r, keys: (1, 2, 1), { $0.lcsCommand($1, $2) }),
             // Bitmaps
@@ -59,7 +82,7 @@ extension Engine {
             cmd("getbit", 3, rf, { $0.getbitCommand($1, $2) }),
             cmd("bitcount", -2, r, { $0.bitcountCommand($1, $2) }),
             cmd("bitpos", -3, r, { $0.bitposCommand($1, $2) }),
-            cmd("bitop", -4, w, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
+            cmd("bitop", -4, ws, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
             cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
             cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
             // Geo
@@ -67,16 +90,16 @@ extension Engine {
             cmd("geopos", -2, r, { $0.geoposCommand($1, $2) }),
             cmd("geohash", -2, r, { $0.geohashCommand($1, $2) }),
             cmd("geodist", -4, r, { $0.geodistCommand($1, $2) }),
-            cmd("georadius", -6, w, { $0.georadiusCommand($1, $2) }),
+            cmd("georadius", -6, ws, { $0.georadiusCommand($1, $2) }),
             cmd("georadius_ro", -6, r, { $0.georadiusROCommand($1, $2) }),
-            cmd("georadiusbymember", -5, w, { $0.georadiusbymemberCommand($1, $2) }),
+            cmd("georadiusbymember", -5, ws, { $0.georadiusbymemberCommand($1, $2) }),
             cmd("georadiusbymember_ro", -5, r, { $0.georadiusbymemberROCommand($1, $2) }),
             cmd("geosearch", -7, r, { $0.geosearchCommand($1, $2) }),
-            cmd("geosearchstore", -8, w, keys: (1, 2, 1), { $0.geosearchstoreCommand($1, $2) }),
+            cmd("geosearchstore", -8, ws, keys: (1, 2, 1), { $0.geosearchstoreCommand($1, $2) }),
             // HyperLogLog
             cmd("pfadd", -2, wf, { $0.pfaddCommand($1, $2) }),
             cmd("pfcount", -2, r, keys: all, { $0.pfcountCommand($1, $2) }),
-            cmd("pfmerge", -2, w, keys: all, { $0.pfmergeCommand($1, $2) }),
+            cmd("pfmerge", -2, ws, keys: all, { $0.pfmergeCommand($1, $2) }),
             cmd("pfdebug", 3, [.write, .admin], keys: (2, 2, 1), { $0.pfdebugCommand($1, $2) }),
             plain("pfselftest", 1, [.admin], { $0.pfselftestCommand($1, $2) }),
             // Keys
@@ -104,8 +127,8 @@ extension Engine {
             plain("flushdb", -1, w, { $0.flushdbCommand($1, $2) }),
             plain("flushall", -1, w, { $0.flushallCommand($1, $2) }),
             plain("select", 2, [.fast], { $0.selectCommand($1, $2) }),
-            cmd("copy", -3, w, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
-            cmd("sort", -2, w, { $0.sortCommand($1, $2) }),
+            cmd("copy", -3, ws, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
+            cmd("sort", -2, ws, { $0.sortCommand($1, $2) }),
             cmd("sort_ro", -2, r, { $0.sortROCommand($1, $2) }),
             plain("swapdb", 3, wf, { $0.swapdbCommand($1, $2) }),
             CommandSpec(
@@ -170,9 +193,9 @@ extension Engine {
             cmd("sunion", -2, r, keys: all, { $0.sunionCommand($1, $2) }),
             cmd("sinter", -2, r, keys: all, { $0.sinterCommand($1, $2) }),
             cmd("sdiff", -2, r, keys: all, { $0.sdiffCommand($1, $2) }),
-            cmd("sunionstore", -3, w, keys: all, { $0.sunionstoreCommand($1, $2) }),
-            cmd("sinterstore", -3, w, keys: all, { $0.sinterstoreCommand($1, $2) }),
-            cmd("sdiffstore", -3, w, keys: all, { $0.sdiffstoreCommand($1, $2) }),
+            cmd("sunionstore", -3, ws, keys: all, { $0.sunionstoreCommand($1, $2) }),
+            cmd("sinterstore", -3, ws, keys: all, { $0.sinterstoreCommand($1, $2) }),
+            cmd("sdiffstore", -3, ws, keys: all, { $0.sdiffstoreCommand($1, $2) }),
             cmd("sscan", -3, r, { $0.sscanCommand($1, $2) }),
             plain("sintercard", -3, r, { $0.sintercardCommand($1, $2) }),
             // Sorted sets
@@ -185,8 +208,9 @@ extension Engine {
             cmd("zrank", 3, rf, { $0.zrankCommand($1, $2) }),
             cmd("zrevrank", 3, rf, { $0.zrevrankCommand($1, $2) }),
             cmd("zcount", 4, rf, { $0.zcountCommand($1, $2) }),
+            cmd("zlexcount", 4, rf, { $0.zlexcountCommand($1, $2) }),
             cmd("zrange", -4, r, { $0.zrangeCommand($1, $2) }),
-            cmd("zrangestore", -5, w, keys: (1, 2, 1), { $0.zrangestoreCommand($1, $2) }),
+            cmd("zrangestore", -5, ws, keys: (1, 2, 1), { $0.zrangestoreCommand($1, $2) }),
             cmd("zrevrange", -4, r, { $0.zrevrangeCommand($1, $2) }),
             cmd("zrangebyscore", -4, r, { $0.zrangebyscoreCommand($1, $2) }),
             cmd("zrevrangebyscore", -4, r, { $0.zrevrangebyscoreCommand($1, $2) }),
@@ -197,9 +221,9 @@ extension Engine {
             cmd("zremrangebylex", 4, w, { $0.zremrangebylexCommand($1, $2) }),
             cmd("zpopmin", -2, wf, { $0.zpopminCommand($1, $2) }),
             cmd("zpopmax", -2, wf, { $0.zpopmaxCommand($1, $2) }),
-            cmd("zunionstore", -4, w, { $0.zunionstoreCommand($1, $2) }),
-            cmd("zinterstore", -4, w, { $0.zinterstoreCommand($1, $2) }),
-            cmd("zdiffstore", -4, w, { $0.zdiffstoreCommand($1, $2) }),
+            cmd("zunionstore", -4, ws, { $0.zunionstoreCommand($1, $2) }),
+            cmd("zinterstore", -4, ws, { $0.zinterstoreCommand($1, $2) }),
+            cmd("zdiffstore", -4, ws, { $0.zdiffstoreCommand($1, $2) }),
             plain("zunion", -3, r, { $0.zunionCommand($1, $2) }),
             plain("zinter", -3, r, { $0.zinterCommand($1, $2) }),
             plain("zdiff", -3, r, { $0.zdiffCommand($1, $2) }),
@@ -219,11 +243,11 @@ extension Engine {
             cmd("xtrim", -4, w, { $0.xtrimCommand($1, $2) }),
             cmd("xsetid", -3, wf, { $0.xsetidCommand($1, $2) }),
             plain("xread", -4, [.readonly, .blocking], { $0.xreadCommand($1, $2) }),
-            plain("xreadgroup", -7, [.write, .blocking], { $0.xreadgroupCommand($1, $2) }),
-            cmd("xack", -4, wf, { $0.xackCommand($1, $2) }),
+            plain("xreadgroup", -7, [.write, .readsSources, .blocking], { $0.xreadgroupCommand($1, $2) }),
+            cmd("xack", -4, wsf, { $0.xackCommand($1, $2) }),
             cmd("xpending", -3, r, { $0.xpendingCommand($1, $2) }),
-            cmd("xclaim", -6, wf, { $0.xclaimCommand($1, $2) }),
-            cmd("xautoclaim", -6, wf, { $0.xautoclaimCommand($1, $2) }),
+            cmd("xclaim", -6, wsf, { $0.xclaimCommand($1, $2) }),
+            cmd("xautoclaim", -6, wsf, { $0.xautoclaimCommand($1, $2) }),
             CommandSpec(
                 container: "xgroup",
                 subcommands: [
@@ -288,6 +312,7 @@ extension Engine {
                     sub("client", "getredir", 2, [], { $0.clientGetredirCommand($1, $2) }),
                     sub("client", "trackinginfo", 2, [], { $0.clientTrackinginfoCommand($1, $2) }),
                     sub("client", "no-evict", 3, [], { $0.clientNoEvictCommand($1, $2) }),
+                    sub("client", "reply", 3, [], { $0.clientReplyCommand($1, $2) }),
                     sub("client", "unblock", -3, [], { $0.clientUnblockCommand($1, $2) }),
                     sub("client", "pause", -3, [.admin], { $0.clientPauseCommand($1, $2) }),
                     sub("client", "unpause", 2, [.admin], { $0.clientUnpauseCommand($1, $2) }),
@@ -299,6 +324,11 @@ extension Engine {
                     sub("acl", "setuser", -3, [], { $0.aclSetuserCommand($1, $2) }),
                     sub("acl", "deluser", -3, [], { $0.aclDeluserCommand($1, $2) }),
                     sub("acl", "users", 2, [], { $0.aclUsersCommand($1, $2) }),
+                    sub("acl", "cat", -2, [], { $0.aclCatCommand($1, $2) }),
+                    sub("acl", "genpass", -2, [], { $0.aclGenpassCommand($1, $2) }),
+                    sub("acl", "dryrun", -4, [], { $0.aclDryrunCommand($1, $2) }),
+                    sub("acl", "help", 2, [], { $0.aclHelpCommand($1, $2) }),
+                    sub("acl", "getuser", 3, [], { $0.aclGetuserCommand($1, $2) }),
                 ]),
             // Cluster
             CommandSpec(
@@ -320,6 +350,25 @@ extension Engine {
             plain("info", -1, [], { $0.infoCommand($1, $2) }),
             plain("time", 1, [.fast], { $0.timeCommand($1, $2) }),
             plain("lastsave", 1, [.fast], { $0.lastsaveCommand($1, $2) }),
+            plain("role", 1, [.fast], { $0.roleCommand($1, $2) }),
+            plain("lolwut", -1, [.readonly, .fast], { $0.lolwutCommand($1, $2) }),
+            CommandSpec(
+                container: "latency",
+                subcommands: [
+                    sub("latency", "latest", 2, [.admin], { $0.latencyLatestCommand($1, $2) }),
+                    sub("latency", "history", 3, [.admin], { $0.latencyHistoryCommand($1, $2) }),
+                    sub("latency", "reset", -2, [.admin], { $0.latencyResetCommand($1, $2) }),
+                ]),
+            CommandSpec(
+                container: "module",
+                subcommands: [sub("module", "list", 2, [.admin], { $0.moduleListCommand($1, $2) })]),
+            CommandSpec(
+                container: "memory",
+                subcommands: [
+                    sub("memory", "usage", -3, [.readonly], { $0.memoryUsageCommand($1, $2) }),
+                    sub("memory", "stats", 2, [], { $0.memoryStatsCommand($1, $2) }),
+                    sub("memory", "malloc-stats", 2, [], { $0.memoryMallocStatsCommand($1, $2) }),
+                ]),
             plain("wait", 3, [], { $0.waitCommand($1, $2) }),
             plain("debug", -2, [.admin], { $0.debugCommand($1, $2) }),
             plain("monitor", 1, [.admin], { $0.monitorCommand($1, $2) }),

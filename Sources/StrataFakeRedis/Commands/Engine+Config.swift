@@ -68,6 +68,7 @@ extension Engine {
             }
         }
         updateNewKeyEvents()
+        if names.contains("maxmemory") { applyMaxmemory() }
         c.addOK()
     }
 

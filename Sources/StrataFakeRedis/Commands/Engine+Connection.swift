@@ -296,6 +296,20 @@ extension Engine {
         c.addInteger(1)
     }
 
+    /// CLIENT REPLY ON|OFF|SKIP (Engine+Dispatch drops the replies).
+    func clientReplyCommand(_ c: Client, _ args: Arguments) {
+        if args.is(2, "on") {
+            c.replyMode = .on
+            c.addOK()
+        } else if args.is(2, "off") {
+            c.replyMode = .off
+        } else if args.is(2, "skip") {
+            if c.replyMode != .off { c.replyMode = .skipNext }
+        } else {
+            c.addSyntaxError()
+        }
+    }
+
     func clientNoEvictCommand(_ c: Client, _ args: Arguments) {
         guard args.is(2, "on") || args.is(2, "off") else { return c.addSyntaxError() }
         c.noEvict = args.is(2, "on")

@@ -29,7 +29,7 @@ extension Engine {
         }
         guard let slot = lookup(source, key) else { return c.addInteger(0) }
         let entry = source.entry(at: slot)
-        if let existing = lookup(destination, newKey) {
+        if let existing = lookupForWrite(destination, newKey) {
             guard replace else { return c.addInteger(0) }
             destination.delete(at: existing)
         }

@@ -272,7 +272,7 @@ extension Engine {
         if any && count == 0 { return c.addError("ERR the ANY argument requires COUNT argument") }
         guard let zset else {
             if let storeKey {
-                if let slot = lookup(db, storeKey) {
+                if let slot = lookupForWrite(db, storeKey) {
                     db.delete(at: slot)
                     signalModifiedKey(db.id, storeKey)
                     notifyKeyspaceEvent(.generic, "del", storeKey, db: db.id)
@@ -337,7 +337,7 @@ extension Engine {
             return
         }
         var existed = false
-        if let slot = lookup(db, storeKey) {
+        if let slot = lookupForWrite(db, storeKey) {
             db.delete(at: slot)
             existed = true
         }

@@ -118,7 +118,7 @@ extension Engine {
         let key = args[1]
         var value: Bytes
         let slot: Int
-        if let existing = lookup(db, key), case .string(let v) = db.value(at: existing) {
+        if let existing = lookupForWrite(db, key), case .string(let v) = db.value(at: existing) {
             value = v
             slot = existing
         } else {

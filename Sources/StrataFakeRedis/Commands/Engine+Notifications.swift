@@ -6,8 +6,8 @@
 // signal of the command this is (LMOVE and RENAME change two keys) and whether the key still
 // exists (a list emptied by LPOP adds `del`). Expired keys say `expired`; blocked pops that are
 // served say `lpop`/`rpop`. A key added to a database says `new` at once (the databases'
-// keyAdded hook, set only while the `n` class is on), as Redis' dbAdd does. Not modelled:
-// `evicted` (the fake never evicts).
+// keyAdded hook, set only while the `n` class is on), as Redis' dbAdd does. Evicted keys say
+// `evicted` (Engine+Maxmemory).
 
 /// What the keyspace notifications need to know about the running command.
 struct NotificationContext {

@@ -49,6 +49,9 @@ extension Engine {
         }
     }
 
+    /// The LFU counter of the key in a slot, decayed to now (eviction's lfu policies).
+    func frequency(_ db: Database, _ slot: Int) -> UInt8 { decayedFrequency(db.bookkeeping(at: slot)) }
+
     /// Redis' LFUDecrAndReturn: one point off per `lfu-decay-time` minutes since the last decay.
     private func decayedFrequency(_ entry: Database.Bookkeeping) -> UInt8 {
         guard config.lfuDecayTime > 0 else { return entry.frequency }

@@ -61,7 +61,7 @@ extension Engine {
                     ("tracking_clients", String(trackingClientCount)), ("clients_in_timeout_table", "0"),
                 ])
         case "memory":
-            let used = estimatedMemory()
+            let used = usedMemory()
             return render(
                 "Memory",
                 [
@@ -87,7 +87,7 @@ extension Engine {
                     ("total_net_input_bytes", String(statistics.bytesRead)),
                     ("total_net_output_bytes", String(statistics.bytesWritten)),
                     ("rejected_connections", String(statistics.rejectedConnections)),
-                    ("expired_keys", String(statistics.expiredKeys)), ("evicted_keys", "0"),
+                    ("expired_keys", String(statistics.expiredKeys)), ("evicted_keys", String(statistics.evictedKeys)),
                     ("keyspace_hits", String(statistics.keyspaceHits)),
                     ("keyspace_misses", String(statistics.keyspaceMisses)),
                     ("pubsub_channels", String(channelSubscribers.count)),
@@ -136,24 +136,6 @@ extension Engine {
     }
 
     /// A rough count of the bytes the keyspace holds.
-    private func estimatedMemory() -> Int {
-        var total = 1024 * 1024
-        for db in databases {
-            for slot in 0..<db.slotCount where db.isOccupied(slot) {
-                total += db.key(at: slot).count + 64
-                switch db.value(at: slot) {
-                case .string(let s): total += s.count
-                case .list(let l): total += l.count * 32
-                case .hash(let h): total += h.count * 64
-                case .set(let s): total += s.count * 48
-                case .sortedSet(let z): total += z.count * 64
-                case .stream(let x): total += x.length * 64
-                }
-            }
-        }
-        return total
-    }
-
     private func humanBytes(_ bytes: Int) -> String {
         let units = ["B", "K", "M", "G"]
         var value = Double(bytes)
@@ -175,6 +157,104 @@ extension Engine {
     }
 
     func lastsaveCommand(_ c: Client, _ args: Arguments) { c.addInteger(startedAt / 1000) }
+
+    /// LOLWUT [VERSION n]: Redis 7.0's text for its own version, whatever the version asked
+    /// (Redis draws generative art for 5 and 6; the fake does not).
+    func lolwutCommand(_ c: Client, _ args: Arguments) {
+        if args.count >= 3 && args.is(1, "version") {
+            guard Numbers.parseInteger(args[2]) != nil else { return c.addNotInteger() }
+        }
+        c.addVerbatim("Redis ver. \(settings.version)\n")
+    }
+
+    /// ROLE: a primary without replicas.
+    func roleCommand(_ c: Client, _ args: Arguments) {
+        c.addArrayHeader(3)
+        c.addBulk("master")
+        c.addInteger(0)
+        c.addArrayHeader(0)
+    }
+
+    /// LATENCY LATEST and HISTORY: the fake records no latency events (as Redis with the default
+    /// `latency-monitor-threshold` 0), so both are empty and RESET clears none.
+    func latencyLatestCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
+    func latencyHistoryCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
+    func latencyResetCommand(_ c: Client, _ args: Arguments) { c.addInteger(0) }
+
+    /// MODULE LIST: no modules.
+    func moduleListCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
+
+    /// MEMORY STATS: Redis 7.0's fields, filled from the approximate measure (Engine+Maxmemory):
+    /// startup is the baseline, the dataset the keys' sizes; there is no allocator, so its
+    /// ratios are 1 and its byte counts the total.
+    func memoryStatsCommand(_ c: Client, _ args: Arguments) {
+        let used = usedMemory()
+        let dataset = used - Engine.baselineMemory
+        let keys = databases.reduce(0) { $0 + $1.count }
+        let populated = databases.filter { $0.count > 0 }
+        c.addMapHeader(27 + populated.count)
+        func integer(_ name: String, _ value: Int) {
+            c.addBulk(name)
+            c.addInteger(value)
+        }
+        func double(_ name: String, _ value: Double) {
+            c.addBulk(name)
+            c.addDouble(value)
+        }
+        integer("peak.allocated", used)
+        integer("total.allocated", used)
+        integer("startup.allocated", Engine.baselineMemory)
+        for name in ["replication.backlog", "clients.slaves", "clients.normal", "cluster.links", "aof.buffer"] {
+            integer(name, 0)
+        }
+        integer("lua.caches", 0)
+        integer("functions.caches", 0)
+        for db in populated {
+            c.addBulk("db.\(db.id)")
+            c.addMapHeader(3)
+            integer("overhead.hashtable.main", db.count * 64)
+            integer("overhead.hashtable.expires", db.expiresCount * 32)
+            integer("overhead.hashtable.slot-to-keys", 0)
+        }
+        integer("overhead.total", Engine.baselineMemory)
+        integer("keys.count", keys)
+        integer("keys.bytes-per-key", keys == 0 ? 0 : dataset / keys)
+        integer("dataset.bytes", dataset)
+        double("dataset.percentage", used == 0 ? 0 : Double(dataset) * 100 / Double(used))
+        double("peak.percentage", 100)
+        integer("allocator.allocated", used)
+        integer("allocator.active", used)
+        integer("allocator.resident", used)
+        double("allocator-fragmentation.ratio", 1)
+        integer("allocator-fragmentation.bytes", 0)
+        double("allocator-rss.ratio", 1)
+        integer("allocator-rss.bytes", 0)
+        double("rss-overhead.ratio", 1)
+        integer("rss-overhead.bytes", 0)
+        double("fragmentation", 1)
+        integer("fragmentation.bytes", 0)
+    }
+
+    /// MEMORY MALLOC-STATS: what Redis answers when built without jemalloc.
+    func memoryMallocStatsCommand(_ c: Client, _ args: Arguments) {
+        c.addSimple("Stats not supported for the current allocator")
+    }
+
+    /// MEMORY USAGE key [SAMPLES count]: the key's approximate size (Engine+Maxmemory's measure,
+    /// not Redis' allocator figure), or nil. Like Redis, it finds the key without a lookup (no
+    /// expiry, no keyspace hit or miss).
+    func memoryUsageCommand(_ c: Client, _ args: Arguments) {
+        var j = 3
+        while j < args.count {
+            guard args.is(j, "samples"), j + 1 < args.count else { return c.addSyntaxError() }
+            guard let samples = Numbers.parseInteger(args[j + 1]) else { return c.addNotInteger() }
+            if samples < 0 { return c.addSyntaxError() }
+            j += 2
+        }
+        let db = database(c)
+        guard let slot = db.slot(args[2]) else { return c.addNull() }
+        c.addInteger(Database.approximateSize(args[2], db.value(at: slot)))
+    }
 
     /// WAIT: the fake has no replicas, so no write is ever acknowledged by one. Redis would wait
     /// out the timeout first when asked for replicas; the fake answers at once.
@@ -198,6 +278,7 @@ extension Engine {
         var flags: [String] = []
         if spec.flags.contains(.write) { flags.append("write") }
         if spec.flags.contains(.readonly) { flags.append("readonly") }
+        if spec.flags.contains(.denyOOM) { flags.append("denyoom") }
         if spec.flags.contains(.admin) { flags.append("admin") }
         if spec.flags.contains(.pubsubContext) { flags.append("pubsub") }
         if spec.flags.contains(.noAuth) { flags.append("no_auth") }

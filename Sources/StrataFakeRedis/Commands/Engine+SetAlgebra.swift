@@ -145,7 +145,7 @@ extension Engine {
         if cardinalityOnly { return c.addInteger(0) }
         if let destination {
             var deleted = false
-            if let slot = lookup(db, destination) {
+            if let slot = lookupForWrite(db, destination) {
                 db.delete(at: slot)
                 deleted = true
             }

@@ -206,7 +206,7 @@ extension Engine {
         if store {
             let destination = args[1]
             var deleted = false
-            if let slot = lookup(db, destination) {
+            if let slot = lookupForWrite(db, destination) {
                 db.delete(at: slot)
                 deleted = true
             }

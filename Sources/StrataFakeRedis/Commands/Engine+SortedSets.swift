@@ -236,6 +236,28 @@ extension Engine {
         }
     }
 
+    /// ZLEXCOUNT: from the first member at or above min to the last at or below max, as Redis
+    /// counts by rank (zzlFirstInLexRange/zzlLastInLexRange).
+    func zlexcountCommand(_ c: Client, _ args: Arguments) {
+        guard let min = LexBound(args[2]), let max = LexBound(args[3]) else {
+            return c.addError("ERR min or max not valid string range item")
+        }
+        switch findSortedSet(database(c), args[1]) {
+        case .wrongType: c.addWrongType()
+        case .missing: c.addInteger(0)
+        case .found(_, let z):
+            let n = z.count
+            guard n > 0, !lexRangeIsEmpty(min, max), min.admitsFromBelow(z[n - 1].member),
+                max.admitsFromAbove(z[0].member),
+                let first = (0..<n).first(where: { min.admitsFromBelow(z[$0].member) }),
+                max.admitsFromAbove(z[first].member),
+                let last = (0..<n).reversed().first(where: { max.admitsFromAbove(z[$0].member) }),
+                min.admitsFromBelow(z[last].member)
+            else { return c.addInteger(0) }
+            c.addInteger(last - first + 1)
+        }
+    }
+
     enum RangeType {
         case auto
         case rank
@@ -357,7 +379,7 @@ extension Engine {
             let result = SortedSetValue()
             for rank in ranks { result.set(zset[rank].member, score: zset[rank].score) }
             var deleted = false
-            if let slot = lookup(db, destination) {
+            if let slot = lookupForWrite(db, destination) {
                 db.delete(at: slot)
                 deleted = true
             }

@@ -106,7 +106,8 @@ extension Engine {
         }
         let db = database(c)
         if flags.contains(.get) {
-            switch findString(db, key) {
+            // SET ... GET reads the old value as GET does (Redis' getGenericCommand).
+            switch withReadLookups(true, { findString(db, key) }) {
             case .wrongType:
                 c.addWrongType()
                 return

@@ -31,8 +31,11 @@ final class Client {
     var writeBlocked = false
 
     var resp3 = false
-    /// CLIENT NO-EVICT on (shown as flag `e`; nothing is evicted anyway).
+    /// CLIENT NO-EVICT on (shown as flag `e`; the fake never evicts clients).
     var noEvict = false
+    /// CLIENT REPLY: whether this client's replies are sent (Redis' CLIENT_REPLY_OFF, _SKIP and
+    /// _SKIP_NEXT flags).
+    var replyMode = ReplyMode.on
     var db = 0
     var name: Bytes?
     /// The authenticated user, or nil while authentication is required and missing.
@@ -249,4 +252,15 @@ enum ASCII {
     static func uppercased(_ text: String) -> String {
         String(decoding: text.utf8.map { $0 &- UInt8(ascii: "a") < 26 ? $0 & ~0x20 : $0 }, as: UTF8.self)
     }
+}
+
+/// CLIENT REPLY's modes.
+enum ReplyMode {
+    case on
+    /// No reply until CLIENT REPLY ON.
+    case off
+    /// Set by CLIENT REPLY SKIP: the next command's reply is dropped.
+    case skipNext
+    /// The running command's reply is dropped, then replies resume.
+    case skip
 }

@@ -16,6 +16,13 @@ struct CommandFlags: OptionSet {
     /// Administrative or connection-level, for COMMAND's flag list.
     static let admin = CommandFlags(rawValue: 1 << 6)
     static let fast = CommandFlags(rawValue: 1 << 7)
+    /// Writes, but looks its source keys up for reading, as Redis 7.0's lookupKeyRead in GETDEL,
+    /// COPY, SORT, PFMERGE, the *STORE commands, BITOP, XREADGROUP...: a miss counts and says
+    /// `keymiss`.
+    static let readsSources = CommandFlags(rawValue: 1 << 8)
+    /// May grow memory: refused with the OOM error when maxmemory is reached and nothing can be
+    /// evicted (Redis' `denyoom`).
+    static let denyOOM = CommandFlags(rawValue: 1 << 9)
 }
 
 /// One command as the dispatcher sees it: name, arity (negative: at least), flags, where its

@@ -24,6 +24,8 @@ final class Database {
         var frequency: UInt8
         /// How a string value was made, for OBJECT ENCODING (``StringEncoding``).
         var stringEncoding: StringEncoding
+        /// The key's approximate size while the database is ``Database/measuring``.
+        var bytes = 0
     }
 
     let id: Int
@@ -44,6 +46,14 @@ final class Database {
     /// Deletes the expired key in a slot, with its `expired` event, before ``set(_:_:keepExpiry:)``
     /// writes over it (set by the engine).
     @exclusivity(unchecked) var expiredOnWrite: ((Database, Int) -> Void)?
+
+    // MARK: Memory
+    /// Whether each key's approximate size (``approximateSize(_:_:)``) is kept, so the total is
+    /// known at once: only while `maxmemory` is set. Sizes are measured when a key is added or
+    /// replaced, and again when a command signals it modified (a collection changed in place).
+    @exclusivity(unchecked) private(set) var measuring = false
+    /// The sum of the keys' approximate sizes while ``measuring``.
+    @exclusivity(unchecked) private(set) var measuredBytes = 0
 
     init(id: Int) { self.id = id }
 
@@ -76,6 +86,7 @@ final class Database {
             while bookkeeping.count < slot { bookkeeping.append(fresh) }
             bookkeeping.append(fresh)
         }
+        if measuring { measure(at: slot) }
         if let keyAdded { keyAdded(id, key) }
         return slot
     }
@@ -86,6 +97,7 @@ final class Database {
         if !keepExpiry { removeExpiry(at: slot) }
         table.modify(at: slot) { $0.value = value }
         bookkeeping[slot].stringEncoding = .fromValue
+        if measuring { measure(at: slot) }
     }
 
     /// The bookkeeping of the key in a slot.
@@ -104,7 +116,9 @@ final class Database {
 
     /// Gives the key in `slot` the bookkeeping `kept` (RENAME, MOVE and COPY keep the object's).
     func keepBookkeeping(at slot: Int, _ kept: Bookkeeping) {
+        let bytes = bookkeeping[slot].bytes
         bookkeeping[slot] = kept
+        bookkeeping[slot].bytes = bytes
     }
 
     /// Sets a key's value: replaces it (dropping any expiry unless `keepExpiry`) or adds it.
@@ -126,6 +140,7 @@ final class Database {
     /// Deletes the key in a slot and returns its entry.
     @discardableResult
     func delete(at slot: Int) -> Entry {
+        if measuring { measuredBytes -= bookkeeping[slot].bytes }
         removeExpiry(at: slot)
         return table.remove(at: slot).value
     }
@@ -195,11 +210,50 @@ final class Database {
         swap(&table, &other.table)
         swap(&expiring, &other.expiring)
         swap(&bookkeeping, &other.bookkeeping)
+        swap(&measuredBytes, &other.measuredBytes)
     }
 
     func removeAll() {
+        measuredBytes = 0
         table.removeAll()
         bookkeeping.removeAll()
         expiring.removeAll()
+    }
+
+    // MARK: Memory
+
+    /// A key's approximate footprint in bytes: the key and a fixed overhead per entry, plus the
+    /// string's bytes or a fixed cost per element of a collection (so the measure is O(1)).
+    /// Not Redis' allocator figures: enough for `maxmemory` to bite as writes grow the data.
+    static func approximateSize(_ key: Bytes, _ value: StoredValue) -> Int {
+        var total = key.count + 64
+        switch value {
+        case .string(let s): total += s.count
+        case .list(let l): total += l.count * 32
+        case .hash(let h): total += h.count * 64
+        case .set(let s): total += s.count * 48
+        case .sortedSet(let z): total += z.count * 64
+        case .stream(let x): total += x.length * 64
+        }
+        return total
+    }
+
+    /// Measures the key in a slot again (after a command changed its value in place).
+    func measure(at slot: Int) {
+        let size = Database.approximateSize(table.key(at: slot), table.value(at: slot).value)
+        measuredBytes += size - bookkeeping[slot].bytes
+        bookkeeping[slot].bytes = size
+    }
+
+    /// Starts or stops keeping the keys' sizes; starting measures every key.
+    func setMeasuring(_ on: Bool) {
+        guard on != measuring else { return }
+        measuring = on
+        measuredBytes = 0
+        guard on else { return }
+        for slot in 0..<table.slotCount where table.entry(at: slot) != nil {
+            bookkeeping[slot].bytes = 0
+            measure(at: slot)
+        }
     }
 }

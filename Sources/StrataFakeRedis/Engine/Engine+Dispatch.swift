@@ -18,6 +18,7 @@ extension Engine {
     func runCommand(_ c: Client, _ args: Arguments) {
         let start = c.out.buffer.count
         processCommand(c, args)
+        if c.replyMode != .on { applyReplyMode(c, replyStart: start) }
         if faults.hasReplyFaults { applyReplyFaults(c, replyStart: start) }
         // Replies that may grow past the limit check it as they are built (Engine+OutputLimits).
         if c.pendingOutput > outputLimit(c) { closeForOutputLimit(c, droppingFrom: start) }
@@ -58,6 +59,11 @@ extension Engine {
         }
         // Cluster mode (or a cluster fault): MOVED, ASK, CROSSSLOT... instead of running here.
         if routesByKey && routeByKeys(c, spec, args) { return }
+        // maxmemory: evict, or refuse what would grow memory (Engine+Maxmemory).
+        if config.maxmemory > 0 && refusedForMemory(c, spec) {
+            reject(c, spec, Engine.outOfMemoryError)
+            return
+        }
         // Keeps the tracking table under tracking-table-max-keys, where Redis does.
         if trackingClientCount > 0 { trackingLimitUsedSlots(current: c) }
         if c.isMonitor && (!spec.flags.isDisjoint(with: [.write, .readonly]) || Self.mayReplicate(spec)) {
@@ -84,6 +90,21 @@ extension Engine {
         if !readyKeys.isEmpty { handleClientsBlockedOnKeys() }
     }
 
+    /// CLIENT REPLY OFF or SKIP: the command's reply (and anything else queued for the client
+    /// meanwhile) is dropped, as Redis' prepareClientToWrite refuses it; SKIP lasts one command
+    /// (Redis' resetClient).
+    func applyReplyMode(_ c: Client, replyStart: Int) {
+        switch c.replyMode {
+        case .on: return
+        case .off: break
+        case .skipNext:
+            c.replyMode = .skip
+            return
+        case .skip: c.replyMode = .on
+        }
+        if c.out.buffer.count > replyStart { c.out.buffer.removeSubrange(replyStart...) }
+    }
+
     /// Runs a command that passed the checks (also EXEC's queued commands).
     func call(_ c: Client, _ spec: CommandSpec, _ args: Arguments) {
         let previous = currentClient
@@ -91,7 +112,7 @@ extension Engine {
         executionDepth += 1
         c.lastCommand = spec.fullName
         let outerReadLookups = readLookups
-        readLookups = spec.flags.contains(.readonly)
+        readLookups = !spec.flags.isDisjoint(with: [.readonly, .readsSources])
         if !config.keyspaceEvents.isEmpty { beginNotifications(args) }
         if !c.errorCodes.isEmpty { countErrors(c) }
         let started = Clock.monotonicNanoseconds()

@@ -91,6 +91,8 @@ final class Engine {
     var pausedClients: [Client] = []
     var pauseGeneration = 0
     var activeExpireEnabled = true
+    /// The database the random eviction policies take a key from next (Redis' next_db).
+    var evictionDatabase = 0
     /// CONFIG GET/SET's parameters (read on the hot path; no access overlaps another, so without
     /// the dynamic exclusivity check).
     @exclusivity(unchecked) var config: ConfigStore
@@ -192,6 +194,23 @@ final class Engine {
         if config.keyspaceEvents.contains(.keyMiss) { notifyKeyspaceEvent(.keyMiss, "keymiss", key, db: db.id) }
     }
 
+    /// Runs `body` with read lookups on or off (a write command's lookupKeyRead, or a
+    /// destination's lookupKeyWrite in a command flagged ``CommandFlags/readsSources``).
+    @inline(__always)
+    func withReadLookups<T>(_ on: Bool, _ body: () -> T) -> T {
+        let outer = readLookups
+        readLookups = on
+        defer { readLookups = outer }
+        return body()
+    }
+
+    /// A destination's lookup in a command that reads its sources (Redis' lookupKeyWrite): no
+    /// keyspace hit or miss, no `keymiss`.
+    @inline(__always)
+    func lookupForWrite(_ db: Database, _ key: Bytes) -> Int? {
+        withReadLookups(false) { lookup(db, key) }
+    }
+
     /// The slot of a live key, leaving its access time alone (Redis' LOOKUP_NOTOUCH).
     @inline(__always)
     func lookupWithoutTouching(_ db: Database, _ key: Bytes) -> Int? {
@@ -274,7 +293,7 @@ final class Engine {
     /// Deletes a key (if present) and signals the change. Returns whether it existed.
     @discardableResult
     func deleteKey(_ db: Database, _ key: Bytes) -> Bool {
-        guard let slot = lookup(db, key) else { return false }
+        guard let slot = lookupForWrite(db, key) else { return false }
         db.delete(at: slot)
         signalModifiedKey(db.id, key)
         return true
@@ -321,6 +340,9 @@ final class Engine {
     /// What Redis' `signalModifiedKey` does: dirty the WATCHers, invalidate tracking clients.
     @inline(__always)
     func signalModifiedKey(_ db: Int, _ key: Bytes) {
+        // maxmemory: the key's size again (a collection may have changed in place).
+        let database = databases[db]
+        if database.measuring, let slot = database.slot(key) { database.measure(at: slot) }
         if !watchers.isEmpty { touchWatchedKey(db, key) }
         if trackingClientCount > 0 || !trackingTable.isEmpty { trackingInvalidateKey(key) }
         if !config.keyspaceEvents.isEmpty { notifyForSignal(db, key) }
@@ -402,6 +424,7 @@ struct EngineStatistics {
     var bytesRead = 0
     var bytesWritten = 0
     var expiredKeys = 0
+    var evictedKeys = 0
     var keyspaceHits = 0
     var keyspaceMisses = 0
     var errorReplies = 0
