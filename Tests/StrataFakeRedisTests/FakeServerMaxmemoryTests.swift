@@ -22,7 +22,7 @@ extension FakeRedisTestSuites {
         func info(_ c: RESPTestConnection, _ field: String) throws -> Int {
             let bytes: [UInt8]
             switch try c.command("INFO", "all") {
-            case .bulkString(let b), .verbatimString(_, let b): bytes = b
+            case .bulkString(let b), .verbatimString(_, let b): bytes = b.array
             default: return -1
             }
             let text = String(decoding: bytes, as: UTF8.self)
