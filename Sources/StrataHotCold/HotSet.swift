@@ -71,14 +71,14 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   - ttl: how long a hot copy may be served after its promotion (`nil`: until demoted or
     ///     invalidated). Keep it at or below the colder tier's own TTL.
     ///   - promotionThreshold: the minimum estimated recent read count for a key to enter the
-    ///     main region when it is full (default 3).
+    ///     main region when it is full (default 2: a key read once never enters it).
     ///   - clock: the time source for the TTL.
     ///   - keyHash: a fixed 64-bit hash for the frequency sketch; `nil` uses `hashValue`, which
     ///     Swift seeds per process. Pass one for reproducible simulations.
     public init(
         capacity: Int,
         ttl: Duration? = nil,
-        promotionThreshold: Int = 3,
+        promotionThreshold: Int = 2,
         clock: any CacheClock = MonotonicCacheClock(),
         keyHash: (@Sendable (Key) -> UInt64)? = nil
     ) {

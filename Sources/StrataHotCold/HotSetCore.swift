@@ -11,6 +11,10 @@ import StrataSync
 /// proportional to the difference, so recency-heavy workloads get a large window and
 /// frequency-heavy ones a small one.
 ///
+/// When popularity shifts at once (the hit ratio of a block of sampled requests falls far below
+/// the previous block's), the sketch forgets its counts and the protected segment is demoted to
+/// probation: yesterday's hot keys no longer outrank today's, and leave as newcomers win.
+///
 /// Not thread-safe: ``HotSet`` keeps it inside a `StrataMutex` (StrataSync).
 @usableFromInline
 struct HotSetCore<Key: Hashable, Value> {
@@ -80,6 +84,13 @@ struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline var sampledRequests = 0
     @usableFromInline var sampledHits = 0
     @usableFromInline var shadowHits = 0
+    // Shift detection: the hit ratio of consecutive blocks of `period` sampled requests.
+    @usableFromInline var blockRequests = 0
+    @usableFromInline var blockHits = 0
+    /// The previous block's hit ratio (-1: none yet).
+    @usableFromInline var previousBlockRatio = -1.0
+    /// How often popularity was judged to have shifted (the sketch was reset).
+    @usableFromInline var shifts = 0
     @usableFromInline let period: Int
     @usableFromInline let step: Int
     /// How far ahead LRU must be, in standard deviations of the sampling noise, to grow the window.
@@ -88,6 +99,13 @@ struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline let shrinkZScore = 1.0
     /// A window step, as a fraction of the capacity, per unit of lead (hit ratio difference).
     @usableFromInline let adaptationGain = 2.0
+    /// Between periods, every `earlyCheckInterval` sampled requests, the window moves at once if
+    /// either side leads by this many standard deviations (a large lead shows early).
+    @usableFromInline let earlyZScore = 3.0
+    @usableFromInline let earlyCheckInterval = 256
+    /// How far a block's hit ratio must fall below the previous block's, in standard
+    /// deviations, to count as a shift of popularity.
+    @usableFromInline let shiftZScore = 3.0
 
     /// Creates an engine for `capacity` entries.
     ///
@@ -95,7 +113,7 @@ struct HotSetCore<Key: Hashable, Value> {
     /// to start with, a shadow of about 1,000 sampled keys, an adaptation period of 1.6
     /// shadow-lengths of sampled requests, window steps of 10% of the capacity.
     @inlinable
-    init(capacity: Int, admissionThreshold: Int = 3, keyHash: (@Sendable (Key) -> UInt64)? = nil) {
+    init(capacity: Int, admissionThreshold: Int = 2, keyHash: (@Sendable (Key) -> UInt64)? = nil) {
         precondition(capacity > 0, "capacity must be positive")
         precondition(capacity < Int(Int32.max), "capacity must fit in Int32")
         self.keyHash = keyHash
@@ -134,7 +152,14 @@ struct HotSetCore<Key: Hashable, Value> {
             sampledRequests += 1
             if hit { sampledHits += 1 }
             if shadow.access(hash) { shadowHits += 1 }
-            if sampledRequests >= period { adapt() }
+            blockRequests += 1
+            if hit { blockHits += 1 }
+            if blockRequests >= period { detectShift() }
+            if sampledRequests >= period {
+                adapt(early: false)
+            } else if sampledRequests % earlyCheckInterval == 0 {
+                adapt(early: true)
+            }
         }
         return hash
     }
@@ -279,23 +304,74 @@ struct HotSetCore<Key: Hashable, Value> {
     /// Shrinking needs a lead of the main region of one standard deviation, so a window
     /// grown to fit a recency workload does not random-walk back down at parity, while a
     /// frequency workload, where the main region wins by far more, still shrinks it.
+    ///
+    /// `early` checks, between periods, act only on a lead of `earlyZScore` standard deviations
+    /// and otherwise keep counting: when the cache first fills under short-lived reuse, LRU
+    /// leads by twenty points, and waiting for the whole period lost those hits (`bursts`).
     @inlinable
-    mutating func adapt() {
-        defer {
-            sampledRequests = 0
-            sampledHits = 0
-            shadowHits = 0
+    mutating func adapt(early: Bool) {
+        guard nodes.count >= capacity else {
+            resetSample()
+            return
         }
-        guard nodes.count >= capacity else { return }
         let n = Double(sampledRequests)
         let lead = Double(shadowHits - sampledHits) / n
         let p = Double(shadowHits + sampledHits) / (2 * n)
         let noise = (2 * Swift.max(p * (1 - p), 0.01) / n).squareRoot()
+        if early && abs(lead) <= earlyZScore * noise { return }
+        resetSample()
         let stride = Swift.max(step, Int(abs(lead) * adaptationGain * Double(capacity)))
         if lead > growthZScore * noise {
             setWindowMaximum(Swift.min(capacity, windowMaximum + stride))
         } else if lead < -shrinkZScore * noise {
             setWindowMaximum(Swift.max(1, windowMaximum - stride))
+        }
+    }
+
+    @inlinable
+    mutating func resetSample() {
+        sampledRequests = 0
+        sampledHits = 0
+        shadowHits = 0
+    }
+
+    /// Compares the hit ratio of the block of sampled requests just ended with the previous
+    /// block's. A fall of `shiftZScore` standard deviations means popularity moved at once
+    /// (`shifting`: the Zipf ranks reshuffled): the sketch's counts then describe keys that are
+    /// no longer read, and they kept the new hot keys out for most of a phase, since a
+    /// candidate must outscore its victim. So the sketch is cleared and every protected entry
+    /// is demoted to probation's cold end, where newcomers replace them as they earn counts.
+    /// A scan also trips it; the admission threshold (two sightings) keeps the scan's one-off
+    /// keys out of the main region afterwards.
+    @inlinable
+    mutating func detectShift() {
+        defer {
+            blockRequests = 0
+            blockHits = 0
+        }
+        guard nodes.count >= capacity else { return }
+        let n = Double(blockRequests)
+        let ratio = Double(blockHits) / n
+        if previousBlockRatio >= 0 {
+            let noise = (2 * Swift.max(previousBlockRatio * (1 - previousBlockRatio), 0.01) / n).squareRoot()
+            if ratio < previousBlockRatio - shiftZScore * noise {
+                shifts += 1
+                sketch.clear()
+                demoteProtected()
+            }
+        }
+        previousBlockRatio = ratio
+    }
+
+    /// Moves every protected entry, in order, to the least recently used end of probation.
+    @inlinable
+    mutating func demoteProtected() {
+        var slot = lists[Int(Region.protected.rawValue)].head
+        while slot >= 0 {
+            let next = nodes[Int(slot)].next
+            unlink(slot)
+            pushBack(slot, into: .probation)
+            slot = next
         }
     }
 
@@ -332,6 +408,22 @@ struct HotSetCore<Key: Hashable, Value> {
             lists[r].tail = slot
         }
         lists[r].head = slot
+        lists[r].count += 1
+    }
+
+    @inlinable
+    mutating func pushBack(_ slot: Int32, into region: Region) {
+        let r = Int(region.rawValue)
+        let tail = lists[r].tail
+        nodes[Int(slot)].region = region
+        nodes[Int(slot)].prev = tail
+        nodes[Int(slot)].next = -1
+        if tail >= 0 {
+            nodes[Int(tail)].next = slot
+        } else {
+            lists[r].head = slot
+        }
+        lists[r].tail = slot
         lists[r].count += 1
     }
 
