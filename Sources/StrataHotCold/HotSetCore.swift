@@ -15,9 +15,13 @@ import StrataSync
 /// the previous block's), the sketch forgets its counts and the protected segment is demoted to
 /// probation: yesterday's hot keys no longer outrank today's, and leave as newcomers win.
 ///
+/// Storage is contiguous and index-linked, in buffers this non-copyable value owns (so no
+/// access pays for a uniqueness check), allocated once for `capacity` entries; the index is a
+/// table of its own keyed by the sketch hash, so a read hashes its key once, for both.
+///
 /// Not thread-safe: ``HotSet`` keeps it inside a `StrataMutex` (StrataSync).
 @usableFromInline
-struct HotSetCore<Key: Hashable, Value> {
+struct HotSetCore<Key: Hashable, Value>: ~Copyable {
     @usableFromInline
     enum Region: UInt8 {
         case window
@@ -59,9 +63,23 @@ struct HotSetCore<Key: Hashable, Value> {
         init() {}
     }
 
-    @usableFromInline var nodes: ContiguousArray<Node> = []
-    @usableFromInline var index: [Key: Int32] = [:]
-    @usableFromInline var lists = [List](repeating: List(), count: 3)
+    /// Room for `capacity + 1` nodes; the first `count` are initialized. Dense: a removed node's
+    /// slot is filled by the last node.
+    @usableFromInline let nodes: UnsafeMutablePointer<Node>
+    @usableFromInline var count = 0
+    /// The index: an open-addressing table with linear probing (see `HotSetCore+Index.swift`).
+    /// Each entry packs the low 32 bits of a key's sketch hash and its node's slot.
+    @usableFromInline let table: UnsafeMutablePointer<UInt64>
+    @usableFromInline let tableMask: Int
+    /// The window, probation and protected lists, by `Region.rawValue`.
+    @usableFromInline let lists: UnsafeMutablePointer<List>
+    /// Hits not yet replayed into the sketch, the shadow and the lists: their keys' hashes and
+    /// slots, `bufferedReads` of `readBufferCapacity`. Slots stay valid until the replay
+    /// because every operation that moves or removes a node replays the buffer first.
+    @usableFromInline let readHashes: UnsafeMutablePointer<UInt64>
+    @usableFromInline let readSlots: UnsafeMutablePointer<Int32>
+    @usableFromInline var bufferedReads = 0
+    @usableFromInline static var readBufferCapacity: Int { 64 }
     @usableFromInline var sketch: FrequencySketch<Key>
 
     @usableFromInline let capacity: Int
@@ -75,9 +93,6 @@ struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline let admissionMargin = 1
     /// Entries admitted from the window into the main region.
     @usableFromInline var promotions = 0
-
-    /// A fixed hash for the sketch, or `nil` to use `hashValue` (seeded per process).
-    @usableFromInline let keyHash: (@Sendable (Key) -> UInt64)?
 
     // Window adaptation: compare the hits on sampled requests with a shadow LRU's.
     @usableFromInline var shadow: ShadowLRU
@@ -113,10 +128,9 @@ struct HotSetCore<Key: Hashable, Value> {
     /// to start with, a shadow of about 1,000 sampled keys, an adaptation period of 1.6
     /// shadow-lengths of sampled requests, window steps of 10% of the capacity.
     @inlinable
-    init(capacity: Int, admissionThreshold: Int = 2, keyHash: (@Sendable (Key) -> UInt64)? = nil) {
+    init(capacity: Int, admissionThreshold: Int = 2) {
         precondition(capacity > 0, "capacity must be positive")
         precondition(capacity < Int(Int32.max), "capacity must fit in Int32")
-        self.keyHash = keyHash
         self.capacity = capacity
         self.admissionThreshold = admissionThreshold
         sketch = FrequencySketch(capacity: capacity)
@@ -125,28 +139,78 @@ struct HotSetCore<Key: Hashable, Value> {
         shadow = ShadowLRU(cacheCapacity: capacity, budget: 1024)
         period = Swift.max(1, shadow.capacity * 8 / 5)
         step = Swift.max(1, capacity / 10)
-        nodes.reserveCapacity(capacity)
-        index.reserveCapacity(capacity)
+        // One more than the capacity: an insert lands before the eviction it causes.
+        nodes = .allocate(capacity: capacity + 1)
+        let positions = Self.tablePositions(forCapacity: capacity + 1)
+        table = .allocate(capacity: positions)
+        table.initialize(repeating: Self.emptyEntry, count: positions)
+        tableMask = positions - 1
+        lists = .allocate(capacity: 3)
+        lists.initialize(repeating: List(), count: 3)
+        readHashes = .allocate(capacity: Self.readBufferCapacity)
+        readSlots = .allocate(capacity: Self.readBufferCapacity)
     }
 
-    @inlinable var count: Int { nodes.count }
-
-    /// The slot of `key`, if present.
     @inlinable
-    func slot(of key: Key) -> Int32? {
-        index[key]
+    deinit {
+        nodes.deinitialize(count: count)
+        nodes.deallocate()
+        table.deallocate()
+        lists.deallocate()
+        readHashes.deallocate()
+        readSlots.deallocate()
     }
 
-    /// The sketch hash of `key`.
+    /// The slot of `key`, whose sketch hash is `hash`, or -1.
+    ///
+    /// `mutating` though it changes nothing: the engine is a few hundred bytes, and a
+    /// borrowing call from inside the lock copied all of it (a `memcpy` per read).
     @inlinable
-    func hash(of key: Key) -> UInt64 {
-        keyHash.map { $0(key) } ?? FrequencySketch<Key>.spread(key.hashValue)
+    mutating func find(_ key: Key, hash: UInt64) -> Int32 {
+        probe(key, hash: hash).slot
     }
 
-    /// Records an access to `key` in the sketch and, if sampled, in the shadow LRU.
+    /// The keys held, in slot order.
     @inlinable
-    mutating func recordAccess(_ key: Key, hit: Bool) -> UInt64 {
-        let hash = hash(of: key)
+    var keys: [Key] {
+        (0..<count).map { nodes[$0].key }
+    }
+
+    /// Records a hit on `slot`, whose key's sketch hash is `hash`: buffered, and replayed (sketch,
+    /// shadow, recency) when the buffer fills or before anything else changes the engine, in
+    /// the order the reads came. The read path itself only appends two words.
+    @inlinable
+    mutating func recordHit(slot: Int32, hash: UInt64) {
+        readHashes[bufferedReads] = hash
+        readSlots[bufferedReads] = slot
+        bufferedReads += 1
+        if bufferedReads == Self.readBufferCapacity { drainReads() }
+    }
+
+    /// Records a miss on the key whose sketch hash is `hash`, after the buffered hits.
+    @inlinable
+    mutating func recordMiss(hash: UInt64) {
+        drainReads()
+        recordAccess(hash: hash, hit: false)
+    }
+
+    /// Replays the buffered hits, oldest first: exactly what each would have done at once, as
+    /// nothing that reads the lists or the sketch ran in between.
+    @inlinable
+    mutating func drainReads() {
+        var index = 0
+        while index < bufferedReads {
+            recordAccess(hash: readHashes[index], hit: true)
+            touch(readSlots[index])
+            index += 1
+        }
+        bufferedReads = 0
+    }
+
+    /// Records an access to the key whose sketch hash is `hash` in the sketch and, if sampled,
+    /// in the shadow LRU.
+    @inlinable
+    mutating func recordAccess(hash: UInt64, hit: Bool) {
         sketch.record(hash: hash)
         if shadow.samples(hash) {
             sampledRequests += 1
@@ -161,7 +225,6 @@ struct HotSetCore<Key: Hashable, Value> {
                 adapt(early: true)
             }
         }
-        return hash
     }
 
     /// Moves the entry at `slot` to the most recently used end of its region (a hit).
@@ -193,9 +256,13 @@ struct HotSetCore<Key: Hashable, Value> {
         deadline: Int64,
         evicted: (Key, Value) -> Void
     ) {
-        let slot = Int32(nodes.count)
-        nodes.append(Node(key: key, value: value, hash: hash, deadline: deadline, prev: -1, next: -1, region: .window))
-        index[key] = slot
+        precondition(count <= capacity, "the engine holds at most capacity entries between operations")
+        drainReads()
+        let slot = Int32(count)
+        (nodes + count).initialize(
+            to: Node(key: key, value: value, hash: hash, deadline: deadline, prev: -1, next: -1, region: .window))
+        count += 1
+        tableInsert(slot, hash: hash)
         pushFront(slot, into: .window)
         evictIfNeeded(evicted)
     }
@@ -204,15 +271,17 @@ struct HotSetCore<Key: Hashable, Value> {
     @discardableResult
     @inlinable
     mutating func remove(_ slot: Int32) -> (key: Key, value: Value) {
+        drainReads()
         unlink(slot)
-        let removed = nodes[Int(slot)]
-        index[removed.key] = nil
-        let last = Int32(nodes.count - 1)
+        tableRemove(at: tablePosition(of: slot, hash: nodes[Int(slot)].hash))
+        let removed = (nodes + Int(slot)).move()
+        count -= 1
+        let last = Int32(count)
         if slot != last {
             // Keep storage dense: move the last node into the hole and repoint its neighbours.
-            let moved = nodes[Int(last)]
-            nodes[Int(slot)] = moved
-            index[moved.key] = slot
+            let moved = (nodes + Int(last)).move()
+            (nodes + Int(slot)).initialize(to: moved)
+            table[tablePosition(of: last, hash: moved.hash)] = Self.entry(hash: moved.hash, slot: slot)
             if moved.prev >= 0 {
                 nodes[Int(moved.prev)].next = slot
             } else {
@@ -224,16 +293,17 @@ struct HotSetCore<Key: Hashable, Value> {
                 lists[Int(moved.region.rawValue)].tail = slot
             }
         }
-        nodes.removeLast()
         return (removed.key, removed.value)
     }
 
     /// Removes every entry; the sketch keeps its history.
     @inlinable
     mutating func removeAll() {
-        nodes.removeAll(keepingCapacity: true)
-        index.removeAll(keepingCapacity: true)
-        lists = [List](repeating: List(), count: 3)
+        drainReads()
+        nodes.deinitialize(count: count)
+        count = 0
+        table.update(repeating: Self.emptyEntry, count: tableMask + 1)
+        lists.update(repeating: List(), count: 3)
     }
 
     // MARK: - Eviction and admission
@@ -242,7 +312,7 @@ struct HotSetCore<Key: Hashable, Value> {
     mutating func evictIfNeeded(_ evicted: (Key, Value) -> Void) {
         while lists[Int(Region.window.rawValue)].count > windowMaximum {
             let candidate = lists[Int(Region.window.rawValue)].tail
-            if nodes.count <= capacity {
+            if count <= capacity {
                 // The main region has room: the candidate moves in on probation.
                 unlink(candidate)
                 pushFront(candidate, into: .probation)
@@ -265,7 +335,7 @@ struct HotSetCore<Key: Hashable, Value> {
                 evicted(entry.key, entry.value)
             }
         }
-        while nodes.count > capacity {
+        while count > capacity {
             // The window was resized below its population, or the main region overflows.
             var victim = mainVictim()
             if victim < 0 { victim = lists[Int(Region.window.rawValue)].tail }
@@ -310,7 +380,7 @@ struct HotSetCore<Key: Hashable, Value> {
     /// leads by twenty points, and waiting for the whole period lost those hits (`bursts`).
     @inlinable
     mutating func adapt(early: Bool) {
-        guard nodes.count >= capacity else {
+        guard count >= capacity else {
             resetSample()
             return
         }
@@ -349,7 +419,7 @@ struct HotSetCore<Key: Hashable, Value> {
             blockRequests = 0
             blockHits = 0
         }
-        guard nodes.count >= capacity else { return }
+        guard count >= capacity else { return }
         let n = Double(blockRequests)
         let ratio = Double(blockHits) / n
         if previousBlockRatio >= 0 {
@@ -388,11 +458,26 @@ struct HotSetCore<Key: Hashable, Value> {
 
     // MARK: - Lists
 
+    /// Moves `slot`, in `region`'s list, to its most recently used end: the hit path, written
+    /// out (not `unlink` then `pushFront`) as the region and the count stay.
     @inlinable
     mutating func moveToFront(_ slot: Int32, of region: Region) {
-        guard lists[Int(region.rawValue)].head != slot else { return }
-        unlink(slot)
-        pushFront(slot, into: region)
+        let list = lists + Int(region.rawValue)
+        let head = list.pointee.head
+        guard head != slot else { return }
+        let node = nodes + Int(slot)
+        let prev = node.pointee.prev  // not -1: the slot is not the head
+        let next = node.pointee.next
+        nodes[Int(prev)].next = next
+        if next >= 0 {
+            nodes[Int(next)].prev = prev
+        } else {
+            list.pointee.tail = prev
+        }
+        node.pointee.prev = -1
+        node.pointee.next = head
+        nodes[Int(head)].prev = slot
+        list.pointee.head = slot
     }
 
     @inlinable

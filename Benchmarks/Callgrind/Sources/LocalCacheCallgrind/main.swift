@@ -11,7 +11,9 @@ func sink<T>(_ value: T) { withExtendedLifetime(value) {} }
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let operations = Int(arguments[2]) else {
-    fatalError("usage: LocalCacheCallgrind dict|lru-hit|ttl-hit|hot-hit|dict-insert|lru-set|ttl-set|ttl-reset|hot-miss <count>")
+    fatalError(
+        "usage: LocalCacheCallgrind dict|lru-hit|ttl-hit|hot-hit|dict-insert|lru-set|ttl-set|ttl-reset|hot-miss <count>"
+    )
 }
 let operation = arguments[1]
 let size = 10_000
