@@ -12,6 +12,7 @@ let package = Package(
             name: "LocalCacheCallgrind",
             dependencies: [
                 .product(name: "StrataCache", package: "Strata"),
+                .product(name: "StrataHotCold", package: "Strata"),
                 .product(name: "StrataLRU", package: "Strata"),
                 .product(name: "StrataTTL", package: "Strata"),
             ]

@@ -18,10 +18,12 @@
 ///   amortized O(1) per recorded access.
 public struct FrequencySketch<Key: Hashable>: Sendable {
     // Key is only a type tag for the keyed conveniences; the table holds no keys.
-    /// Counters, 16 per word, 4 bits each.
-    @usableFromInline var table: [UInt64]
-    /// The doorkeeper: one bit per slot, cleared at each halving.
-    @usableFromInline var doorkeeper: [UInt64]
+    /// The counters and the doorkeeper, in one buffer shared copy-on-write.
+    @usableFromInline var storage: Storage
+    /// Counters, 16 per word, 4 bits each (`storage`'s first words).
+    @inlinable var table: UnsafeMutablePointer<UInt64> { storage.words }
+    /// The doorkeeper: one bit per slot, cleared at each halving (after the counters).
+    @inlinable var doorkeeper: UnsafeMutablePointer<UInt64> { storage.words + tableMask + 1 }
     @usableFromInline let tableMask: Int
     @usableFromInline let doorkeeperMask: Int
     @usableFromInline var additions: Int
@@ -41,10 +43,9 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     public init(capacity: Int, sampleSizeMultiplier: Int = 40) {
         let slots = Swift.max(capacity, 64)
         let words = Self.nextPowerOfTwo(slots * 4)
-        table = [UInt64](repeating: 0, count: words)
         tableMask = words - 1
         let doorkeeperBits = Self.nextPowerOfTwo(Swift.max(slots * sampleSizeMultiplier / 2, 64 * 64))
-        doorkeeper = [UInt64](repeating: 0, count: doorkeeperBits / 64)
+        storage = Storage(count: words + doorkeeperBits / 64)
         doorkeeperMask = doorkeeperBits - 1
         sampleSize = Swift.max(slots * sampleSizeMultiplier, 1)
         additions = 0
@@ -65,13 +66,11 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     /// The estimate for the key whose 64-bit hash is `hash` (see ``record(hash:)``).
     @inlinable
     public func estimate(hash: UInt64) -> Int {
-        var minimum = 15
-        let block = Int(truncatingIfNeeded: hash) & tableMask
-        for depth in 0..<4 {
-            let (word, shift) = position(hash: hash, block: block, depth: depth)
-            minimum = Swift.min(minimum, Int((table[word] >> shift) & 0xF))
-        }
-        return minimum + (doorkeeperContains(hash) ? 1 : 0)
+        let base = Int(truncatingIfNeeded: hash) & tableMask & ~3
+        let table = table
+        let counters = Self.counters(table[base], table[base | 1], table[base | 2], table[base | 3], hash: hash)
+        let minimum = Swift.min(Swift.min(counters.0, counters.1), Swift.min(counters.2, counters.3))
+        return Int(minimum) + (doorkeeperContains(hash) ? 1 : 0)
     }
 
     /// Records an access for the key whose 64-bit hash is `hash`: for callers that hash keys
@@ -79,36 +78,50 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     /// The hash must be well mixed in all 64 bits.
     @inlinable
     public mutating func record(hash: UInt64) {
-        if !doorkeeperInsert(hash) {
-            // First sighting since the last halving: the doorkeeper remembers it, counters stay.
-            countAddition()
-            return
-        }
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        defer { countAddition() }
+        // First sighting since the last halving: the doorkeeper remembers it, counters stay.
+        guard doorkeeperInsert(hash) else { return }
         // Conservative update: only the smallest counters grow, which keeps estimates tight.
-        let block = Int(truncatingIfNeeded: hash) & tableMask
-        var minimum = 15
-        for depth in 0..<4 {
-            let (word, shift) = position(hash: hash, block: block, depth: depth)
-            minimum = Swift.min(minimum, Int((table[word] >> shift) & 0xF))
-        }
-        guard minimum < 15 else {
-            countAddition()
-            return
-        }
-        for depth in 0..<4 {
-            let (word, shift) = position(hash: hash, block: block, depth: depth)
-            if Int((table[word] >> shift) & 0xF) == minimum {
-                table[word] &+= 1 << shift
-            }
-        }
-        countAddition()
+        // The key's four counters sit in the four words of one 32-byte block, one per word.
+        let base = Int(truncatingIfNeeded: hash) & tableMask & ~3
+        let table = table
+        let counters = Self.counters(table[base], table[base | 1], table[base | 2], table[base | 3], hash: hash)
+        let minimum = Swift.min(Swift.min(counters.0, counters.1), Swift.min(counters.2, counters.3))
+        guard minimum < 15 else { return }
+        table[base] &+= (counters.0 == minimum ? 1 : 0) << Self.shift(hash, depth: 0)
+        table[base | 1] &+= (counters.1 == minimum ? 1 : 0) << Self.shift(hash, depth: 1)
+        table[base | 2] &+= (counters.2 == minimum ? 1 : 0) << Self.shift(hash, depth: 2)
+        table[base | 3] &+= (counters.3 == minimum ? 1 : 0) << Self.shift(hash, depth: 3)
+    }
+
+    /// The bit shift of the key's counter in word `depth` of its block: a nibble chosen by
+    /// hash bits 32-35, 40-43, 48-51 or 56-59.
+    @inlinable
+    static func shift(_ hash: UInt64, depth: UInt64) -> UInt64 {
+        ((hash >> (depth &* 8 &+ 32)) & 0xF) << 2
+    }
+
+    /// The key's four counters, from the four words of its block.
+    @inlinable
+    static func counters(
+        _ w0: UInt64,
+        _ w1: UInt64,
+        _ w2: UInt64,
+        _ w3: UInt64,
+        hash: UInt64
+    ) -> (UInt64, UInt64, UInt64, UInt64) {
+        (
+            (w0 >> shift(hash, depth: 0)) & 0xF, (w1 >> shift(hash, depth: 1)) & 0xF,
+            (w2 >> shift(hash, depth: 2)) & 0xF, (w3 >> shift(hash, depth: 3)) & 0xF
+        )
     }
 
     /// Forgets everything.
     @inlinable
     public mutating func clear() {
-        for index in table.indices { table[index] = 0 }
-        for index in doorkeeper.indices { doorkeeper[index] = 0 }
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        storage.words.update(repeating: 0, count: storage.count)
         additions = 0
     }
 
@@ -123,26 +136,20 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     /// Halves every counter and clears the doorkeeper: popularity decays over time.
     @inlinable
     mutating func halve() {
-        for index in table.indices {
+        // Only from `record`, which made the storage unique.
+        let table = table
+        for index in 0...tableMask {
             table[index] = (table[index] >> 1) & 0x7777_7777_7777_7777
         }
-        for index in doorkeeper.indices { doorkeeper[index] = 0 }
+        doorkeeper.update(repeating: 0, count: (doorkeeperMask + 1) / 64)
         additions /= 2
-    }
-
-    /// The word and bit shift of the counter for `depth`. The four counters of a key live in
-    /// four neighbouring words of one 32-byte block, one counter per word.
-    @inlinable
-    func position(hash: UInt64, block: Int, depth: Int) -> (Int, UInt64) {
-        let word = (block & ~3 | depth) & tableMask
-        let nibble = (hash >> (UInt64(depth) &* 8 &+ 32)) & 0xF
-        return (word, nibble << 2)
     }
 
     @inlinable
     func doorkeeperContains(_ hash: UInt64) -> Bool {
         let (a, b) = doorkeeperBits(hash)
-        return doorkeeper[a >> 6] & (1 << UInt64(a & 63)) != 0 && doorkeeper[b >> 6] & (1 << UInt64(b & 63)) != 0
+        let bits = doorkeeper
+        return bits[a >> 6] & (1 << UInt64(a & 63)) != 0 && bits[b >> 6] & (1 << UInt64(b & 63)) != 0
     }
 
     /// Sets the key's doorkeeper bits; returns whether they were all set already.
@@ -151,9 +158,10 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
         let (a, b) = doorkeeperBits(hash)
         let maskA: UInt64 = 1 << UInt64(a & 63)
         let maskB: UInt64 = 1 << UInt64(b & 63)
-        let present = doorkeeper[a >> 6] & maskA != 0 && doorkeeper[b >> 6] & maskB != 0
-        doorkeeper[a >> 6] |= maskA
-        doorkeeper[b >> 6] |= maskB
+        let bits = doorkeeper
+        let present = bits[a >> 6] & maskA != 0 && bits[b >> 6] & maskB != 0
+        bits[a >> 6] |= maskA
+        bits[b >> 6] |= maskB
         return present
     }
 
@@ -177,5 +185,36 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     @inlinable
     static func nextPowerOfTwo(_ value: Int) -> Int {
         value <= 1 ? 1 : 1 << (Int.bitWidth - (value - 1).leadingZeroBitCount)
+    }
+}
+
+extension FrequencySketch {
+    /// The sketch's words (counters, then doorkeeper bits): one allocation, copied before a
+    /// write when shared, so the sketch keeps value semantics with one uniqueness check per
+    /// recorded access (arrays paid one per word written).
+    @usableFromInline
+    final class Storage: @unchecked Sendable {
+        // Sendable: the words are written only through a uniquely referenced sketch.
+        @usableFromInline let words: UnsafeMutablePointer<UInt64>
+        @usableFromInline let count: Int
+
+        @inlinable
+        init(count: Int) {
+            self.count = count
+            words = .allocate(capacity: count)
+            words.initialize(repeating: 0, count: count)
+        }
+
+        @inlinable
+        func copy() -> Storage {
+            let copy = Storage(count: count)
+            copy.words.update(from: words, count: count)
+            return copy
+        }
+
+        @inlinable
+        deinit {
+            words.deallocate()
+        }
     }
 }

@@ -31,7 +31,7 @@ public final class HotColdCache<Cold: CacheTier>: CacheTier {
         cold: Cold,
         hotCapacity: Int,
         hotTTL: Duration? = nil,
-        promotionThreshold: Int = 3,
+        promotionThreshold: Int = 2,
         clock: any CacheClock = MonotonicCacheClock()
     ) {
         self.cold = cold

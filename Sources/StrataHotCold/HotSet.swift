@@ -13,7 +13,16 @@ import StrataSync
 ///
 /// Frequencies come from a ``FrequencySketch`` whose memory is fixed by `capacity`, however
 /// many distinct keys are read. The window resizes itself: when plain LRU would clearly hit
-/// more often on a sample of the same requests (recency-heavy traffic), it grows.
+/// more often on a sample of the same requests (recency-heavy traffic), it grows. When the hit
+/// ratio falls at once (popularity reshuffled), the sketch forgets its counts so that the new
+/// hot keys can displace the old ones.
+///
+/// A hit is cheap: one hash of the key (shared by the index and the sketch), a probe of an
+/// open-addressing index, and two words appended to a read buffer. The policy's bookkeeping
+/// (sketch, sampled shadow LRU, recency order) is replayed from the buffer every 64 hits, or
+/// before any miss, insertion or removal, in the order the reads came, so decisions are the
+/// same as if each read had done its own. Nothing is allocated per operation; all storage is
+/// allocated once for `capacity` entries.
 ///
 /// Hot copies carry a time-to-live, and ``invalidate(_:)`` drops one at once; a promotion
 /// whose key was invalidated while the colder tier was being read is refused, so the hot set
@@ -50,7 +59,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         @usableFromInline var expirations = 0
 
         @usableFromInline
-        init(core: HotSetCore<Key, Value>, stamps: [UInt32]) {
+        init(core: consuming HotSetCore<Key, Value>, stamps: [UInt32]) {
             self.core = core
             self.stamps = stamps
         }
@@ -60,6 +69,8 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @usableFromInline let clock: any CacheClock
     @usableFromInline let ttlNanoseconds: Int64?
     @usableFromInline let stampMask: Int
+    /// A fixed hash for the sketch and the index, or `nil` to use `hashValue` (seeded per process).
+    @usableFromInline let keyHash: (@Sendable (Key) -> UInt64)?
 
     /// The maximum number of hot copies.
     public let capacity: Int
@@ -71,25 +82,27 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     ///   - ttl: how long a hot copy may be served after its promotion (`nil`: until demoted or
     ///     invalidated). Keep it at or below the colder tier's own TTL.
     ///   - promotionThreshold: the minimum estimated recent read count for a key to enter the
-    ///     main region when it is full (default 3).
+    ///     main region when it is full (default 2: a key read once never enters it).
     ///   - clock: the time source for the TTL.
-    ///   - keyHash: a fixed 64-bit hash for the frequency sketch; `nil` uses `hashValue`, which
-    ///     Swift seeds per process. Pass one for reproducible simulations.
+    ///   - keyHash: a fixed 64-bit hash for the frequency sketch and the index (equal keys must
+    ///     hash equally, and all 64 bits should be well mixed); `nil` uses a mix of
+    ///     `hashValue`, which Swift seeds per process. Pass one for reproducible simulations.
     public init(
         capacity: Int,
         ttl: Duration? = nil,
-        promotionThreshold: Int = 3,
+        promotionThreshold: Int = 2,
         clock: any CacheClock = MonotonicCacheClock(),
         keyHash: (@Sendable (Key) -> UInt64)? = nil
     ) {
         self.capacity = capacity
         self.clock = clock
+        self.keyHash = keyHash
         ttlNanoseconds = ttl.map { Swift.max(0, $0.cacheNanoseconds) }
         let stampCount = 1024
         stampMask = stampCount - 1
         state = StrataMutex(
             State(
-                core: HotSetCore(capacity: capacity, admissionThreshold: promotionThreshold, keyHash: keyHash),
+                core: HotSetCore(capacity: capacity, admissionThreshold: promotionThreshold),
                 stamps: [UInt32](repeating: 0, count: stampCount)
             )
         )
@@ -99,18 +112,19 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     public func lookup(_ key: Key) -> Lookup {
         let now = ttlNanoseconds == nil ? 0 : clock.now.nanoseconds
+        let hash = self.hash(of: key)
         return state.withLock { state in
-            if let slot = state.core.slot(of: key) {
+            let slot = state.core.find(key, hash: hash)
+            if slot >= 0 {
                 if state.core.nodes[Int(slot)].deadline > now {
-                    _ = state.core.recordAccess(key, hit: true)
+                    state.core.recordHit(slot: slot, hash: hash)
                     state.hits += 1
-                    state.core.touch(slot)
                     return .hit(state.core.nodes[Int(slot)].value)
                 }
                 state.core.remove(slot)
                 state.expirations += 1
             }
-            let hash = state.core.recordAccess(key, hit: false)
+            state.core.recordMiss(hash: hash)
             state.misses += 1
             return .miss(PromotionTicket(hash: hash, stamp: state.stamps[Int(truncatingIfNeeded: hash) & stampMask]))
         }
@@ -132,7 +146,7 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let deadline = ttlNanoseconds.map { clock.now.nanoseconds.addingReportingOverflow($0).partialValue } ?? .max
         return state.withLock { state -> Bool in
             guard state.stamps[Int(truncatingIfNeeded: ticket.hash) & stampMask] == ticket.stamp,
-                state.core.slot(of: key) == nil
+                state.core.find(key, hash: ticket.hash) < 0
             else { return false }
             var evicted = 0
             state.core.insert(key, value: value, hash: ticket.hash, deadline: deadline) { _, _ in evicted += 1 }
@@ -143,12 +157,11 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// Drops the hot copy of `key`, if any, and refuses promotions of `key` that are in flight.
     public func invalidate(_ key: Key) {
+        let hash = self.hash(of: key)
         state.withLock { state in
-            let hash = state.core.hash(of: key)
             state.stamps[Int(truncatingIfNeeded: hash) & stampMask] &+= 1
-            if let slot = state.core.slot(of: key) {
-                state.core.remove(slot)
-            }
+            let slot = state.core.find(key, hash: hash)
+            if slot >= 0 { state.core.remove(slot) }
         }
     }
 
@@ -156,12 +169,12 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// that are in flight (of keys not hot now, the caller guards its own). Visits every hot
     /// copy: for rare, wholesale invalidations.
     public func invalidate(where predicate: (Key) -> Bool) {
-        let doomed = state.withLock { state in state.core.nodes.map(\.key) }.filter(predicate)
+        let doomed = state.withLock { state in state.core.keys }.filter(predicate).map { ($0, self.hash(of: $0)) }
         state.withLock { state in
-            for key in doomed {
-                let hash = state.core.hash(of: key)
+            for (key, hash) in doomed {
                 state.stamps[Int(truncatingIfNeeded: hash) & stampMask] &+= 1
-                if let slot = state.core.slot(of: key) { state.core.remove(slot) }
+                let slot = state.core.find(key, hash: hash)
+                if slot >= 0 { state.core.remove(slot) }
             }
         }
     }
@@ -183,7 +196,8 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Hits, misses, evictions (demotions), expirations and promotions into the main region.
     public var statistics: CacheStatistics {
         state.withLock {
-            CacheStatistics(
+            $0.core.drainReads()
+            return CacheStatistics(
                 hits: $0.hits,
                 misses: $0.misses,
                 evictions: $0.evictions,
@@ -193,9 +207,18 @@ public final class HotSet<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// The sketch and index hash of `key`: hashed once per operation, outside the lock.
+    @inlinable
+    func hash(of key: Key) -> UInt64 {
+        keyHash.map { $0(key) } ?? FrequencySketch<Key>.spread(key.hashValue)
+    }
+
     /// The current target size of the admission window (it adapts to the workload).
     public var windowCapacity: Int {
-        state.withLock { $0.core.windowMaximum }
+        state.withLock {
+            $0.core.drainReads()
+            return $0.core.windowMaximum
+        }
     }
 }
 

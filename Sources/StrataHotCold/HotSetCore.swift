@@ -11,9 +11,17 @@ import StrataSync
 /// proportional to the difference, so recency-heavy workloads get a large window and
 /// frequency-heavy ones a small one.
 ///
+/// When popularity shifts at once (the hit ratio of a block of sampled requests falls far below
+/// the previous block's), the sketch forgets its counts and the protected segment is demoted to
+/// probation: yesterday's hot keys no longer outrank today's, and leave as newcomers win.
+///
+/// Storage is contiguous and index-linked, in buffers this non-copyable value owns (so no
+/// access pays for a uniqueness check), allocated once for `capacity` entries; the index is a
+/// table of its own keyed by the sketch hash, so a read hashes its key once, for both.
+///
 /// Not thread-safe: ``HotSet`` keeps it inside a `StrataMutex` (StrataSync).
 @usableFromInline
-struct HotSetCore<Key: Hashable, Value> {
+struct HotSetCore<Key: Hashable, Value>: ~Copyable {
     @usableFromInline
     enum Region: UInt8 {
         case window
@@ -55,9 +63,23 @@ struct HotSetCore<Key: Hashable, Value> {
         init() {}
     }
 
-    @usableFromInline var nodes: ContiguousArray<Node> = []
-    @usableFromInline var index: [Key: Int32] = [:]
-    @usableFromInline var lists = [List](repeating: List(), count: 3)
+    /// Room for `capacity + 1` nodes; the first `count` are initialized. Dense: a removed node's
+    /// slot is filled by the last node.
+    @usableFromInline let nodes: UnsafeMutablePointer<Node>
+    @usableFromInline var count = 0
+    /// The index: an open-addressing table with linear probing (see `HotSetCore+Index.swift`).
+    /// Each entry packs the low 32 bits of a key's sketch hash and its node's slot.
+    @usableFromInline let table: UnsafeMutablePointer<UInt64>
+    @usableFromInline let tableMask: Int
+    /// The window, probation and protected lists, by `Region.rawValue`.
+    @usableFromInline let lists: UnsafeMutablePointer<List>
+    /// Hits not yet replayed into the sketch, the shadow and the lists: their keys' hashes and
+    /// slots, `bufferedReads` of `readBufferCapacity`. Slots stay valid until the replay
+    /// because every operation that moves or removes a node replays the buffer first.
+    @usableFromInline let readHashes: UnsafeMutablePointer<UInt64>
+    @usableFromInline let readSlots: UnsafeMutablePointer<Int32>
+    @usableFromInline var bufferedReads = 0
+    @usableFromInline static var readBufferCapacity: Int { 64 }
     @usableFromInline var sketch: FrequencySketch<Key>
 
     @usableFromInline let capacity: Int
@@ -72,14 +94,18 @@ struct HotSetCore<Key: Hashable, Value> {
     /// Entries admitted from the window into the main region.
     @usableFromInline var promotions = 0
 
-    /// A fixed hash for the sketch, or `nil` to use `hashValue` (seeded per process).
-    @usableFromInline let keyHash: (@Sendable (Key) -> UInt64)?
-
     // Window adaptation: compare the hits on sampled requests with a shadow LRU's.
     @usableFromInline var shadow: ShadowLRU
     @usableFromInline var sampledRequests = 0
     @usableFromInline var sampledHits = 0
     @usableFromInline var shadowHits = 0
+    // Shift detection: the hit ratio of consecutive blocks of `period` sampled requests.
+    @usableFromInline var blockRequests = 0
+    @usableFromInline var blockHits = 0
+    /// The previous block's hit ratio (-1: none yet).
+    @usableFromInline var previousBlockRatio = -1.0
+    /// How often popularity was judged to have shifted (the sketch was reset).
+    @usableFromInline var shifts = 0
     @usableFromInline let period: Int
     @usableFromInline let step: Int
     /// How far ahead LRU must be, in standard deviations of the sampling noise, to grow the window.
@@ -88,6 +114,13 @@ struct HotSetCore<Key: Hashable, Value> {
     @usableFromInline let shrinkZScore = 1.0
     /// A window step, as a fraction of the capacity, per unit of lead (hit ratio difference).
     @usableFromInline let adaptationGain = 2.0
+    /// Between periods, every `earlyCheckInterval` sampled requests, the window moves at once if
+    /// either side leads by this many standard deviations (a large lead shows early).
+    @usableFromInline let earlyZScore = 3.0
+    @usableFromInline let earlyCheckInterval = 256
+    /// How far a block's hit ratio must fall below the previous block's, in standard
+    /// deviations, to count as a shift of popularity.
+    @usableFromInline let shiftZScore = 3.0
 
     /// Creates an engine for `capacity` entries.
     ///
@@ -95,10 +128,9 @@ struct HotSetCore<Key: Hashable, Value> {
     /// to start with, a shadow of about 1,000 sampled keys, an adaptation period of 1.6
     /// shadow-lengths of sampled requests, window steps of 10% of the capacity.
     @inlinable
-    init(capacity: Int, admissionThreshold: Int = 3, keyHash: (@Sendable (Key) -> UInt64)? = nil) {
+    init(capacity: Int, admissionThreshold: Int = 2) {
         precondition(capacity > 0, "capacity must be positive")
         precondition(capacity < Int(Int32.max), "capacity must fit in Int32")
-        self.keyHash = keyHash
         self.capacity = capacity
         self.admissionThreshold = admissionThreshold
         sketch = FrequencySketch(capacity: capacity)
@@ -107,36 +139,92 @@ struct HotSetCore<Key: Hashable, Value> {
         shadow = ShadowLRU(cacheCapacity: capacity, budget: 1024)
         period = Swift.max(1, shadow.capacity * 8 / 5)
         step = Swift.max(1, capacity / 10)
-        nodes.reserveCapacity(capacity)
-        index.reserveCapacity(capacity)
+        // One more than the capacity: an insert lands before the eviction it causes.
+        nodes = .allocate(capacity: capacity + 1)
+        let positions = Self.tablePositions(forCapacity: capacity + 1)
+        table = .allocate(capacity: positions)
+        table.initialize(repeating: Self.emptyEntry, count: positions)
+        tableMask = positions - 1
+        lists = .allocate(capacity: 3)
+        lists.initialize(repeating: List(), count: 3)
+        readHashes = .allocate(capacity: Self.readBufferCapacity)
+        readSlots = .allocate(capacity: Self.readBufferCapacity)
     }
 
-    @inlinable var count: Int { nodes.count }
-
-    /// The slot of `key`, if present.
     @inlinable
-    func slot(of key: Key) -> Int32? {
-        index[key]
+    deinit {
+        nodes.deinitialize(count: count)
+        nodes.deallocate()
+        table.deallocate()
+        lists.deallocate()
+        readHashes.deallocate()
+        readSlots.deallocate()
     }
 
-    /// The sketch hash of `key`.
+    /// The slot of `key`, whose sketch hash is `hash`, or -1.
+    ///
+    /// `mutating` though it changes nothing: the engine is a few hundred bytes, and a
+    /// borrowing call from inside the lock copied all of it (a `memcpy` per read).
     @inlinable
-    func hash(of key: Key) -> UInt64 {
-        keyHash.map { $0(key) } ?? FrequencySketch<Key>.spread(key.hashValue)
+    mutating func find(_ key: Key, hash: UInt64) -> Int32 {
+        probe(key, hash: hash).slot
     }
 
-    /// Records an access to `key` in the sketch and, if sampled, in the shadow LRU.
+    /// The keys held, in slot order.
     @inlinable
-    mutating func recordAccess(_ key: Key, hit: Bool) -> UInt64 {
-        let hash = hash(of: key)
+    var keys: [Key] {
+        (0..<count).map { nodes[$0].key }
+    }
+
+    /// Records a hit on `slot`, whose key's sketch hash is `hash`: buffered, and replayed (sketch,
+    /// shadow, recency) when the buffer fills or before anything else changes the engine, in
+    /// the order the reads came. The read path itself only appends two words.
+    @inlinable
+    mutating func recordHit(slot: Int32, hash: UInt64) {
+        readHashes[bufferedReads] = hash
+        readSlots[bufferedReads] = slot
+        bufferedReads += 1
+        if bufferedReads == Self.readBufferCapacity { drainReads() }
+    }
+
+    /// Records a miss on the key whose sketch hash is `hash`, after the buffered hits.
+    @inlinable
+    mutating func recordMiss(hash: UInt64) {
+        drainReads()
+        recordAccess(hash: hash, hit: false)
+    }
+
+    /// Replays the buffered hits, oldest first: exactly what each would have done at once, as
+    /// nothing that reads the lists or the sketch ran in between.
+    @inlinable
+    mutating func drainReads() {
+        var index = 0
+        while index < bufferedReads {
+            recordAccess(hash: readHashes[index], hit: true)
+            touch(readSlots[index])
+            index += 1
+        }
+        bufferedReads = 0
+    }
+
+    /// Records an access to the key whose sketch hash is `hash` in the sketch and, if sampled,
+    /// in the shadow LRU.
+    @inlinable
+    mutating func recordAccess(hash: UInt64, hit: Bool) {
         sketch.record(hash: hash)
         if shadow.samples(hash) {
             sampledRequests += 1
             if hit { sampledHits += 1 }
             if shadow.access(hash) { shadowHits += 1 }
-            if sampledRequests >= period { adapt() }
+            blockRequests += 1
+            if hit { blockHits += 1 }
+            if blockRequests >= period { detectShift() }
+            if sampledRequests >= period {
+                adapt(early: false)
+            } else if sampledRequests % earlyCheckInterval == 0 {
+                adapt(early: true)
+            }
         }
-        return hash
     }
 
     /// Moves the entry at `slot` to the most recently used end of its region (a hit).
@@ -168,9 +256,13 @@ struct HotSetCore<Key: Hashable, Value> {
         deadline: Int64,
         evicted: (Key, Value) -> Void
     ) {
-        let slot = Int32(nodes.count)
-        nodes.append(Node(key: key, value: value, hash: hash, deadline: deadline, prev: -1, next: -1, region: .window))
-        index[key] = slot
+        precondition(count <= capacity, "the engine holds at most capacity entries between operations")
+        drainReads()
+        let slot = Int32(count)
+        (nodes + count).initialize(
+            to: Node(key: key, value: value, hash: hash, deadline: deadline, prev: -1, next: -1, region: .window))
+        count += 1
+        tableInsert(slot, hash: hash)
         pushFront(slot, into: .window)
         evictIfNeeded(evicted)
     }
@@ -179,15 +271,17 @@ struct HotSetCore<Key: Hashable, Value> {
     @discardableResult
     @inlinable
     mutating func remove(_ slot: Int32) -> (key: Key, value: Value) {
+        drainReads()
         unlink(slot)
-        let removed = nodes[Int(slot)]
-        index[removed.key] = nil
-        let last = Int32(nodes.count - 1)
+        tableRemove(at: tablePosition(of: slot, hash: nodes[Int(slot)].hash))
+        let removed = (nodes + Int(slot)).move()
+        count -= 1
+        let last = Int32(count)
         if slot != last {
             // Keep storage dense: move the last node into the hole and repoint its neighbours.
-            let moved = nodes[Int(last)]
-            nodes[Int(slot)] = moved
-            index[moved.key] = slot
+            let moved = (nodes + Int(last)).move()
+            (nodes + Int(slot)).initialize(to: moved)
+            table[tablePosition(of: last, hash: moved.hash)] = Self.entry(hash: moved.hash, slot: slot)
             if moved.prev >= 0 {
                 nodes[Int(moved.prev)].next = slot
             } else {
@@ -199,16 +293,17 @@ struct HotSetCore<Key: Hashable, Value> {
                 lists[Int(moved.region.rawValue)].tail = slot
             }
         }
-        nodes.removeLast()
         return (removed.key, removed.value)
     }
 
     /// Removes every entry; the sketch keeps its history.
     @inlinable
     mutating func removeAll() {
-        nodes.removeAll(keepingCapacity: true)
-        index.removeAll(keepingCapacity: true)
-        lists = [List](repeating: List(), count: 3)
+        drainReads()
+        nodes.deinitialize(count: count)
+        count = 0
+        table.update(repeating: Self.emptyEntry, count: tableMask + 1)
+        lists.update(repeating: List(), count: 3)
     }
 
     // MARK: - Eviction and admission
@@ -217,7 +312,7 @@ struct HotSetCore<Key: Hashable, Value> {
     mutating func evictIfNeeded(_ evicted: (Key, Value) -> Void) {
         while lists[Int(Region.window.rawValue)].count > windowMaximum {
             let candidate = lists[Int(Region.window.rawValue)].tail
-            if nodes.count <= capacity {
+            if count <= capacity {
                 // The main region has room: the candidate moves in on probation.
                 unlink(candidate)
                 pushFront(candidate, into: .probation)
@@ -240,7 +335,7 @@ struct HotSetCore<Key: Hashable, Value> {
                 evicted(entry.key, entry.value)
             }
         }
-        while nodes.count > capacity {
+        while count > capacity {
             // The window was resized below its population, or the main region overflows.
             var victim = mainVictim()
             if victim < 0 { victim = lists[Int(Region.window.rawValue)].tail }
@@ -279,23 +374,74 @@ struct HotSetCore<Key: Hashable, Value> {
     /// Shrinking needs a lead of the main region of one standard deviation, so a window
     /// grown to fit a recency workload does not random-walk back down at parity, while a
     /// frequency workload, where the main region wins by far more, still shrinks it.
+    ///
+    /// `early` checks, between periods, act only on a lead of `earlyZScore` standard deviations
+    /// and otherwise keep counting: when the cache first fills under short-lived reuse, LRU
+    /// leads by twenty points, and waiting for the whole period lost those hits (`bursts`).
     @inlinable
-    mutating func adapt() {
-        defer {
-            sampledRequests = 0
-            sampledHits = 0
-            shadowHits = 0
+    mutating func adapt(early: Bool) {
+        guard count >= capacity else {
+            resetSample()
+            return
         }
-        guard nodes.count >= capacity else { return }
         let n = Double(sampledRequests)
         let lead = Double(shadowHits - sampledHits) / n
         let p = Double(shadowHits + sampledHits) / (2 * n)
         let noise = (2 * Swift.max(p * (1 - p), 0.01) / n).squareRoot()
+        if early && abs(lead) <= earlyZScore * noise { return }
+        resetSample()
         let stride = Swift.max(step, Int(abs(lead) * adaptationGain * Double(capacity)))
         if lead > growthZScore * noise {
             setWindowMaximum(Swift.min(capacity, windowMaximum + stride))
         } else if lead < -shrinkZScore * noise {
             setWindowMaximum(Swift.max(1, windowMaximum - stride))
+        }
+    }
+
+    @inlinable
+    mutating func resetSample() {
+        sampledRequests = 0
+        sampledHits = 0
+        shadowHits = 0
+    }
+
+    /// Compares the hit ratio of the block of sampled requests just ended with the previous
+    /// block's. A fall of `shiftZScore` standard deviations means popularity moved at once
+    /// (`shifting`: the Zipf ranks reshuffled): the sketch's counts then describe keys that are
+    /// no longer read, and they kept the new hot keys out for most of a phase, since a
+    /// candidate must outscore its victim. So the sketch is cleared and every protected entry
+    /// is demoted to probation's cold end, where newcomers replace them as they earn counts.
+    /// A scan also trips it; the admission threshold (two sightings) keeps the scan's one-off
+    /// keys out of the main region afterwards.
+    @inlinable
+    mutating func detectShift() {
+        defer {
+            blockRequests = 0
+            blockHits = 0
+        }
+        guard count >= capacity else { return }
+        let n = Double(blockRequests)
+        let ratio = Double(blockHits) / n
+        if previousBlockRatio >= 0 {
+            let noise = (2 * Swift.max(previousBlockRatio * (1 - previousBlockRatio), 0.01) / n).squareRoot()
+            if ratio < previousBlockRatio - shiftZScore * noise {
+                shifts += 1
+                sketch.clear()
+                demoteProtected()
+            }
+        }
+        previousBlockRatio = ratio
+    }
+
+    /// Moves every protected entry, in order, to the least recently used end of probation.
+    @inlinable
+    mutating func demoteProtected() {
+        var slot = lists[Int(Region.protected.rawValue)].head
+        while slot >= 0 {
+            let next = nodes[Int(slot)].next
+            unlink(slot)
+            pushBack(slot, into: .probation)
+            slot = next
         }
     }
 
@@ -312,11 +458,26 @@ struct HotSetCore<Key: Hashable, Value> {
 
     // MARK: - Lists
 
+    /// Moves `slot`, in `region`'s list, to its most recently used end: the hit path, written
+    /// out (not `unlink` then `pushFront`) as the region and the count stay.
     @inlinable
     mutating func moveToFront(_ slot: Int32, of region: Region) {
-        guard lists[Int(region.rawValue)].head != slot else { return }
-        unlink(slot)
-        pushFront(slot, into: region)
+        let list = lists + Int(region.rawValue)
+        let head = list.pointee.head
+        guard head != slot else { return }
+        let node = nodes + Int(slot)
+        let prev = node.pointee.prev  // not -1: the slot is not the head
+        let next = node.pointee.next
+        nodes[Int(prev)].next = next
+        if next >= 0 {
+            nodes[Int(next)].prev = prev
+        } else {
+            list.pointee.tail = prev
+        }
+        node.pointee.prev = -1
+        node.pointee.next = head
+        nodes[Int(head)].prev = slot
+        list.pointee.head = slot
     }
 
     @inlinable
@@ -332,6 +493,22 @@ struct HotSetCore<Key: Hashable, Value> {
             lists[r].tail = slot
         }
         lists[r].head = slot
+        lists[r].count += 1
+    }
+
+    @inlinable
+    mutating func pushBack(_ slot: Int32, into region: Region) {
+        let r = Int(region.rawValue)
+        let tail = lists[r].tail
+        nodes[Int(slot)].region = region
+        nodes[Int(slot)].prev = tail
+        nodes[Int(slot)].next = -1
+        if tail >= 0 {
+            nodes[Int(tail)].next = slot
+        } else {
+            lists[r].head = slot
+        }
+        lists[r].tail = slot
         lists[r].count += 1
     }
 

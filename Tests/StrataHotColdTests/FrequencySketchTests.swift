@@ -42,4 +42,17 @@ struct FrequencySketchTests {
         sketch.clear()
         #expect(sketch.estimate("a") == 0)
     }
+
+    @Test func copiesAreIndependent() {
+        var original = FrequencySketch<Int>(capacity: 100)
+        for _ in 0..<3 { original.record(1) }
+        var copy = original
+        for _ in 0..<5 { copy.record(1) }
+        copy.record(2)
+        #expect(original.estimate(1) == 3 && original.estimate(2) == 0)
+        #expect(copy.estimate(1) == 8 && copy.estimate(2) == 1)
+        var cleared = copy
+        cleared.clear()
+        #expect(copy.estimate(1) == 8 && cleared.estimate(1) == 0)
+    }
 }

@@ -130,16 +130,40 @@ struct HotSetPolicyTests {
         #expect(hotSetHitRatio(trace, capacity: 1_000) > lru - 0.04)
     }
 
-    // The window adapts on a hint of LRU's lead (half a standard deviation), not two: before,
-    // these two traces left it small (41.75% on shifting, 68.48% on bursts, 1.35 points
-    // below LRU); the seeds and the fixed hash make the figures exact.
-    @Test func beatsLRUByThreePointsWhenPopularityShifts() {
+    // Popularity shifts: the sketch is reset and the protected segment demoted when the hit
+    // ratio falls at once (45.19% against LRU's 38.82%; the seeds and the fixed hash make the
+    // figures exact). Without the reset it stays near 41%.
+    @Test func beatsLRUBySixPointsWhenPopularityShifts() {
         let trace = Traces.shifting(keys: 50_000, alpha: 0.9, phases: 6, phaseLength: 40_000, seed: 2)
-        #expect(hotSetHitRatio(trace, capacity: 1_000) > lruHitRatio(trace, capacity: 1_000) + 0.03)
+        #expect(hotSetHitRatio(trace, capacity: 1_000) > lruHitRatio(trace, capacity: 1_000) + 0.06)
     }
 
-    @Test func withinHalfAPointOfLRUOnShortLivedBursts() {
+    // Short-lived reuse: the window grows as soon as LRU's lead is three standard deviations
+    // clear, not at the end of the period (69.70% against LRU's 69.83%).
+    @Test func withinAQuarterPointOfLRUOnShortLivedBursts() {
         let trace = Traces.bursts(keys: 60_000, span: 2_000, seed: 3)
-        #expect(hotSetHitRatio(trace, capacity: 1_000) > lruHitRatio(trace, capacity: 1_000) - 0.005)
+        #expect(hotSetHitRatio(trace, capacity: 1_000) > lruHitRatio(trace, capacity: 1_000) - 0.0025)
+    }
+
+    // A scan in the middle of skewed traffic (56.51% against LRU's 48.13%): the sketch reset
+    // that the scan trips must not let its one-off keys displace the hot ones.
+    @Test func aScanAfterWhichTheSketchIsResetStillLeavesTheHotKeys() {
+        let skewed = Traces.zipf(keys: 50_000, alpha: 0.99, count: 200_000, seed: 5)
+        let trace = Array(skewed[..<100_000]) + Array(1_000_000..<1_020_000) + Array(skewed[100_000...])
+        #expect(hotSetHitRatio(trace, capacity: 1_000) > lruHitRatio(trace, capacity: 1_000) + 0.08)
+    }
+
+    @Test func forgetsPopularityOnlyWhenItShifts() {
+        func shifts(_ trace: [Int]) -> Int {
+            let hot = HotSet<Int, Int>(capacity: 1_000) { SplitMix64.mix(UInt64(bitPattern: Int64($0))) }
+            for key in trace {
+                if case .miss(let ticket) = hot.lookup(key) { hot.offer(key, key, ticket: ticket) }
+            }
+            return hot._shifts
+        }
+        #expect(shifts(Traces.shifting(keys: 50_000, alpha: 0.9, phases: 6, phaseLength: 40_000, seed: 2)) >= 4)
+        // Stationary traffic: 125 blocks of sampled requests, a three-sigma test on each; this
+        // seed has one false alarm (the reset costs a few thousand requests of relearning).
+        #expect(shifts(Traces.zipf(keys: 50_000, alpha: 0.9, count: 200_000, seed: 1)) <= 1)
     }
 }

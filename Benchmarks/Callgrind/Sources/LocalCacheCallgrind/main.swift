@@ -1,5 +1,6 @@
 import Dispatch
 import StrataCache
+import StrataHotCold
 import StrataLRU
 import StrataTTL
 
@@ -86,7 +87,11 @@ if arguments.count == 3, arguments[1] == "scaling", let rounds = Int(arguments[2
 }
 guard arguments.count == 3, let operations = Int(arguments[2]) else {
     fatalError(
+<<<<<<< HEAD
         "usage: LocalCacheCallgrind dict|lru-hit|striped-hit|ttl-hit|dict-insert|lru-set|striped-set|ttl-set|ttl-reset <count>"
+=======
+        "usage: LocalCacheCallgrind dict|lru-hit|ttl-hit|hot-hit|dict-insert|lru-set|ttl-set|ttl-reset|hot-miss <count>"
+>>>>>>> h-hotset
     )
 }
 let operation = arguments[1]
@@ -98,13 +103,33 @@ var dictionary = [Int: Int](minimumCapacity: size + operations)
 let lru = LRUCache<Int, Int>(capacity: size)
 let striped = StripedLRUCache<Int, Int>(capacity: size, stripes: 16)
 let ttl = TTLCache(base: LRUCache<Int, Expiring<Int>>(capacity: size), defaultTTL: .seconds(86_400))
+let hot = HotSet<Int, Int>(capacity: size)
+/// A read through the hot set as an application does it: a miss offers the value.
+@inline(__always)
+func read(_ key: Int) -> Int {
+    switch hot.lookup(key) {
+    case .hit(let value): return value
+    case .miss(let ticket):
+        hot.offer(key, key, ticket: ticket)
+        return key
+    }
+}
 for key in 0..<size {
     switch operation {
     case "dict", "dict-insert": dictionary[key] = key
     case "lru-hit", "lru-set": lru.set(key, key)
+<<<<<<< HEAD
     case "striped-hit", "striped-set": striped.set(key, key)
+=======
+    case "hot-hit", "hot-miss": _ = read(key)
+>>>>>>> h-hotset
     default: ttl.set(key, key)
     }
+}
+if operation == "hot-hit" {
+    // Every key read a few times, so all of them are hot copies (the window admits them).
+    for _ in 0..<3 { for key in order { _ = read(key) } }
+    precondition(hot.count == size)
 }
 var total = 0
 var fresh = size
@@ -117,6 +142,10 @@ case "striped-hit":
     for index in 0..<operations { total &+= striped.get(order[index % size]) ?? 0 }
 case "ttl-hit":
     for index in 0..<operations { total &+= ttl.get(order[index % size]) ?? 0 }
+case "hot-hit":
+    for index in 0..<operations {
+        if case .hit(let value) = hot.lookup(order[index % size]) { total &+= value }
+    }
 case "dict-insert":
     // Into a dictionary reserved for all of them: no growth.
     for _ in 0..<operations {
@@ -142,6 +171,12 @@ case "ttl-set":
 case "ttl-reset":
     // The same keys again: no eviction, every set leaves a stale heap pair behind.
     for index in 0..<operations { ttl.set(order[index % size], index) }
+case "hot-miss":
+    // New keys into a full hot set: a miss, then an offer that evicts one entry.
+    for _ in 0..<operations {
+        total &+= read(fresh)
+        fresh += 1
+    }
 default:
     fatalError("unknown operation \(operation)")
 }
