@@ -13,11 +13,7 @@ instructions() {
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 operations=("$@")
-<<<<<<< HEAD
-[ ${#operations[@]} -eq 0 ] && operations=(dict lru-hit striped-hit ttl-hit dict-insert lru-set striped-set ttl-set ttl-reset)
-=======
-[ ${#operations[@]} -eq 0 ] && operations=(dict lru-hit ttl-hit hot-hit dict-insert lru-set ttl-set ttl-reset hot-miss)
->>>>>>> h-hotset
+[ ${#operations[@]} -eq 0 ] && operations=(dict lru-hit striped-hit ttl-hit hot-hit dict-insert lru-set striped-set ttl-set ttl-reset hot-miss)
 for operation in "${operations[@]}"; do
     base=$(instructions "$operation" 0)
     full=$(instructions "$operation" "$N")

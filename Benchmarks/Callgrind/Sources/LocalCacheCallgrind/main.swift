@@ -87,11 +87,7 @@ if arguments.count == 3, arguments[1] == "scaling", let rounds = Int(arguments[2
 }
 guard arguments.count == 3, let operations = Int(arguments[2]) else {
     fatalError(
-<<<<<<< HEAD
-        "usage: LocalCacheCallgrind dict|lru-hit|striped-hit|ttl-hit|dict-insert|lru-set|striped-set|ttl-set|ttl-reset <count>"
-=======
-        "usage: LocalCacheCallgrind dict|lru-hit|ttl-hit|hot-hit|dict-insert|lru-set|ttl-set|ttl-reset|hot-miss <count>"
->>>>>>> h-hotset
+        "usage: LocalCacheCallgrind dict|lru-hit|striped-hit|ttl-hit|hot-hit|dict-insert|lru-set|striped-set|ttl-set|ttl-reset|hot-miss <count>"
     )
 }
 let operation = arguments[1]
@@ -118,11 +114,8 @@ for key in 0..<size {
     switch operation {
     case "dict", "dict-insert": dictionary[key] = key
     case "lru-hit", "lru-set": lru.set(key, key)
-<<<<<<< HEAD
     case "striped-hit", "striped-set": striped.set(key, key)
-=======
     case "hot-hit", "hot-miss": _ = read(key)
->>>>>>> h-hotset
     default: ttl.set(key, key)
     }
 }
