@@ -15,7 +15,7 @@ extension LRUCache where Value: DeadlineCarrying {
     /// The value for `key` if its deadline is after `now`, marked most recently used; first
     /// removes up to `sweepBudget` due entries if any is due. An expired entry is removed and
     /// counts as a miss and an expiration.
-    @inlinable
+    @inlinable @inline(__always)
     package func getLive(_ key: Key, now: Int64, sweepBudget: Int) -> Value? {
         let hash = LRUStorage<Key, Value>.hash(key)
         return shard.lock.withLock { $0.get(key, hash: hash, now: now, sweepBudget: sweepBudget) }
