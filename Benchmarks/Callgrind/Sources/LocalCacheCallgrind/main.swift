@@ -23,11 +23,12 @@ func threadSeconds() -> Double {
 
 let arguments = CommandLine.arguments
 
-// `LocalCacheCallgrind scaling <rounds>`: wall time, not instructions. 200,000 get hits on a
+// `LocalCacheCallgrind scaling <rounds> [hits]`: wall time, not instructions. 200,000 get hits (or `hits`) on a
 // 100,000-entry StripedLRUCache (and an LRUCache, one lock) on one thread, then shared by two,
 // alternating for `rounds` rounds; prints the best wall time of each (the round the machine's
 // other work disturbed least), two threads' speedup, and the median CPU time per hit.
-if arguments.count == 3, arguments[1] == "scaling", let rounds = Int(arguments[2]) {
+if arguments.count >= 3, arguments[1] == "scaling", let rounds = Int(arguments[2]) {
+    let hitsPerRound = arguments.count > 3 ? Int(arguments[3]) ?? 200_000 : 200_000
     let entries = 100_000
     var random = SplitMix64(seed: 11)
     let order = Array(0..<entries).shuffled(using: &random)
@@ -47,7 +48,7 @@ if arguments.count == 3, arguments[1] == "scaling", let rounds = Int(arguments[2
                 let start = threadSeconds()
                 var position = thread * entries / threads
                 var total = 0
-                for _ in 0..<(200_000 / threads) {
+                for _ in 0..<(hitsPerRound / threads) {
                     total &+= cache.get(order[position]) ?? 0
                     position = position + 1 == entries ? 0 : position + 1
                 }
@@ -70,7 +71,7 @@ if arguments.count == 3, arguments[1] == "scaling", let rounds = Int(arguments[2
                 cpu[threads - 1].append(c)
             }
         }
-        func ns(_ seconds: Double) -> Int { Int(seconds * 1e9 / 200_000) }
+        func ns(_ seconds: Double) -> Int { Int(seconds * 1e9 / Double(hitsPerRound)) }
         let best = wall.map { $0.min()! }
         let median = cpu.map { $0.sorted()[$0.count / 2] }
         // CPU per hit that grows with two threads means contention; equal means the threads did
