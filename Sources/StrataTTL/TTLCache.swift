@@ -79,7 +79,9 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     ///   - jitter: a fraction from 0 to 1: each TTL is multiplied by a random factor in
     ///     `(1 - jitter, 1]`, so an entry never outlives the TTL it was given.
     ///   - sweepBudget: the most expired entries removed per operation (default 4).
-    ///   - clock: the time source.
+    ///   - clock: the time source. The clock read is most of a hit's cost over the base's;
+    ///     `CoarseCacheClock()` halves a hit on Linux, and lets entries outlive their TTL by up
+    ///     to one of its ticks (a few milliseconds).
     ///   - seed: seeds the jitter's random numbers (tests); `nil` seeds from the system.
     public init(
         base: Base,

@@ -30,6 +30,26 @@ struct CacheClockTests {
         let first = clock.now
         #expect(clock.now >= first)
     }
+
+    /// The coarse clock never goes back and moves in whole ticks (red when it reads the precise
+    /// clock: its steps are far shorter than the coarse clock's resolution).
+    @Test func coarseClockMovesInTicks() throws {
+        let clock = CoarseCacheClock()
+        let resolution = clock.resolution.cacheNanoseconds
+        #expect(resolution > 0 && resolution <= 100_000_000)
+        var previous = clock.now
+        var steps: [Int64] = []
+        let deadline = ContinuousClock.now + .seconds(2)
+        while steps.count < 3 && ContinuousClock.now < deadline {
+            let now = clock.now
+            #expect(now >= previous)
+            if now > previous { steps.append(now.nanoseconds - previous.nanoseconds) }
+            previous = now
+        }
+        try #require(steps.count == 3, "the coarse clock did not advance within 2 s")
+        // The first step may be partial (the clock's origin is a tick); the later ones are whole.
+        for step in steps.dropFirst() { #expect(step >= resolution / 2, "a step of \(step) ns") }
+    }
 }
 
 struct SplitMix64Tests {

@@ -155,3 +155,20 @@ struct TTLCacheTests {
         #expect(cache.count == 0)
     }
 }
+
+/// `TTLCache` on the coarse clock: entries still expire, at most a tick late.
+struct TTLCacheCoarseClockTests {
+    @Test func entriesExpireOnTheCoarseClock() async throws {
+        let clock = CoarseCacheClock()
+        let cache = TTLCache(
+            base: LRUCache<String, Expiring<Int>>(capacity: 10), defaultTTL: .milliseconds(20), clock: clock)
+        let set = clock.now
+        cache.set("k", 1)
+        #expect(cache.get("k") == 1 || clock.now >= set.advanced(by: .milliseconds(20)))
+        // Past the TTL and one tick more (bounded): the entry is gone.
+        let gone = set.advanced(by: .milliseconds(20) + clock.resolution * 2)
+        let deadline = ContinuousClock.now + .seconds(2)
+        while clock.now < gone && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(cache.get("k") == nil)
+    }
+}

@@ -57,6 +57,7 @@ struct Structures: Sendable {
     let lru: LRUCache<Int, Int>
     let striped: StripedLRUCache<Int, Int>
     let ttl: TTLCache<Int, LRUCache<Int, Expiring<Int>>>
+    let coarseTTL: TTLCache<Int, LRUCache<Int, Expiring<Int>>>
     let hot: HotSet<Int, Int>
 
     init(size: Int) {
@@ -68,11 +69,14 @@ struct Structures: Sendable {
         lru = LRUCache(capacity: size)
         striped = StripedLRUCache(capacity: size, stripes: 16)
         ttl = TTLCache(base: LRUCache(capacity: size), defaultTTL: .seconds(86_400))
+        coarseTTL = TTLCache(
+            base: LRUCache(capacity: size), defaultTTL: .seconds(86_400), clock: CoarseCacheClock())
         hot = HotSet(capacity: size)
         for key in 0..<size {
             lru.set(key, key)
             striped.set(key, key)
             ttl.set(key, key)
+            coarseTTL.set(key, key)
         }
         for _ in 0..<3 {
             for key in order {
@@ -117,6 +121,11 @@ let benchmarks: @Sendable () -> Void = {
         let ttlCursor = Cursor(s.order)
         Benchmark("\(n): TTLCache over LRU get hit") { benchmark in
             for _ in benchmark.scaledIterations { blackHole(s.ttl.get(ttlCursor.next())) }
+        }
+
+        let coarseCursor = Cursor(s.order)
+        Benchmark("\(n): TTLCache over LRU get hit, coarse clock") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(s.coarseTTL.get(coarseCursor.next())) }
         }
 
         let hotCursor = Cursor(s.order)
