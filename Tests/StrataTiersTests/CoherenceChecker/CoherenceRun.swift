@@ -100,6 +100,20 @@ struct CoherenceRun {
         defer { Task { for client in plainClients { await Self.shutDown(client) } } }
 
         let deadline = ContinuousClock.now + scenario.duration
+        // How late this process gets to run at worst: on a machine loaded past its cores, a
+        // task (the one delivering an invalidation, say) can wait most of a second for a thread.
+        // The staleness allowed grows by the worst stall seen, which a lost invalidation (stale
+        // for the local TTL, a minute) still exceeds by far.
+        let stalls = Task {
+            var worst = Duration.zero
+            while !Task.isCancelled {
+                let before = ContinuousClock.now
+                try? await Task.sleep(for: .milliseconds(10))
+                worst = max(worst, ContinuousClock.now - before - .milliseconds(10))
+            }
+            return worst
+        }
+        defer { stalls.cancel() }  // also when the run throws
         let failover = FailoverRecord()
         let allInstances = instances
         let allServers = servers
@@ -232,7 +246,10 @@ struct CoherenceRun {
         try await Task.sleep(for: .milliseconds(300))
 
         // Across a failover: plus the time the promotion took and a retry of failed invalidations.
-        let allowed = scenario.allowedStaleness + (failover.promotion.map { $0 + .seconds(1) } ?? .zero)
+        stalls.cancel()
+        let worstStall = await stalls.value
+        let allowed =
+            scenario.allowedStaleness + worstStall + (failover.promotion.map { $0 + .seconds(1) } ?? .zero)
         var problems = history.staleReads(
             allowed: allowed, afterDeletion: allowed + scenario.redisTTL + scenario.localTTL)
         if scenario.failover {
@@ -341,7 +358,8 @@ struct CoherenceRun {
         }
         if !problems.isEmpty {
             problems.insert(
-                "\(scenario)\n  \(history.readCount) reads (\(history.failedReads) failed), \(history.writeCount) writes",
+                "\(scenario)\n  \(history.readCount) reads (\(history.failedReads) failed), \(history.writeCount) writes, "
+                    + "worst scheduling stall \(worstStall), staleness allowed \(allowed)",
                 at: 0)
         }
         return problems
