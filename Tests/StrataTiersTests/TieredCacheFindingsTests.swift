@@ -212,8 +212,13 @@ struct TieredCacheFindingsTests {
                 let west = Self.cache(
                     database,
                     tiers: [
-                        RedisTierOptions(name: "west", client: regional, namespace: "w:", ttl: .seconds(60)),
-                        RedisTierOptions(name: "global", client: globalClient, namespace: "g:", ttl: .seconds(600)),
+                        // Patient tiers: a backfill that times out on a loaded machine is not
+                        // retried, and this test is about the lost bus, not timeouts.
+                        RedisTierOptions(
+                            name: "west", client: regional, namespace: "w:", ttl: .seconds(60), timeout: .seconds(5)),
+                        RedisTierOptions(
+                            name: "global", client: globalClient, namespace: "g:", ttl: .seconds(600),
+                            timeout: .seconds(5)),
                     ]
                 ) { $0.region = "west" }
                 try await west.start()
