@@ -30,8 +30,9 @@ public struct LocalTierOptions: Sendable {
         LocalTierOptions(kind: .lru(capacity: capacity), ttl: ttl)
     }
 
-    /// A hot/cold local tier: only frequently read keys are kept in process memory.
-    public static func hotCold(capacity: Int, ttl: Duration, promotionThreshold: Int = 3) -> LocalTierOptions {
+    /// A hot/cold local tier: only frequently read keys are kept in process memory (by default
+    /// from their second read, as `HotSet` admits them).
+    public static func hotCold(capacity: Int, ttl: Duration, promotionThreshold: Int = 2) -> LocalTierOptions {
         LocalTierOptions(kind: .hotCold(capacity: capacity, promotionThreshold: promotionThreshold), ttl: ttl)
     }
 }
