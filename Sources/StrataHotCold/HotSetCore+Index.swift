@@ -10,6 +10,8 @@
 // table is sized once for `capacity + 1` entries at a load of at most 0.6, so a probe always
 // ends at an empty position.
 
+import StrataCache
+
 extension HotSetCore {
     /// A free table position. No entry equals it: slots stay below `Int32.max`.
     @inlinable static var emptyEntry: UInt64 { .max }
@@ -63,24 +65,9 @@ extension HotSetCore {
         return position
     }
 
-    /// Empties the table entry at `position`, shifting later entries of its run back so that
-    /// every key stays reachable from its home (no tombstones, no re-hashing).
+    /// Empties the table entry at `position` (see `PackedHashTable.remove`).
     @inlinable
     mutating func tableRemove(at position: Int) {
-        var hole = position
-        var next = (position &+ 1) & tableMask
-        while true {
-            let entry = table[next]
-            if entry == Self.emptyEntry { break }
-            // The entry may fill the hole if the hole lies in its run: from its home up to
-            // where it sits, which is as far from its home as the hole is, or farther.
-            let home = Int(truncatingIfNeeded: entry >> 32) & tableMask
-            if (next &- home) & tableMask >= (next &- hole) & tableMask {
-                table[hole] = entry
-                hole = next
-            }
-            next = (next &+ 1) & tableMask
-        }
-        table[hole] = Self.emptyEntry
+        PackedHashTable.remove(at: position, in: table, mask: tableMask)
     }
 }

@@ -12,6 +12,8 @@
 // an empty position to end a probe. Doubling re-places entries by their stored hashes: no key
 // is hashed again.
 
+import StrataCache
+
 extension LRUStorage {
     /// The highest fraction of table positions in use, reached when the cache is full.
     static var maximumLoad: Double { 0.6 }
@@ -100,26 +102,10 @@ extension LRUStorage {
         return position
     }
 
-    /// Empties the table entry at `position`, shifting later entries of its run back so that
-    /// every key stays reachable from its home (no tombstones, no re-hashing). Returns the
+    /// Empties the table entry at `position` (see `PackedHashTable.remove`); returns the
     /// position that ends up empty: the only one that was not empty before.
     @inlinable @discardableResult
     mutating func tableRemove(at position: Int) -> Int {
-        var hole = position
-        var next = (position &+ 1) & tableMask
-        while true {
-            let entry = table[next]
-            if entry == Self.emptyEntry { break }
-            // The entry may fill the hole if the hole lies in its run: from its home up to
-            // where it sits, which is as far from its home as the hole is, or farther.
-            let home = Int(truncatingIfNeeded: entry >> 32) & tableMask
-            if (next &- home) & tableMask >= (next &- hole) & tableMask {
-                table[hole] = entry
-                hole = next
-            }
-            next = (next &+ 1) & tableMask
-        }
-        table[hole] = Self.emptyEntry
-        return hole
+        PackedHashTable.remove(at: position, in: table, mask: tableMask)
     }
 }

@@ -110,13 +110,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     /// The value for `key`, whose hash (`Self.hash(key)`) the caller computed.
     @inlinable
     mutating func get(_ key: Key, hash: UInt32) -> Value? {
-        let slot = find(key, hash: hash)
-        guard slot >= 0 else {
-            misses &+= 1
-            return nil
-        }
-        hits &+= 1
-        moveToFront(slot)
+        guard let slot = hitSlot(key, hash: hash) else { return nil }
         return nodes[Int(slot)].value
     }
 
@@ -126,6 +120,13 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
     mutating func get<Result: Sendable>(
         _ key: Key, hash: UInt32, reading body: @Sendable (borrowing Value) -> Result
     ) -> Result? {
+        guard let slot = hitSlot(key, hash: hash) else { return nil }
+        return body(nodes[Int(slot)].value)
+    }
+
+    /// The node of `key`, moved to the front, counting a hit; `nil` (a miss, counted) if absent.
+    @inlinable @inline(__always)
+    mutating func hitSlot(_ key: Key, hash: UInt32) -> Int32? {
         let slot = find(key, hash: hash)
         guard slot >= 0 else {
             misses &+= 1
@@ -133,7 +134,7 @@ struct LRUStorage<Key: Hashable, Value>: ~Copyable {
         }
         hits &+= 1
         moveToFront(slot)
-        return body(nodes[Int(slot)].value)
+        return slot
     }
 
     /// The value for `key`, without side effects.
