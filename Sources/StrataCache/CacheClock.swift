@@ -65,9 +65,7 @@ public struct MonotonicCacheClock: CacheClock {
     @usableFromInline
     static func systemNanoseconds() -> Int64 {
         #if canImport(Glibc)
-            var time = timespec()
-            clock_gettime(CLOCK_BOOTTIME, &time)
-            return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
+            return nanoseconds(of: CLOCK_BOOTTIME)
         #elseif canImport(Darwin)
             return Int64(truncatingIfNeeded: clock_gettime_nsec_np(CLOCK_MONOTONIC_RAW))
         #else
@@ -122,14 +120,22 @@ public struct CoarseCacheClock: CacheClock {
     @usableFromInline
     static func systemNanoseconds() -> Int64 {
         #if canImport(Glibc)
-            var time = timespec()
-            clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
-            return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
+            return nanoseconds(of: CLOCK_MONOTONIC_COARSE)
         #else
             return MonotonicCacheClock.systemNanoseconds()
         #endif
     }
 }
+
+#if canImport(Glibc)
+    /// The time of the system clock `clock`, in nanoseconds.
+    @usableFromInline
+    func nanoseconds(of clock: clockid_t) -> Int64 {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
+    }
+#endif
 
 extension Duration {
     /// The duration in whole nanoseconds, saturating at the bounds of `Int64`.

@@ -119,7 +119,7 @@ public enum MissRatioChart {
     }
 
     /// `value` with at most two decimals, no exponent.
-    static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         let hundredths = Int((value * 100).rounded())
         let sign = hundredths < 0 ? "-" : ""
         let magnitude = abs(hundredths)

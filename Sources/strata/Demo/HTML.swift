@@ -39,15 +39,8 @@ enum HTML {
         }
     }
 
-    /// A coordinate with at most two decimals.
-    static func number(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let sign = hundredths < 0 ? "-" : ""
-        let magnitude = abs(hundredths)
-        let fraction = magnitude % 100
-        if fraction == 0 { return sign + "\(magnitude / 100)" }
-        return sign + "\(magnitude / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
-    }
+    /// A coordinate with at most two decimals (as the simulator's charts write them).
+    static func number(_ value: Double) -> String { MissRatioChart.number(value) }
 
     static let chartWidth = 460.0
     static let chartHeight = 220.0
