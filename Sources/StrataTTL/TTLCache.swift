@@ -58,7 +58,8 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// read can tell without the lock whether there is anything to sweep.
     @usableFromInline let nextDeadline: Atomic<Int64>
     @usableFromInline let base: Base
-    @usableFromInline let clock: any CacheClock
+    /// Reads `clock` without a witness call when it is one of the system clocks.
+    @usableFromInline let clock: CacheClockReader
     /// The base's counters when the layer took it over: the layer reports only its own.
     @usableFromInline let baseline: CacheStatistics
     /// ``defaultTTL`` in nanoseconds.
@@ -98,7 +99,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
         defaultTTLNanoseconds = defaultTTL?.cacheNanoseconds
         self.jitter = jitter
         self.sweepBudget = sweepBudget
-        self.clock = clock
+        self.clock = CacheClockReader(clock)
         baseline = base.statistics
         nextDeadline = Atomic(.max)
         var system = SystemRandomNumberGenerator()
@@ -112,7 +113,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// The live value for `key`; an expired entry is removed and counts as a miss.
     @inlinable
     public func get(_ key: Key) -> Value? {
-        let now = clock.now.nanoseconds
+        let now = clock.nanoseconds
         if baseIsLRU { return lru.getLive(key, now: now, sweepBudget: sweepBudget)?.value }
         return get(key, now: now)
     }
@@ -153,7 +154,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// The live value for `key`, without counting or reordering anything.
     @inlinable
     public func peek(_ key: Key) -> Value? {
-        let now = clock.now.nanoseconds
+        let now = clock.nanoseconds
         guard let entry = base.peek(key), entry.deadline.nanoseconds > now else { return nil }
         return entry.value
     }
@@ -179,7 +180,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
 
     @inlinable
     func set(_ key: Key, _ value: Value, ttlNanoseconds ttl: Int64?, evicted: (Key, Value) -> Void) {
-        let now = clock.now.nanoseconds
+        let now = clock.nanoseconds
         let deadline = ttl.map { Self.deadline(now: now, ttl: jittered($0)) } ?? .max
         if baseIsLRU {
             let entry = Expiring(value, deadline: CacheInstant(nanoseconds: deadline))
@@ -217,7 +218,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// Removes the entry for `key` and returns its value if it was still live.
     @inlinable @discardableResult
     public func remove(_ key: Key) -> Value? {
-        let now = clock.now.nanoseconds
+        let now = clock.nanoseconds
         // Its heap pair, if any, is now stale.
         guard let entry = baseIsLRU ? lru.removeExpiring(key) : base.remove(key),
             entry.deadline.nanoseconds > now
@@ -269,7 +270,7 @@ public final class TTLCache<Value: Sendable, Base: LocalStore>: LocalStore where
     /// Removes every expired entry now, however many; returns how many.
     @discardableResult
     public func purgeExpired() -> Int {
-        let now = clock.now.nanoseconds
+        let now = clock.nanoseconds
         if baseIsLRU { return lru.purgeExpired(now: now) }
         return state.withLock { state in
             sweep(&state, now: now, budget: .max)

@@ -50,6 +50,29 @@ struct CacheClockTests {
         // The first step may be partial (the clock's origin is a tick); the later ones are whole.
         for step in steps.dropFirst() { #expect(step >= resolution / 2, "a step of \(step) ns") }
     }
+
+    /// The layers' clock reader reads the clock it was given: each system clock between two of
+    /// that clock's own reads (red when the two are swapped: the coarse clock lags the precise
+    /// one by up to a tick), and any other clock through the protocol.
+    @Test func aReaderReadsItsOwnClock() {
+        let precise = MonotonicCacheClock()
+        let coarse = CoarseCacheClock()
+        let readers = (precise: CacheClockReader(precise), coarse: CacheClockReader(coarse))
+        for _ in 0..<200 {
+            let (p0, c0) = (precise.now, coarse.now)
+            let (p, c) = (readers.precise.now, readers.coarse.now)
+            let (p1, c1) = (precise.now, coarse.now)
+            #expect(p0 <= p && p <= p1)
+            #expect(c0 <= c && c <= c1)
+        }
+        let manual = FixedClock(now: CacheInstant(nanoseconds: 42))
+        #expect(CacheClockReader(manual).nanoseconds == 42)
+    }
+}
+
+/// A clock that always reads the same instant.
+private struct FixedClock: CacheClock {
+    var now: CacheInstant
 }
 
 struct SplitMix64Tests {
