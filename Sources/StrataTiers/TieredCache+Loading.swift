@@ -180,7 +180,7 @@ extension TieredCache {
 
     /// Takes the load lock for `key` (`SET NX PX` with a random token), or waits briefly for the
     /// process holding it to write the value: any usable entry for a read, a fresh one for a
-    /// refresh.
+    /// refresh. A holder that lets go without writing one hands the lock to one of its waiters.
     func acquireLock(
         _ key: String,
         tier: RedisTier,
@@ -188,36 +188,48 @@ extension TieredCache {
         refreshing: Bool
     ) async -> LockOutcome<Value> {
         if let release = lockReleases.withLock({ $0[key] }) { await release.task.value }
-        let lockKey = "__lock:" + key
-        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        do {
-            let acquired = try await RedisClient.withCommandTimeout(tier.options.timeout) {
-                try await tier.client.set(
-                    tier.key(lockKey), token, expiration: .after(lock.lease), condition: .ifNotExists)
-            }
-            if acquired {
-                let handle = DistributedLockHandle(tier: tier, key: lockKey, token: token)
-                // The process that held it may have written the value and let go between this
-                // read's miss and the lock: look once more before loading it again.
-                if let found = await usableEntry(key, refreshing: refreshing) {
-                    release(handle, key: key)
-                    return .found(found)
-                }
-                return .acquired(handle)
-            }
-        } catch {
-            // A failed Redis call like any other (a busy server, a timeout): counted, and the
-            // load goes ahead without the lock.
-            tier.counters.errors.increment()
-            observer?.observe(.tierFailed(tier: tier.options.name, reason: error))
-            return .unavailable
-        }
         let deadline = clock.now.advanced(by: lock.wait)
-        while clock.now < deadline {
+        var round = 0
+        while true {
+            round += 1
+            do {
+                if let handle = try await takeLock(key, tier: tier, options: lock) {
+                    // The process that held it may have written the value and let go between this
+                    // read's miss and the lock: look once more before loading it again.
+                    if let found = await usableEntry(key, refreshing: refreshing) {
+                        release(handle, key: key)
+                        return .found(found)
+                    }
+                    return .acquired(handle)
+                }
+            } catch {
+                // A failed Redis call like any other (a busy server, a timeout): counted. On the
+                // first try the load goes ahead without the lock; a waiter goes on waiting.
+                tier.counters.errors.increment()
+                observer?.observe(.tierFailed(tier: tier.options.name, reason: error))
+                if round == 1 { return .unavailable }
+            }
+            // Held by another loader: wait for its value, trying the lock again each round. If
+            // the holder lets go with nothing usable in Redis (its write was refused, as a newer
+            // change came in meanwhile, or failed), one waiter takes the lock over and loads,
+            // rather than every waiter loading once the wait runs out.
+            guard clock.now < deadline else { return .unavailable }
             try? await Task.sleep(for: lock.pollInterval)
             if let found = await usableEntry(key, refreshing: refreshing) { return .found(found) }
         }
-        return .unavailable
+    }
+
+    /// Takes the load lock of `key` if nobody holds it: its handle, or `nil` if it is held.
+    private func takeLock(
+        _ key: String, tier: RedisTier, options lock: TieredCacheOptions.DistributedLock
+    ) async throws -> DistributedLockHandle? {
+        let lockKey = "__lock:" + key
+        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        let acquired = try await RedisClient.withCommandTimeout(tier.options.timeout) {
+            try await tier.client.set(
+                tier.key(lockKey), token, expiration: .after(lock.lease), condition: .ifNotExists)
+        }
+        return acquired ? DistributedLockHandle(tier: tier, key: lockKey, token: token) : nil
     }
 
     /// The nearest Redis tier's usable entry for `key` (a fresh one for a refresh), backfilled

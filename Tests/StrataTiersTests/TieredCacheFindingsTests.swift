@@ -524,6 +524,57 @@ struct TieredCacheFindingsTests {
         }
     }
 
+    /// A load lock whose holder lets go without a usable value in Redis (its write refused: the
+    /// key changed while it loaded) passes to one of its waiters, which loads the new value at
+    /// once. Found by the cluster coherence checker: the waiters polled Redis for a value nobody
+    /// was going to write, then all loaded together when their wait ran out (2 s there, 500 ms
+    /// by default). Here the wait is a minute, so a waiter that does not take the lock over
+    /// misses the test's bound by far.
+    @Test func aLockReleasedWithoutAValuePassesToAWaiter() async throws {
+        try await withTestRedisServer(.fake) { server in
+            let clients = [try makeClient(server), try makeClient(server)]
+            let database = TestDatabase(["k": "v1"])
+            let caches = clients.map { client in
+                Self.cache(
+                    database,
+                    tiers: [
+                        RedisTierOptions(
+                            name: "redis", client: client, namespace: "h:", ttl: .seconds(60), timeout: .seconds(5))
+                    ]
+                ) {
+                    $0.coherence = .none
+                    $0.distributedLock = .init(lease: .seconds(60), wait: .seconds(60), pollInterval: .milliseconds(5))
+                }
+            }
+            for cache in caches { try await cache.start() }
+            database.gate.close()
+            let holder = Task { try await caches[0].get("k") }
+            #expect(await eventually { database.gate.waiting == 1 })  // it holds the lock, loading
+            let waiter = Task { try await caches[1].get("k") }
+            // The waiter found the lock taken and polls (its SET NX came after the holder's).
+            let probe = try makeClient(server)
+            #expect(
+                try await eventually {
+                    let info = try await probe.send("INFO", "commandstats").asString()
+                    return info.contains("cmdstat_set:calls=") && !info.contains("cmdstat_set:calls=1,")
+                })
+            await probe.shutdown()
+            // The key changes while the holder loads: its value will be refused by the tombstone.
+            database["k"] = "v2"
+            await caches[0].invalidate("k")
+            database.gate.open()
+            _ = try await holder.value
+            let bound = ContinuousClock.now + .seconds(20)
+            #expect(await eventually(timeout: .seconds(20)) { database.calls("k") == 2 })
+            let value = try await waiter.value
+            #expect(ContinuousClock.now < bound)
+            #expect(value == "v2")
+            #expect(database.calls("k") == 2)
+            for cache in caches { await cache.shutdown() }
+            for client in clients { await client.shutdown() }
+        }
+    }
+
     @Test func failedInvalidationsRetryOnlyWhereTheyFailedAndNeverOverANewerValue() async throws {
         try await withTestRedisServer(.fake) { near in
             try await withTestRedisServer(.fake) { far in
