@@ -43,9 +43,20 @@ final class CoherenceHistory: Sendable {
         var loads: [Load: Int] = [:]
         /// When each load began, for the story of a load repeated too often.
         var loadTimes: [Load: [Duration]] = [:]
+        /// When the read that called each load began (its flight began then, or later).
+        var loadReadStarts: [Load: [Duration]] = [:]
         var failedReads = 0
         /// When a plain client deleted each key's cached copy.
         var deletions: [String: [Duration]] = [:]
+        /// When each instance received each key's invalidations (another writer's change).
+        var notices: [NoticeKey: [Duration]] = [:]
+        /// When each instance dropped every local copy (its coherence link lost or resumed).
+        var flushes: [Int: [Duration]] = [:]
+    }
+
+    struct NoticeKey: Hashable {
+        var instance: Int
+        var key: String
     }
 
     private let origin = ContinuousClock.now
@@ -105,11 +116,64 @@ final class CoherenceHistory: Sendable {
 
     func recordRead(_ read: Read) { state.withLock { $0.reads.append(read) } }
     func recordFailedRead() { state.withLock { $0.failedReads += 1 } }
+    /// When the read running in this task began (the loader runs in the task of the read that
+    /// leads the load).
+    @TaskLocal static var readStart: Duration?
+
     func recordLoad(_ load: Load) {
         let at = now
+        let readStart = Self.readStart ?? at
         state.withLock {
             $0.loads[load, default: 0] += 1
             $0.loadTimes[load, default: []].append(at)
+            $0.loadReadStarts[load, default: []].append(readStart)
+        }
+    }
+
+    /// Instance `instance` received an invalidation of `keys` (it dropped their local copies and
+    /// detached their loads in flight).
+    func recordNotices(instance: Int, keys: [String]) {
+        let at = now
+        state.withLock { s in
+            for key in keys { s.notices[NoticeKey(instance: instance, key: key), default: []].append(at) }
+        }
+    }
+
+    /// Instance `instance` dropped every local copy, and the loads in flight will not be written
+    /// to Redis (they may predate a change it missed).
+    func recordFlush(instance: Int, reason: StaticString) {
+        let at = now
+        state.withLock { s in
+            s.flushes[instance, default: []].append(at)
+            s.events.append(Event(at: at, text: "instance \(instance) drops every local copy: \(reason)"))
+        }
+    }
+
+    /// How many times the instances of `loads` dropped every local copy while they loaded the
+    /// value: each time, a load in flight is not written to Redis, so its lock holder lets go with
+    /// nothing there and the next reader (here or elsewhere) loads again.
+    func flushesDuring(_ loads: [Load]) -> Int {
+        state.withLock { s in
+            let starts = loads.flatMap { s.loadReadStarts[$0] ?? [] }
+            let times = loads.flatMap { s.loadTimes[$0] ?? [] }
+            guard let first = starts.min(), let last = times.max() else { return 0 }
+            let instances = Set(loads.map(\.instance))
+            return instances.reduce(0) { sum, instance in
+                sum + (s.flushes[instance] ?? []).count { $0 >= first && $0 < last }
+            }
+        }
+    }
+
+    /// How many invalidations of `load`'s key its instance received while it loaded that value:
+    /// after the read that led the first of its loads began, and before the last load. Notices
+    /// carry no version, so each detaches the key's flight, whatever it is doing (reading Redis,
+    /// or loading), and revokes its local copy; until a fill reaches Redis, the next read loads
+    /// again.
+    func noticesDuring(_ load: Load) -> Int {
+        state.withLock { s in
+            guard let first = s.loadReadStarts[load]?.min(), let last = s.loadTimes[load]?.last else { return 0 }
+            let notices = s.notices[NoticeKey(instance: load.instance, key: load.key)] ?? []
+            return notices.count { $0 >= first && $0 < last }
         }
     }
 
@@ -130,6 +194,13 @@ final class CoherenceHistory: Sendable {
             lines.append(
                 "  instance \(read.instance) read \(read.key) = \(read.value ?? "nil") during "
                     + "[\(Self.ms(read.start)), \(Self.ms(read.end))]")
+        }
+        for (key, times) in s.notices where key.instance == load.instance {
+            guard key.key == load.key || key.key.hasPrefix("__tag:") else { continue }
+            for notice in times where window.contains(notice) {
+                lines.append(
+                    "  at \(Self.ms(notice)): instance \(load.instance) receives an invalidation of \(key.key)")
+            }
         }
         for event in s.events where window.contains(event.at) {
             lines.append("  at \(Self.ms(event.at)): \(event.text)")
