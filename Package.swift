@@ -75,7 +75,7 @@ let package = Package(
         // Shared by the cache layers' tests: manual clock, seeded traces.
         .target(
             name: "StrataTestSupport",
-            dependencies: ["StrataCache"],
+            dependencies: ["StrataCache", "StrataSync"],
             path: "Tests/StrataTestSupport",
             swiftSettings: strictSettings
         ),
