@@ -124,10 +124,13 @@ extension Engine {
         }
         guard var ttl = Numbers.parseInteger(args[2]) else { return c.addNotInteger() }
         guard ttl >= 0 else { return c.addError("ERR Invalid TTL value, must be >= 0") }
-        guard let object = RDBPayload.verify(args[3]) else {
+        let payload = args[3]
+        guard RDBPayload.verify(payload) else {
             return c.addError("ERR DUMP payload version or checksum are wrong")
         }
-        guard let loaded = RDBPayload.load(object) else { return c.addError("ERR Bad data format") }
+        guard let loaded = RDBPayload.load(payload), let value = storedValue(loaded) else {
+            return c.addError("ERR Bad data format")
+        }
 
         var deleted = false
         if replace, let slot = db.slot(key) {
@@ -140,7 +143,7 @@ extension Engine {
             if deleted { signalModifiedKey(c.db, key) }
             return c.addOK()
         }
-        let slot = db.add(key, storedValue(loaded))
+        let slot = db.add(key, value)
         if ttl != 0 { db.setExpiry(at: slot, ttl) }
         applyRestoredAccess(db, slot, idle: idle, frequency: frequency)
         switch db.value(at: slot) {
@@ -151,8 +154,11 @@ extension Engine {
         c.addOK()
     }
 
-    /// A loaded value in the encoding Redis 7.0 would load it into under the configured limits.
-    private func storedValue(_ loaded: RDBPayload.Loaded) -> StoredValue {
+    /// A loaded value in the encoding Redis 7.0 would load it into under the configured limits;
+    /// `nil` for duplicate hash fields that Redis would find (those it would put in a
+    /// hashtable). Other duplicates in a listpack, which Redis 7.0 keeps without deep
+    /// sanitization, are dropped here, the first one kept (what HGET and ZSCORE see in Redis).
+    private func storedValue(_ loaded: RDBPayload.Loaded) -> StoredValue? {
         switch loaded {
         case .string(let s):
             return .string(s)
@@ -164,17 +170,18 @@ extension Engine {
             set.isHashtable =
                 set.count > config.setMaxIntsetEntries || members.contains { Numbers.parseInteger($0) == nil }
             return .set(set)
-        case .hash(let pairs):
+        case .hash(let pairs, let plain):
             let hash = HashValue()
-            for (field, value) in pairs { hash.table.insert(field, value) }
+            for (field, value) in pairs where hash.table.find(field) == nil { hash.table.insert(field, value) }
             let limit = config.hashMaxListpackValue
             hash.isHashtable =
-                hash.count > config.hashMaxListpackEntries
+                pairs.count > config.hashMaxListpackEntries
                 || pairs.contains { $0.field.count > limit || $0.value.count > limit }
+            if plain && hash.isHashtable && hash.count < pairs.count { return nil }
             return .hash(hash)
         case .sortedSet(let pairs):
             let zset = SortedSetValue()
-            for (member, score) in pairs { zset.set(member, score: score) }
+            for (member, score) in pairs where zset.score(member) == nil { zset.set(member, score: score) }
             zset.isSkiplist =
                 zset.count > config.zsetMaxListpackEntries
                 || pairs.contains { $0.member.count > config.zsetMaxListpackValue }

@@ -24,23 +24,25 @@ enum RDBPayload {
         case string(Bytes)
         case list([Bytes])
         case set([Bytes])
-        case hash([(field: Bytes, value: Bytes)])
+        /// Fields as read, duplicates included (Redis 7.0 checks for them only in the plain form
+        /// it loads into a hashtable); `plain` for RDB_TYPE_HASH.
+        case hash([(field: Bytes, value: Bytes)], plain: Bool)
+        /// Members as read: duplicates are refused in the plain forms, not in a listpack.
         case sortedSet([(member: Bytes, score: Double)])
     }
 
     // MARK: Checking
 
     /// Redis' verifyDumpPayload: at least the 10-byte footer, a version Redis 7.0 knows, and a
-    /// matching checksum. The object's bytes, or `nil`.
-    static func verify(_ payload: Bytes) -> ArraySlice<UInt8>? {
-        guard payload.count >= 10 else { return nil }
+    /// matching checksum.
+    static func verify(_ payload: Bytes) -> Bool {
+        guard payload.count >= 10 else { return false }
         let footer = payload.count - 10
         let version = UInt16(payload[footer]) | UInt16(payload[footer + 1]) << 8
-        guard version <= Self.version else { return nil }
+        guard version <= Self.version else { return false }
         var stored: UInt64 = 0
         for k in 0..<8 { stored |= UInt64(payload[footer + 2 + k]) << (8 * k) }
-        guard CRC64.checksum(payload[..<(payload.count - 8)]) == stored else { return nil }
-        return payload[..<footer]
+        return CRC64.checksum(payload[..<(payload.count - 8)]) == stored
     }
 
     // MARK: Writing
@@ -112,10 +114,11 @@ enum RDBPayload {
 
     // MARK: Reading
 
-    /// Reads one RDB object; `nil` for anything Redis 7.0's rdbLoadObject would refuse (or a
-    /// type the fake does not read, such as streams and modules).
-    static func load(_ object: ArraySlice<UInt8>) -> Loaded? {
-        var reader = Reader(bytes: object, at: object.startIndex)
+    /// Reads the RDB object at the start of a verified payload; `nil` for anything Redis 7.0's
+    /// rdbLoadObject would refuse (or a type the fake does not read: streams, modules). As in
+    /// Redis, the reader may run on into the footer, and bytes after the object are ignored.
+    static func load(_ payload: Bytes) -> Loaded? {
+        var reader = Reader(bytes: payload[...], at: 0)
         guard let typeByte = reader.byte(), let type = ObjectType(rawValue: typeByte) else { return nil }
         return reader.object(type)
     }
@@ -260,22 +263,16 @@ enum RDBPayload {
             case .hash:
                 guard let n = nonEmptyCount() else { return nil }
                 var pairs: [(field: Bytes, value: Bytes)] = []
-                var seen = Set<Bytes>()
                 for _ in 0..<n {
-                    guard let f = string(), let v = string(), seen.insert(f).inserted else { return nil }
+                    guard let f = string(), let v = string() else { return nil }
                     pairs.append((f, v))
                 }
-                return .hash(pairs)
+                return .hash(pairs, plain: true)
             case .hashListpack:
                 guard let blob = string(), let items = Listpack.decode(blob), !items.isEmpty, items.count % 2 == 0
                 else { return nil }
-                var seen = Set<Bytes>()
-                var pairs: [(field: Bytes, value: Bytes)] = []
-                for k in stride(from: 0, to: items.count, by: 2) {
-                    guard seen.insert(items[k]).inserted else { return nil }
-                    pairs.append((items[k], items[k + 1]))
-                }
-                return .hash(pairs)
+                let pairs = stride(from: 0, to: items.count, by: 2).map { (field: items[$0], value: items[$0 + 1]) }
+                return .hash(pairs, plain: false)
             case .zset, .zset2:
                 guard let n = nonEmptyCount() else { return nil }
                 var pairs: [(member: Bytes, score: Double)] = []
@@ -289,12 +286,9 @@ enum RDBPayload {
             case .zsetListpack:
                 guard let blob = string(), let items = Listpack.decode(blob), !items.isEmpty, items.count % 2 == 0
                 else { return nil }
-                var seen = Set<Bytes>()
                 var pairs: [(member: Bytes, score: Double)] = []
                 for k in stride(from: 0, to: items.count, by: 2) {
-                    guard seen.insert(items[k]).inserted, let score = Numbers.parseDouble(items[k + 1]) else {
-                        return nil
-                    }
+                    guard let score = Numbers.parseDouble(items[k + 1]) else { return nil }
                     pairs.append((items[k], score))
                 }
                 return .sortedSet(pairs)
