@@ -70,7 +70,9 @@ extension Engine {
             return RDBPayload.payload(.hash, body)
         case .sortedSet(let zset):
             if !zset.isSkiplist {
-                let items = (0..<zset.count).flatMap { [zset[$0].member, Array(Numbers.formatDouble(zset[$0].score).utf8)] }
+                let items = (0..<zset.count).flatMap {
+                    [zset[$0].member, Array(Numbers.formatDouble(zset[$0].score).utf8)]
+                }
                 RDBPayload.appendString(Listpack.encode(items), to: &body)
                 return RDBPayload.payload(.zsetListpack, body)
             }

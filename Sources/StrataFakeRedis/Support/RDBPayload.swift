@@ -102,7 +102,8 @@ enum RDBPayload {
         let low = sorted.first ?? 0
         let high = sorted.last ?? 0
         let width =
-            low >= Int(Int16.min) && high <= Int(Int16.max) ? 2 : low >= Int(Int32.min) && high <= Int(Int32.max) ? 4 : 8
+            low >= Int(Int16.min) && high <= Int(Int16.max)
+            ? 2 : low >= Int(Int32.min) && high <= Int(Int32.max) ? 4 : 8
         var out: Bytes = []
         for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: width >> (8 * k))) }
         for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: sorted.count >> (8 * k))) }
