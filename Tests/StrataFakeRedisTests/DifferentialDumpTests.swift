@@ -257,6 +257,26 @@ extension FakeRedisTestSuites {
             }
         }
 
+        /// Lengths no payload can hold (a compressed string claiming 2^62 bytes, a 2^62-byte
+        /// string, a list of 2^62 elements) are refused without allocating for them. The fake
+        /// alone: redis-server tries to allocate what they claim.
+        @Test func hostileLengthsAreRefused() throws {
+            let fake = try TestRedisServer.start(.fake)
+            defer { fake.stop() }
+            let c = try RESPTestConnection(port: fake.port)
+            let huge: [UInt8] = [0x81, 0x40, 0, 0, 0, 0, 0, 0, 0]
+            for object in [
+                [0x00, 0xC3, 0x02] + huge + [0x00, 0x61],
+                [0x00] + huge + [0x61],
+                [0x01] + huge + [0x01, 0x61],
+                [0x12] + huge + [0x02, 0x01, 0x61],
+            ] {
+                let reply = try c.run([Array("restore".utf8), Array("k".utf8), Array("0".utf8), withFooter(object)])
+                #expect(reply.value == .simpleError("ERR Bad data format"), "\(object): \(reply.value)")
+            }
+            #expect(try c.run(["ping"]).value == .simpleString("PONG"))
+        }
+
         /// RESTORE publishes `restore` (generic class), after `new`; a restore whose TTL has
         /// passed publishes `del` for the key it replaced.
         @Test func keyspaceEvents() throws {

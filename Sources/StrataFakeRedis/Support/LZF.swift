@@ -4,6 +4,9 @@ enum LZF {
     /// The `length` bytes `compressed` expands to; `nil` when the data is malformed or does not
     /// expand to exactly `length` bytes.
     static func decompress(_ compressed: ArraySlice<UInt8>, length: Int) -> Bytes? {
+        // No input byte expands to more than 88 (a 3-byte back reference copies at most 264), so
+        // a larger claimed length is malformed: refused before anything is allocated for it.
+        guard length >= 0, length / 88 <= compressed.count else { return nil }
         var out: Bytes = []
         out.reserveCapacity(length)
         var i = compressed.startIndex
