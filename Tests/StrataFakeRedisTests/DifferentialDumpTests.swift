@@ -274,6 +274,14 @@ extension FakeRedisTestSuites {
                 let reply = try c.run([Array("restore".utf8), Array("k".utf8), Array("0".utf8), withFooter(object)])
                 #expect(reply.value == .simpleError("ERR Bad data format"), "\(object): \(reply.value)")
             }
+            // A stream whose pending entry was delivered at Int64.min: idle times stay sane.
+            let id: [UInt8] = Array(repeating: 0, count: 15) + [1]
+            let stream: [UInt8] =
+                [0x13, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x67, 0x00, 0x00, 0x00, 0x01]
+                + id + [0, 0, 0, 0, 0, 0, 0, 0x80, 0x01, 0x01, 0x01, 0x63] + Array(repeating: 0, count: 8) + [0x01] + id
+            let restored = try c.run([Array("restore".utf8), Array("s".utf8), Array("0".utf8), withFooter(stream)])
+            #expect(restored.value == .simpleString("OK"))
+            #expect(!(try c.run(["xpending", "s", "g", "-", "+", "10"]).value.isError))
             #expect(try c.run(["ping"]).value == .simpleString("PONG"))
         }
 
@@ -365,6 +373,17 @@ struct DumpCase: CustomStringConvertible, Sendable {
     static let hash = ["hgetall KEY", "hlen KEY"]
     static let zset = ["zrange KEY 0 -1 withscores", "zcard KEY"]
 
+    static let stream = [
+        "xrange KEY - +", "xlen KEY", "xinfo stream KEY", "xinfo groups KEY", "xpending KEY g",
+        // The restored nodes take the next entry as the originals do.
+        "xadd KEY 999-1 z 1", "xinfo stream KEY",
+    ]
+    static let streamSetup = [
+        "xadd k 1-1 a 1 b 2", "xadd k 1-2 a 3 b 4", "xadd k 2-0 c 5", "xadd k 3-0 a 6 b 7", "xdel k 1-2",
+        "xgroup create k g 0", "xreadgroup group g c count 2 streams k >", "xgroup createconsumer k g bob",
+        "xgroup create k h 2-0 entriesread 1",
+    ]
+
     static func repeated(_ command: String, _ count: Int, _ item: (Int) -> String) -> [String] {
         stride(from: 0, to: count, by: 50).map { start in
             command + " " + (start..<min(count, start + 50)).map(item).joined(separator: " ")
@@ -412,6 +431,14 @@ struct DumpCase: CustomStringConvertible, Sendable {
         DumpCase(
             name: "skiplist zset (long member)",
             setup: ["zadd k 1 a 2 " + String(repeating: "m", count: 80) + " -0.25 c inf d"], checks: zset),
+        DumpCase(name: "stream", setup: streamSetup, checks: stream),
+        DumpCase(
+            name: "stream of many nodes, fields changing",
+            setup: (1...250).map { $0 % 5 == 0 ? "xadd k \($0)-1 other \($0)" : "xadd k \($0)-1 f \($0) g \($0 % 3)" }
+                + [
+                    "xgroup create k g 0", "xreadgroup group g c count 7 streams k >", "xdel k 1-1",
+                ], checks: stream),
+        DumpCase(name: "empty stream with a group", setup: ["xgroup create k g $ mkstream"], checks: stream),
         DumpCase(
             name: "skiplist zset (many members)", setup: repeated("zadd k", 300, { "\(Double($0) / 3) m\($0)" }),
             checks: zset),

@@ -3,24 +3,20 @@
 //
 // DUMP writes the encodings Redis 7.0 would, without compression: strings (integers of up to 32
 // bits integer-encoded), lists as a quicklist of listpacks, sets as an intset or a plain set,
-// hashes and sorted sets as a listpack or their plain (hashtable, skiplist) forms. RESTORE reads
-// those and the older plain list and sorted-set forms, compressed (LZF) strings included. The
-// fake cannot serialize streams: DUMP of a stream key replies with an error, and RESTORE of a
-// stream payload replies "Bad data format".
+// hashes and sorted sets as a listpack or their plain (hashtable, skiplist) forms, streams with
+// their nodes and consumer groups. RESTORE reads those and the older plain list and sorted-set
+// forms, compressed (LZF) strings included.
 
 extension Engine {
     /// DUMP key: the serialized value, or a null reply.
     func dumpCommand(_ c: Client, _ args: Arguments) {
         let db = database(c)
         guard let slot = lookup(db, args[1]) else { return c.addNull() }
-        guard let payload = dumpPayload(db.value(at: slot)) else {
-            return c.addError("ERR DUMP of a stream is not supported by the fake server")
-        }
-        c.addBulk(payload)
+        c.addBulk(dumpPayload(db.value(at: slot)))
     }
 
-    /// A value's DUMP payload; `nil` for a stream.
-    func dumpPayload(_ value: StoredValue) -> Bytes? {
+    /// A value's DUMP payload.
+    func dumpPayload(_ value: StoredValue) -> Bytes {
         var body: Bytes = []
         switch value {
         case .string(let s):
@@ -84,8 +80,8 @@ extension Engine {
                 for k in 0..<8 { body.append(UInt8(truncatingIfNeeded: bits >> (8 * k))) }
             }
             return RDBPayload.payload(.zset2, body)
-        case .stream:
-            return nil
+        case .stream(let stream):
+            return RDBPayload.streamPayload(stream)
         }
     }
 
@@ -149,7 +145,7 @@ extension Engine {
         if ttl != 0 { db.setExpiry(at: slot, ttl) }
         applyRestoredAccess(db, slot, idle: idle, frequency: frequency)
         switch db.value(at: slot) {
-        case .list, .sortedSet: signalKeyAsReady(c.db, key)
+        case .list, .sortedSet, .stream: signalKeyAsReady(c.db, key)
         default: break
         }
         signalModifiedKey(c.db, key)
@@ -188,6 +184,8 @@ extension Engine {
                 zset.count > config.zsetMaxListpackEntries
                 || pairs.contains { $0.member.count > config.zsetMaxListpackValue }
             return .sortedSet(zset)
+        case .stream(let stream):
+            return .stream(stream)
         }
     }
 

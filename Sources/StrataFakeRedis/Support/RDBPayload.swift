@@ -17,6 +17,7 @@ enum RDBPayload {
         case hashListpack = 16
         case zsetListpack = 17
         case listQuicklist2 = 18
+        case streamListpacks2 = 19
     }
 
     /// A value read from a payload, before the engine picks the encoding Redis would give it.
@@ -29,6 +30,7 @@ enum RDBPayload {
         case hash([(field: Bytes, value: Bytes)], plain: Bool)
         /// Members as read: duplicates are refused in the plain forms, not in a listpack.
         case sortedSet([(member: Bytes, score: Double)])
+        case stream(StreamValue)
     }
 
     // MARK: Checking
@@ -116,7 +118,8 @@ enum RDBPayload {
     // MARK: Reading
 
     /// Reads the RDB object at the start of a verified payload; `nil` for anything Redis 7.0's
-    /// rdbLoadObject would refuse (or a type the fake does not read: streams, modules). As in
+    /// rdbLoadObject would refuse (or a type the fake does not read: the ziplist forms of
+    /// Redis before 7.0, streams of before 7.0, modules). As in
     /// Redis, the reader may run on into the footer, and bytes after the object are ignored.
     static func load(_ payload: Bytes) -> Loaded? {
         var reader = Reader(bytes: payload[...], at: 0)
@@ -284,6 +287,8 @@ enum RDBPayload {
                     pairs.append((m, score))
                 }
                 return .sortedSet(pairs)
+            case .streamListpacks2:
+                return stream().map(Loaded.stream)
             case .zsetListpack:
                 guard let blob = string(), let items = Listpack.decode(blob), !items.isEmpty, items.count % 2 == 0
                 else { return nil }
