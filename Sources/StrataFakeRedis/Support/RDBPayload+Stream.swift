@@ -137,8 +137,9 @@ extension RDBPayload.Reader {
 
     /// A stream; `nil` for what Redis 7.0 refuses without deep sanitization (a node key that is
     /// not an ID, an empty or malformed node, duplicate nodes, groups, consumers or pending
-    /// entries, a consumer's pending entry missing from its group), and for a pending entry
-    /// that no consumer owns, which the fake cannot hold.
+    /// entries, a consumer's pending entry missing from its group), and for what the fake's
+    /// model cannot hold: a pending entry no consumer owns, entries out of order, a length or
+    /// last ID that disagrees with the entries.
     mutating func stream() -> StreamValue? {
         guard let nodeCount = count() else { return nil }
         var nodes: [StreamNode] = []
@@ -147,13 +148,24 @@ extension RDBPayload.Reader {
                 let node = Self.streamNode(master, lp)
             else { return nil }
             if let last = nodes.last, last.masterID >= master { return nil }
+            if let previous = nodes.last(where: { !$0.entries.isEmpty })?.entries.last,
+                let first = node.entries.first, previous.id >= first.id
+            {
+                return nil
+            }
             nodes.append(node)
         }
         guard let length = count(), let lastMs = length64(), let lastSeq = length64(),
             let firstMs = length64(), let firstSeq = length64(), let deletedMs = length64(),
             let deletedSeq = length64(), let added = length64()
         else { return nil }
-        if length > 0 && nodes.isEmpty { return nil }
+        // Beyond Redis' shallow checks, the fake's model needs the length to count the entries
+        // and the last ID to be at least the last entry's (XADD * must go past it).
+        guard length == nodes.reduce(0, { $0 + $1.entries.count }),
+            nodes.last(where: { !$0.entries.isEmpty })?.entries.last.map({
+                $0.id <= StreamID(ms: lastMs, seq: lastSeq)
+            }) ?? true
+        else { return nil }
         let s = StreamValue(restoredNodes: nodes, length: length)
         s.lastID = StreamID(ms: lastMs, seq: lastSeq)
         s.firstID = StreamID(ms: firstMs, seq: firstSeq)
