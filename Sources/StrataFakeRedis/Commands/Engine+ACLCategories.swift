@@ -18,10 +18,10 @@ extension Engine {
 
     /// `category: command ...`, generated from redis-server 7.0.15's COMMAND reply.
     private static let aclCategoryText = """
-        keyspace: copy dbsize del exists expire expireat expiretime flushall flushdb keys move object|encoding
+        keyspace: copy dbsize del dump exists expire expireat expiretime flushall flushdb keys move object|encoding
             object|freq object|help object|idletime object|refcount persist pexpire pexpireat pexpiretime pttl
-            randomkey rename renamenx scan swapdb touch ttl type unlink
-        read: bitcount bitfield_ro bitpos dbsize exists expiretime geodist geohash geopos georadius_ro
+            randomkey rename renamenx restore scan swapdb touch ttl type unlink
+        read: bitcount bitfield_ro bitpos dbsize dump exists expiretime geodist geohash geopos georadius_ro
             georadiusbymember_ro geosearch get getbit getrange hexists hget hgetall hkeys hlen hmget hrandfield
             hscan hstrlen hvals keys lcs lindex llen lolwut lpos lrange memory|usage mget object|encoding
             object|freq object|idletime object|refcount pexpiretime pfcount pttl randomkey scan scard sdiff sinter
@@ -33,11 +33,11 @@ extension Engine {
             del expire expireat flushall flushdb geoadd georadius georadiusbymember geosearchstore getdel getex
             getset hdel hincrby hincrbyfloat hmset hset hsetnx incr incrby incrbyfloat linsert lmove lmpop lpop
             lpush lpushx lrem lset ltrim move mset msetnx persist pexpire pexpireat pfadd pfdebug pfmerge psetex
-            rename renamenx rpop rpoplpush rpush rpushx sadd sdiffstore set setbit setex setnx setrange sinterstore
-            smove sort spop srem sunionstore swapdb unlink xack xadd xautoclaim xclaim xdel xgroup|create
-            xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xreadgroup xsetid xtrim zadd
-            zdiffstore zincrby zinterstore zmpop zpopmax zpopmin zrangestore zrem zremrangebylex zremrangebyrank
-            zremrangebyscore zunionstore
+            rename renamenx restore rpop rpoplpush rpush rpushx sadd sdiffstore set setbit setex setnx setrange
+            sinterstore smove sort spop srem sunionstore swapdb unlink xack xadd xautoclaim xclaim xdel
+            xgroup|create xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xreadgroup xsetid
+            xtrim zadd zdiffstore zincrby zinterstore zmpop zpopmax zpopmin zrangestore zrem zremrangebylex
+            zremrangebyrank zremrangebyscore zunionstore
         set: sadd scard sdiff sdiffstore sinter sintercard sinterstore sismember smembers smismember smove sort
             sort_ro spop srandmember srem sscan sunion sunionstore
         sortedset: bzmpop bzpopmax bzpopmin sort sort_ro zadd zcard zcount zdiff zdiffstore zincrby zinter
@@ -76,14 +76,14 @@ extension Engine {
             client|trackinginfo client|unblock client|unpause cluster cluster|countkeysinslot cluster|getkeysinslot
             cluster|info cluster|keyslot cluster|myid cluster|nodes cluster|shards cluster|slots command
             command|count command|docs command|getkeys command|help command|info command|list config config|get
-            config|help config|resetstat config|rewrite config|set copy debug del exec flushall flushdb geoadd
+            config|help config|resetstat config|rewrite config|set copy debug del dump exec flushall flushdb geoadd
             geodist geohash geopos georadius georadius_ro georadiusbymember georadiusbymember_ro geosearch
             geosearchstore getrange hgetall hkeys hrandfield hscan hvals info keys latency latency|history
             latency|latest latency|reset lcs lindex linsert lmove lmpop lpos lrange lrem lset ltrim memory
             memory|usage module module|list monitor mset msetnx object object|encoding object|freq object|help
             object|idletime object|refcount pfcount pfdebug pfmerge pfselftest psetex psubscribe pubsub
             pubsub|channels pubsub|help pubsub|numpat pubsub|numsub pubsub|shardchannels pubsub|shardnumsub
-            punsubscribe randomkey rename rpoplpush scan sdiff sdiffstore set setbit setex setrange sinter
+            punsubscribe randomkey rename restore rpoplpush scan sdiff sdiffstore set setbit setex setrange sinter
             sintercard sinterstore slowlog slowlog|get slowlog|help slowlog|len slowlog|reset smembers sort sort_ro
             srandmember sscan ssubscribe subscribe substr sunion sunionstore sunsubscribe unsubscribe wait xgroup
             xgroup|create xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|help xgroup|setid xinfo
@@ -95,7 +95,7 @@ extension Engine {
         dangerous: acl|deluser acl|setuser acl|users client|kill client|list client|no-evict client|pause
             client|unblock client|unpause config|get config|resetstat config|rewrite config|set debug flushall
             flushdb info keys lastsave latency|history latency|latest latency|reset module|list monitor pfdebug
-            pfselftest role slowlog|get slowlog|len slowlog|reset sort sort_ro swapdb
+            pfselftest restore role slowlog|get slowlog|len slowlog|reset sort sort_ro swapdb
         connection: asking auth client|caching client|getname client|getredir client|id client|info client|kill
             client|list client|no-evict client|pause client|reply client|setname client|tracking client|trackinginfo
             client|unblock client|unpause command command|count command|docs command|getkeys command|help

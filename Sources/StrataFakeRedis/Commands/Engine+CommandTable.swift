@@ -128,6 +128,8 @@ extension Engine {
             plain("flushall", -1, w, { $0.flushallCommand($1, $2) }),
             plain("select", 2, [.fast], { $0.selectCommand($1, $2) }),
             cmd("copy", -3, ws, keys: (1, 2, 1), { $0.copyCommand($1, $2) }),
+            cmd("dump", 2, r, { $0.dumpCommand($1, $2) }),
+            cmd("restore", -4, w, { $0.restoreCommand($1, $2) }),
             cmd("sort", -2, ws, { $0.sortCommand($1, $2) }),
             cmd("sort_ro", -2, r, { $0.sortROCommand($1, $2) }),
             plain("swapdb", 3, wf, { $0.swapdbCommand($1, $2) }),

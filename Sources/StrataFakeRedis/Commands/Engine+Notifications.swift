@@ -93,6 +93,7 @@ extension Engine {
         case "rename", "renamenx": return [(.generic, index == 0 ? "rename_from" : "rename_to")]
         case "move": return [(.generic, db == clientDB ? "move_from" : "move_to")]
         case "copy": return [(.generic, "copy_to")]
+        case "restore": return exists ? [(.generic, "restore")] : [del]
         case "lpush", "rpush", "lpushx", "rpushx", "linsert", "lset", "lrem", "ltrim", "lpop", "rpop":
             return collection(.list, command)
         case "blpop": return collection(.list, "lpop")

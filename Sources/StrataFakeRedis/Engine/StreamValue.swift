@@ -230,6 +230,13 @@ final class StreamValue {
 
     init() {}
 
+    /// A stream as RESTORE loads it: its nodes as they were serialized, and its length.
+    convenience init(restoredNodes nodes: [StreamNode], length: Int) {
+        self.init()
+        self.nodes = nodes
+        self.length = length
+    }
+
     /// A deep copy (COPY).
     func copy() -> StreamValue {
         let s = StreamValue()
