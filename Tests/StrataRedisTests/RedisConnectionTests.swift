@@ -70,7 +70,9 @@ struct RedisConnectionTests {
             let client = try RedisClient(url: server.url)
             try await client.set("k", "v")
             let slow = Task { try await client.send("DEBUG", "SLEEP", "0.2") }
-            try await Task.sleep(for: .milliseconds(30))
+            // Shut down once the command is in flight (a fixed pause was too short on a busy
+            // machine: the shutdown came first, and the command was refused).
+            #expect(await eventually { client.pool.snapshot.commandsInFlight == 1 })
             await client.shutdown(gracePeriod: .seconds(5))
             // The command that was in flight completed; new ones are refused clearly.
             #expect(try await slow.value == .simpleString("OK"))
