@@ -244,7 +244,7 @@ struct RedisFaultTests {
                 for await _ in holding.stream { break }
                 // One caller may wait; it times out.
                 let waiter = Task { try await client.withConnection { _ in } }
-                try await Task.sleep(for: .milliseconds(50))
+                #expect(await eventually { client.pool.snapshot.waiters == 1 })
                 // A second waiter finds the queue full at once.
                 let full = await #expect(throws: RedisClientError.self) { try await client.withConnection { _ in } }
                 #expect(full?.code == .poolExhausted)
@@ -266,7 +266,8 @@ struct RedisFaultTests {
             try await withClient(server) { client in
                 try await client.set("k", "v")
                 let slow = Task { try await client.send("DEBUG", "SLEEP", "0.3") }
-                try await Task.sleep(for: .milliseconds(50))
+                // Cancelled once it is in flight (its reply then arrives for nobody).
+                #expect(await eventually { client.pool.snapshot.commandsInFlight == 1 })
                 slow.cancel()
                 let error = await #expect(throws: RedisClientError.self) { try await slow.value }
                 #expect(error?.code == .cancelled)
