@@ -618,24 +618,14 @@ extension RESPTestConnection {
 func withBothServers(
     sourceLocation: SourceLocation = #_sourceLocation, _ body: (ConnectionPair, Int) throws -> Void
 ) throws {
-    if let reason = TestRedisServer.realServerUnavailable {
-        if TestRedisServer.realServerRequired {
-            Issue.record("STRATA_REQUIRE_REDIS=1 but \(reason)", sourceLocation: sourceLocation)
-        } else {
-            print("note: differential test skipped: \(reason)")
+    try withDifferentialServers(sourceLocation: sourceLocation) { fake, real in
+        for proto in [2, 3] {
+            let pair = try ConnectionPair(real: real, fake: fake)
+            defer { pair.close() }
+            try pair.same(["flushall"])
+            if proto == 3 { try pair.same(["hello", "3"], mask: true) }
+            try body(pair, proto)
         }
-        return
-    }
-    let fake = try TestRedisServer.start(.fake)
-    defer { fake.stop() }
-    let real = try TestRedisServer.start(.real)
-    defer { real.stop() }
-    for proto in [2, 3] {
-        let pair = try ConnectionPair(real: real, fake: fake)
-        defer { pair.close() }
-        try pair.same(["flushall"])
-        if proto == 3 { try pair.same(["hello", "3"], mask: true) }
-        try body(pair, proto)
     }
 }
 

@@ -14,19 +14,9 @@ extension FakeRedisTestSuites {
         private func onBothServers<T: Equatable>(
             _ body: (TestRedisServer) throws -> T, sourceLocation: SourceLocation = #_sourceLocation
         ) throws -> (fake: T, real: T)? {
-            if let reason = TestRedisServer.realServerUnavailable {
-                if TestRedisServer.realServerRequired {
-                    Issue.record("STRATA_REQUIRE_REDIS=1 but \(reason)", sourceLocation: sourceLocation)
-                } else {
-                    print("note: differential test skipped: \(reason)")
-                }
-                return nil
+            try withDifferentialServers(sourceLocation: sourceLocation) { fake, real in
+                (try body(fake), try body(real))
             }
-            let fake = try TestRedisServer.start(.fake)
-            defer { fake.stop() }
-            let real = try TestRedisServer.start(.real)
-            defer { real.stop() }
-            return (try body(fake), try body(real))
         }
 
         private static func text(_ value: RESPValue) -> String {

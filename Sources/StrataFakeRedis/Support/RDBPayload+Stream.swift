@@ -93,23 +93,8 @@ extension RDBPayload {
 extension RDBPayload.Reader {
     /// rdbLoadLen as an unsigned 64-bit value (IDs, and entries-read, where -1 wraps).
     mutating func length64() -> UInt64? {
-        guard let first = byte() else { return nil }
-        switch first >> 6 {
-        case 0: return UInt64(first & 0x3F)
-        case 1:
-            guard let next = byte() else { return nil }
-            return UInt64(first & 0x3F) << 8 | UInt64(next)
-        case 2:
-            let width: Int
-            switch first {
-            case 0x80: width = 4
-            case 0x81: width = 8
-            default: return nil
-            }
-            guard let raw = take(width) else { return nil }
-            return raw.reduce(0) { $0 << 8 | UInt64($1) }
-        default: return nil
-        }
+        guard let (value, encoded) = length64Encoded(), !encoded else { return nil }
+        return value
     }
 
     /// A 128-bit big-endian stream ID.

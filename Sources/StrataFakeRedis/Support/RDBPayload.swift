@@ -146,12 +146,18 @@ enum RDBPayload {
 
         /// rdbLoadLen: a length, or (`encoded`) the special encoding number of an 0b11 byte.
         mutating func length() -> (value: Int, encoded: Bool)? {
+            guard let (v, encoded) = length64Encoded(), v <= UInt64(Int.max) else { return nil }
+            return (Int(v), encoded)
+        }
+
+        /// rdbLoadLen as an unsigned 64-bit value, with whether it is an encoding number.
+        mutating func length64Encoded() -> (value: UInt64, encoded: Bool)? {
             guard let first = byte() else { return nil }
             switch first >> 6 {
-            case 0: return (Int(first & 0x3F), false)
+            case 0: return (UInt64(first & 0x3F), false)
             case 1:
                 guard let next = byte() else { return nil }
-                return (Int(first & 0x3F) << 8 | Int(next), false)
+                return (UInt64(first & 0x3F) << 8 | UInt64(next), false)
             case 2:
                 let width: Int
                 switch first {
@@ -160,11 +166,8 @@ enum RDBPayload {
                 default: return nil
                 }
                 guard let raw = take(width) else { return nil }
-                var v: UInt64 = 0
-                for b in raw { v = v << 8 | UInt64(b) }
-                guard v <= UInt64(Int.max) else { return nil }
-                return (Int(v), false)
-            default: return (Int(first & 0x3F), true)
+                return (raw.reduce(0) { $0 << 8 | UInt64($1) }, false)
+            default: return (UInt64(first & 0x3F), true)
             }
         }
 

@@ -369,24 +369,42 @@ final class ScriptRunner {
     }
 }
 
-/// Starts the fake and a real server, runs a script on both in each protocol, and records an
-/// issue for every step where they disagree. Without redis-server the test is skipped with a
-/// note, unless STRATA_REQUIRE_REDIS=1.
-func assertSameBehaviour(
-    _ script: String, protocols: [Int] = [2, 3], sourceLocation: SourceLocation = #_sourceLocation
-) throws {
+/// Starts the fake and a real server and runs `body` with them (fake first), stopping both
+/// afterwards. Without redis-server the test is skipped with a note (`nil`), unless
+/// STRATA_REQUIRE_REDIS=1, which records an issue.
+func withDifferentialServers<T>(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: (TestRedisServer, TestRedisServer) throws -> T
+) throws -> T? {
     if let reason = TestRedisServer.realServerUnavailable {
         if TestRedisServer.realServerRequired {
             Issue.record("STRATA_REQUIRE_REDIS=1 but \(reason)", sourceLocation: sourceLocation)
         } else {
             print("note: differential test skipped: \(reason)")
         }
-        return
+        return nil
     }
     let fake = try TestRedisServer.start(.fake)
     defer { fake.stop() }
     let real = try TestRedisServer.start(.real)
     defer { real.stop() }
+    return try body(fake, real)
+}
+
+/// Starts the fake and a real server, runs a script on both in each protocol, and records an
+/// issue for every step where they disagree. Without redis-server the test is skipped with a
+/// note, unless STRATA_REQUIRE_REDIS=1.
+func assertSameBehaviour(
+    _ script: String, protocols: [Int] = [2, 3], sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    try withDifferentialServers(sourceLocation: sourceLocation) { fake, real in
+        try runScript(script, protocols: protocols, fake: fake, real: real, sourceLocation: sourceLocation)
+    }
+}
+
+/// The body of ``assertSameBehaviour(_:protocols:sourceLocation:)``, on started servers.
+private func runScript(
+    _ script: String, protocols: [Int], fake: TestRedisServer, real: TestRedisServer, sourceLocation: SourceLocation
+) throws {
     let parsed = DifferentialScript(script)
     for proto in protocols {
         var steps = parsed.steps
