@@ -145,9 +145,14 @@ public struct CoarseCacheClock: CacheClock {
 /// about a twentieth of its instructions. A layer stores a reader instead of the existential.
 @usableFromInline
 package struct CacheClockReader: Sendable {
-    /// 0: ``MonotonicCacheClock``, 1: ``CoarseCacheClock``, 2: `other`. Kept apart from the
-    /// existential: an enum carrying it would copy it (retain and release) on every read.
-    @usableFromInline let kind: UInt8
+    /// Which clock it reads. Kept apart from the existential: an enum carrying it would copy it
+    /// (retain and release) on every read.
+    @usableFromInline
+    enum Kind: Sendable {
+        case monotonic, coarse, other
+    }
+
+    @usableFromInline let kind: Kind
     /// The system clock's origin.
     @usableFromInline let origin: Int64
     /// Any other clock.
@@ -156,20 +161,22 @@ package struct CacheClockReader: Sendable {
     /// A reader of `clock`.
     package init(_ clock: any CacheClock) {
         if let clock = clock as? MonotonicCacheClock {
-            (kind, origin, other) = (0, clock.origin, nil)
+            (kind, origin, other) = (.monotonic, clock.origin, nil)
         } else if let clock = clock as? CoarseCacheClock {
-            (kind, origin, other) = (1, clock.origin, nil)
+            (kind, origin, other) = (.coarse, clock.origin, nil)
         } else {
-            (kind, origin, other) = (2, 0, clock)
+            (kind, origin, other) = (.other, 0, clock)
         }
     }
 
     /// The clock's current instant, in nanoseconds since its origin.
     @inlinable
     package var nanoseconds: Int64 {
-        if kind == 0 { return MonotonicCacheClock.systemNanoseconds() &- origin }
-        if kind == 1 { return CoarseCacheClock.systemNanoseconds() &- origin }
-        return other.unsafelyUnwrapped.now.nanoseconds
+        switch kind {
+        case .monotonic: MonotonicCacheClock.systemNanoseconds() &- origin
+        case .coarse: CoarseCacheClock.systemNanoseconds() &- origin
+        case .other: other.unsafelyUnwrapped.now.nanoseconds
+        }
     }
 
     /// The clock's current instant.
