@@ -142,6 +142,9 @@ struct TracingObserverTests {
             let parent = try await tracer.withSpan("request") { span async throws -> InMemorySpanContext in
                 #expect(try await cache.get("page") == "value of page")
                 await #expect(throws: LoaderError.self) { try await cache.get("broken") }
+                // The loaded value is kept locally once its write through Redis lands; until then
+                // a read joins the flight instead of hitting the local tier.
+                await cache.waitForBackgroundFills()
                 #expect(try await cache.get("page") == "value of page")  // a local hit
                 return span.spanContext
             }
