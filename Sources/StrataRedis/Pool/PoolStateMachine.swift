@@ -71,6 +71,9 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
     }
 
     static var shutDownError: RedisClientError { RedisClientError(.shutdown, "the client was shut down") }
+    /// The same, for a caller that never got a connection: its command was not sent, so a Redis
+    /// Cluster client retiring this node's client sends it to the slot's new owner instead.
+    static var shutDownBeforeSending: RedisClientError { shutDownError.notSent }
 
     var sharedWaiterCount: Int { sharedWaiters.count }
     var leaseWaiterCount: Int { leaseWaiters.count }
@@ -128,7 +131,7 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
     /// all are busy and the pool has room. After `.open` or `.wait`, the caller queues itself with
     /// ``waitForShared(_:id:)``.
     mutating func sharedConnection(now: @autoclosure () -> Instant) -> SharedDecision {
-        if isShutDown { return .fail(Self.shutDownError) }
+        if isShutDown { return .fail(Self.shutDownBeforeSending) }
         var leastBusy: Connection?
         var open = 0
         for connection in shared where !connection.isClosed {
@@ -182,7 +185,7 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
     /// Queues a waiter for the shared connection being opened. Checked here, under the same lock
     /// as the open's completion, so a waiter can never queue for an open that already finished.
     mutating func waitForShared(_ waiter: Waiter, id: UInt64) -> SharedWait {
-        if isShutDown { return .fail(Self.shutDownError) }
+        if isShutDown { return .fail(Self.shutDownBeforeSending) }
         guard openingShared else { return .retry }
         guard sharedWaiters.count < limits.maximumWaiters else {
             return .fail(
@@ -251,7 +254,7 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
     /// A connection for one caller alone. Waiters are served first come, first served: a new
     /// caller never takes a connection or slot ahead of one already waiting.
     mutating func lease(_ waiter: Waiter, id: UInt64, now: Instant) -> LeaseDecision {
-        if isShutDown { return .fail(Self.shutDownError) }
+        if isShutDown { return .fail(Self.shutDownBeforeSending) }
         if leaseWaiters.isEmpty {
             while let candidate = idle.popLast() {
                 guard !candidate.connection.isClosed else { continue }

@@ -25,6 +25,9 @@ public final class RedisConnectionPool: Sendable {
         public var leasedIdle: Int
         /// Callers waiting for a lease.
         public var waiters: Int
+        /// Callers waiting for a shared connection to open (during a reconnection backoff, for
+        /// example); their commands are not sent yet.
+        public var sharedWaiters: Int
         /// Connection attempts that failed in a row.
         public var consecutiveFailures: Int
     }
@@ -107,7 +110,7 @@ public final class RedisConnectionPool: Sendable {
     func closeNow() {
         let action = state.withLock { $0.machine.shutdown() }
         let error = RedisClientError(.shutdown, "the client was released without shutdown()")
-        for waiter in action.waiters { waiter.fail(error) }
+        for waiter in action.waiters { waiter.fail(error.notSent) }
         for connection in action.shared + action.idle { connection.close(error) }
     }
 
@@ -121,6 +124,7 @@ public final class RedisConnectionPool: Sendable {
                 leasedInUse: machine.leasedInUse,
                 leasedIdle: machine.idleCount,
                 waiters: machine.leaseWaiterCount,
+                sharedWaiters: machine.sharedWaiterCount,
                 consecutiveFailures: machine.consecutiveFailures)
         }
     }
@@ -339,7 +343,7 @@ public final class RedisConnectionPool: Sendable {
                     let connection = try await openConnection()
                     guard state.withLock({ $0.machine.leaseOpened() }) else {
                         connection.close(Machine.shutDownError)
-                        throw Machine.shutDownError
+                        throw Machine.shutDownBeforeSending
                     }
                     return connection
                 } catch {
@@ -455,7 +459,7 @@ public final class RedisConnectionPool: Sendable {
     /// every connection and fails every waiter.
     func shutdown(gracePeriod: Duration) async {
         let action = state.withLock { $0.machine.shutdown() }
-        for waiter in action.waiters { waiter.fail(Machine.shutDownError) }
+        for waiter in action.waiters { waiter.fail(Machine.shutDownBeforeSending) }
         for connection in action.idle { connection.close(Machine.shutDownError) }
         let deadline = ContinuousClock.now + gracePeriod
         while ContinuousClock.now < deadline, action.shared.contains(where: { $0.inFlight > $0.abandonedReplies }) {
