@@ -12,7 +12,7 @@ import StrataSync
 /// frequency-heavy ones a small one.
 ///
 /// When popularity shifts at once (the hit ratio of a block of sampled requests falls far below
-/// the previous block's), the sketch forgets its counts and the protected segment is demoted to
+/// the best of the three blocks before it), the sketch forgets its counts and the protected segment is demoted to
 /// probation: yesterday's hot keys no longer outrank today's, and leave as newcomers win.
 ///
 /// Storage is contiguous and index-linked, in buffers this non-copyable value owns (so no
@@ -102,8 +102,11 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
     // Shift detection: the hit ratio of consecutive blocks of `period` sampled requests.
     @usableFromInline var blockRequests = 0
     @usableFromInline var blockHits = 0
-    /// The previous block's hit ratio (-1: none yet).
-    @usableFromInline var previousBlockRatio = -1.0
+    /// The hit ratios of the last three blocks since the last shift, newest first (-1: none).
+    @usableFromInline var recentBlockRatios: (Double, Double, Double) = (-1, -1, -1)
+    /// The sampled requests of a block: a sixth of the adaptation period, so a shift is seen
+    /// early in a phase of new popularity.
+    @usableFromInline let blockLength: Int
     /// How often popularity was judged to have shifted (the sketch was reset).
     @usableFromInline var shifts = 0
     @usableFromInline let period: Int
@@ -118,9 +121,9 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
     /// either side leads by this many standard deviations (a large lead shows early).
     @usableFromInline let earlyZScore = 3.0
     @usableFromInline let earlyCheckInterval = 256
-    /// How far a block's hit ratio must fall below the previous block's, in standard
-    /// deviations, to count as a shift of popularity.
-    @usableFromInline let shiftZScore = 3.0
+    /// How far a block's hit ratio must fall below the best of the three blocks before it, in
+    /// standard deviations, to count as a shift of popularity.
+    @usableFromInline let shiftZScore = 3.75
 
     /// Creates an engine for `capacity` entries.
     ///
@@ -138,6 +141,7 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
         protectedMaximum = Int(Double(capacity - windowMaximum) * 0.8)
         shadow = ShadowLRU(cacheCapacity: capacity, budget: 1024)
         period = Swift.max(1, shadow.capacity * 8 / 5)
+        blockLength = Swift.max(1, period / 6)
         step = Swift.max(1, capacity / 10)
         // One more than the capacity: an insert lands before the eviction it causes.
         nodes = .allocate(capacity: capacity + 1)
@@ -218,7 +222,7 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
             if shadow.access(hash) { shadowHits += 1 }
             blockRequests += 1
             if hit { blockHits += 1 }
-            if blockRequests >= period { detectShift() }
+            if blockRequests >= blockLength { detectShift() }
             if sampledRequests >= period {
                 adapt(early: false)
             } else if sampledRequests % earlyCheckInterval == 0 {
@@ -405,8 +409,11 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
         shadowHits = 0
     }
 
-    /// Compares the hit ratio of the block of sampled requests just ended with the previous
-    /// block's. A fall of `shiftZScore` standard deviations means popularity moved at once
+    /// Compares the hit ratio of the block of sampled requests just ended with the best of the
+    /// three blocks before it (since the last shift). Short blocks see a shift early in a phase;
+    /// the best of three also catches a fall that straddles two blocks, which a comparison with
+    /// the previous block alone missed for a whole phase on some seeds of `shifting`. A fall of
+    /// `shiftZScore` standard deviations means popularity moved at once
     /// (`shifting`: the Zipf ranks reshuffled): the sketch's counts then describe keys that are
     /// no longer read, and they kept the new hot keys out for most of a phase, since a
     /// candidate must outscore its victim. So the sketch is cleared and every protected entry
@@ -422,15 +429,18 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
         guard count >= capacity else { return }
         let n = Double(blockRequests)
         let ratio = Double(blockHits) / n
-        if previousBlockRatio >= 0 {
-            let noise = (2 * Swift.max(previousBlockRatio * (1 - previousBlockRatio), 0.01) / n).squareRoot()
-            if ratio < previousBlockRatio - shiftZScore * noise {
+        let recent = recentBlockRatios
+        let reference = Swift.max(recent.0, recent.1, recent.2)
+        recentBlockRatios = (ratio, recent.0, recent.1)
+        if reference >= 0 {
+            let noise = (2 * Swift.max(reference * (1 - reference), 0.01) / n).squareRoot()
+            if ratio < reference - shiftZScore * noise {
                 shifts += 1
                 sketch.clear()
                 demoteProtected()
+                recentBlockRatios = (ratio, -1, -1)
             }
         }
-        previousBlockRatio = ratio
     }
 
     /// Moves every protected entry, in order, to the least recently used end of probation.
