@@ -153,6 +153,15 @@ struct HotSetPolicyTests {
         #expect(hotSetHitRatio(trace, capacity: 1_000) > lruHitRatio(trace, capacity: 1_000) + 0.08)
     }
 
+    // Popularity reshuffled every 100k requests: short blocks compared with the best of the
+    // three before them see each shift early. Whole-period blocks compared with the previous
+    // one alone reached 43.06-43.23% on seeds 2 to 6; these reach 43.57-43.64%.
+    @Test(arguments: [2, 3] as [UInt64])
+    func seesAShiftOfPopularityEarly(seed: UInt64) {
+        let trace = Traces.shifting(keys: 200_000, alpha: 0.9, phases: 6, phaseLength: 100_000, seed: seed)
+        #expect(hotSetHitRatio(trace, capacity: 2_000) > 0.434)
+    }
+
     @Test func forgetsPopularityOnlyWhenItShifts() {
         func shifts(_ trace: [Int]) -> Int {
             let hot = HotSet<Int, Int>(capacity: 1_000) { SplitMix64.mix(UInt64(bitPattern: Int64($0))) }
