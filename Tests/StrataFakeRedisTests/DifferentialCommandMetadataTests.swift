@@ -4,7 +4,7 @@ import StrataServerTestSupport
 import Testing
 
 extension FakeRedisTestSuites {
-    /// COMMAND INFO, DOCS, LIST and COUNT against a real
+    /// COMMAND INFO, DOCS, GETKEYS, GETKEYSANDFLAGS, LIST and COUNT against a real
     /// redis-server, in RESP2 and RESP3, for every command the fake serves.
     ///
     /// Redis lists a container's subcommands in its hash table's order, which changes from one
@@ -155,6 +155,43 @@ extension FakeRedisTestSuites {
                 command count x
                 command list x
                 """)
+        }
+
+        /// Command lines whose keys GETKEYS and GETKEYSANDFLAGS are asked for.
+        private static let keyedLines = [
+            "set k v", "set k v get", "set k v GET", "set k v ex 10 get", "get k", "get", "get k x", "mset a 1 b 2",
+            "mset a 1 b", "msetnx a 1 b 2", "del a b c", "ping", "nosuch a", "client kill x", "client nosuch x",
+            "config", "config get x", "object encoding k", "object help", "xinfo stream k full", "xinfo help",
+            "xgroup create s g $ mkstream", "memory usage k", "sort k", "sort k by w get x store d",
+            "sort k store d1 store d2", "sort k limit 0 1 store d", "sort k store", "sort k get store",
+            "sort_ro k by x", "xread streams a b 0 0", "xread count 2 streams a 0", "xread streams a b 0",
+            "xread streams a", "xread block 0 streams s streams 0 0", "xread streams streams 0",
+            "xreadgroup group g c streams a b 0 0", "xreadgroup group g c noack streams a >",
+            "xreadgroup group g c count 1 streams a", "zunionstore d 2 a b", "zunionstore d 2 a b weights 1 2",
+            "zunionstore d 3 a b", "zunionstore d 0 a", "zunionstore d -1 a", "zunionstore d 2abc a b",
+            "zunionstore d x a b", "zinterstore d 1 a", "zdiffstore d 2 a b", "zunion 2 a b", "zunion 3 a b",
+            "zinter 1 a withscores", "zdiff 1 a", "zintercard 2 a b limit 1", "sintercard 2 a b",
+            "sintercard 0 a", "lmpop 2 a b left", "lmpop 3 a b left", "lmpop 1x a left", "blmpop 0 2 a b left count 1",
+            "zmpop 1 z min", "bzmpop 1 1 z max", "georadius k 0 0 1 m store d", "georadius k 0 0 1 m storedist d",
+            "georadius k 0 0 1 m store d storedist e", "georadius k 0 0 1 m", "georadius k 0 0 1 m store",
+            "georadiusbymember k m 1 km store d", "georadius_ro k 0 0 1 m",
+            "geosearchstore d s frommember m byradius 1 m", "bitfield k get u8 0", "bitfield k get u8 0 set u8 0 1",
+            "bitfield k overflow sat incrby u8 0 1", "bitfield k", "bitfield k get u8", "bitfield_ro k get u8 0",
+            "blpop a b 0", "bzpopmin a 0", "brpoplpush a b 0", "lmove a b left right", "rename a b", "copy a b db 1",
+            "bitop and d a b", "pfmerge d a b", "pfcount a b", "pfdebug getreg k", "xadd s * f v",
+            "xautoclaim s g c 0 0", "spublish ch m", "ssubscribe a b", "sunsubscribe", "publish ch m", "subscribe a",
+            "watch a b", "restore k 0 x", "lcs a b", "getex k persist", "getdel k", "smove a b m", "hset h f v",
+            "exists a", "command getkeys get x", "command", "keys *", "scan 0", "xtrim s maxlen 1", "xgroup help",
+            "zrangestore d s 0 1",
+        ]
+
+        @Test func getkeysAndGetkeysandflags() throws {
+            var script = ["command getkeys", "command getkeysandflags", "command getkeysandflags get"]
+            for line in Self.keyedLines {
+                script.append("command getkeys \(line)")
+                script.append("command getkeysandflags \(line)")
+            }
+            try assertSameBehaviour(script.joined(separator: "\n"))
         }
 
         @Test func commandListFilters() throws {

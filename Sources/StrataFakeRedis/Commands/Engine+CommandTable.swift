@@ -386,6 +386,7 @@ extension Engine {
                     sub("command", "info", -2, [], { $0.commandInfoCommand($1, $2) }),
                     sub("command", "list", -2, [], { $0.commandListCommand($1, $2) }),
                     sub("command", "getkeys", -4, [], { $0.commandGetkeysCommand($1, $2) }),
+                    sub("command", "getkeysandflags", -4, [], { $0.commandGetkeysandflagsCommand($1, $2) }),
                     sub("command", "help", 2, [], { $0.commandHelpCommand($1, $2) }),
                 ], whenAlone: { engine, c, args in engine.commandCommand(c, args) }),
             CommandSpec(
