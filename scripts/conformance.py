@@ -609,14 +609,21 @@ config get maxmemory
 config set maxmemory 0
 config resetstat
 config help
-# The fake serves fewer commands than Redis, and leaves COMMAND INFO's ACL categories, tips and
-# key specs empty: only the reply types are compared.
+# The fake serves fewer commands than Redis: COUNT only has to answer. COMMAND INFO and DOCS
+# entries are Redis 7.0.15's.
 *command count
-?command info get set nope
+command info get set nope
+command info client|id
+command docs get nope zadd
 command getkeys set a b
 command getkeys mset a 1 b 2
 command getkeys get
 command getkeys nope a
+command getkeysandflags set a b get
+command getkeysandflags zunionstore d 2 a b
+command getkeysandflags sort k by x store d
+command getkeysandflags xread count 1 streams a b 0 0
+~command list filterby pattern x*
 echo hi
 ping
 ping a b

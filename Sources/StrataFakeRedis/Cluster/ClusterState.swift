@@ -142,12 +142,6 @@ extension Engine {
         case "ssubscribe", "sunsubscribe":
             return argc > 1 ? Array(1..<argc) : []
         default:
-            // Subcommands that name a key after themselves (the table gives subcommands none).
-            if spec.fullName.hasPrefix("object|") || spec.fullName.hasPrefix("xinfo|")
-                || spec.fullName.hasPrefix("xgroup|")
-            {
-                return argc > 2 && spec.name != "help" ? [2] : []
-            }
             return []
         }
     }

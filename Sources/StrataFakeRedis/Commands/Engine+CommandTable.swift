@@ -1,5 +1,8 @@
 // The commands the fake serves: name, arity (negative: at least), flags and key positions as
-// in Redis 7.0's command table, and the handler.
+// in Redis 7.0's command table, and the handler. COMMAND INFO answers Redis 7.0.15's own entries
+// (CommandMetadata); a test holds this table to them. One exception: SSUBSCRIBE and SUNSUBSCRIBE
+// have no keys here, where Redis' legacy positions (1, -1, 1) name their shard channels (key
+// specs flagged not_key): ACL key patterns and tracking must not apply to channels.
 
 extension Engine {
     /// The commands Redis 7.0 flags `denyoom` (those the fake serves): refused when maxmemory is
@@ -35,13 +38,14 @@ extension Engine {
         cmd(name, arity, flags, keys: (0, 0, 0), handler)
     }
 
+    /// A subcommand, by default without keys.
     private static func sub(
         _ container: String, _ name: String, _ arity: Int, _ flags: CommandFlags = [],
+        keys: (Int, Int, Int) = (0, 0, 0),
         _ handler: @escaping CommandSpec.Handler
     ) -> CommandSpec {
         CommandSpec(
-            name, arity: arity, withDenyOOM("\(container)|\(name)", flags), keys: (0, 0, 0), container: container,
-            handler)
+            name, arity: arity, withDenyOOM("\(container)|\(name)", flags), keys: keys, container: container, handler)
     }
 
     static var commandSpecs: [CommandSpec] {
@@ -84,7 +88,7 @@ extension Engine {
             cmd("bitpos", -3, r, { $0.bitposCommand($1, $2) }),
             cmd("bitop", -4, ws, keys: (2, -1, 1), { $0.bitopCommand($1, $2) }),
             cmd("bitfield", -2, w, { $0.bitfieldCommand($1, $2) }),
-            cmd("bitfield_ro", -2, r, { $0.bitfieldROCommand($1, $2) }),
+            cmd("bitfield_ro", -2, rf, { $0.bitfieldROCommand($1, $2) }),
             // Geo
             cmd("geoadd", -5, w, { $0.geoaddCommand($1, $2) }),
             cmd("geopos", -2, r, { $0.geoposCommand($1, $2) }),
@@ -136,10 +140,10 @@ extension Engine {
             CommandSpec(
                 container: "object",
                 subcommands: [
-                    sub("object", "encoding", 3, r, { $0.objectEncodingCommand($1, $2) }),
-                    sub("object", "freq", 3, r, { $0.objectFreqCommand($1, $2) }),
-                    sub("object", "idletime", 3, r, { $0.objectIdletimeCommand($1, $2) }),
-                    sub("object", "refcount", 3, r, { $0.objectRefcountCommand($1, $2) }),
+                    sub("object", "encoding", 3, r, keys: (2, 2, 1), { $0.objectEncodingCommand($1, $2) }),
+                    sub("object", "freq", 3, r, keys: (2, 2, 1), { $0.objectFreqCommand($1, $2) }),
+                    sub("object", "idletime", 3, r, keys: (2, 2, 1), { $0.objectIdletimeCommand($1, $2) }),
+                    sub("object", "refcount", 3, r, keys: (2, 2, 1), { $0.objectRefcountCommand($1, $2) }),
                     sub("object", "help", 2, [], { $0.objectHelpCommand($1, $2) }),
                 ]),
             // Hashes
@@ -233,8 +237,8 @@ extension Engine {
             cmd("zrandmember", -2, r, { $0.zrandmemberCommand($1, $2) }),
             plain("zmpop", -4, w, { $0.zmpopCommand($1, $2) }),
             plain("bzmpop", -5, [.write, .blocking], { $0.bzmpopCommand($1, $2) }),
-            cmd("bzpopmin", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopminCommand($1, $2) }),
-            cmd("bzpopmax", -3, [.write, .blocking], keys: (1, -2, 1), { $0.bzpopmaxCommand($1, $2) }),
+            cmd("bzpopmin", -3, [.write, .blocking, .fast], keys: (1, -2, 1), { $0.bzpopminCommand($1, $2) }),
+            cmd("bzpopmax", -3, [.write, .blocking, .fast], keys: (1, -2, 1), { $0.bzpopmaxCommand($1, $2) }),
             cmd("zscan", -3, r, { $0.zscanCommand($1, $2) }),
             // Streams
             cmd("xadd", -5, wf, { $0.xaddCommand($1, $2) }),
@@ -253,19 +257,19 @@ extension Engine {
             CommandSpec(
                 container: "xgroup",
                 subcommands: [
-                    sub("xgroup", "create", -5, w, { $0.xgroupCreateCommand($1, $2) }),
-                    sub("xgroup", "setid", -5, w, { $0.xgroupSetidCommand($1, $2) }),
-                    sub("xgroup", "destroy", 4, w, { $0.xgroupDestroyCommand($1, $2) }),
-                    sub("xgroup", "createconsumer", 5, w, { $0.xgroupCreateconsumerCommand($1, $2) }),
-                    sub("xgroup", "delconsumer", 5, w, { $0.xgroupDelconsumerCommand($1, $2) }),
+                    sub("xgroup", "create", -5, w, keys: (2, 2, 1), { $0.xgroupCreateCommand($1, $2) }),
+                    sub("xgroup", "setid", -5, w, keys: (2, 2, 1), { $0.xgroupSetidCommand($1, $2) }),
+                    sub("xgroup", "destroy", 4, w, keys: (2, 2, 1), { $0.xgroupDestroyCommand($1, $2) }),
+                    sub("xgroup", "createconsumer", 5, w, keys: (2, 2, 1), { $0.xgroupCreateconsumerCommand($1, $2) }),
+                    sub("xgroup", "delconsumer", 5, w, keys: (2, 2, 1), { $0.xgroupDelconsumerCommand($1, $2) }),
                     sub("xgroup", "help", 2, [], { $0.xgroupHelpCommand($1, $2) }),
                 ]),
             CommandSpec(
                 container: "xinfo",
                 subcommands: [
-                    sub("xinfo", "stream", -3, r, { $0.xinfoStreamCommand($1, $2) }),
-                    sub("xinfo", "groups", 3, r, { $0.xinfoGroupsCommand($1, $2) }),
-                    sub("xinfo", "consumers", 4, r, { $0.xinfoConsumersCommand($1, $2) }),
+                    sub("xinfo", "stream", -3, r, keys: (2, 2, 1), { $0.xinfoStreamCommand($1, $2) }),
+                    sub("xinfo", "groups", 3, r, keys: (2, 2, 1), { $0.xinfoGroupsCommand($1, $2) }),
+                    sub("xinfo", "consumers", 4, r, keys: (2, 2, 1), { $0.xinfoConsumersCommand($1, $2) }),
                     sub("xinfo", "help", 2, [], { $0.xinfoHelpCommand($1, $2) }),
                 ]),
             // Pub/sub
@@ -306,16 +310,16 @@ extension Engine {
                     sub("client", "id", 2, [], { $0.clientIDCommand($1, $2) }),
                     sub("client", "setname", 3, [], { $0.clientSetnameCommand($1, $2) }),
                     sub("client", "getname", 2, [], { $0.clientGetnameCommand($1, $2) }),
-                    sub("client", "list", -2, [], { $0.clientListCommand($1, $2) }),
+                    sub("client", "list", -2, [.admin], { $0.clientListCommand($1, $2) }),
                     sub("client", "info", 2, [], { $0.clientInfoCommand($1, $2) }),
-                    sub("client", "kill", -3, [], { $0.clientKillCommand($1, $2) }),
+                    sub("client", "kill", -3, [.admin], { $0.clientKillCommand($1, $2) }),
                     sub("client", "tracking", -3, [], { $0.clientTrackingCommand($1, $2) }),
                     sub("client", "caching", 3, [], { $0.clientCachingCommand($1, $2) }),
                     sub("client", "getredir", 2, [], { $0.clientGetredirCommand($1, $2) }),
                     sub("client", "trackinginfo", 2, [], { $0.clientTrackinginfoCommand($1, $2) }),
-                    sub("client", "no-evict", 3, [], { $0.clientNoEvictCommand($1, $2) }),
+                    sub("client", "no-evict", 3, [.admin], { $0.clientNoEvictCommand($1, $2) }),
                     sub("client", "reply", 3, [], { $0.clientReplyCommand($1, $2) }),
-                    sub("client", "unblock", -3, [], { $0.clientUnblockCommand($1, $2) }),
+                    sub("client", "unblock", -3, [.admin], { $0.clientUnblockCommand($1, $2) }),
                     sub("client", "pause", -3, [.admin], { $0.clientPauseCommand($1, $2) }),
                     sub("client", "unpause", 2, [.admin], { $0.clientUnpauseCommand($1, $2) }),
                 ]),
@@ -323,14 +327,14 @@ extension Engine {
                 container: "acl",
                 subcommands: [
                     sub("acl", "whoami", 2, [], { $0.aclWhoamiCommand($1, $2) }),
-                    sub("acl", "setuser", -3, [], { $0.aclSetuserCommand($1, $2) }),
-                    sub("acl", "deluser", -3, [], { $0.aclDeluserCommand($1, $2) }),
-                    sub("acl", "users", 2, [], { $0.aclUsersCommand($1, $2) }),
+                    sub("acl", "setuser", -3, [.admin], { $0.aclSetuserCommand($1, $2) }),
+                    sub("acl", "deluser", -3, [.admin], { $0.aclDeluserCommand($1, $2) }),
+                    sub("acl", "users", 2, [.admin], { $0.aclUsersCommand($1, $2) }),
                     sub("acl", "cat", -2, [], { $0.aclCatCommand($1, $2) }),
                     sub("acl", "genpass", -2, [], { $0.aclGenpassCommand($1, $2) }),
-                    sub("acl", "dryrun", -4, [], { $0.aclDryrunCommand($1, $2) }),
+                    sub("acl", "dryrun", -4, [.admin], { $0.aclDryrunCommand($1, $2) }),
                     sub("acl", "help", 2, [], { $0.aclHelpCommand($1, $2) }),
-                    sub("acl", "getuser", 3, [], { $0.aclGetuserCommand($1, $2) }),
+                    sub("acl", "getuser", 3, [.admin], { $0.aclGetuserCommand($1, $2) }),
                 ]),
             // Cluster
             CommandSpec(
@@ -367,7 +371,7 @@ extension Engine {
             CommandSpec(
                 container: "memory",
                 subcommands: [
-                    sub("memory", "usage", -3, [.readonly], { $0.memoryUsageCommand($1, $2) }),
+                    sub("memory", "usage", -3, [.readonly], keys: (2, 2, 1), { $0.memoryUsageCommand($1, $2) }),
                     sub("memory", "stats", 2, [], { $0.memoryStatsCommand($1, $2) }),
                     sub("memory", "malloc-stats", 2, [], { $0.memoryMallocStatsCommand($1, $2) }),
                 ]),
@@ -382,6 +386,7 @@ extension Engine {
                     sub("command", "info", -2, [], { $0.commandInfoCommand($1, $2) }),
                     sub("command", "list", -2, [], { $0.commandListCommand($1, $2) }),
                     sub("command", "getkeys", -4, [], { $0.commandGetkeysCommand($1, $2) }),
+                    sub("command", "getkeysandflags", -4, [], { $0.commandGetkeysandflagsCommand($1, $2) }),
                     sub("command", "help", 2, [], { $0.commandHelpCommand($1, $2) }),
                 ], whenAlone: { engine, c, args in engine.commandCommand(c, args) }),
             CommandSpec(
@@ -395,10 +400,10 @@ extension Engine {
             CommandSpec(
                 container: "config",
                 subcommands: [
-                    sub("config", "get", -3, [], { $0.configGetCommand($1, $2) }),
-                    sub("config", "set", -4, [], { $0.configSetCommand($1, $2) }),
-                    sub("config", "resetstat", 2, [], { $0.configResetstatCommand($1, $2) }),
-                    sub("config", "rewrite", 2, [], { $0.configRewriteCommand($1, $2) }),
+                    sub("config", "get", -3, [.admin], { $0.configGetCommand($1, $2) }),
+                    sub("config", "set", -4, [.admin], { $0.configSetCommand($1, $2) }),
+                    sub("config", "resetstat", 2, [.admin], { $0.configResetstatCommand($1, $2) }),
+                    sub("config", "rewrite", 2, [.admin], { $0.configRewriteCommand($1, $2) }),
                     sub("config", "help", 2, [], { $0.configHelpCommand($1, $2) }),
                 ]),
         ]

@@ -1,4 +1,4 @@
-// COPY, SWAPDB and COMMAND GETKEYS (Redis 7.0 db.c and server.c).
+// COPY, SWAPDB (Redis 7.0 db.c) and COMMAND HELP.
 
 extension Engine {
     /// COPY source destination [DB index] [REPLACE].
@@ -74,20 +74,6 @@ extension Engine {
             }
         }
         c.addOK()
-    }
-
-    /// COMMAND GETKEYS command [arg ...]: the key arguments, from the command table.
-    func commandGetkeysCommand(_ c: Client, _ args: Arguments) {
-        guard var spec = commands.lookup(args[2]) else { return c.addError("ERR Invalid command specified") }
-        if spec.isContainer && args.count > 3, let sub = spec.subcommand(args[3]) { spec = sub }
-        let argc = args.count - 2
-        guard spec.acceptsArgumentCount(argc) else {
-            return c.addError("ERR Invalid number of arguments specified for command")
-        }
-        let positions = Array(spec.keyPositions(argc: argc))
-        guard !positions.isEmpty else { return c.addError("ERR The command has no key arguments") }
-        c.addArrayHeader(positions.count)
-        for p in positions { c.addBulk(args[p + 2]) }
     }
 
     func commandHelpCommand(_ c: Client, _ args: Arguments) {

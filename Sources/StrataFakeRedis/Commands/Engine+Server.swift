@@ -269,85 +269,107 @@ extension Engine {
 
     // MARK: COMMAND
 
-    /// COMMAND and COMMAND INFO: name, arity, flags, first key, last key, step, and the four
-    /// Redis 7 fields (ACL categories, tips, key specs, subcommands) left empty.
+    /// A COMMAND INFO entry: Redis 7.0.15's (CommandMetadata), or for a command it has none of,
+    /// what the table knows (name, arity, flags, key positions; no ACL categories, tips, key
+    /// specs or subcommands).
     private func addCommandInfo(_ c: Client, _ spec: CommandSpec) {
+        if let entry = CommandMetadata.entries[spec.fullName] { return c.addValue(entry.info) }
         c.addArrayHeader(10)
-        c.addBulk(spec.name)
+        c.addBulk(spec.fullName)
         c.addInteger(spec.arity)
         var flags: [String] = []
         if spec.flags.contains(.write) { flags.append("write") }
         if spec.flags.contains(.readonly) { flags.append("readonly") }
         if spec.flags.contains(.denyOOM) { flags.append("denyoom") }
         if spec.flags.contains(.admin) { flags.append("admin") }
-        if spec.flags.contains(.pubsubContext) { flags.append("pubsub") }
         if spec.flags.contains(.noAuth) { flags.append("no_auth") }
         if spec.flags.contains(.blocking) { flags.append("blocking") }
         if spec.flags.contains(.fast) { flags.append("fast") }
         c.addSetHeader(flags.count)
-        for f in flags { c.out.buffer.append(contentsOf: "+\(f)\r\n".utf8) }
+        for f in flags { c.addSimple(f) }
         c.addInteger(spec.firstKey)
         c.addInteger(spec.lastKey)
         c.addInteger(spec.keyStep)
         c.addSetHeader(0)
         c.addSetHeader(0)
         c.addArrayHeader(0)
-        c.addArrayHeader(spec.subcommands.count)
-        for sub in spec.subcommands.values.sorted(by: { $0.name < $1.name }) {
-            c.addArrayHeader(10)
-            c.addBulk(sub.fullName)
-            c.addInteger(sub.arity)
-            c.addSetHeader(0)
-            c.addInteger(sub.firstKey)
-            c.addInteger(sub.lastKey)
-            c.addInteger(sub.keyStep)
-            c.addSetHeader(0)
-            c.addSetHeader(0)
-            c.addArrayHeader(0)
-            c.addArrayHeader(0)
+        c.addSetHeader(0)
+    }
+
+    /// The top-level commands in name order (Redis answers in its hash table's order, which
+    /// changes from one process to the next).
+    private var sortedCommands: [CommandSpec] { commands.all.sorted { $0.name < $1.name } }
+
+    /// A command by full name, as Redis' lookupCommandBySds: `name`, or `container|sub`.
+    private func command(fullName bytes: Bytes) -> CommandSpec? {
+        let parts = bytes.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false)
+        guard let base = commands.lookup(Array(parts[0])) else { return nil }
+        switch parts.count {
+        case 1: return base
+        case 2: return base.subcommand(Array(parts[1]))
+        default: return nil
         }
     }
 
     func commandCommand(_ c: Client, _ args: Arguments) {
-        let all = commands.all.sorted { $0.name < $1.name }
+        let all = sortedCommands
         c.addArrayHeader(all.count)
         for spec in all { addCommandInfo(c, spec) }
     }
 
     func commandCountCommand(_ c: Client, _ args: Arguments) { c.addInteger(commands.all.count) }
 
+    /// COMMAND INFO [name ...]: an entry per name (`container|sub` for a subcommand), null for
+    /// an unknown one; every command without names.
     func commandInfoCommand(_ c: Client, _ args: Arguments) {
         if args.count == 2 { return commandCommand(c, args) }
         c.addArrayHeader(args.count - 2)
         for j in 2..<args.count {
-            if let spec = commands.lookup(args[j]) { addCommandInfo(c, spec) } else { c.addNullArray() }
+            if let spec = command(fullName: args[j]) { addCommandInfo(c, spec) } else { c.addNull() }
         }
     }
 
-    /// COMMAND DOCS: enough for redis-cli, which reads it for hints: a summary per command.
+    /// COMMAND DOCS [name ...]: a map of full name to Redis 7.0.15's documentation, for every
+    /// command without names; unknown names are left out.
     func commandDocsCommand(_ c: Client, _ args: Arguments) {
-        var specs: [CommandSpec]
-        if args.count == 2 {
-            specs = commands.all.sorted { $0.name < $1.name }
-        } else {
-            specs = (2..<args.count).compactMap { commands.lookup(args[$0]) }
-        }
-        specs = specs.filter { !$0.isContainer }
+        let specs =
+            args.count == 2 ? sortedCommands : (2..<args.count).compactMap { command(fullName: args[$0]) }
         c.addMapHeader(specs.count)
         for spec in specs {
-            c.addBulk(spec.name)
-            c.addMapHeader(3)
-            c.addBulk("summary")
-            c.addBulk("")
-            c.addBulk("since")
-            c.addBulk("1.0.0")
-            c.addBulk("group")
-            c.addBulk("generic")
+            c.addBulk(spec.fullName)
+            if let entry = CommandMetadata.entries[spec.fullName] { c.addValue(entry.docs) } else { c.addMapHeader(0) }
         }
     }
 
+    /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: the names of
+    /// the commands and their subcommands (`container|sub`). No modules are loaded, so a module
+    /// filter leaves none.
     func commandListCommand(_ c: Client, _ args: Arguments) {
-        c.addBulkArray(commands.all.map { Array($0.name.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+        var keep: (CommandSpec) -> Bool = { _ in true }
+        var j = 2
+        while j < args.count {
+            guard args.is(j, "filterby"), args.count - 1 - j == 2 else { return c.addSyntaxError() }
+            let value = args[j + 2]
+            if args.is(j + 1, "module") {
+                keep = { _ in false }
+            } else if args.is(j + 1, "aclcat") {
+                let category = "@" + ASCII.lowercased(value)
+                keep = { CommandMetadata.entries[$0.fullName]?.aclCategories.contains(category) ?? false }
+            } else if args.is(j + 1, "pattern") {
+                keep = { Glob.matches(value, Array($0.fullName.utf8), nocase: true) }
+            } else {
+                return c.addSyntaxError()
+            }
+            j += 3
+        }
+        var names: [Bytes] = []
+        for spec in sortedCommands {
+            if keep(spec) { names.append(Array(spec.fullName.utf8)) }
+            for sub in spec.subcommands.values.sorted(by: { $0.name < $1.name }) where keep(sub) {
+                names.append(Array(sub.fullName.utf8))
+            }
+        }
+        c.addBulkArray(names)
     }
 
     // MARK: DEBUG
