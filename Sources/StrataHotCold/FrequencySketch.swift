@@ -79,6 +79,13 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     @inlinable
     public mutating func record(hash: UInt64) {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        recordInPlace(hash: hash)
+    }
+
+    /// ``record(hash:)`` without the copy-on-write check, for an owner that never copies its
+    /// sketch (``HotSet``'s engine, which is non-copyable).
+    @inlinable
+    mutating func recordInPlace(hash: UInt64) {
         defer { countAddition() }
         // First sighting since the last halving: the doorkeeper remembers it, counters stay.
         guard doorkeeperInsert(hash) else { return }
@@ -153,7 +160,7 @@ public struct FrequencySketch<Key: Hashable>: Sendable {
     }
 
     /// Sets the key's doorkeeper bits; returns whether they were all set already.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func doorkeeperInsert(_ hash: UInt64) -> Bool {
         let (a, b) = doorkeeperBits(hash)
         let maskA: UInt64 = 1 << UInt64(a & 63)

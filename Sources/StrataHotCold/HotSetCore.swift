@@ -215,7 +215,7 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
     /// in the shadow LRU.
     @inlinable
     mutating func recordAccess(hash: UInt64, hit: Bool) {
-        sketch.record(hash: hash)
+        sketch.recordInPlace(hash: hash)
         if shadow.samples(hash) {
             sampledRequests += 1
             if hit { sampledHits += 1 }
@@ -522,20 +522,24 @@ struct HotSetCore<Key: Hashable, Value>: ~Copyable {
         lists[r].count += 1
     }
 
+    /// Takes `slot` out of its region's list, reading only the node's links and region (not a
+    /// copy of the whole node, key and value included).
     @inlinable
     mutating func unlink(_ slot: Int32) {
-        let node = nodes[Int(slot)]
-        let r = Int(node.region.rawValue)
-        if node.prev >= 0 {
-            nodes[Int(node.prev)].next = node.next
+        let node = nodes + Int(slot)
+        let prev = node.pointee.prev
+        let next = node.pointee.next
+        let list = lists + Int(node.pointee.region.rawValue)
+        if prev >= 0 {
+            nodes[Int(prev)].next = next
         } else {
-            lists[r].head = node.next
+            list.pointee.head = next
         }
-        if node.next >= 0 {
-            nodes[Int(node.next)].prev = node.prev
+        if next >= 0 {
+            nodes[Int(next)].prev = prev
         } else {
-            lists[r].tail = node.prev
+            list.pointee.tail = prev
         }
-        lists[r].count -= 1
+        list.pointee.count -= 1
     }
 }
