@@ -249,7 +249,8 @@ extension FakeRedisTestSuites {
                     ["GET", "k"],
                     ["SELECT", "0"], ["MULTI"], ["INCR", "n"], ["MONITOR"], ["EXEC"], ["AUTH", "pw"],
                     ["HELLO", "2", "AUTH", "default", "pw"], ["CONFIG", "SET", "maxmemory", "0"], ["CONFIG", "HELP"],
-                    ["SLOWLOG", "LEN"], ["CLIENT", "LIST"], ["CLIENT", "ID"], ["GET"], ["NOSUCH"], ["SET", "12", "34"],
+                    ["SLOWLOG", "LEN"], ["CLIENT", "LIST"], ["CLIENT", "ID"], ["ACL", "DRYRUN", "default", "GET", "k"],
+                    ["ACL", "WHOAMI"], ["GET"], ["NOSUCH"], ["SET", "12", "34"],
                     ["RPUSH", "queue", "x"], ["PUBLISH", "ch", "m"], ["ECHO", "end"],
                 ] {
                     try a.send(line)
