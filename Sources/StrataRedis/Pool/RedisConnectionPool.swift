@@ -84,6 +84,9 @@ public final class RedisConnectionPool: Sendable {
     private let observer: (any StrataObserver)?
     /// Called when a shared connection closes (client tracking: its tracked keys are forgotten).
     let closeListener = StrataMutex<(@Sendable (RedisClientError) -> Void)?>(nil)
+    /// For tests: runs after a new connection ran the setup and before it is admitted, to install
+    /// a setup in that window.
+    let beforeAdmitting = StrataMutex<(@Sendable () async -> Void)?>(nil)
 
     init(
         configuration: RedisConfiguration,
@@ -201,15 +204,14 @@ public final class RedisConnectionPool: Sendable {
         background.spawn { [weak self] in
             if let delay { try? await Task.sleep(for: delay) }
             guard let self else { return }
-            let result: Result<RedisConnection, RedisClientError>
+            let result: Result<(RedisConnection, (accepted: Bool, waiters: [Waiter])), RedisClientError>
             do throws(RedisClientError) {
-                result = .success(try await self.openConnection())
+                result = .success(try await self.openConnection { s, opened in s.machine.sharedOpened(opened) })
             } catch {
                 result = .failure(error)
             }
             switch result {
-            case .success(let connection):
-                let (accepted, waiters) = self.state.withLock { $0.machine.sharedOpened(connection) }
+            case .success(let (connection, (accepted, waiters))):
                 if !accepted { connection.close(Machine.shutDownError) }
                 for case .shared(let continuation) in waiters { continuation.resume(returning: connection) }
             case .failure(let error):
@@ -221,16 +223,25 @@ public final class RedisConnectionPool: Sendable {
         }
     }
 
-    /// Opens a connection and runs the setup on it (again if it changed meanwhile), so no
-    /// connection joins the pool without it (client tracking depends on it).
-    private func openConnection() async throws(RedisClientError) -> RedisConnection {
+    /// Opens a connection, runs the setup on it, and admits it with `admit`, under the lock and in
+    /// the same critical section as the check that the setup is still the one it ran: a setup
+    /// installed between that check and the admission would miss the connection, since
+    /// ``installSetup(_:andRunNow:)`` runs only on the connections already in the pool (client
+    /// tracking depends on it). While the setup keeps changing, runs it again.
+    private func openConnection<Admitted>(
+        admit: (inout State, RedisConnection) -> Admitted
+    ) async throws(RedisClientError) -> (RedisConnection, Admitted) {
         let connection = try await RedisConnection.open(
             configuration, loop: loop, pushHandler: pushHandler,
             closeHandler: { [weak self] error in self?.connectionClosed(error) })
         var appliedVersion = -1
         while true {
-            let (setup, version) = state.withLock { ($0.setup, $0.setupVersion) }
-            if version == appliedVersion { return connection }
+            if appliedVersion >= 0, let hook = beforeAdmitting.withLock({ $0 }) { await hook() }
+            let (admitted, setup, version) = state.withLock { s -> (Admitted?, ConnectionSetup?, Int) in
+                if s.setupVersion == appliedVersion { return (admit(&s, connection), nil, appliedVersion) }
+                return (nil, s.setup, s.setupVersion)
+            }
+            if let admitted { return (connection, admitted) }
             if let setup {
                 do {
                     try await Self.apply(setup, to: connection, timeout: configuration.connectTimeout)
@@ -296,8 +307,9 @@ public final class RedisConnectionPool: Sendable {
             case .open: break
             }
             do throws(RedisClientError) {
-                let connection = try await openConnection()
-                let (accepted, waiters) = state.withLock { $0.machine.sharedOpened(connection) }
+                let (connection, (accepted, waiters)) = try await openConnection { s, opened in
+                    s.machine.sharedOpened(opened)
+                }
                 if !accepted { connection.close(Machine.shutDownError) }
                 for case .shared(let continuation) in waiters { continuation.resume(returning: connection) }
             } catch {
@@ -340,8 +352,8 @@ public final class RedisConnectionPool: Sendable {
                     }
                 }
                 do throws(RedisClientError) {
-                    let connection = try await openConnection()
-                    guard state.withLock({ $0.machine.leaseOpened() }) else {
+                    let (connection, admitted) = try await openConnection { s, _ in s.machine.leaseOpened() }
+                    guard admitted else {
                         connection.close(Machine.shutDownError)
                         throw Machine.shutDownBeforeSending
                     }
