@@ -154,6 +154,20 @@ public final class RESPTestConnection {
         return try readReply().value
     }
 
+    /// The process ID of the server that answers, from `INFO server` (after `AUTH password` when
+    /// given), or `nil` when it does not say (an error reply, a closed connection).
+    ///
+    /// A launcher checks it against its child's: when the port it picked was taken meanwhile, its
+    /// own server fails to bind and exits, but another one answers PING there first.
+    public func serverProcessID(password: String? = nil) -> Int? {
+        if let password, (try? command("AUTH", password))?.errorMessage != nil { return nil }
+        guard let info = try? command("INFO", "server").asString() else { return nil }
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("process_id:") {
+            return Int(line.dropFirst("process_id:".count))
+        }
+        return nil
+    }
+
     /// Sends a command and reads its reply's bytes.
     public func commandBytes(_ arguments: [String]) throws(Failure) -> [UInt8] {
         try send(arguments)

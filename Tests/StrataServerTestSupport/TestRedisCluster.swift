@@ -397,7 +397,11 @@ public final class TestRedisCluster: Sendable {
             if let connection = try? RESPTestConnection(port: port, timeout: .seconds(1)),
                 (try? connection.command("PING")) != nil
             {
-                return process
+                // Unless another server answers there (a node of another cluster took the port
+                // first): ours then fails to bind and exits, checked above, and the caller tries
+                // another port. Taking the other node for ours made `--cluster create` fail.
+                let answering = connection.serverProcessID()
+                if answering == nil || answering == Int(process.pid) { return process }
             }
             usleep(10_000)
         }

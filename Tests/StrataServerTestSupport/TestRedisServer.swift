@@ -231,9 +231,12 @@ public final class TestRedisServer: Sendable {
                 throw TestSupportError(
                     "redis-server exited on port \(port): \(result?.stderr ?? "") \(readLog(directory))")
             }
-            if let connection = try? RESPTestConnection(port: port, timeout: .seconds(1)) {
-                // NOAUTH also proves it is up.
-                if (try? connection.command("PING")) != nil { return process }
+            if let connection = try? RESPTestConnection(port: port, timeout: .seconds(1)),
+                (try? connection.command("PING")) != nil  // NOAUTH also proves it is up
+            {
+                // Unless another server answers there: ours then exits (checked above).
+                let answering = connection.serverProcessID(password: options.password)
+                if answering == nil || answering == Int(process.pid) { return process }
             }
             usleep(10_000)
         }
