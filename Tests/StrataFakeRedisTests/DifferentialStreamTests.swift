@@ -69,6 +69,20 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        /// An automatic ID after a top item whose sequence is the largest moves to the next
+        /// millisecond (the top item's time is in the future, so the clock does not help).
+        @Test func automaticIDAfterTheLargestSequence() throws {
+            try assertSameBehaviour(
+                """
+                xadd s 2577343934890-18446744073709551615 f v
+                xadd s * f2 v2
+                xrange s - +
+                xadd s 2577343934891-* f3 v3
+                xadd t 2577343934890-18446744073709551615 f v
+                xadd t 2577343934890-* f v
+                """)
+        }
+
         @Test func approximateTrimmingFollowsTheNodes() throws {
             try assertSameBehaviour(
                 """
