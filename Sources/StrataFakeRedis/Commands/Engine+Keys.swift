@@ -250,7 +250,7 @@ extension Engine {
         if entry.expireAt != 0 { db.setExpiry(at: newSlot, entry.expireAt) }
         if let old = db.slot(source) { db.delete(at: old) }
         switch entry.value {
-        case .list, .sortedSet: signalKeyAsReady(db.id, destination)
+        case .list, .sortedSet, .stream: signalKeyAsReady(db.id, destination)
         default: break
         }
         signalModifiedKey(db.id, source)
@@ -276,7 +276,7 @@ extension Engine {
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         source.delete(at: slot)
         switch entry.value {
-        case .list, .sortedSet: signalKeyAsReady(target, key)
+        case .list, .sortedSet, .stream: signalKeyAsReady(target, key)
         default: break
         }
         signalModifiedKey(source.id, key)
