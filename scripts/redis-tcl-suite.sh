@@ -21,6 +21,10 @@
 # on redis-server but not on the fake to .build/redis-tcl/differences.txt ("unit: test name",
 # marked "(not run on the fake)" when the unit skipped it there, e.g. on the fake's INFO fields).
 # The logs of each run are kept in .build/redis-tcl/{real,fake}/<unit>.log.
+# Environment: REDIS_SRC (the source tree), REDIS_TCL_WORK (another directory than
+# .build/redis-tcl), STRATA_FAKE_BIN (a FakeRedisServerRunner already built, instead of building
+# one), REDIS_TCL_UNIT_TIMEOUT (seconds per unit and server, 300 by default), REDIS_TCL_BASEPORT
+# (the harness's ports, 21111 and that plus 2000 by default).
 #
 # What is not run, on either server:
 # - tests tagged external:skip: the suite itself skips them in external-server mode (they
@@ -84,7 +88,10 @@ skipped_tests=(
     "Test write scripts in mutli-exec are blocked by pause RO"
     "Test may-replicate commands are rejected in RO scripts"
 )
-unit_timeout=${REDIS_TCL_UNIT_TIMEOUT:-600}
+unit_timeout=${REDIS_TCL_UNIT_TIMEOUT:-300}
+# The harness's own ports (its test server listens just below --baseport): two runs at once need
+# different ones.
+baseport=${REDIS_TCL_BASEPORT:-21111}
 
 for tool in redis-server redis-cli tclsh python3 timeout; do
     command -v "$tool" >/dev/null || { echo "$tool is not on PATH (apt-get install -y redis-server tcl)" >&2; exit 1; }
@@ -95,13 +102,16 @@ done
 }
 src=$(cd "$src" && pwd)
 
-work="$(pwd)/.build/redis-tcl"
+work=${REDIS_TCL_WORK:-$(pwd)/.build/redis-tcl}
 rm -rf "$work/real" "$work/fake"
 mkdir -p "$work/real" "$work/fake"
 : >"$work/differences.txt"
 
-swift build -c release --product FakeRedisServerRunner >/dev/null
-fake_bin=$(pwd)/.build/release/FakeRedisServerRunner
+fake_bin=${STRATA_FAKE_BIN:-}
+if [ -z "$fake_bin" ]; then
+    swift build -c release --product FakeRedisServerRunner >/dev/null
+    fake_bin=$(pwd)/.build/release/FakeRedisServerRunner
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 real_port=$(free_port)
@@ -159,9 +169,9 @@ done
 
 for unit in "${units[@]}"; do
     # The fake and the real server run the same unit side by side.
-    run_unit real "$real_port" "$unit" 21111 &
+    run_unit real "$real_port" "$unit" "$baseport" &
     real_run=$!
-    run_unit fake "$fake_port" "$unit" 23111 &
+    run_unit fake "$fake_port" "$unit" $((baseport + 2000)) &
     fake_run=$!
     wait "$real_run" "$fake_run" || true
     # A server that died during the unit (a crash: see fake.log or redis.log) is started afresh,
