@@ -432,6 +432,8 @@ extension FakeRedisTestSuites {
                 latency reset
                 latency reset command fork
                 latency history
+                latency help
+                latency help xxx
                 module list
                 module list x
                 memory usage missing
