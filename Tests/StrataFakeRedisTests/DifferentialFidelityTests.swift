@@ -73,6 +73,10 @@ extension FakeRedisTestSuites {
                 config set maxmemory-clients 5%
                 config get maxmemory-clients
                 config set maxmemory-clients x
+                config set maxmemory-clients 200%
+                config set maxmemory-clients 100%
+                config set maxmemory-clients -5%
+                config set maxmemory 10000001 maxmemory-clients 200% client-query-buffer-limit invalid
                 config set maxmemory-clients 0
                 config resetstat
                 config help

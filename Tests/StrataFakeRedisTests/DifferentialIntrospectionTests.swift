@@ -400,6 +400,37 @@ extension FakeRedisTestSuites {
         /// Commands redis-py's own suite calls that the fake lacked: SUBSTR, ZLEXCOUNT, ROLE,
         /// LATENCY LATEST/HISTORY/RESET (no events at threshold 0), MODULE LIST, and MEMORY
         /// USAGE's replies that do not depend on the allocator (a missing key, bad arguments).
+        /// TTL, PTTL, EXPIRETIME, PEXPIRETIME, TYPE and EXISTS leave a key's access time alone
+        /// (Redis' LOOKUP_NOTOUCH); TOUCH and GET do not. The idle times are compared as "at
+        /// least 2 s" on both servers, since the two clocks tick at different moments.
+        @Test func lookupsThatDoNotTouchTheKey() throws {
+            try withBothServers { pair, _ in
+                try pair.same(["set", "foo", "bar", "px", "100000"])
+                try pair.same(["set", "bar", "baz"])
+                usleepMilliseconds(2_100)
+                for command in ["ttl", "pttl", "expiretime", "pexpiretime", "type", "exists"] {
+                    _ = try pair.real.command(command, "foo")
+                    _ = try pair.fake.command(command, "foo")
+                }
+                _ = try pair.real.command("exists", "bar")
+                _ = try pair.fake.command("exists", "bar")
+                for key in ["foo", "bar"] {
+                    let real = try pair.real.command("object", "idletime", key)
+                    let fake = try pair.fake.command("object", "idletime", key)
+                    #expect(
+                        Self.atLeastTwo(fake) == Self.atLeastTwo(real),
+                        "OBJECT IDLETIME \(key): redis-server \(real), fake \(fake)")
+                }
+                try pair.same(["touch", "foo"])
+                try pair.same(["object", "idletime", "foo"])
+            }
+        }
+
+        private static func atLeastTwo(_ reply: RESPValue) -> Bool {
+            if case .integer(let n) = reply { return n >= 2 }
+            return false
+        }
+
         @Test func commandsRedisPyCalls() throws {
             try assertSameBehaviour(
                 """
@@ -433,6 +464,8 @@ extension FakeRedisTestSuites {
                 latency reset
                 latency reset command fork
                 latency history
+                latency help
+                latency help xxx
                 module list
                 module list x
                 memory usage missing

@@ -8,6 +8,27 @@ extension FakeRedisTestSuites {
     /// notifications see.
     @Suite("Differential: multi-pops and blocking moves")
     struct DifferentialMultiPopTests {
+        /// A count of 0 answers an empty array only after the key's type is checked.
+        @Test func popsWithACountOfZero() throws {
+            try assertSameBehaviour(
+                """
+                set s x
+                zpopmin s 0
+                zpopmax s 0
+                zpopmin s -1
+                zpopmin missing 0
+                lpop s 0
+                rpop s 0
+                spop s 0
+                zadd z 1 a
+                zpopmin z 0
+                zpopmax z 0
+                rpush l a
+                lpop l 0
+                exists z l
+                """)
+        }
+
         @Test func lmpopAndZmpop() throws {
             try assertSameBehaviour(
                 """

@@ -389,9 +389,9 @@ extension FakeRedisTestSuites {
                 A: 0| blpop q1 -0.0001
                 B: rpush q1 x
                 A: <recv>
-                A: 0| blpop q2 0.0001
-                B: rpush q2 x
-                A: <recv>
+                blpop missing 0.0001
+                blpop missing 0.001
+                brpop missing 0.0015
                 A: 0| brpop q3 9223372036854775
                 B: rpush q3 x
                 A: <recv>

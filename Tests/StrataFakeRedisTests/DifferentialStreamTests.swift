@@ -69,6 +69,20 @@ extension FakeRedisTestSuites {
                 """)
         }
 
+        /// An automatic ID after a top item whose sequence is the largest moves to the next
+        /// millisecond (the top item's time is in the future, so the clock does not help).
+        @Test func automaticIDAfterTheLargestSequence() throws {
+            try assertSameBehaviour(
+                """
+                xadd s 2577343934890-18446744073709551615 f v
+                xadd s * f2 v2
+                xrange s - +
+                xadd s 2577343934891-* f3 v3
+                xadd t 2577343934890-18446744073709551615 f v
+                xadd t 2577343934890-* f v
+                """)
+        }
+
         @Test func approximateTrimmingFollowsTheNodes() throws {
             try assertSameBehaviour(
                 """
@@ -231,6 +245,37 @@ extension FakeRedisTestSuites {
                 B: xadd u 1-1 a 1
                 A: <recv>
                 A: 0| xread block 50 streams s5 $
+                A: <recv>
+                """)
+        }
+
+        /// A stream that arrives under a key by RENAME, MOVE or COPY serves the clients blocked
+        /// on that key (Redis' dbAdd signals streams as ready, as lists and sorted sets).
+        @Test func blockedReadersAreServedByRenameMoveAndCopy() throws {
+            try assertSameBehaviour(
+                """
+                B: xgroup create q{t} g $ mkstream
+                A: 0| xreadgroup group g alice block 0 streams q{t} >
+                B: ping
+                B: xgroup create q2{t} g $ mkstream
+                B: xadd q2{t} 100 f1 v1
+                B: rename q2{t} q{t}
+                A: <recv>
+                A: 0| xreadgroup group g alice block 0 streams q{t} >
+                B: ping
+                B: xadd q3{t} 200 f2 v2
+                B: rename q3{t} q{t}
+                A: <recv>
+                A: 0| xread block 0 streams r{t} $
+                B: ping
+                B: xadd r2{t} 1-1 a 1
+                B: copy r2{t} r{t}
+                A: <recv>
+                A: 0| xread block 0 streams m 0
+                B: ping
+                B: select 1
+                B: xadd m 1-1 a 1
+                B: move m 0
                 A: <recv>
                 """)
         }

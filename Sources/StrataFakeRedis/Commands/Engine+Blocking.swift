@@ -7,15 +7,16 @@ extension Engine {
     /// milliseconds (0: forever), or an error reply and nil.
     ///
     /// As in Redis, the seconds are a long double, and the milliseconds are what C's cast to
-    /// `long long` makes of them on x86-64: truncated toward zero (so `0.0001` and `-0.0009`
-    /// mean 0, forever), and Int64.min, "timeout is negative", for inf, -inf or anything outside
-    /// Int64. A deadline past Int64.max (Redis 7.0 overflows there) waits forever too.
+    /// `long long` makes of `ceill(seconds * 1000)` on x86-64: rounded up (so `0.0001` and
+    /// `0.001`, which a long double holds as a hair less, mean 1 ms, and `-0.0009` means 0,
+    /// forever), and Int64.min, "timeout is negative", for inf, -inf or anything outside Int64.
+    /// A deadline past Int64.max (Redis 7.0 overflows there) waits forever too.
     func parseTimeout(_ c: Client, _ bytes: Bytes) -> Int? {
         guard let seconds = Numbers.parseLongDouble(bytes) else {
             c.addError("ERR timeout is not a float or out of range")
             return nil
         }
-        let milliseconds = Numbers.truncatedToInt64(seconds * 1000)
+        let milliseconds = Numbers.truncatedToInt64((seconds * 1000).rounded(.up))
         guard milliseconds >= 0 else {
             c.addError("ERR timeout is negative")
             return nil

@@ -364,6 +364,7 @@ extension Engine {
                     sub("latency", "latest", 2, [.admin], { $0.latencyLatestCommand($1, $2) }),
                     sub("latency", "history", 3, [.admin], { $0.latencyHistoryCommand($1, $2) }),
                     sub("latency", "reset", -2, [.admin], { $0.latencyResetCommand($1, $2) }),
+                    sub("latency", "help", 2, [], { $0.latencyHelpCommand($1, $2) }),
                 ]),
             CommandSpec(
                 container: "module",

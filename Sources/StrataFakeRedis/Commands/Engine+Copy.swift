@@ -38,7 +38,7 @@ extension Engine {
         destination.modifyBookkeeping(at: newSlot) { $0.stringEncoding = encoding }
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         switch entry.value {
-        case .list, .sortedSet: signalKeyAsReady(target, newKey)
+        case .list, .sortedSet, .stream: signalKeyAsReady(target, newKey)
         default: break
         }
         signalModifiedKey(target, newKey)

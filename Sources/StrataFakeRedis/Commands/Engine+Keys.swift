@@ -14,7 +14,7 @@ extension Engine {
     func existsCommand(_ c: Client, _ args: Arguments) {
         let db = database(c)
         var count = 0
-        for i in 1..<args.count where lookup(db, args[i]) != nil { count += 1 }
+        for i in 1..<args.count where lookup(db, args[i], touching: false) != nil { count += 1 }
         c.addInteger(count)
     }
 
@@ -80,7 +80,7 @@ extension Engine {
 
     private func ttlGeneric(_ c: Client, _ args: Arguments, milliseconds: Bool) {
         let db = database(c)
-        guard let slot = lookup(db, args[1]) else { return c.addInteger(-2) }
+        guard let slot = lookup(db, args[1], touching: false) else { return c.addInteger(-2) }
         let expireAt = db.expireAt(slot)
         guard expireAt != 0 else { return c.addInteger(-1) }
         let ttl = max(0, expireAt &- commandTime)
@@ -92,7 +92,7 @@ extension Engine {
 
     private func expiretimeGeneric(_ c: Client, _ args: Arguments, milliseconds: Bool) {
         let db = database(c)
-        guard let slot = lookup(db, args[1]) else { return c.addInteger(-2) }
+        guard let slot = lookup(db, args[1], touching: false) else { return c.addInteger(-2) }
         let expireAt = db.expireAt(slot)
         guard expireAt != 0 else { return c.addInteger(-1) }
         c.addInteger(milliseconds ? expireAt : Self.roundedSeconds(expireAt))
@@ -116,7 +116,7 @@ extension Engine {
 
     func typeCommand(_ c: Client, _ args: Arguments) {
         let db = database(c)
-        guard let slot = lookup(db, args[1]) else { return c.addSimple("none") }
+        guard let slot = lookup(db, args[1], touching: false) else { return c.addSimple("none") }
         c.addSimple(db.value(at: slot).typeName)
     }
 
@@ -250,7 +250,7 @@ extension Engine {
         if entry.expireAt != 0 { db.setExpiry(at: newSlot, entry.expireAt) }
         if let old = db.slot(source) { db.delete(at: old) }
         switch entry.value {
-        case .list, .sortedSet: signalKeyAsReady(db.id, destination)
+        case .list, .sortedSet, .stream: signalKeyAsReady(db.id, destination)
         default: break
         }
         signalModifiedKey(db.id, source)
@@ -276,7 +276,7 @@ extension Engine {
         if entry.expireAt != 0 { destination.setExpiry(at: newSlot, entry.expireAt) }
         source.delete(at: slot)
         switch entry.value {
-        case .list, .sortedSet: signalKeyAsReady(target, key)
+        case .list, .sortedSet, .stream: signalKeyAsReady(target, key)
         default: break
         }
         signalModifiedKey(source.id, key)
@@ -284,7 +284,13 @@ extension Engine {
         c.addInteger(1)
     }
 
-    func touchCommand(_ c: Client, _ args: Arguments) { existsCommand(c, args) }
+    /// TOUCH: EXISTS that counts as an access (Redis' lookupKeyRead).
+    func touchCommand(_ c: Client, _ args: Arguments) {
+        let db = database(c)
+        var count = 0
+        for i in 1..<args.count where lookup(db, args[i]) != nil { count += 1 }
+        c.addInteger(count)
+    }
 
     // MARK: Databases
 

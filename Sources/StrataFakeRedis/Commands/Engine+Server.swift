@@ -181,6 +181,28 @@ extension Engine {
     func latencyHistoryCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
     func latencyResetCommand(_ c: Client, _ args: Arguments) { c.addInteger(0) }
 
+    /// LATENCY HELP: Redis 7.0's text, the subcommands the fake does not serve included.
+    func latencyHelpCommand(_ c: Client, _ args: Arguments) {
+        addHelp(
+            c, "LATENCY",
+            [
+                "DOCTOR",
+                "    Return a human readable latency analysis report.",
+                "GRAPH <event>",
+                "    Return an ASCII latency graph for the <event> class.",
+                "HISTORY <event>",
+                "    Return time-latency samples for the <event> class.",
+                "LATEST",
+                "    Return the latest latency samples for all events.",
+                "RESET [<event> ...]",
+                "    Reset latency data of one or more <event> classes.",
+                "    (default: reset all data for all event classes)",
+                "HISTOGRAM [COMMAND ...]",
+                "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+                "    If no commands are specified then all histograms are replied.",
+            ])
+    }
+
     /// MODULE LIST: no modules.
     func moduleListCommand(_ c: Client, _ args: Arguments) { c.addArrayHeader(0) }
 

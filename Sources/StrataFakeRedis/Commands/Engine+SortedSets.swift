@@ -541,12 +541,13 @@ extension Engine {
         if hasCount {
             guard let n = positiveCount(c, args[2]) else { return }
             count = n
-            if n == 0 { return c.addRaw(SharedReply.emptyArray) }
         }
         let db = database(c)
         switch findSortedSet(db, args[1]) {
         case .wrongType: c.addWrongType()
         case .missing: c.addRaw(SharedReply.emptyArray)
+        // As Redis' genericZpopCommand, a count of 0 is answered after the type check.
+        case .found where count == 0: c.addRaw(SharedReply.emptyArray)
         case .found(_, let z):
             // With a count, RESP3 gets [member, score] pairs; otherwise a flat array.
             let n = Swift.min(count, z.count)

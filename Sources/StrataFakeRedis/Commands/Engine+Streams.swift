@@ -260,17 +260,24 @@ extension Engine {
         if let given = parsed.id {
             id = given
             if !parsed.seqGiven && given.ms == stream.lastID.ms {
+                // Redis' streamAppendItem fails here without setting errno to EDOM, so its
+                // caller takes it for elements too large.
                 guard stream.lastID.seq != .max else {
-                    return c.addError(
-                        "ERR The ID specified in XADD is equal or smaller than the target stream top item")
+                    return c.addError("ERR Elements are too large to be stored")
                 }
                 id = StreamID(ms: given.ms, seq: stream.lastID.seq + 1)
             }
         } else {
+            // Redis' streamIncrID past a top item in the future (or this millisecond): its
+            // sequence plus one, or the next millisecond's 0 after the largest sequence (the
+            // largest ID of all was refused above).
             let ms = UInt64(max(0, now()))
-            id =
-                ms > stream.lastID.ms
-                ? StreamID(ms: ms, seq: 0) : StreamID(ms: stream.lastID.ms, seq: stream.lastID.seq + 1)
+            let last = stream.lastID
+            if ms > last.ms {
+                id = StreamID(ms: ms, seq: 0)
+            } else {
+                id = last.seq == .max ? StreamID(ms: last.ms + 1, seq: 0) : StreamID(ms: last.ms, seq: last.seq + 1)
+            }
         }
         guard id > stream.lastID else {
             return c.addError("ERR The ID specified in XADD is equal or smaller than the target stream top item")

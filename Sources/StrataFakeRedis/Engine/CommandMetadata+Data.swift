@@ -235,12 +235,13 @@ extension CommandMetadata {
         *10 keys :2 ~1 +readonly :0 :0 :0 ~4 +@keyspace +@read +@slow +@dangerous ~2 request_policy:all_shards
             nondeterministic_output_order ~0 ~0
         *10 lastsave :1 ~3 +loading +stale +fast :0 :0 :0 ~3 +@admin +@fast +@dangerous ~1 nondeterministic_output ~0 ~0
-        *10 latency :-2 ~0 :0 :0 :0 ~1 +@slow ~0 ~0 *3 *10 latency|history :3 ~4 +admin +noscript +loading +stale :0 :0
-            :0 ~3 +@admin +@slow +@dangerous ~3 nondeterministic_output request_policy:all_nodes response_policy:special
-            ~0 ~0 *10 latency|latest :2 ~4 +admin +noscript +loading +stale :0 :0 :0 ~3 +@admin +@slow +@dangerous ~3
-            nondeterministic_output request_policy:all_nodes response_policy:special ~0 ~0 *10 latency|reset :-2 ~4
-            +admin +noscript +loading +stale :0 :0 :0 ~3 +@admin +@slow +@dangerous ~2 request_policy:all_nodes
-            response_policy:all_succeeded ~0 ~0
+        *10 latency :-2 ~0 :0 :0 :0 ~1 +@slow ~0 ~0 *4 *10 latency|help :2 ~2 +loading +stale :0 :0 :0 ~1 +@slow ~0 ~0
+            ~0 *10 latency|history :3 ~4 +admin +noscript +loading +stale :0 :0 :0 ~3 +@admin +@slow +@dangerous ~3
+            nondeterministic_output request_policy:all_nodes response_policy:special ~0 ~0 *10 latency|latest :2 ~4
+            +admin +noscript +loading +stale :0 :0 :0 ~3 +@admin +@slow +@dangerous ~3 nondeterministic_output
+            request_policy:all_nodes response_policy:special ~0 ~0 *10 latency|reset :-2 ~4 +admin +noscript +loading
+            +stale :0 :0 :0 ~3 +@admin +@slow +@dangerous ~2 request_policy:all_nodes response_policy:all_succeeded ~0
+            ~0
         *10 lcs :-3 ~1 +readonly :1 :2 :1 ~3 +@read +@string +@slow ~0 ~1 %3 flags ~2 +RO +access begin_search %2 type
             index spec %1 index :1 find_keys %2 type range spec %3 lastkey :1 keystep :1 limit :0 ~0
         *10 lindex :3 ~1 +readonly :1 :1 :1 ~3 +@read +@list +@slow ~0 ~1 %3 flags ~2 +RO +access begin_search %2 type
@@ -1102,12 +1103,13 @@ extension CommandMetadata {
         lastsave %4 summary "Get the UNIX time stamp of the last successful save to disk" since 1.0.0 group server
             complexity O(1)
         latency %5 summary "A container for latency diagnostics commands" since 2.8.13 group server complexity
-            "Depends on subcommand." subcommands %3 latency|history %5 summary
-            "Return timestamp-latency samples for the event." since 2.8.13 group server complexity O(1) arguments *1 %2
-            name event type string latency|latest %4 summary "Return the latest latency samples for all events." since
-            2.8.13 group server complexity O(1) latency|reset %5 summary "Reset latency data for one or more events."
-            since 2.8.13 group server complexity O(1) arguments *1 %3 name event type string flags ~2 +optional
-            +multiple
+            "Depends on subcommand." subcommands %4 latency|help %4 summary
+            "Show helpful text about the different subcommands." since 2.8.13 group server complexity O(1)
+            latency|history %5 summary "Return timestamp-latency samples for the event." since 2.8.13 group server
+            complexity O(1) arguments *1 %2 name event type string latency|latest %4 summary
+            "Return the latest latency samples for all events." since 2.8.13 group server complexity O(1) latency|reset
+            %5 summary "Reset latency data for one or more events." since 2.8.13 group server complexity O(1) arguments
+            *1 %3 name event type string flags ~2 +optional +multiple
         lcs %5 summary "Find longest common substring" since 7.0.0 group string complexity
             "O(N*M) where N and M are the lengths of s1 and s2, respectively" arguments *6 %3 name key1 type key
             key_spec_index :0 %3 name key2 type key key_spec_index :0 %4 name len type pure-token token LEN flags ~1

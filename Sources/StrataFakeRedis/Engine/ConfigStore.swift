@@ -435,7 +435,13 @@ struct ConfigStore {
             }
             return .success(["normal", "slave", "pubsub"].map { "\($0) \(limits[$0]!)" }.joined(separator: " "))
         case "maxmemory-clients":
-            if text.hasSuffix("%"), let p = Int(text.dropLast()), p >= 0, p <= 100 { return .success(text) }
+            // Redis' numericParseString takes any "N%" with N >= 0; the bounds check comes after.
+            if text.count > 1, text.hasSuffix("%"), let p = Int(text.dropLast()), p >= 0 {
+                guard p <= 100 else {
+                    return .failure(ConfigError("percentage argument must be less or equal to 100"))
+                }
+                return .success(text)
+            }
             guard let n = memoryValue(text) else {
                 return .failure(ConfigError("argument must be a memory or percent value"))
             }

@@ -175,15 +175,16 @@ final class Engine {
     }
 
     /// The slot of a live key, deleting it first when it has expired; the access counts for
-    /// OBJECT IDLETIME and FREQ, as Redis' lookupKey does.
+    /// OBJECT IDLETIME and FREQ, as Redis' lookupKey does, unless `touching` is false (Redis'
+    /// LOOKUP_NOTOUCH, which still counts the hit or miss: TTL, TYPE, EXISTS).
     @inline(__always)
-    func lookup(_ db: Database, _ key: Bytes) -> Int? {
+    func lookup(_ db: Database, _ key: Bytes, touching: Bool = true) -> Int? {
         guard let slot = lookupWithoutTouching(db, key) else {
             if readLookups { readMiss(db, key) }
             return nil
         }
         if readLookups { statistics.keyspaceHits += 1 }
-        touch(db, slot)
+        if touching { touch(db, slot) }
         return slot
     }
 
