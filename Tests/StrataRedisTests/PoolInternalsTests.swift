@@ -60,4 +60,38 @@ struct PoolInternalsTests {
         #expect(try name.asString() == "with-setup", "the connection joined the pool without the setup")
         await client.shutdown()
     }
+
+    @Test func leasedConnectionsThatRanAnOldSetupAreNotLeasedAgain() async throws {
+        let server = try FakeRedisServer.start()
+        defer { server.stop() }
+        var configuration = RedisConfiguration(host: server.host, port: server.port)
+        configuration.pool.maximumLeasedConnections = 2
+        let client = try RedisClient(configuration: configuration)
+        func leasedName() async throws -> String? {
+            try await client.withConnection { connection in
+                let reply = try await connection.send("CLIENT", "GETNAME")
+                return reply.isNull ? nil : try reply.asString()
+            }
+        }
+        #expect(try await leasedName() == nil)  // one idle leased connection now, without a name
+        let named = [["CLIENT", "SETNAME", "with-setup"]]
+        // One lease in use while the setup changes: it ran the old one.
+        let holding = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        let held = Task {
+            try await client.withConnection { connection in
+                holding.continuation.yield()
+                for await _ in release.stream { break }
+                _ = try await connection.send("PING")
+            }
+        }
+        for await _ in holding.stream { break }
+        try await client.pool.installSetup(.init(commands: named), andRunNow: named)
+        release.continuation.yield()
+        try await held.value
+        // Neither the idle one nor the one given back is leased again.
+        #expect(try await leasedName() == "with-setup")
+        #expect(try await leasedName() == "with-setup")
+        await client.shutdown()
+    }
 }

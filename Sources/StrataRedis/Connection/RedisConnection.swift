@@ -120,6 +120,9 @@ package final class RedisConnection: RedisEventHandler, Sendable {
     /// it out without taking the state lock.
     private let closedFlag = Atomic<Bool>(false)
     private let writeCalls = Atomic<Int>(0)
+    /// The version of the pool's setup this connection ran (client tracking); set when the pool
+    /// admits it, read when a lease comes back.
+    let poolSetupVersion = Atomic<Int>(-1)
 
     /// The protocol negotiated by the handshake.
     var protocolVersion: RESPVersion {

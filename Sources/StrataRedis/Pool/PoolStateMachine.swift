@@ -291,6 +291,13 @@ struct PoolStateMachine<Connection: PoolConnection, Waiter: Sendable> {
         case close(Connection, wake: Waiter?)
     }
 
+    /// Takes every idle leased connection out of the pool (to close: the connection setup
+    /// changed, and they ran the old one).
+    mutating func takeIdleLeases() -> [Connection] {
+        defer { idle.removeAll() }
+        return idle.map(\.connection)
+    }
+
     /// A leased connection comes back: reusable (no state left on it) or not.
     mutating func release(_ connection: Connection, reusable: Bool, now: Instant) -> ReleaseAction {
         if !reusable || connection.isClosed || isShutDown {

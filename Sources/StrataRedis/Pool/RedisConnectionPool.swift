@@ -238,7 +238,10 @@ public final class RedisConnectionPool: Sendable {
         while true {
             if appliedVersion >= 0, let hook = beforeAdmitting.withLock({ $0 }) { await hook() }
             let (admitted, setup, version) = state.withLock { s -> (Admitted?, ConnectionSetup?, Int) in
-                if s.setupVersion == appliedVersion { return (admit(&s, connection), nil, appliedVersion) }
+                if s.setupVersion == appliedVersion {
+                    connection.poolSetupVersion.store(appliedVersion, ordering: .relaxed)
+                    return (admit(&s, connection), nil, appliedVersion)
+                }
                 return (nil, s.setup, s.setupVersion)
             }
             if let admitted { return (connection, admitted) }
@@ -270,12 +273,18 @@ public final class RedisConnectionPool: Sendable {
     }
 
     /// Installs commands every connection runs after its handshake (or removes them with `nil`),
-    /// and runs `commands` on the shared connections open now. Returns once all ran.
+    /// and runs `commands` on the shared connections open now. Returns once all ran. Leased
+    /// connections that ran the old setup are closed rather than leased again.
     func installSetup(_ setup: ConnectionSetup?, andRunNow commands: [[String]]) async throws {
-        let connections = state.withLock { s -> [RedisConnection] in
+        let (connections, idleLeases) = state.withLock { s -> ([RedisConnection], [RedisConnection]) in
             s.setup = setup
             s.setupVersion += 1
-            return s.machine.shared
+            return (s.machine.shared, s.machine.takeIdleLeases())
+        }
+        // Idle leased connections ran the old setup: closed, so the next lease opens one with the
+        // new. (One leased now is closed when it comes back; see `release`.)
+        for connection in idleLeases {
+            connection.close(RedisClientError(.connectionClosed, "the connection setup changed (client tracking)"))
         }
         let now = ConnectionSetup(commands: commands)
         for connection in connections where !connection.isClosed {
@@ -438,7 +447,12 @@ public final class RedisConnectionPool: Sendable {
     /// Gives a leased connection back. One with state left on it (an open transaction, a changed
     /// database, replies still owed) must not be reused: pass `reusable: false` and it is closed.
     func release(_ connection: RedisConnection, reusable: Bool) {
-        let action = state.withLock { $0.machine.release(connection, reusable: reusable, now: .now) }
+        let action = state.withLock { s in
+            // One that ran an older setup (client tracking changed while it was leased) is not
+            // kept either.
+            let current = connection.poolSetupVersion.load(ordering: .relaxed) == s.setupVersion
+            return s.machine.release(connection, reusable: reusable && current, now: .now)
+        }
         switch action {
         case .handOver(let waiter, let connection):
             guard case .lease(let continuation) = waiter else { return }
@@ -449,7 +463,9 @@ public final class RedisConnectionPool: Sendable {
             if !connection.isClosed {
                 connection.close(
                     RedisClientError(
-                        .connectionClosed, "the leased connection was closed: it had state left on it when released"))
+                        .connectionClosed,
+                        "the leased connection was closed: it had state left on it, or ran an old setup, when released")
+                )
             }
             wake(waiter)
         }
