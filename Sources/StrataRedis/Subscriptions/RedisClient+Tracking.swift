@@ -35,6 +35,11 @@ extension RedisClient {
     /// any of its pooled connections; in ``RedisTrackingMode/broadcast(prefixes:)`` mode, every
     /// change under the prefixes. `noLoop` leaves out changes made by this client itself.
     ///
+    /// Every shared connection is tracked before this returns, and so is every connection opened
+    /// or leased afterwards. A lease taken before tracking started and still held (a
+    /// ``withConnection(_:)`` body that is running) stays untracked until it ends: the reads it
+    /// makes are not reported. Its connection is closed when it comes back, never leased again.
+    ///
     /// - Parameters:
     ///   - mode: which keys the server reports: those read here, or every key under some prefixes.
     ///   - noLoop: leave out changes made by this client itself (`NOLOOP`).
